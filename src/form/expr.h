@@ -1,0 +1,104 @@
+/*
+ * expr.h - the XLSForm expression language: one parser, one evaluator.
+ *
+ * Used for `relevant` (skip logic), `constraint` (checks on import), `calculation`
+ * (derived variables, among them the link typology) and the `--where` filters of
+ * `panorama tab` and report specs.
+ *
+ * The language is the subset of ODK XPath that XLSForms use:
+ *   literals      'text' "text" 12 3.5
+ *   references    ${name}   . (the current answer, in a constraint)
+ *   operators     or and = != < <= > >= + - * div mod, unary -, parentheses
+ *   functions     selected(s, 'x') count-selected(s) if(c, a, b) not(x) true() false()
+ *                 string-length(s) concat(a, ...) contains(s, t) starts-with(s, t)
+ *                 ends-with(s, t) substr(s, start[, end]) coalesce(a, b) regex(s, re)
+ *                 number(x) int(x) round(x[, n]) string(x) boolean(x)
+ *                 selected-at(s, n) today() (from the context, so results are reproducible)
+ * Precedence, lowest first: or; and; = !=; < <= > >=; + -; * div mod; unary -.
+ * Comparison follows XPath 1.0: if either side is a number the other is converted to a
+ * number (an empty string is NaN, so '' = 0 is false and '' != 0 is true); if either side is
+ * a boolean, both are compared as booleans; otherwise as strings. An empty answer is ''.
+ *
+ * Values are locale-independent: numbers are parsed and printed with '.' whatever LC_NUMERIC.
+ */
+#ifndef PN_FORM_EXPR_H
+#define PN_FORM_EXPR_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+typedef struct pn_expr pn_expr;
+
+typedef enum pn_vtype { PN_V_STRING, PN_V_NUMBER, PN_V_BOOL } pn_vtype;
+
+/* A value. A string value owns .str (free with pn_value_release). */
+typedef struct pn_value {
+    pn_vtype type;
+    double num; /* PN_V_NUMBER */
+    int b;      /* PN_V_BOOL */
+    char *str;  /* PN_V_STRING, owned, never NULL for a string */
+} pn_value;
+
+void pn_value_release(pn_value *v);
+
+/* XPath conversions. pn_value_to_string returns a string the caller frees (NULL only when
+ * out of memory); numbers print as integers when integral ("3"), else with up to 15
+ * significant digits ("0.25"), NaN as "NaN"; booleans as "true"/"false". */
+int pn_value_truthy(const pn_value *v);
+double pn_value_number(const pn_value *v);
+char *pn_value_to_string(const pn_value *v);
+
+/*
+ * Resolves ${name}. Returns the current answer as a string lent to the evaluator until
+ * the next call ("" for no answer), or NULL when there is no such variable (an error).
+ */
+typedef const char *(*pn_expr_lookup_fn)(void *ctx, const char *name);
+
+typedef struct pn_expr_env {
+    pn_expr_lookup_fn lookup; /* may be NULL when the expression has no reference */
+    void *ctx;
+    const char *dot;   /* the value of '.', or NULL when '.' is not allowed here */
+    const char *today; /* "YYYY-MM-DD" for today(); NULL makes today() an error */
+} pn_expr_env;
+
+/*
+ * pn_expr_parse - parse @text.
+ * Returns the expression (free with pn_expr_destroy), or NULL with @err filled: a message
+ * that quotes the expression and gives the 1-based character position, e.g.
+ *   "expression '${a} = ': at character 8: expected a value, found the end".
+ * PN_EINPUT for a syntax error (unknown function, wrong argument count included),
+ * PN_ENOMEM when out of memory.
+ */
+pn_expr *pn_expr_parse(const char *text, pn_error *err);
+
+/* pn_expr_destroy(NULL) is a no-op. */
+void pn_expr_destroy(pn_expr *e);
+
+/*
+ * pn_expr_eval - evaluate @e in @env into *@out (release it with pn_value_release).
+ * Returns PN_OK, or PN_EINPUT with @err filled (unknown variable, '.' outside a
+ * constraint, today() without a date), or PN_ENOMEM.
+ */
+pn_status pn_expr_eval(const pn_expr *e, const pn_expr_env *env, pn_value *out, pn_error *err);
+
+/* Evaluate and convert to a boolean (XPath boolean()). */
+pn_status pn_expr_eval_bool(const pn_expr *e, const pn_expr_env *env, int *out, pn_error *err);
+
+/* Evaluate and convert to a string the caller frees. */
+pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **out,
+                              pn_error *err);
+
+/*
+ * The names referenced as ${name} in @e, in order of first appearance, without
+ * duplicates. *@names is an array lent by @e (valid while @e lives).
+ */
+void pn_expr_refs(const pn_expr *e, const char *const **names, size_t *n);
+
+/* Whether @e uses '.'. */
+int pn_expr_uses_dot(const pn_expr *e);
+
+/* The source text @e was parsed from (lent). */
+const char *pn_expr_text(const pn_expr *e);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * stats.h - frequency tables, multiple-response tables and cross-tabs, computed with GSL.
+ *
+ * Statistics apart from output: a table is filled with counts (by src/stats/tabulate.c
+ * from the store, or by a test), then pn_*_compute derives every figure from the counts.
+ * No I/O here; writers are in stats/format.h (text, csv) and report/ (xlsx).
+ *
+ * Every figure is computed from unrounded values; rounding happens only in writers.
+ * GSL's abort-on-error handler is turned off by pn_stats_init() (called once by the CLI);
+ * every GSL status is checked.
+ */
+#ifndef PN_STATS_STATS_H
+#define PN_STATS_STATS_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+/* A category of a variable: its choice name and its French label. */
+typedef struct pn_category {
+    char *name;  /* owned */
+    char *label; /* owned; the name when the form has no label */
+} pn_category;
+
+/*
+ * pn_freq - tri à plat of one single-answer variable.
+ * Filled by the caller: var, title, k, cats, count, missing, ordered.
+ * Computed by pn_freq_compute: valid, total, pct, valid_pct, cum_pct (NULL unless ordered),
+ * and ci_low/ci_high (Wilson 95 % interval of valid_pct, in %).
+ */
+typedef struct pn_freq {
+    char *var;        /* variable name, owned */
+    char *title;      /* question label, owned */
+    size_t k;         /* number of categories */
+    pn_category *cats; /* k categories, owned, in the form's order */
+    double *count;    /* k counts */
+    double missing;   /* relevant but unanswered */
+    int ordered;      /* cumulative % makes sense */
+    double valid;     /* sum of count */
+    double total;     /* valid + missing */
+    double *pct;      /* count / total * 100 */
+    double *valid_pct; /* count / valid * 100 */
+    double *cum_pct;  /* cumulative valid % (ordered only) */
+    double *ci_low, *ci_high; /* Wilson score 95 % interval for valid_pct, in % */
+} pn_freq;
+
+/*
+ * pn_multi - multiple-response table of one select_multiple (SPSS MULT RESPONSE).
+ * Filled by the caller: var, title, k, cats, count (units that ticked each option),
+ * cases (units that ticked at least one option), missing (relevant units that ticked none).
+ * Computed: responses (sum of count), pct_responses (sums to 100), pct_cases (can exceed 100).
+ */
+typedef struct pn_multi {
+    char *var;
+    char *title;
+    size_t k;
+    pn_category *cats;
+    double *count;
+    double cases;
+    double missing;
+    double responses;
+    double *pct_responses;
+    double *pct_cases;
+} pn_multi;
+
+/*
+ * pn_crosstab - tri croisé of a row variable by a column variable.
+ * Filled by the caller: row_var, col_var, row_title, col_title, r, c, row_cats, col_cats,
+ * count (r*c, row-major: count[i*c + j]).
+ * Computed by pn_crosstab_compute, over the rows and columns whose total is not zero
+ * (empty categories are shown but do not count in df):
+ *   row_total[r], col_total[c], n; expected[r*c]; row_pct, col_pct, total_pct [r*c];
+ *   adj_resid[r*c] (adjusted standardised residuals; NaN where undefined);
+ *   chi2, chi2_df, chi2_p (Pearson); lr, lr_p (likelihood ratio, same df);
+ *   cramer_v; fisher_p (two-sided Fisher exact test, only for a 2x2 table, else NaN);
+ *   low_expected (number of cells with expected < 5) and low_expected_pct (% of cells).
+ * When fewer than 2 non-empty rows or columns remain, the tests are NaN and df is 0.
+ */
+typedef struct pn_crosstab {
+    char *row_var, *col_var;
+    char *row_title, *col_title;
+    size_t r, c;
+    pn_category *row_cats, *col_cats;
+    double *count;
+    double *row_total, *col_total;
+    double n;
+    double *expected;
+    double *row_pct, *col_pct, *total_pct;
+    double *adj_resid;
+    double chi2, chi2_p;
+    double chi2_df;
+    double lr, lr_p;
+    double cramer_v;
+    double fisher_p;
+    size_t low_expected;
+    double low_expected_pct;
+} pn_crosstab;
+
+/* Turn off GSL's aborting error handler. Call once before any compute. */
+void pn_stats_init(void);
+
+/*
+ * Allocation: pn_freq_create(k) returns a zeroed table with cats and count arrays of k
+ * entries (names and labels NULL, to be filled with malloc'd strings); the computed arrays
+ * are allocated by compute. pn_*_destroy frees everything the table holds (NULL: no-op).
+ * Constructors return NULL when out of memory.
+ */
+pn_freq *pn_freq_create(size_t k);
+void pn_freq_destroy(pn_freq *t);
+pn_status pn_freq_compute(pn_freq *t, pn_error *err);
+
+pn_multi *pn_multi_create(size_t k);
+void pn_multi_destroy(pn_multi *t);
+pn_status pn_multi_compute(pn_multi *t, pn_error *err);
+
+pn_crosstab *pn_crosstab_create(size_t r, size_t c);
+void pn_crosstab_destroy(pn_crosstab *t);
+pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err);
+
+/* Wilson score interval for @x successes out of @n at 95 %; proportions in [0, 1].
+ * NaN bounds when n == 0. */
+void pn_wilson(double x, double n, double *low, double *high);
+
+#endif
