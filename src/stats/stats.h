@@ -72,7 +72,9 @@ typedef struct pn_multi {
  *   row_total[r], col_total[c], n; expected[r*c]; row_pct, col_pct, total_pct [r*c];
  *   adj_resid[r*c] (adjusted standardised residuals; NaN where undefined);
  *   chi2, chi2_df, chi2_p (Pearson); lr, lr_p (likelihood ratio, same df);
- *   cramer_v; fisher_p (two-sided Fisher exact test, only for a 2x2 table, else NaN);
+ *   cramer_v; fisher_p (two-sided Fisher exact test, only for a 2x2 table, else NaN;
+ *   also NaN when a count is not a whole number, e.g. weighted; a table that is 2x2 once
+ *   its empty rows and columns are set aside counts as 2x2);
  *   low_expected (number of cells with expected < 5) and low_expected_pct (% of cells).
  * When fewer than 2 non-empty rows or columns remain, the tests are NaN and df is 0.
  */
@@ -102,7 +104,8 @@ void pn_stats_init(void);
 /*
  * Allocation: pn_freq_create(k) returns a zeroed table with cats and count arrays of k
  * entries (names and labels NULL, to be filled with malloc'd strings); the computed arrays
- * are allocated by compute. pn_*_destroy frees everything the table holds (NULL: no-op).
+ * are allocated by compute (calling compute again after changing counts replaces them).
+ * pn_*_destroy frees everything the table holds (NULL: no-op).
  * Constructors return NULL when out of memory.
  */
 pn_freq *pn_freq_create(size_t k);
