@@ -12,9 +12,9 @@ typedef struct reader {
     pn_csv_record_fn fn;
     void *ctx;
     pn_error *err;
-    pn_status status;  /* first failure, from a callback or memory */
-    pn_strbuf fields;  /* field bytes, each followed by a NUL */
-    size_t *offsets;   /* start of each field in fields */
+    pn_status status; /* first failure, from a callback or memory */
+    pn_strbuf fields; /* field bytes, each followed by a NUL */
+    size_t *offsets;  /* start of each field in fields */
     size_t nfields;
     size_t capfields;
     char **ptrs;
@@ -115,7 +115,7 @@ static int is_space(unsigned char c)
     return c == ' ';
 }
 
-static char detect_delim(const char *line, size_t len)
+char pn_csv_detect_delim(const char *line, size_t len)
 {
     size_t comma = 0, semi = 0, tab = 0;
     int quoted = 0;
@@ -191,8 +191,8 @@ pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_cs
         const char *nul = memchr(data, '\0', len);
         if (nul != NULL) {
             st = pn_error_set(err, PN_EINPUT,
-                              "%s:%zu: NUL byte at column %zu: this is not a text (CSV) file",
-                              name, lineno, (size_t)(nul - data) + 1);
+                              "%s:%zu: NUL byte at column %zu: this is not a text (CSV) file", name,
+                              lineno, (size_t)(nul - data) + 1);
             goto out;
         }
         size_t bad;
@@ -210,7 +210,7 @@ pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_cs
             r.rec_start = lineno;
         }
         if (delim == 0)
-            delim = detect_delim(data, len);
+            delim = pn_csv_detect_delim(data, len);
         csv_set_delim(&p, (unsigned char)delim);
         if (csv_parse(&p, data, len, on_field, on_record, &r) != len) {
             st = pn_error_set(err, PN_EINPUT, "%s:%zu: malformed CSV: %s", name, lineno,

@@ -47,6 +47,10 @@ pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_rec
  * bad byte when @bad is not NULL. */
 int pn_utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* The delimiter of a file whose first line is @line: the most frequent of ',', ';' and tab
+ * outside quotes (',' when none). */
+char pn_csv_detect_delim(const char *line, size_t len);
+
 /* Write @s as one CSV field to @out, quoted when it holds @delim, a quote or a newline. */
 void pn_csv_write_field(FILE *out, const char *s, char delim);
 

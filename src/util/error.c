@@ -20,14 +20,24 @@ void pn_error_prefix(pn_error *err, const char *fmt, ...)
 {
     if (err == NULL || err->status == PN_OK)
         return;
-    char prefix[512];
-    char old[sizeof err->msg];
+    char joined[sizeof err->msg * 2];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(joined, sizeof joined / 2, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    if (n < 0)
+        return;
+    size_t used = (size_t)n < sizeof joined / 2 ? (size_t)n : sizeof joined / 2 - 1;
+    size_t mlen = strnlen(err->msg, sizeof err->msg - 1);
+    memcpy(joined + used, ": ", 2);
+    memcpy(joined + used + 2, err->msg, mlen);
+    joined[used + 2 + mlen] = '\0';
+    /* keep the end of a message too long to fit: truncate, never overflow */
+    size_t total = used + 2 + mlen;
+    if (total >= sizeof err->msg)
+        total = sizeof err->msg - 1;
+    memcpy(err->msg, joined, total);
+    err->msg[total] = '\0';
 }
 
 const char *pn_status_name(pn_status status)

@@ -17,7 +17,10 @@ typedef struct pn_strbuf {
     size_t cap;
 } pn_strbuf;
 
-#define PN_STRBUF_INIT {NULL, 0, 0}
+#define PN_STRBUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 pn_status pn_strbuf_append(pn_strbuf *sb, const char *data, size_t len);
 pn_status pn_strbuf_puts(pn_strbuf *sb, const char *s);

@@ -1,0 +1,419 @@
+/* init, import, rejects, tab: the subcommands that read and write the store. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "import/import.h"
+#include "stats/format.h"
+#include "stats/tabulate.h"
+#include "util/csv.h"
+#include "util/strbuf.h"
+
+pn_status cmd_init(pn_cli *cli, pn_error *err)
+{
+    if (cli->argc > 1)
+        return pn_error_set(err, PN_EUSAGE, "usage: init takes no argument, found '%s'",
+                            cli->argv[1]);
+    pn_store *s = pn_store_create(cli->db_path, err);
+    if (s == NULL)
+        return err->status;
+    pn_store_close(s);
+    printf("created '%s' (schema version %d)\n", cli->db_path, PN_STORE_VERSION);
+    return PN_OK;
+}
+
+/* Read a whole file into a string the caller frees. */
+static pn_status slurp(const char *path, char **out, size_t *len, pn_error *err)
+{
+    FILE *in = fopen(path, "rb");
+    pn_strbuf sb = PN_STRBUF_INIT;
+    char buf[8192];
+    size_t n;
+    if (in == NULL)
+        return pn_error_set(err, PN_EIO, "cannot open '%s': %s", path, strerror(errno));
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (pn_strbuf_append(&sb, buf, n) != PN_OK) {
+            fclose(in);
+            pn_strbuf_release(&sb);
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+    int bad = ferror(in);
+    fclose(in);
+    if (bad) {
+        pn_strbuf_release(&sb);
+        return pn_error_set(err, PN_EIO, "cannot read '%s'", path);
+    }
+    *len = sb.len;
+    *out = pn_strbuf_detach(&sb);
+    return *out ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
+/* The header of a CSV file, for choosing its form. */
+typedef struct header {
+    char **names;
+    size_t n;
+} header;
+
+static pn_status grab_header(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
+{
+    header *h = ctx;
+    (void)line;
+    h->names = calloc(n ? n : 1, sizeof *h->names);
+    if (h->names == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if ((h->names[h->n++] = pn_strdup(f[i])) == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_EINTERNAL; /* stop after the header */
+}
+
+static void header_release(header *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->names[i]);
+    free(h->names);
+}
+
+/* How many of @h's columns are questions of @f. */
+static size_t matches(const pn_form *f, const header *h)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (pn_form_find(f, h->names[i]))
+            n++;
+    return n;
+}
+
+/* Load form @id from @dir/@id.csv, else from the store. Source text into *src. */
+static pn_form *load_form(pn_cli *cli, const char *dir, const char *id, char **src, size_t *len,
+                          pn_error *err)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s.csv", dir, id);
+    if (stat(path, &st) == 0) {
+        if (slurp(path, src, len, err) != PN_OK)
+            return NULL;
+        pn_form *f = pn_form_load_text(path, *src, *len, err);
+        if (f && strcmp(f->id, id) != 0) {
+            pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'", path,
+                         f->id, id);
+            pn_form_destroy(f);
+            f = NULL;
+        }
+        if (f == NULL) {
+            free(*src);
+            *src = NULL;
+        }
+        return f;
+    }
+    pn_form *f = pn_store_get_form(cli->store, id, err);
+    if (f == NULL) {
+        if (err->status == PN_EUSAGE)
+            pn_error_set(err, PN_EUSAGE,
+                         "no form '%s': neither '%s' nor a form of that name in '%s'", id, path,
+                         cli->db_path);
+        return NULL;
+    }
+    /* keep the stored text as the source */
+    sqlite3_stmt *q = NULL;
+    sqlite3_prepare_v2(pn_store_db(cli->store), "SELECT source FROM forms WHERE form_id=?", -1, &q,
+                       NULL);
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(q, 0);
+        *src = pn_strdup((const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+    if (*src == NULL) {
+        pn_form_destroy(f);
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return f;
+}
+
+/* Choose the form whose questions best match the first file's header. */
+static pn_status detect_form(pn_cli *cli, const char *dir, const char *file, char **id,
+                             pn_error *err)
+{
+    header h = {0};
+    pn_status st = pn_csv_read_path(file, NULL, grab_header, &h, NULL, err);
+    size_t best = 0, second = 0;
+    char **ids = NULL;
+    size_t nids = 0;
+    DIR *d = NULL;
+    if (st != PN_EINTERNAL) {
+        header_release(&h);
+        return st == PN_OK ? pn_error_set(err, PN_EINPUT, "%s: no header", file) : st;
+    }
+    st = PN_OK;
+    *id = NULL;
+    /* candidates: the forms folder, then the forms in the store */
+    if ((d = opendir(dir)) != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            if (n < 5 || strcmp(e->d_name + n - 4, ".csv") != 0)
+                continue;
+            char **p = realloc(ids, (nids + 1) * sizeof *p);
+            if (p == NULL)
+                goto nomem;
+            ids = p;
+            if ((ids[nids] = pn_strdup(e->d_name)) == NULL)
+                goto nomem;
+            ids[nids++][n - 4] = '\0';
+        }
+    }
+    char **stored = NULL;
+    size_t nstored = 0;
+    if ((st = pn_store_form_ids(cli->store, &stored, &nstored, err)) != PN_OK)
+        goto out;
+    for (size_t i = 0; i < nstored; i++) {
+        char **p = realloc(ids, (nids + 1) * sizeof *p);
+        if (p == NULL) {
+            for (size_t k = i; k < nstored; k++)
+                free(stored[k]);
+            free(stored);
+            goto nomem;
+        }
+        ids = p;
+        ids[nids++] = stored[i];
+    }
+    free(stored);
+    for (size_t i = 0; i < nids; i++) {
+        char *src = NULL;
+        size_t len = 0;
+        pn_error ignored = {0};
+        pn_form *f = load_form(cli, dir, ids[i], &src, &len, &ignored);
+        free(src);
+        if (f == NULL)
+            continue;
+        size_t m = matches(f, &h);
+        pn_form_destroy(f);
+        if (m > best) {
+            second = best;
+            best = m;
+            free(*id);
+            if ((*id = pn_strdup(ids[i])) == NULL)
+                goto nomem;
+        } else if (m > second && (*id == NULL || strcmp(*id, ids[i]) != 0)) {
+            second = m;
+        }
+    }
+    if (best == 0)
+        st = pn_error_set(err, PN_EUSAGE,
+                          "%s: no form in '%s' or in the project file matches the header; give "
+                          "--form ID",
+                          file, dir);
+    else if (best == second)
+        st =
+            pn_error_set(err, PN_EUSAGE, "%s: the header fits several forms; give --form ID", file);
+    goto out;
+nomem:
+    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
+    if (d)
+        closedir(d);
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    header_release(&h);
+    if (st != PN_OK) {
+        free(*id);
+        *id = NULL;
+    }
+    return st;
+}
+
+pn_status cmd_import(pn_cli *cli, pn_error *err)
+{
+    const char *form_id = NULL, *dir = "forms", *delim = NULL;
+    char *detected = NULL, *src = NULL;
+    size_t len = 0;
+    pn_form *form = NULL;
+    const char **files = calloc((size_t)cli->argc, sizeof *files);
+    size_t nfiles = 0;
+    pn_import_result res = {0};
+    pn_status st = PN_OK;
+    pn_opts o;
+    if (files == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_opts_init(&o, cli->argc, cli->argv);
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "--form", &form_id) || pn_opts_value(&o, "--forms", &dir) ||
+            pn_opts_value(&o, "--delimiter", &delim))
+            continue;
+        if (o.error || o.arg[0] == '-') {
+            st = pn_opts_fail(&o, err);
+            goto out;
+        }
+        files[nfiles++] = o.arg;
+    }
+    if (o.error) {
+        st = pn_opts_fail(&o, err);
+        goto out;
+    }
+    if (nfiles == 0) {
+        st = pn_error_set(err, PN_EUSAGE, "usage: import needs at least one FILE");
+        goto out;
+    }
+    pn_import_opts io = {0, NULL};
+    if (delim) {
+        if (strcmp(delim, ",") == 0 || strcmp(delim, ";") == 0)
+            io.delim = delim[0];
+        else if (strcmp(delim, "tab") == 0 || strcmp(delim, "\t") == 0)
+            io.delim = '\t';
+        else {
+            st = pn_error_set(err, PN_EUSAGE, "--delimiter: expected ',', ';' or 'tab', found '%s'",
+                              delim);
+            goto out;
+        }
+    }
+    if (form_id == NULL) {
+        if ((st = detect_form(cli, dir, files[0], &detected, err)) != PN_OK)
+            goto out;
+        form_id = detected;
+    }
+    if ((form = load_form(cli, dir, form_id, &src, &len, err)) == NULL) {
+        st = err->status;
+        goto out;
+    }
+    if ((st = pn_import_files(cli->store, form, src, len, files, nfiles, &io, &res, err)) != PN_OK)
+        goto out;
+    for (size_t i = 0; i < res.nfiles; i++) {
+        const pn_import_file *f = &res.files[i];
+        printf("%s: %zu %s (%s): %zu stored, %zu already in the store, %zu rejected\n", f->path,
+               f->rows, f->rows == 1 ? "row" : "rows",
+               f->repeat < 0 ? "submissions" : form->repeats[f->repeat].name, f->stored,
+               f->duplicates, f->rejected);
+    }
+    if (res.rejected)
+        fprintf(stderr,
+                "panorama: %zu %s rejected; 'panorama rejects' lists them with every reason\n",
+                res.rejected, res.rejected == 1 ? "row was" : "rows were");
+out:
+    pn_import_result_release(&res);
+    pn_form_destroy(form);
+    free(src);
+    free(detected);
+    free(files);
+    return st;
+}
+
+static pn_status parse_format(const char *fmt, int *csv, pn_error *err)
+{
+    if (fmt == NULL || strcmp(fmt, "text") == 0)
+        *csv = 0;
+    else if (strcmp(fmt, "csv") == 0)
+        *csv = 1;
+    else
+        return pn_error_set(err, PN_EUSAGE, "--format: expected 'text' or 'csv', found '%s'", fmt);
+    return PN_OK;
+}
+
+pn_status cmd_rejects(pn_cli *cli, pn_error *err)
+{
+    const char *fmt = NULL;
+    int csv = 0;
+    pn_opts o;
+    pn_status st;
+    pn_opts_init(&o, cli->argc, cli->argv);
+    while (pn_opts_next(&o))
+        if (!pn_opts_value(&o, "--format", &fmt))
+            return pn_opts_fail(&o, err);
+    if (o.error)
+        return pn_opts_fail(&o, err);
+    if ((st = parse_format(fmt, &csv, err)) != PN_OK)
+        return st;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(pn_store_db(cli->store),
+                           "SELECT form_id, file, line, instance_key, reasons, raw FROM rejects"
+                           " ORDER BY file, line",
+                           -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(cli->store, err, "cannot read the rejects");
+    if (csv)
+        printf("form,file,line,key,reasons,raw\n");
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *form = (const char *)sqlite3_column_text(q, 0);
+        const char *file = (const char *)sqlite3_column_text(q, 1);
+        long long line = sqlite3_column_int64(q, 2);
+        const char *key = (const char *)sqlite3_column_text(q, 3);
+        const char *reasons = (const char *)sqlite3_column_text(q, 4);
+        const char *raw = (const char *)sqlite3_column_text(q, 5);
+        n++;
+        if (csv) {
+            char num[32];
+            snprintf(num, sizeof num, "%lld", line);
+            const char *cells[] = {form, file, num, key, reasons, raw};
+            for (size_t i = 0; i < 6; i++) {
+                if (i)
+                    putchar(',');
+                pn_csv_write_field(stdout, cells[i], ',');
+            }
+            putchar('\n');
+        } else {
+            printf("%s:%lld: form '%s': %s\n    %s\n", file, line, form, reasons, raw);
+        }
+    }
+    st = rc == SQLITE_DONE ? PN_OK : pn_store_error(cli->store, err, "cannot read the rejects");
+    sqlite3_finalize(q);
+    if (st == PN_OK && !csv)
+        printf("%zu rejected %s\n", n, n == 1 ? "row" : "rows");
+    return st;
+}
+
+pn_status cmd_tab(pn_cli *cli, pn_error *err)
+{
+    pn_tab_request req = {0};
+    const char *fmt = NULL;
+    int csv = 0;
+    pn_opts o;
+    pn_status st;
+    pn_tab_result res = {0};
+    pn_opts_init(&o, cli->argc, cli->argv);
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "--by", &req.by) || pn_opts_value(&o, "--where", &req.where) ||
+            pn_opts_value(&o, "--format", &fmt))
+            continue;
+        if (o.error || o.arg[0] == '-' || req.var != NULL)
+            return pn_opts_fail(&o, err);
+        req.var = o.arg;
+    }
+    if (o.error)
+        return pn_opts_fail(&o, err);
+    if (req.var == NULL)
+        return pn_error_set(err, PN_EUSAGE, "usage: tab needs a variable name");
+    if ((st = parse_format(fmt, &csv, err)) != PN_OK)
+        return st;
+    if ((st = pn_tabulate(cli->store, &req, &res, err)) != PN_OK)
+        return st;
+    if (csv)
+        st = pn_stats_write_csv_header(stdout, err);
+    if (st == PN_OK) {
+        switch (res.kind) {
+        case PN_TAB_FREQ:
+            st = csv ? pn_freq_write_csv(stdout, res.freq, err)
+                     : pn_freq_write_text(stdout, res.freq, err);
+            break;
+        case PN_TAB_MULTI:
+            st = csv ? pn_multi_write_csv(stdout, res.multi, err)
+                     : pn_multi_write_text(stdout, res.multi, err);
+            break;
+        case PN_TAB_CROSSTAB:
+            st = csv ? pn_crosstab_write_csv(stdout, res.xt, err)
+                     : pn_crosstab_write_text(stdout, res.xt, err);
+            break;
+        }
+    }
+    pn_tab_result_release(&res);
+    return st;
+}

@@ -1,0 +1,153 @@
+/* panorama - survey collection and statistical reporting for schools and centres sociaux. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "stats/stats.h"
+
+enum { NEEDS_STORE = 1 };
+
+typedef struct command {
+    const char *name;
+    pn_status (*run)(pn_cli *, pn_error *);
+    int flags;
+    const char *usage;
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"init", cmd_init, 0, "panorama [--db FILE] init",
+     "Create an empty project file (default panorama.db)."},
+    {"import", cmd_import, NEEDS_STORE,
+     "panorama [--db FILE] import [--form ID] [--forms DIR] [--delimiter C] FILE...",
+     "Import exported answers. --form ID reads DIR/ID.csv (DIR is 'forms' unless --forms "
+     "says otherwise) or the form already in the project file; without --form, the form "
+     "whose questions match the header is chosen. A repeat group comes in its own file with "
+     "a PARENT_KEY column. --delimiter is ',', ';' or 'tab' (default: detected). Rows that do "
+     "not fit the form are kept aside with every reason: see 'panorama rejects'."},
+    {"rejects", cmd_rejects, NEEDS_STORE, "panorama [--db FILE] rejects [--format text|csv]",
+     "List the rows that were rejected, with file, line, every reason and the raw row."},
+    {"tab", cmd_tab, NEEDS_STORE,
+     "panorama [--db FILE] tab VAR [--by VAR] [--where EXPR] [--format text|csv]",
+     "Frequency table of VAR (a multiple-response table for a select_multiple), or the "
+     "cross-tab of VAR by the --by variable with chi-square tests. --where keeps the units "
+     "for which the XLSForm expression is true, e.g. --where \"${en_qpv} = 'oui'\". The "
+     "pseudo-variable 'reseau' is the respondent's network."},
+    {"report", cmd_report, NEEDS_STORE, "panorama [--db FILE] report [SPEC] [-o FILE.xlsx]",
+     "Write the Excel workbook that SPEC describes (default reports/demo.csv) to FILE.xlsx "
+     "(default panorama.xlsx)."},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: panorama [--db FILE] COMMAND [ARGS]\n"
+                 "       panorama --version | --help | COMMAND --help\n\n"
+                 "Survey collection and statistical reporting on the links between schools and\n"
+                 "centres sociaux.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %s\n", commands[i].usage);
+    fprintf(out, "\noptions:\n"
+                 "  --db FILE   the project file (default: panorama.db in the current folder)\n"
+                 "\nexit codes: 0 success, 2 usage error, 3 input error (nothing changed),\n"
+                 "4 file error, 5 store error, 6 internal error\n");
+}
+
+static int exit_code(pn_status st)
+{
+    switch (st) {
+    case PN_OK:
+        return PN_EXIT_OK;
+    case PN_EUSAGE:
+        return PN_EXIT_USAGE;
+    case PN_EINPUT:
+        return PN_EXIT_INPUT;
+    case PN_EIO:
+        return PN_EXIT_IO;
+    case PN_ESTORE:
+        return PN_EXIT_STORE;
+    case PN_ENOMEM:
+    case PN_EINTERNAL:
+        return PN_EXIT_INTERNAL;
+    }
+    return PN_EXIT_INTERNAL;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* No setlocale(): every output is the same whatever LANG or LC_ALL say. */
+    const char *db_path = "panorama.db";
+    int i = 1;
+    pn_error err = {0};
+    pn_status st = PN_OK;
+    pn_cli cli = {0};
+
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            goto flush;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("panorama %s\n", PN_VERSION);
+            goto flush;
+        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db_path = argv[++i];
+        } else if (strncmp(argv[i], "--db=", 5) == 0) {
+            db_path = argv[i] + 5;
+        } else {
+            fprintf(stderr, "panorama: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return PN_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return PN_EXIT_USAGE;
+    }
+    const command *cmd = NULL;
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(argv[i], commands[k].name) == 0)
+            cmd = &commands[k];
+    if (cmd == NULL) {
+        fprintf(stderr, "panorama: '%s' is not a panorama command; see 'panorama --help'\n",
+                argv[i]);
+        return PN_EXIT_USAGE;
+    }
+    cli.argc = argc - i;
+    cli.argv = argv + i;
+    cli.db_path = db_path;
+    if (cli_wants_help(cli.argc, cli.argv)) {
+        printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
+        goto flush;
+    }
+    pn_stats_init();
+    if (cmd->flags & NEEDS_STORE) {
+        cli.store = pn_store_open(db_path, &err);
+        if (cli.store == NULL) {
+            st = err.status;
+            goto done;
+        }
+    }
+    st = cmd->run(&cli, &err);
+done:
+    pn_store_close(cli.store);
+    if (st != PN_OK) {
+        fflush(stdout);
+        fprintf(stderr, "panorama: %s\n", err.msg);
+        if (st == PN_EUSAGE && strncmp(err.msg, "usage", 5) == 0)
+            fprintf(stderr, "usage: %s\n", cmd->usage);
+        return exit_code(st);
+    }
+flush:
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("panorama: cannot write the output");
+        return PN_EXIT_IO;
+    }
+    return PN_EXIT_OK;
+}

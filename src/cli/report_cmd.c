@@ -1,0 +1,184 @@
+/* report: tabulate each item of a spec and write the workbook. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "report/report.h"
+#include "stats/tabulate.h"
+#include "util/strbuf.h"
+
+/* One number from the store (0 when the query returns nothing). */
+static pn_status count(pn_store *s, const char *sql, double *out, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(pn_store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot count");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_double(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
+}
+
+static const char *const count_labels[] = {
+    "Centres sociaux répondants",
+    "Écoles répondantes",
+    "Communes représentées",
+    "Liens déclarés",
+    "Dyades (lien déclaré par les deux partenaires)",
+    "Réponses rejetées à l'import",
+};
+static const char *const count_sql[] = {
+    "SELECT count(*) FROM structures WHERE side='centre' AND responded=1",
+    "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
+    "SELECT count(DISTINCT commune) FROM structures WHERE responded=1 AND commune <> ''",
+    "SELECT count(*) FROM links",
+    "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident"
+    " HAVING count(DISTINCT reporter_side) = 2)",
+    "SELECT count(*) FROM rejects",
+};
+
+/* Methodology paragraphs, French; the typology rule is read from the stored form. */
+static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
+{
+    pn_form *f = NULL;
+    char **ids = NULL;
+    size_t nids = 0;
+    pn_status st = pn_store_form_ids(s, &ids, &nids, err);
+    for (size_t i = 0; st == PN_OK && i < nids && typo->len == 0; i++) {
+        pn_error ignored = {0};
+        if ((f = pn_store_get_form(s, ids[i], &ignored)) == NULL)
+            continue;
+        const pn_question *q = pn_form_find(f, "type_lien");
+        if (q && q->calculation) {
+            if (pn_strbuf_printf(typo,
+                                 "Typologie des liens : chaque lien déclaré reçoit une classe "
+                                 "calculée à partir des réponses, selon la règle écrite dans le "
+                                 "questionnaire (« %s ») : %s.",
+                                 f->title, pn_expr_text(q->calculation)) != PN_OK)
+                st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            if (q->list)
+                for (size_t k = 0; k < q->list->n && st == PN_OK; k++)
+                    if (pn_strbuf_printf(typo, "%s %s = « %s »", k ? ";" : " Classes :",
+                                         q->list->items[k].name, q->list->items[k].label) != PN_OK)
+                        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            if (q->list && st == PN_OK && pn_strbuf_puts(typo, ".") != PN_OK)
+                st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+        pn_form_destroy(f);
+        f = NULL;
+    }
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    return st;
+}
+
+pn_status cmd_report(pn_cli *cli, pn_error *err)
+{
+    const char *spec_path = NULL, *out_path = "panorama.xlsx";
+    pn_report_spec *spec = NULL;
+    pn_workbook *wb = NULL;
+    pn_strbuf typo = PN_STRBUF_INIT;
+    pn_status st = PN_OK;
+    pn_opts o;
+    char date[32] = "";
+    double counts[sizeof count_sql / sizeof count_sql[0]];
+    pn_opts_init(&o, cli->argc, cli->argv);
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "-o", &out_path) || pn_opts_value(&o, "--output", &out_path))
+            continue;
+        if (o.error || o.arg[0] == '-' || spec_path) {
+            st = pn_opts_fail(&o, err);
+            goto out;
+        }
+        spec_path = o.arg;
+    }
+    if (o.error) {
+        st = pn_opts_fail(&o, err);
+        goto out;
+    }
+    if (spec_path == NULL)
+        spec_path = "reports/demo.csv";
+    if ((st = pn_report_spec_load(spec_path, &spec, err)) != PN_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof count_sql / sizeof count_sql[0]; i++)
+        if ((st = count(cli->store, count_sql[i], &counts[i], err)) != PN_OK)
+            goto out;
+    {
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(pn_store_db(cli->store), "SELECT max(submitted) FROM submissions",
+                               -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+            snprintf(date, sizeof date, "%s", (const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    if ((wb = pn_workbook_create(out_path, err)) == NULL) {
+        st = err->status;
+        goto out;
+    }
+    for (size_t i = 0; i < spec->n; i++) {
+        const pn_report_item *it = &spec->items[i];
+        pn_tab_request req = {it->var, it->by, it->where};
+        pn_tab_result res = {0};
+        if ((st = pn_tabulate(cli->store, &req, &res, err)) != PN_OK) {
+            pn_error_prefix(err, "%s:%zu: sheet '%s'", spec->path, it->line, it->sheet);
+            goto out;
+        }
+        switch (res.kind) {
+        case PN_TAB_FREQ:
+            st = pn_workbook_add_freq(wb, it, res.freq, err);
+            break;
+        case PN_TAB_MULTI:
+            st = pn_workbook_add_multi(wb, it, res.multi, err);
+            break;
+        case PN_TAB_CROSSTAB:
+            st = pn_workbook_add_crosstab(wb, it, res.xt, err);
+            break;
+        }
+        pn_tab_result_release(&res);
+        if (st != PN_OK)
+            goto out;
+    }
+    if ((st = methodology(cli->store, &typo, err)) != PN_OK)
+        goto out;
+    const char *method[] = {
+        "Source : questionnaires adressés aux centres sociaux et aux écoles des communes de "
+        "l'enquête ; réponses collectées avec les outils des structures puis importées dans "
+        "panorama. Chaque réponse est contrôlée contre le questionnaire (type, liste de choix, "
+        "réponse obligatoire, contrainte, question applicable) ; les réponses non conformes sont "
+        "écartées et comptées sur la couverture.",
+        "Unités : les tableaux sur les structures portent sur les questionnaires reçus ; les "
+        "tableaux sur les liens portent sur les liens déclarés. Un lien déclaré par le centre "
+        "social et par l'école (une dyade) compte une fois pour chaque point de vue.",
+        "Non-réponse : une question sans objet pour un répondant (par exemple les partenaires "
+        "d'une structure qui ne travaille pas avec l'autre réseau) n'entre pas dans la base ; "
+        "une question applicable restée sans réponse est comptée en non-réponse et exclue du "
+        "pourcentage valide.",
+        "Questions à choix multiples : le pourcentage des réponses rapporte chaque modalité au "
+        "total des modalités cochées (somme 100 %) ; le pourcentage des répondants la rapporte "
+        "au nombre de répondants ayant coché au moins une modalité (la somme peut dépasser "
+        "100 %).",
+        "Tris croisés : khi-deux de Pearson et rapport de vraisemblance avec leurs degrés de "
+        "liberté et probabilités, V de Cramér, test exact de Fisher pour les tableaux 2 × 2 ; "
+        "une mise en garde s'affiche quand plus de 20 % des effectifs théoriques sont "
+        "inférieurs à 5.",
+        pn_strbuf_str(&typo),
+    };
+    pn_workbook_info info = {
+        spec->title,  spec->subtitle, *date ? date : NULL, sizeof count_sql / sizeof count_sql[0],
+        count_labels, counts,         typo.len ? 6 : 5,    method,
+    };
+    st = pn_workbook_close(wb, &info, err);
+    wb = NULL;
+    if (st == PN_OK)
+        printf("wrote '%s': %zu %s\n", out_path, spec->n, spec->n == 1 ? "table" : "tables");
+out:
+    pn_workbook_destroy(wb);
+    pn_report_spec_destroy(spec);
+    pn_strbuf_release(&typo);
+    return st;
+}

@@ -1,0 +1,703 @@
+#include "form/form.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+
+#include "util/csv.h"
+#include "util/strbuf.h"
+
+enum sheet { SHEET_NONE, SHEET_SURVEY, SHEET_CHOICES, SHEET_SETTINGS };
+
+/* Columns of the survey sheet the model uses. */
+enum scol {
+    S_TYPE,
+    S_NAME,
+    S_LABEL,
+    S_REQUIRED,
+    S_RELEVANT,
+    S_CONSTRAINT,
+    S_CMSG,
+    S_CALC,
+    S_APPEARANCE,
+    S_NCOL
+};
+static const char *const survey_heads[S_NCOL] = {
+    "type",
+    "name",
+    "label",
+    "required",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "calculation",
+    "appearance",
+};
+enum ccol { C_LIST, C_NAME, C_LABEL, C_NCOL };
+static const char *const choice_heads[C_NCOL] = {"list_name", "name", "label"};
+
+/* A survey row kept until the choices are known. */
+typedef struct row {
+    size_t line;
+    char *cell[S_NCOL];
+} row;
+
+typedef struct loader {
+    const char *name;
+    enum sheet sheet;
+    int expect_header;
+    int col[(int)S_NCOL > (int)C_NCOL ? (int)S_NCOL
+                                      : (int)C_NCOL]; /* field index of each column, -1 if absent */
+    row *rows;
+    size_t nrows, caprows;
+    pn_form *form;
+    int settings_id_col, settings_title_col, settings_version_col;
+} loader;
+
+static int head_matches(const char *head, const char *want)
+{
+    if (strcasecmp(head, want) == 0)
+        return 1;
+    /* label::French (fr), constraint_message::fr ... : take the first language */
+    size_t n = strlen(want);
+    return strncasecmp(head, want, n) == 0 && head[n] == ':' && head[n + 1] == ':';
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    size_t i = 0;
+    while (s[i] == ' ' || s[i] == '\t')
+        i++;
+    if (i)
+        memmove(s, s + i, n - i + 1);
+}
+
+static const char *cell(size_t n, char *const *f, int idx)
+{
+    return (idx >= 0 && (size_t)idx < n) ? f[idx] : "";
+}
+
+static pn_status add_choice(loader *ld, size_t line, const char *list, const char *name,
+                            const char *label, pn_error *err)
+{
+    pn_form *f = ld->form;
+    if (*list == '\0' && *name == '\0')
+        return PN_OK;
+    if (*list == '\0' || *name == '\0')
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column '%s': expected a value, found an empty cell", ld->name,
+                            line, *list ? "name" : "list_name");
+    pn_choice_list *cl = NULL;
+    for (size_t i = 0; i < f->nlists; i++)
+        if (strcmp(f->lists[i].name, list) == 0)
+            cl = &f->lists[i];
+    if (cl == NULL) {
+        pn_choice_list *p = realloc(f->lists, (f->nlists + 1) * sizeof *p);
+        if (p == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        f->lists = p;
+        cl = &f->lists[f->nlists];
+        memset(cl, 0, sizeof *cl);
+        if ((cl->name = pn_strdup(list)) == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        f->nlists++;
+    }
+    if (pn_choice_find(cl, name) != NULL)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'name': choice '%s' appears twice in list '%s'",
+                            ld->name, line, name, list);
+    pn_choice *items = realloc(cl->items, (cl->n + 1) * sizeof *items);
+    if (items == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    cl->items = items;
+    items[cl->n].name = pn_strdup(name);
+    items[cl->n].label = pn_strdup(*label ? label : name);
+    cl->n++;
+    if (items[cl->n - 1].name == NULL || items[cl->n - 1].label == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_OK;
+}
+
+static pn_status on_record(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
+{
+    loader *ld = ctx;
+    for (size_t i = 0; i < n; i++)
+        trim(f[i]);
+    const char *first = n ? f[0] : "";
+    if (*first) {
+        if (strcasecmp(first, "survey") == 0)
+            ld->sheet = SHEET_SURVEY;
+        else if (strcasecmp(first, "choices") == 0)
+            ld->sheet = SHEET_CHOICES;
+        else if (strcasecmp(first, "settings") == 0)
+            ld->sheet = SHEET_SETTINGS;
+        else
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 1: expected 'survey', 'choices', 'settings' or "
+                                "an empty cell, found '%s'",
+                                ld->name, line, first);
+        ld->expect_header = 1;
+        return PN_OK;
+    }
+    int blank = 1;
+    for (size_t i = 0; i < n; i++)
+        if (*f[i])
+            blank = 0;
+    if (blank)
+        return PN_OK;
+    if (ld->sheet == SHEET_NONE)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: expected a row starting with 'survey' before any data",
+                            ld->name, line);
+    if (ld->expect_header) {
+        ld->expect_header = 0;
+        for (size_t c = 0; c < sizeof ld->col / sizeof ld->col[0]; c++)
+            ld->col[c] = -1;
+        const char *const *heads = NULL;
+        size_t nheads = 0;
+        if (ld->sheet == SHEET_SURVEY)
+            heads = survey_heads, nheads = S_NCOL;
+        else if (ld->sheet == SHEET_CHOICES)
+            heads = choice_heads, nheads = C_NCOL;
+        for (size_t i = 1; i < n; i++) {
+            for (size_t c = 0; c < nheads; c++)
+                if (ld->col[c] < 0 && head_matches(f[i], heads[c]))
+                    ld->col[c] = (int)i;
+            if (ld->sheet == SHEET_CHOICES && ld->col[C_LIST] < 0 &&
+                strcasecmp(f[i], "list name") == 0)
+                ld->col[C_LIST] = (int)i;
+            if (ld->sheet == SHEET_SETTINGS) {
+                if (strcasecmp(f[i], "form_id") == 0)
+                    ld->settings_id_col = (int)i;
+                else if (strcasecmp(f[i], "form_title") == 0)
+                    ld->settings_title_col = (int)i;
+                else if (strcasecmp(f[i], "version") == 0)
+                    ld->settings_version_col = (int)i;
+            }
+        }
+        const char *missing = NULL;
+        if (ld->sheet == SHEET_SURVEY && ld->col[S_TYPE] < 0)
+            missing = "type";
+        else if (ld->sheet == SHEET_SURVEY && ld->col[S_NAME] < 0)
+            missing = "name";
+        else if (ld->sheet == SHEET_CHOICES && ld->col[C_LIST] < 0)
+            missing = "list_name";
+        else if (ld->sheet == SHEET_CHOICES && ld->col[C_NAME] < 0)
+            missing = "name";
+        if (missing)
+            return pn_error_set(err, PN_EINPUT, "%s:%zu: the header has no column '%s'", ld->name,
+                                line, missing);
+        return PN_OK;
+    }
+    if (ld->sheet == SHEET_SURVEY) {
+        if (ld->nrows == ld->caprows) {
+            size_t cap = ld->caprows ? ld->caprows * 2 : 64;
+            row *p = realloc(ld->rows, cap * sizeof *p);
+            if (p == NULL)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            ld->rows = p;
+            ld->caprows = cap;
+        }
+        row *r = &ld->rows[ld->nrows++];
+        r->line = line;
+        for (int c = 0; c < S_NCOL; c++) {
+            r->cell[c] = pn_strdup(cell(n, f, ld->col[c]));
+            if (r->cell[c] == NULL) {
+                for (int k = 0; k < c; k++)
+                    free(r->cell[k]);
+                ld->nrows--;
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            }
+        }
+        return PN_OK;
+    }
+    if (ld->sheet == SHEET_CHOICES)
+        return add_choice(ld, line, cell(n, f, ld->col[C_LIST]), cell(n, f, ld->col[C_NAME]),
+                          cell(n, f, ld->col[C_LABEL]), err);
+    /* settings: the first data row */
+    pn_form *fm = ld->form;
+    const char *id = cell(n, f, ld->settings_id_col);
+    const char *title = cell(n, f, ld->settings_title_col);
+    const char *version = cell(n, f, ld->settings_version_col);
+    if (*id && fm->id == NULL && (fm->id = pn_strdup(id)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (*title && fm->title == NULL && (fm->title = pn_strdup(title)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (*version && fm->version == NULL && (fm->version = pn_strdup(version)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_OK;
+}
+
+/* An open group or repeat while walking the survey rows. */
+typedef struct frame {
+    int is_repeat;
+    int repeat;        /* repeat index in effect inside this frame */
+    pn_expr *relevant; /* lent: owned by the question that copies it, see below */
+    size_t line;
+    char *name;
+} frame;
+
+static int parse_required(const char *s)
+{
+    return strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
+           strcasecmp(s, "true()") == 0 || strcasecmp(s, "oui") == 0;
+}
+
+/* Maps an XLSForm type word to a model type; returns 0 when unknown. */
+static int simple_type(const char *t, pn_qtype *out)
+{
+    static const struct {
+        const char *word;
+        pn_qtype type;
+    } map[] = {
+        {"text", PN_Q_TEXT},           {"string", PN_Q_TEXT},      {"integer", PN_Q_INTEGER},
+        {"int", PN_Q_INTEGER},         {"decimal", PN_Q_DECIMAL},  {"range", PN_Q_DECIMAL},
+        {"date", PN_Q_DATE},           {"today", PN_Q_DATE},       {"datetime", PN_Q_DATETIME},
+        {"start", PN_Q_DATETIME},      {"end", PN_Q_DATETIME},     {"time", PN_Q_TEXT},
+        {"calculate", PN_Q_CALCULATE}, {"note", PN_Q_NOTE},        {"geopoint", PN_Q_TEXT},
+        {"barcode", PN_Q_TEXT},        {"deviceid", PN_Q_TEXT},    {"username", PN_Q_TEXT},
+        {"email", PN_Q_TEXT},          {"phonenumber", PN_Q_TEXT}, {"audit", PN_Q_NOTE},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(t, map[i].word) == 0) {
+            *out = map[i].type;
+            return 1;
+        }
+    return 0;
+}
+
+static pn_status parse_expr(const loader *ld, size_t line, const char *col, const char *text,
+                            pn_expr **out, pn_error *err)
+{
+    *out = NULL;
+    if (*text == '\0')
+        return PN_OK;
+    *out = pn_expr_parse(text, err);
+    if (*out == NULL) {
+        pn_error_prefix(err, "%s:%zu: column '%s'", ld->name, line, col);
+        return err ? err->status : PN_EINPUT;
+    }
+    return PN_OK;
+}
+
+static const pn_choice_list *find_list(const pn_form *f, const char *name)
+{
+    for (size_t i = 0; i < f->nlists; i++)
+        if (strcmp(f->lists[i].name, name) == 0)
+            return &f->lists[i];
+    return NULL;
+}
+
+static pn_status push_question(pn_form *f, pn_question *q, pn_error *err)
+{
+    pn_question *p = realloc(f->q, (f->nq + 1) * sizeof *p);
+    if (p == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    f->q = p;
+    f->q[f->nq++] = *q;
+    memset(q, 0, sizeof *q);
+    return PN_OK;
+}
+
+static void question_release(pn_question *q)
+{
+    free(q->name);
+    free(q->label);
+    /* relevant[0 .. nrelevant-2] may be shared with groups: only the last is the question's
+     * own when it has one. Ownership is tracked by rebuilding: every question owns a
+     * private copy of each expression (parsed again), so all are freed here. */
+    for (size_t i = 0; i < q->nrelevant; i++)
+        pn_expr_destroy(q->relevant[i]);
+    free(q->relevant);
+    pn_expr_destroy(q->constraint);
+    free(q->constraint_msg);
+    pn_expr_destroy(q->calculation);
+}
+
+/* Builds the questions from the survey rows. Group relevance is parsed again for each
+ * question it covers, so that every question owns all its expressions. */
+static pn_status build(loader *ld, pn_error *err)
+{
+    pn_form *f = ld->form;
+    frame stack[64];
+    size_t depth = 0;
+    pn_question q = {0};
+    pn_status st = PN_OK;
+
+    for (size_t i = 0; i < ld->nrows; i++) {
+        row *r = &ld->rows[i];
+        char *type = r->cell[S_TYPE];
+        const char *name = r->cell[S_NAME];
+        if (*type == '\0') {
+            if (*name == '\0')
+                continue;
+            st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'type': question '%s' has no type",
+                              ld->name, r->line, name);
+            goto out;
+        }
+        /* "begin group" and "begin_group" are the same */
+        for (char *p = type; *p; p++)
+            if (*p == ' ' && strncmp(type, "select", 6) != 0)
+                *p = '_';
+        int begin_group = strcmp(type, "begin_group") == 0;
+        int begin_repeat = strcmp(type, "begin_repeat") == 0;
+        if (begin_group || begin_repeat) {
+            if (depth == sizeof stack / sizeof stack[0]) {
+                st = pn_error_set(err, PN_EINPUT, "%s:%zu: groups nested too deep", ld->name,
+                                  r->line);
+                goto out;
+            }
+            if (*name == '\0') {
+                st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': a %s needs a name",
+                                  ld->name, r->line, begin_repeat ? "repeat" : "group");
+                goto out;
+            }
+            frame *fr = &stack[depth];
+            fr->is_repeat = begin_repeat;
+            fr->repeat = depth ? stack[depth - 1].repeat : -1;
+            fr->relevant = NULL;
+            fr->line = r->line;
+            fr->name = r->cell[S_NAME];
+            if ((st = parse_expr(ld, r->line, "relevant", r->cell[S_RELEVANT], &fr->relevant,
+                                 err)) != PN_OK)
+                goto out;
+            pn_expr_destroy(fr->relevant); /* checked here; re-parsed per question */
+            fr->relevant = NULL;
+            if (begin_repeat) {
+                if (fr->repeat >= 0) {
+                    st = pn_error_set(err, PN_EINPUT,
+                                      "%s:%zu: repeat '%s' inside another repeat: not supported",
+                                      ld->name, r->line, name);
+                    goto out;
+                }
+                pn_repeat *rp = realloc(f->repeats, (f->nrepeats + 1) * sizeof *rp);
+                if (rp == NULL) {
+                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+                    goto out;
+                }
+                f->repeats = rp;
+                rp[f->nrepeats].name = pn_strdup(name);
+                rp[f->nrepeats].label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
+                rp[f->nrepeats].line = r->line;
+                fr->repeat = (int)f->nrepeats++;
+                if (rp[fr->repeat].name == NULL || rp[fr->repeat].label == NULL) {
+                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+                    goto out;
+                }
+            }
+            depth++;
+            continue;
+        }
+        if (strcmp(type, "end_group") == 0 || strcmp(type, "end_repeat") == 0) {
+            int is_repeat = type[4] == 'r';
+            if (depth == 0 || stack[depth - 1].is_repeat != is_repeat) {
+                st = pn_error_set(err, PN_EINPUT,
+                                  "%s:%zu: column 'type': '%s' without a matching 'begin %s'",
+                                  ld->name, r->line, type, is_repeat ? "repeat" : "group");
+                goto out;
+            }
+            depth--;
+            continue;
+        }
+
+        memset(&q, 0, sizeof q);
+        q.line = r->line;
+        q.repeat = depth ? stack[depth - 1].repeat : -1;
+        const char *list_name = NULL;
+        if (strncmp(type, "select_one ", 11) == 0 || strncmp(type, "select_multiple ", 16) == 0) {
+            q.type = type[7] == 'o' ? PN_Q_SELECT_ONE : PN_Q_SELECT_MULTIPLE;
+            list_name = strchr(type, ' ') + 1;
+            while (*list_name == ' ')
+                list_name++;
+            if ((q.list = find_list(f, list_name)) == NULL) {
+                st = pn_error_set(err, PN_EINPUT,
+                                  "%s:%zu: column 'type': choice list '%s' is not in the "
+                                  "choices sheet",
+                                  ld->name, r->line, list_name);
+                goto out;
+            }
+        } else if (!simple_type(type, &q.type)) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column 'type': unknown question type '%s' (expected "
+                              "text, integer, decimal, date, select_one LIST, select_multiple "
+                              "LIST, calculate, note, begin group, begin repeat, ...)",
+                              ld->name, r->line, type);
+            goto out;
+        }
+        if (*name == '\0') {
+            st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': a %s question needs a name",
+                              ld->name, r->line, type);
+            goto out;
+        }
+        for (const char *p = name; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9' && p != name) || *p == '_' ||
+                  ((*p == '-' || *p == '.') && p != name))) {
+                st = pn_error_set(err, PN_EINPUT,
+                                  "%s:%zu: column 'name': '%s' is not a valid XML name (letters, "
+                                  "digits, '_', '-', '.'; not starting with a digit)",
+                                  ld->name, r->line, name);
+                goto out;
+            }
+        if (pn_form_find(f, name) != NULL) {
+            st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': '%s' is used twice", ld->name,
+                              r->line, name);
+            goto out;
+        }
+        if (q.type == PN_Q_CALCULATE) {
+            if (*r->cell[S_CALC] == '\0') {
+                st = pn_error_set(err, PN_EINPUT,
+                                  "%s:%zu: column 'calculation': calculate '%s' has no "
+                                  "calculation",
+                                  ld->name, r->line, name);
+                goto out;
+            }
+            q.list = find_list(f, name);
+        }
+        q.name = pn_strdup(name);
+        q.label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
+        if (q.name == NULL || q.label == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        q.required = parse_required(r->cell[S_REQUIRED]);
+        q.ordered = strstr(r->cell[S_APPEARANCE], "likert") != NULL || q.type == PN_Q_INTEGER;
+        /* relevance: each enclosing group's, then the question's own */
+        q.relevant = calloc(depth + 1, sizeof *q.relevant);
+        if (q.relevant == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t d = 0; d <= depth; d++) {
+            size_t rline = d < depth ? stack[d].line : r->line;
+            const char *text = NULL;
+            for (size_t k = 0; k < ld->nrows && d < depth; k++)
+                if (ld->rows[k].line == rline)
+                    text = ld->rows[k].cell[S_RELEVANT];
+            if (d == depth)
+                text = r->cell[S_RELEVANT];
+            pn_expr *e = NULL;
+            if ((st = parse_expr(ld, rline, "relevant", text, &e, err)) != PN_OK)
+                goto out;
+            if (e)
+                q.relevant[q.nrelevant++] = e;
+        }
+        if ((st = parse_expr(ld, r->line, "constraint", r->cell[S_CONSTRAINT], &q.constraint,
+                             err)) != PN_OK)
+            goto out;
+        if (*r->cell[S_CMSG] && (q.constraint_msg = pn_strdup(r->cell[S_CMSG])) == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        if (q.type == PN_Q_CALCULATE &&
+            (st = parse_expr(ld, r->line, "calculation", r->cell[S_CALC], &q.calculation, err)) !=
+                PN_OK)
+            goto out;
+        if ((st = push_question(f, &q, err)) != PN_OK)
+            goto out;
+    }
+    if (depth > 0) {
+        st = pn_error_set(err, PN_EINPUT, "%s:%zu: '%s' is never closed (expected 'end %s')",
+                          ld->name, stack[depth - 1].line, stack[depth - 1].name,
+                          stack[depth - 1].is_repeat ? "repeat" : "group");
+        goto out;
+    }
+    /* every ${name} must be a question of the form */
+    for (size_t i = 0; i < f->nq; i++) {
+        pn_question *qq = &f->q[i];
+        pn_expr *all[3] = {qq->constraint, qq->calculation,
+                           qq->nrelevant ? qq->relevant[qq->nrelevant - 1] : NULL};
+        const char *cols[3] = {"constraint", "calculation", "relevant"};
+        for (int k = 0; k < 3; k++) {
+            if (all[k] == NULL)
+                continue;
+            const char *const *names;
+            size_t nn;
+            pn_expr_refs(all[k], &names, &nn);
+            for (size_t j = 0; j < nn; j++)
+                if (pn_form_find(f, names[j]) == NULL) {
+                    st = pn_error_set(err, PN_EINPUT,
+                                      "%s:%zu: column '%s': ${%s} is not a question of this form",
+                                      ld->name, qq->line, cols[k], names[j]);
+                    goto out;
+                }
+        }
+    }
+    if (f->nq == 0)
+        st = pn_error_set(err, PN_EINPUT, "%s: the survey sheet has no question", ld->name);
+out:
+    question_release(&q);
+    return st;
+}
+
+static pn_form *load(FILE *in, const char *name, pn_error *err)
+{
+    loader ld = {
+        .name = name, .settings_id_col = -1, .settings_title_col = -1, .settings_version_col = -1};
+    pn_status st = PN_OK;
+    ld.form = calloc(1, sizeof *ld.form);
+    if (ld.form == NULL) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    ld.form->path = pn_strdup(name);
+    if (ld.form->path == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = pn_csv_read(in, name, NULL, on_record, &ld, NULL, err)) != PN_OK)
+        goto out;
+    if ((st = build(&ld, err)) != PN_OK)
+        goto out;
+    pn_form *f = ld.form;
+    if (f->id == NULL) {
+        /* the file name without folder and extension */
+        const char *base = strrchr(name, '/');
+        base = base ? base + 1 : name;
+        size_t n = strcspn(base, ".");
+        f->id = malloc(n + 1);
+        if (f->id == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        memcpy(f->id, base, n);
+        f->id[n] = '\0';
+    }
+    if (f->title == NULL)
+        f->title = pn_strdup(f->id);
+    if (f->version == NULL)
+        f->version = pn_strdup("");
+    if (f->title == NULL || f->version == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    const pn_question *side = pn_form_find(f, "siret");
+    if (side && side->repeat < 0)
+        f->side = PN_SIDE_CENTRE;
+    side = pn_form_find(f, "uai");
+    if (side && side->repeat < 0)
+        f->side = PN_SIDE_ECOLE;
+out:
+    for (size_t i = 0; i < ld.nrows; i++)
+        for (int c = 0; c < S_NCOL; c++)
+            free(ld.rows[i].cell[c]);
+    free(ld.rows);
+    if (st != PN_OK) {
+        pn_form_destroy(ld.form);
+        return NULL;
+    }
+    return ld.form;
+}
+
+pn_form *pn_form_load_path(const char *path, pn_error *err)
+{
+    FILE *in = fopen(path, "rb");
+    if (in == NULL) {
+        pn_error_set(err, PN_EIO, "cannot open form '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    pn_form *f = load(in, path, err);
+    fclose(in);
+    return f;
+}
+
+pn_form *pn_form_load_text(const char *name, const char *text, size_t len, pn_error *err)
+{
+    FILE *in = fmemopen((void *)text, len, "rb");
+    if (in == NULL) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    pn_form *f = load(in, name, err);
+    fclose(in);
+    return f;
+}
+
+void pn_form_destroy(pn_form *f)
+{
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->nq; i++)
+        question_release(&f->q[i]);
+    free(f->q);
+    for (size_t i = 0; i < f->nlists; i++) {
+        for (size_t j = 0; j < f->lists[i].n; j++) {
+            free(f->lists[i].items[j].name);
+            free(f->lists[i].items[j].label);
+        }
+        free(f->lists[i].items);
+        free(f->lists[i].name);
+    }
+    free(f->lists);
+    for (size_t i = 0; i < f->nrepeats; i++) {
+        free(f->repeats[i].name);
+        free(f->repeats[i].label);
+    }
+    free(f->repeats);
+    free(f->id);
+    free(f->title);
+    free(f->version);
+    free(f->path);
+    free(f);
+}
+
+const pn_question *pn_form_find(const pn_form *f, const char *name)
+{
+    for (size_t i = 0; i < f->nq; i++)
+        if (strcmp(f->q[i].name, name) == 0)
+            return &f->q[i];
+    return NULL;
+}
+
+int pn_form_repeat_index(const pn_form *f, const char *name)
+{
+    for (size_t i = 0; i < f->nrepeats; i++)
+        if (strcmp(f->repeats[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name)
+{
+    if (list == NULL)
+        return NULL;
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->items[i].name, name) == 0)
+            return &list->items[i];
+    return NULL;
+}
+
+int pn_question_has_value(const pn_question *q)
+{
+    return q->type != PN_Q_NOTE;
+}
+
+const char *pn_qtype_name(pn_qtype t)
+{
+    switch (t) {
+    case PN_Q_TEXT:
+        return "text";
+    case PN_Q_INTEGER:
+        return "integer";
+    case PN_Q_DECIMAL:
+        return "decimal";
+    case PN_Q_DATE:
+        return "date";
+    case PN_Q_DATETIME:
+        return "datetime";
+    case PN_Q_SELECT_ONE:
+        return "select_one";
+    case PN_Q_SELECT_MULTIPLE:
+        return "select_multiple";
+    case PN_Q_CALCULATE:
+        return "calculate";
+    case PN_Q_NOTE:
+        return "note";
+    }
+    return "unknown";
+}

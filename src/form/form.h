@@ -1,0 +1,120 @@
+/*
+ * form.h - the form model: an XLSForm read from pyxform's one-file CSV layout.
+ *
+ * A form file holds three sheets one after the other: a row whose first cell is `survey`,
+ * `choices` or `settings` starts that sheet, the next row is its header (first cell empty),
+ * and the rows after it are data rows (first cell empty). The loader checks what the rest of
+ * the program relies on and reports the first problem as "file:line: column 'x': ...":
+ * unknown question type, a select without its choice list, duplicate names, unbalanced
+ * groups and repeats, an expression that does not parse or refers to an unknown ${name}.
+ *
+ * Conventions of this project (documented in README.md):
+ * - a `calculate` whose name is also a choice list name takes that list's labels and
+ *   order (the link typology `type_lien` is such a calculate);
+ * - a select_one with appearance `likert` is an ordered scale;
+ * - a form with a top-level `siret` is a centre social's, one with `uai` a school's;
+ *   its repeat `partenaires` holds one reported link per entry, partner in `partenaire_id`.
+ */
+#ifndef PN_FORM_FORM_H
+#define PN_FORM_FORM_H
+
+#include <stddef.h>
+
+#include "form/expr.h"
+#include "util/error.h"
+
+typedef enum pn_qtype {
+    PN_Q_TEXT,
+    PN_Q_INTEGER,
+    PN_Q_DECIMAL,
+    PN_Q_DATE,
+    PN_Q_DATETIME, /* start, end: metadata timestamps */
+    PN_Q_SELECT_ONE,
+    PN_Q_SELECT_MULTIPLE,
+    PN_Q_CALCULATE,
+    PN_Q_NOTE, /* shows text, holds no answer */
+} pn_qtype;
+
+typedef struct pn_choice {
+    char *name;
+    char *label;
+} pn_choice;
+
+typedef struct pn_choice_list {
+    char *name;
+    pn_choice *items;
+    size_t n;
+} pn_choice_list;
+
+/* A question, i.e. a variable. Groups are not variables: their relevance is folded into
+ * the questions they hold. */
+typedef struct pn_question {
+    char *name;
+    char *label; /* the label, or the name when there is none */
+    pn_qtype type;
+    const pn_choice_list *list; /* select_* and calculates that have a list; lent by the form */
+    int required;
+    int ordered;        /* an ordered scale: appearance 'likert' (cumulative % makes sense) */
+    pn_expr **relevant; /* the relevance of the enclosing groups and repeat, then the
+                         * question's own; all must hold */
+    size_t nrelevant;
+    pn_expr *constraint;  /* NULL when none */
+    char *constraint_msg; /* NULL when none */
+    pn_expr *calculation; /* calculate only */
+    int repeat;           /* index into form->repeats, or -1 at top level */
+    size_t line;          /* line in the form file */
+} pn_question;
+
+typedef struct pn_repeat {
+    char *name;
+    char *label;
+    size_t line;
+} pn_repeat;
+
+typedef enum pn_form_side { PN_SIDE_NONE, PN_SIDE_CENTRE, PN_SIDE_ECOLE } pn_form_side;
+
+typedef struct pn_form {
+    char *id;      /* settings form_id, else the file name without .csv */
+    char *title;   /* settings form_title, else the id */
+    char *version; /* settings version, else "" */
+    char *path;    /* the file it was read from, for messages */
+    pn_question *q;
+    size_t nq;
+    pn_choice_list *lists;
+    size_t nlists;
+    pn_repeat *repeats;
+    size_t nrepeats;
+    pn_form_side side;
+} pn_form;
+
+/*
+ * pn_form_load_path - read a form file.
+ * Returns the form (free with pn_form_destroy) or NULL with @err filled: PN_EIO when the
+ * file cannot be read, PN_EINPUT with "path:line: ..." when it is not a valid form.
+ */
+pn_form *pn_form_load_path(const char *path, pn_error *err);
+
+/*
+ * pn_form_load_text - the same from @len bytes of @text (a form kept in the store);
+ * @name is used in messages.
+ */
+pn_form *pn_form_load_text(const char *name, const char *text, size_t len, pn_error *err);
+
+void pn_form_destroy(pn_form *f);
+
+/* The question named @name, or NULL. */
+const pn_question *pn_form_find(const pn_form *f, const char *name);
+
+/* The index of the repeat named @name, or -1. */
+int pn_form_repeat_index(const pn_form *f, const char *name);
+
+/* The choice of @list named @name, or NULL. */
+const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name);
+
+/* Whether the question stores an answer (everything but notes). */
+int pn_question_has_value(const pn_question *q);
+
+/* The XLSForm spelling of a type ("select_one", "integer", ...). */
+const char *pn_qtype_name(pn_qtype t);
+
+#endif

@@ -1,0 +1,534 @@
+#include "stats/tabulate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+#define RESEAU "reseau"
+
+/* The categories of a variable, merged across forms. */
+typedef struct catset {
+    pn_category *cats;
+    size_t n, cap;
+    int from_list; /* categories come from a choice list (else sorted values) */
+} catset;
+
+static pn_status cat_add(catset *cs, const char *name, const char *label, size_t *idx)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        if (strcmp(cs->cats[i].name, name) == 0) {
+            if (idx)
+                *idx = i;
+            return PN_OK;
+        }
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 16;
+        pn_category *p = realloc(cs->cats, cap * sizeof *p);
+        if (p == NULL)
+            return PN_ENOMEM;
+        cs->cats = p;
+        cs->cap = cap;
+    }
+    cs->cats[cs->n].name = pn_strdup(name);
+    cs->cats[cs->n].label = pn_strdup(label ? label : name);
+    if (cs->cats[cs->n].name == NULL || cs->cats[cs->n].label == NULL) {
+        free(cs->cats[cs->n].name);
+        free(cs->cats[cs->n].label);
+        return PN_ENOMEM;
+    }
+    if (idx)
+        *idx = cs->n;
+    cs->n++;
+    return PN_OK;
+}
+
+static void catset_release(catset *cs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        free(cs->cats[i].name);
+        free(cs->cats[i].label);
+    }
+    free(cs->cats);
+    memset(cs, 0, sizeof *cs);
+}
+
+/* Counts keyed by (row category, column category), grown as categories appear. */
+typedef struct counter {
+    catset rows, cols;
+    double *cell; /* rows.cap x cols.cap, row-major on a fixed stride */
+    size_t stride, nrows_alloc;
+    double missing, cases;
+} counter;
+
+static pn_status counter_add(counter *c, size_t r, size_t col, double w)
+{
+    if (r >= c->nrows_alloc || col >= c->stride) {
+        size_t stride = c->stride ? c->stride : 16;
+        while (stride <= col)
+            stride *= 2;
+        size_t nrows = c->nrows_alloc ? c->nrows_alloc : 16;
+        while (nrows <= r)
+            nrows *= 2;
+        double *cell = calloc(stride * nrows, sizeof *cell);
+        if (cell == NULL)
+            return PN_ENOMEM;
+        for (size_t i = 0; i < c->nrows_alloc; i++)
+            for (size_t j = 0; j < c->stride; j++)
+                cell[i * stride + j] = c->cell[i * c->stride + j];
+        free(c->cell);
+        c->cell = cell;
+        c->stride = stride;
+        c->nrows_alloc = nrows;
+    }
+    c->cell[r * c->stride + col] += w;
+    return PN_OK;
+}
+
+static double counter_get(const counter *c, size_t r, size_t col)
+{
+    if (r >= c->nrows_alloc || col >= c->stride)
+        return 0;
+    return c->cell[r * c->stride + col];
+}
+
+/* One variable as seen in one form. */
+typedef struct varref {
+    const pn_question *q; /* NULL for the pseudo-variable reseau */
+    int level;            /* -1 top level, else repeat index */
+} varref;
+
+static pn_status resolve(const pn_form *f, const char *name, varref *out)
+{
+    if (strcmp(name, RESEAU) == 0 && pn_form_find(f, name) == NULL) {
+        out->q = NULL;
+        out->level = -1;
+        return f->side == PN_SIDE_NONE ? PN_EUSAGE : PN_OK;
+    }
+    const pn_question *q = pn_form_find(f, name);
+    if (q == NULL || !pn_question_has_value(q))
+        return PN_EUSAGE;
+    out->q = q;
+    out->level = q->repeat;
+    return PN_OK;
+}
+
+static pn_status add_list_categories(catset *cs, const varref *v, const pn_form *f)
+{
+    if (v->q == NULL) {
+        if (cat_add(cs, "centre", "Centres sociaux", NULL) != PN_OK ||
+            cat_add(cs, "ecole", "Écoles", NULL) != PN_OK)
+            return PN_ENOMEM;
+        cs->from_list = 1;
+        return PN_OK;
+    }
+    (void)f;
+    if (v->q->list == NULL)
+        return PN_OK;
+    cs->from_list = 1;
+    for (size_t i = 0; i < v->q->list->n; i++)
+        if (cat_add(cs, v->q->list->items[i].name, v->q->list->items[i].label, NULL) != PN_OK)
+            return PN_ENOMEM;
+    return PN_OK;
+}
+
+/* Lookup context for where filters: the selected columns of the current row. */
+typedef struct rowctx {
+    const char **names;
+    const char **values;
+    size_t n;
+} rowctx;
+
+static const char *row_lookup(void *ctx, const char *name)
+{
+    rowctx *rc = ctx;
+    for (size_t i = 0; i < rc->n; i++)
+        if (strcmp(rc->names[i], name) == 0)
+            return rc->values[i] ? rc->values[i] : "";
+    return NULL;
+}
+
+static int cmp_cat(const void *a, const void *b)
+{
+    const pn_category *x = a, *y = b;
+    char *ex, *ey;
+    double dx = strtod(x->name, &ex), dy = strtod(y->name, &ey);
+    if (*ex == '\0' && *ey == '\0' && *x->name && *y->name)
+        return dx < dy ? -1 : dx > dy;
+    return strcmp(x->name, y->name);
+}
+
+/* Count one form's units into @c. */
+static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, const varref *by,
+                            const char *where, counter *c, pn_error *err)
+{
+    sqlite3 *db = pn_store_db(s);
+    pn_expr *filter = NULL;
+    pn_strbuf sql = PN_STRBUF_INIT;
+    sqlite3_stmt *q = NULL;
+    const char **names = NULL;
+    const char **values = NULL;
+    size_t ncols = 0;
+    pn_status st = PN_OK;
+    int level = var->level;
+    if (by && by->level >= 0) {
+        if (level >= 0 && level != by->level) {
+            st = pn_error_set(err, PN_EUSAGE,
+                              "'%s' and '%s' are in different repeat groups of form '%s'",
+                              var->q->name, by->q->name, f->id);
+            goto out;
+        }
+        level = by->level;
+    }
+    const pn_question *want[2] = {var->q, by ? by->q : NULL};
+    size_t nwant = by ? 2 : 1;
+    const char *const *refs = NULL;
+    size_t nrefs = 0;
+    if (where && *where) {
+        if ((filter = pn_expr_parse(where, err)) == NULL) {
+            pn_error_prefix(err, "--where");
+            st = err ? err->status : PN_EINPUT;
+            goto out;
+        }
+        pn_expr_refs(filter, &refs, &nrefs);
+    }
+    names = calloc(nwant + nrefs + 1, sizeof *names);
+    values = calloc(nwant + nrefs + 1, sizeof *values);
+    if (names == NULL || values == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    char table[256], parent[256];
+    pn_store_table_name(f, level, table, sizeof table);
+    pn_store_table_name(f, -1, parent, sizeof parent);
+    if (pn_strbuf_puts(&sql, "SELECT 1") != PN_OK)
+        goto nomem;
+    for (size_t i = 0; i < nwant + nrefs; i++) {
+        const pn_question *qq;
+        if (i < nwant) {
+            qq = want[i];
+            if (qq == NULL) { /* reseau */
+                names[ncols++] = RESEAU;
+                if (pn_strbuf_puts(&sql, ", NULL") != PN_OK)
+                    goto nomem;
+                continue;
+            }
+        } else {
+            qq = pn_form_find(f, refs[i - nwant]);
+            if (qq == NULL || !pn_question_has_value(qq)) {
+                st = pn_error_set(err, PN_EUSAGE, "--where: ${%s} is not a question of form '%s'",
+                                  refs[i - nwant], f->id);
+                goto out;
+            }
+            if (qq->repeat >= 0 && qq->repeat != level) {
+                st = pn_error_set(err, PN_EUSAGE,
+                                  "--where: ${%s} is in a repeat group the table does not count",
+                                  qq->name);
+                goto out;
+            }
+        }
+        names[ncols++] = qq->name;
+        char *col = sqlite3_mprintf(", %s.\"%w\"", qq->repeat >= 0 ? "t" : "p", qq->name);
+        if (col == NULL || pn_strbuf_puts(&sql, col) != PN_OK) {
+            sqlite3_free(col);
+            goto nomem;
+        }
+        sqlite3_free(col);
+    }
+    char *from;
+    if (level >= 0)
+        from = sqlite3_mprintf(" FROM \"%w\" t JOIN \"%w\" p ON p.submission_id = t.submission_id",
+                               table, parent);
+    else
+        from = sqlite3_mprintf(" FROM \"%w\" p", parent);
+    if (from == NULL || pn_strbuf_puts(&sql, from) != PN_OK) {
+        sqlite3_free(from);
+        goto nomem;
+    }
+    sqlite3_free(from);
+    if (sqlite3_prepare_v2(db, pn_strbuf_str(&sql), -1, &q, NULL) != SQLITE_OK) {
+        st = pn_store_error(s, err, "cannot read the answers");
+        goto out;
+    }
+    const char *side = f->side == PN_SIDE_CENTRE ? "centre" : "ecole";
+    rowctx rc = {names, values, ncols};
+    pn_expr_env env = {row_lookup, &rc, NULL, NULL};
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        for (size_t i = 0; i < ncols; i++)
+            values[i] = (const char *)sqlite3_column_text(q, (int)i + 1);
+        for (size_t i = 0; i < nwant; i++)
+            if (want[i] == NULL)
+                values[i] = side;
+        if (filter) {
+            int keep = 0;
+            if ((st = pn_expr_eval_bool(filter, &env, &keep, err)) != PN_OK) {
+                pn_error_prefix(err, "--where");
+                goto out;
+            }
+            if (!keep)
+                continue;
+        }
+        const char *v = values[0];
+        const char *b = by ? values[1] : NULL;
+        if (v == NULL || (by && b == NULL))
+            continue; /* not applicable */
+        if (*v == '\0' || (by && *b == '\0')) {
+            c->missing += 1;
+            continue;
+        }
+        size_t col = 0;
+        if (by && (st = cat_add(&c->cols, b, NULL, &col)) != PN_OK)
+            goto nomem;
+        if (var->q && var->q->type == PN_Q_SELECT_MULTIPLE) {
+            int any = 0;
+            const char *p = v;
+            while (*p) {
+                while (*p == ' ')
+                    p++;
+                size_t n = strcspn(p, " ");
+                if (n == 0)
+                    break;
+                char token[256];
+                snprintf(token, sizeof token, "%.*s", (int)n, p);
+                p += n;
+                size_t r;
+                if (cat_add(&c->rows, token, NULL, &r) != PN_OK ||
+                    counter_add(c, r, col, 1) != PN_OK)
+                    goto nomem;
+                any = 1;
+            }
+            if (any)
+                c->cases += 1;
+            else
+                c->missing += 1;
+            continue;
+        }
+        size_t r;
+        if (cat_add(&c->rows, v, NULL, &r) != PN_OK || counter_add(c, r, col, 1) != PN_OK)
+            goto nomem;
+    }
+    if (step != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot read the answers");
+    goto out;
+nomem:
+    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
+    sqlite3_finalize(q);
+    pn_strbuf_release(&sql);
+    pn_expr_destroy(filter);
+    free(names);
+    free(values);
+    return st;
+}
+
+static char *title_of(const varref *v)
+{
+    return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
+}
+
+pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
+{
+    char **ids = NULL;
+    size_t nids = 0;
+    pn_form **forms = NULL;
+    counter c = {0};
+    pn_status st;
+    int used = 0;
+    varref first_var = {0}, first_by = {0};
+    const char *by = req->by && *req->by ? req->by : NULL;
+    int multi = 0;
+    memset(out, 0, sizeof *out);
+
+    if ((st = pn_store_form_ids(s, &ids, &nids, err)) != PN_OK)
+        goto out;
+    forms = calloc(nids ? nids : 1, sizeof *forms);
+    if (forms == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nids; i++)
+        if ((forms[i] = pn_store_get_form(s, ids[i], err)) == NULL) {
+            st = err ? err->status : PN_ESTORE;
+            goto out;
+        }
+    /* categories first from the choice lists, in the form's order */
+    for (size_t i = 0; i < nids; i++) {
+        varref v, b;
+        if (resolve(forms[i], req->var, &v) != PN_OK)
+            continue;
+        if (by && resolve(forms[i], by, &b) != PN_OK)
+            continue;
+        if (!used) {
+            first_var = v;
+            if (by)
+                first_by = b;
+            multi = v.q && v.q->type == PN_Q_SELECT_MULTIPLE;
+        }
+        used++;
+        if ((st = add_list_categories(&c.rows, &v, forms[i])) != PN_OK ||
+            (by && (st = add_list_categories(&c.cols, &b, forms[i])) != PN_OK)) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if (!used) {
+        int var_known = 0;
+        for (size_t i = 0; i < nids; i++) {
+            varref v;
+            if (resolve(forms[i], req->var, &v) == PN_OK)
+                var_known = 1;
+        }
+        if (nids == 0)
+            st = pn_error_set(err, PN_EUSAGE,
+                              "the project file holds no answers yet; run "
+                              "'panorama import' first");
+        else if (!var_known)
+            st = pn_error_set(err, PN_EUSAGE, "no question '%s' in the stored forms", req->var);
+        else
+            st =
+                pn_error_set(err, PN_EUSAGE, "no stored form has both '%s' and '%s'", req->var, by);
+        goto out;
+    }
+    if (multi && by) {
+        st = pn_error_set(err, PN_EUSAGE,
+                          "'%s' is a multiple-choice question: cross-tabs of a select_multiple "
+                          "are not supported yet; tabulate it alone or with --where",
+                          req->var);
+        goto out;
+    }
+    if (by && first_by.q && first_by.q->type == PN_Q_SELECT_MULTIPLE) {
+        st = pn_error_set(err, PN_EUSAGE,
+                          "'%s' is a multiple-choice question and cannot be a --by variable", by);
+        goto out;
+    }
+    for (size_t i = 0; i < nids; i++) {
+        varref v, b;
+        if (resolve(forms[i], req->var, &v) != PN_OK)
+            continue;
+        if (by && resolve(forms[i], by, &b) != PN_OK)
+            continue;
+        if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c, err)) != PN_OK)
+            goto out;
+    }
+    /* values outside any choice list (text, numbers) come in sorted order */
+    if (!c.rows.from_list && c.rows.n > 1) {
+        /* sort a copy of the categories and remap the counts */
+        size_t n = c.rows.n;
+        pn_category *sorted = malloc(n * sizeof *sorted);
+        size_t *from = malloc(n * sizeof *from);
+        counter tmp = {0};
+        if (sorted == NULL || from == NULL) {
+            free(sorted);
+            free(from);
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        memcpy(sorted, c.rows.cats, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, cmp_cat);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                if (c.rows.cats[j].name == sorted[i].name)
+                    from[i] = j;
+        size_t ncol = by ? c.cols.n : 1;
+        for (size_t i = 0; i < n && st == PN_OK; i++)
+            for (size_t j = 0; j < ncol; j++)
+                if (counter_add(&tmp, i, j, counter_get(&c, from[i], j)) != PN_OK)
+                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (st == PN_OK) {
+            memcpy(c.rows.cats, sorted, n * sizeof *sorted);
+            free(c.cell);
+            c.cell = tmp.cell;
+            c.stride = tmp.stride;
+            c.nrows_alloc = tmp.nrows_alloc;
+        } else {
+            free(tmp.cell);
+        }
+        free(sorted);
+        free(from);
+        if (st != PN_OK)
+            goto out;
+    }
+    const size_t k = c.rows.n;
+    if (by) {
+        pn_crosstab *t = pn_crosstab_create(k, c.cols.n);
+        if (t == NULL)
+            goto nomem;
+        out->kind = PN_TAB_CROSSTAB;
+        out->xt = t;
+        t->row_var = pn_strdup(req->var);
+        t->col_var = pn_strdup(by);
+        t->row_title = title_of(&first_var);
+        t->col_title = title_of(&first_by);
+        if (!t->row_var || !t->col_var || !t->row_title || !t->col_title)
+            goto nomem;
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < c.cols.n; j++)
+                t->count[i * c.cols.n + j] = counter_get(&c, i, j);
+        memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
+        memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
+        c.rows.n = c.cols.n = 0; /* the table owns the names now */
+        st = pn_crosstab_compute(t, err);
+    } else if (multi) {
+        pn_multi *t = pn_multi_create(k);
+        if (t == NULL)
+            goto nomem;
+        out->kind = PN_TAB_MULTI;
+        out->multi = t;
+        t->var = pn_strdup(req->var);
+        t->title = title_of(&first_var);
+        if (!t->var || !t->title)
+            goto nomem;
+        for (size_t i = 0; i < k; i++)
+            t->count[i] = counter_get(&c, i, 0);
+        t->cases = c.cases;
+        t->missing = c.missing;
+        memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
+        c.rows.n = 0;
+        st = pn_multi_compute(t, err);
+    } else {
+        pn_freq *t = pn_freq_create(k);
+        if (t == NULL)
+            goto nomem;
+        out->kind = PN_TAB_FREQ;
+        out->freq = t;
+        t->var = pn_strdup(req->var);
+        t->title = title_of(&first_var);
+        if (!t->var || !t->title)
+            goto nomem;
+        for (size_t i = 0; i < k; i++)
+            t->count[i] = counter_get(&c, i, 0);
+        t->missing = c.missing;
+        memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
+        c.rows.n = 0;
+        /* ordered scales: cumulative % makes sense */
+        t->ordered = first_var.q && first_var.q->ordered;
+        st = pn_freq_compute(t, err);
+    }
+    goto out;
+nomem:
+    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
+    if (st != PN_OK)
+        pn_tab_result_release(out);
+    catset_release(&c.rows);
+    catset_release(&c.cols);
+    free(c.cell);
+    for (size_t i = 0; i < nids; i++) {
+        pn_form_destroy(forms ? forms[i] : NULL);
+        free(ids[i]);
+    }
+    free(forms);
+    free(ids);
+    return st;
+}
+
+void pn_tab_result_release(pn_tab_result *r)
+{
+    pn_freq_destroy(r->freq);
+    pn_multi_destroy(r->multi);
+    pn_crosstab_destroy(r->xt);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,374 @@
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/strbuf.h"
+
+struct pn_store {
+    sqlite3 *db;
+    int in_tx;
+};
+
+static const char *const schema_v1 =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE forms(form_id TEXT PRIMARY KEY, title TEXT NOT NULL, version TEXT NOT NULL,"
+    " side TEXT, source TEXT NOT NULL, path TEXT);"
+    "CREATE TABLE imports(import_id INTEGER PRIMARY KEY, form_id TEXT NOT NULL,"
+    " files TEXT NOT NULL, rows_read INTEGER NOT NULL DEFAULT 0,"
+    " stored INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,"
+    " rejected INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE structures(structure_id INTEGER PRIMARY KEY,"
+    " side TEXT NOT NULL CHECK(side IN ('centre','ecole')), ident TEXT NOT NULL, name TEXT,"
+    " commune TEXT, en_qpv TEXT, code_qpv TEXT, rep TEXT,"
+    " responded INTEGER NOT NULL DEFAULT 0, UNIQUE(side, ident));"
+    "CREATE TABLE submissions(submission_id INTEGER PRIMARY KEY, form_id TEXT NOT NULL"
+    " REFERENCES forms, instance_key TEXT NOT NULL, import_id INTEGER NOT NULL REFERENCES"
+    " imports, source_file TEXT NOT NULL, source_line INTEGER NOT NULL,"
+    " structure_id INTEGER REFERENCES structures, submitted TEXT,"
+    " UNIQUE(form_id, instance_key));"
+    "CREATE TABLE links(link_id INTEGER PRIMARY KEY, form_id TEXT NOT NULL,"
+    " submission_id INTEGER NOT NULL REFERENCES submissions, entry_id INTEGER NOT NULL,"
+    " reporter_side TEXT NOT NULL, centre_ident TEXT, school_ident TEXT, class TEXT,"
+    " UNIQUE(form_id, entry_id));"
+    "CREATE INDEX links_pair ON links(centre_ident, school_ident);"
+    "CREATE TABLE rejects(reject_id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL,"
+    " form_id TEXT NOT NULL, instance_key TEXT NOT NULL, file TEXT NOT NULL,"
+    " line INTEGER NOT NULL, raw TEXT NOT NULL, reasons TEXT NOT NULL,"
+    " UNIQUE(form_id, instance_key));"
+    "INSERT INTO meta VALUES('schema_version','1'),('created_by','panorama " PN_VERSION "');";
+
+/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1. There is
+ * none yet; PN_STORE_VERSION - 1 entries once there are. */
+static const char *const migrations[PN_STORE_VERSION] = {NULL};
+
+pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
+{
+    return pn_error_set(err, PN_ESTORE, "%s: %s", what,
+                        s && s->db ? sqlite3_errmsg(s->db) : "cannot allocate a connection");
+}
+
+static pn_store *open_db(const char *path, int flags, pn_error *err)
+{
+    pn_store *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot open the project file");
+        pn_error_prefix(err, "%s", path);
+        pn_store_close(s);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* A rollback journal keeps the file whole when an import is killed at any moment. */
+    if (sqlite3_exec(s->db,
+                     "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+                     " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16000;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, path);
+        pn_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+pn_store *pn_store_create(const char *path, pn_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        pn_error_set(err, PN_EUSAGE,
+                     "'%s' already exists; remove it or choose another file with --db", path);
+        return NULL;
+    }
+    pn_store *s = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+    if (s == NULL)
+        return NULL;
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->db, schema_v1, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        pn_error_set(err, PN_ESTORE, "%s: cannot create the schema: %s", path,
+                     msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        pn_store_close(s);
+        remove(path);
+        return NULL;
+    }
+    return s;
+}
+
+pn_store *pn_store_open(const char *path, pn_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        pn_error_set(err, PN_EUSAGE,
+                     "no project file '%s'; create one with 'panorama init' (or give --db FILE)",
+                     path);
+        return NULL;
+    }
+    pn_store *s = open_db(path, SQLITE_OPEN_READWRITE, err);
+    if (s == NULL)
+        return NULL;
+    sqlite3_stmt *q = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version < 1) {
+        pn_error_set(err, PN_ESTORE, "'%s' is not a panorama project file", path);
+        pn_store_close(s);
+        return NULL;
+    }
+    const int latest = PN_STORE_VERSION;
+    if (version > latest) {
+        pn_error_set(err, PN_ESTORE,
+                     "'%s' has schema version %d, newer than this program's %d; update panorama",
+                     path, version, latest);
+        pn_store_close(s);
+        return NULL;
+    }
+    for (int v = version; v < latest; v++) {
+        char *msg = NULL;
+        char bump[128];
+        snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version'", v + 1);
+        if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            pn_error_set(err, PN_ESTORE, "%s: cannot migrate schema %d to %d: %s", path, v, v + 1,
+                         msg ? msg : sqlite3_errmsg(s->db));
+            sqlite3_free(msg);
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            pn_store_close(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void pn_store_close(pn_store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->in_tx)
+        pn_store_rollback(s);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+sqlite3 *pn_store_db(pn_store *s)
+{
+    return s->db;
+}
+
+pn_status pn_store_begin(pn_store *s, pn_error *err)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot start a transaction");
+    s->in_tx = 1;
+    return PN_OK;
+}
+
+pn_status pn_store_commit(pn_store *s, pn_error *err)
+{
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot commit");
+        pn_store_rollback(s);
+        return PN_ESTORE;
+    }
+    s->in_tx = 0;
+    return PN_OK;
+}
+
+void pn_store_rollback(pn_store *s)
+{
+    if (s->in_tx)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = 0;
+}
+
+void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size)
+{
+    if (repeat < 0)
+        snprintf(buf, size, "data_%s", form->id);
+    else
+        snprintf(buf, size, "data_%s__%s", form->id, form->repeats[repeat].name);
+}
+
+static const char *side_name(pn_form_side side)
+{
+    return side == PN_SIDE_CENTRE ? "centre" : side == PN_SIDE_ECOLE ? "ecole" : NULL;
+}
+
+/* Whether @table has a column @col. */
+static int has_column(sqlite3 *db, const char *table, const char *col, int *found)
+{
+    char *sql = sqlite3_mprintf("SELECT 1 FROM pragma_table_info(%Q) WHERE name=%Q", table, col);
+    sqlite3_stmt *q = NULL;
+    int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &q, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Create @form's table at @repeat, or add the columns it lacks. */
+static pn_status ensure_table(pn_store *s, const pn_form *form, int repeat, pn_error *err)
+{
+    char table[256];
+    pn_store_table_name(form, repeat, table, sizeof table);
+    char *sql = NULL;
+    pn_status st = PN_OK;
+    if (repeat < 0)
+        sql = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(submission_id INTEGER PRIMARY "
+                              "KEY REFERENCES submissions)",
+                              table);
+    else
+        sql = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(entry_id INTEGER PRIMARY KEY,"
+                              " submission_id INTEGER NOT NULL REFERENCES submissions,"
+                              " position INTEGER NOT NULL, entry_key TEXT NOT NULL UNIQUE);"
+                              "CREATE INDEX IF NOT EXISTS \"%w_sub\" ON \"%w\"(submission_id)",
+                              table, table, table);
+    if (sql == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        st = pn_store_error(s, err, table);
+        goto out;
+    }
+    for (size_t i = 0; i < form->nq; i++) {
+        const pn_question *q = &form->q[i];
+        if (q->repeat != repeat || !pn_question_has_value(q))
+            continue;
+        int found = 0;
+        if (has_column(s->db, table, q->name, &found) != SQLITE_OK) {
+            st = pn_store_error(s, err, table);
+            goto out;
+        }
+        if (found)
+            continue;
+        sqlite3_free(sql);
+        sql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT", table, q->name);
+        if (sql == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            st = pn_store_error(s, err, table);
+            goto out;
+        }
+    }
+out:
+    sqlite3_free(sql);
+    return st;
+}
+
+pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source, size_t len,
+                            pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO forms(form_id, title, version, side, source, path)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(form_id) DO UPDATE SET"
+                           " title=?2, version=?3, side=?4, source=?5, path=?6"
+                           " WHERE source IS NOT ?5",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = pn_store_error(s, err, "cannot record the form");
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, form->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, form->version, -1, SQLITE_STATIC);
+    const char *side = side_name(form->side);
+    if (side)
+        sqlite3_bind_text(q, 4, side, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, source, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, form->path, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        st = pn_store_error(s, err, "cannot record the form");
+        goto out;
+    }
+    for (int r = -1; r < (int)form->nrepeats; r++)
+        if ((st = ensure_table(s, form, r, err)) != PN_OK)
+            goto out;
+out:
+    sqlite3_finalize(q);
+    return st;
+}
+
+pn_form *pn_store_get_form(pn_store *s, const char *form_id, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_form *f = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT source FROM forms WHERE form_id=?", -1, &q, NULL) !=
+        SQLITE_OK) {
+        pn_store_error(s, err, "cannot read the forms");
+        goto out;
+    }
+    sqlite3_bind_text(q, 1, form_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        pn_error_set(err, PN_EUSAGE, "no form '%s' in the project file", form_id);
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        pn_store_error(s, err, "cannot read the forms");
+        goto out;
+    }
+    char name[300];
+    snprintf(name, sizeof name, "form '%s' (as stored)", form_id);
+    f = pn_form_load_text(name, (const char *)sqlite3_column_text(q, 0),
+                          (size_t)sqlite3_column_bytes(q, 0), err);
+out:
+    sqlite3_finalize(q);
+    return f;
+}
+
+pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    *ids = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT form_id FROM forms ORDER BY form_id", -1, &q, NULL) !=
+        SQLITE_OK) {
+        st = pn_store_error(s, err, "cannot read the forms");
+        goto out;
+    }
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char **p = realloc(*ids, (*n + 1) * sizeof *p);
+        if (p == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        *ids = p;
+        if ((p[*n] = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        (*n)++;
+    }
+    if (rc != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot read the forms");
+out:
+    sqlite3_finalize(q);
+    if (st != PN_OK) {
+        for (size_t i = 0; i < *n; i++)
+            free((*ids)[i]);
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return st;
+}

@@ -1,0 +1,81 @@
+/*
+ * store.h - the project file: a SQLite database with a versioned schema.
+ *
+ * Fixed tables (schema version PN_STORE_VERSION):
+ *   meta(key, value)                      schema_version, created_by
+ *   forms(form_id, title, version, side, source, path)     each form's XLSForm text
+ *   imports(import_id, form_id, files, rows_read, stored, duplicates, rejected)
+ *   structures(structure_id, side, ident, name, commune, en_qpv, code_qpv, rep, responded)
+ *   submissions(submission_id, form_id, instance_key, import_id, source_file, source_line,
+ *               structure_id, submitted)
+ *   links(link_id, form_id, submission_id, entry_id, reporter_side, centre_ident,
+ *         school_ident, class)            one row per reported link
+ *   rejects(reject_id, import_id, form_id, instance_key, file, line, raw, reasons)
+ * Answers live in one table per form, created from the form model (wide: one TEXT column
+ * per variable, so that a national import writes one row per submission or link rather
+ * than one row per answer):
+ *   "data_<form>"(submission_id PRIMARY KEY, <variable> ...)
+ *   "data_<form>__<repeat>"(entry_id PRIMARY KEY, submission_id, position, entry_key UNIQUE,
+ *                           <variable> ...)
+ * A new version of a form adds the columns it lacks (nothing is dropped).
+ */
+#ifndef PN_STORE_STORE_H
+#define PN_STORE_STORE_H
+
+#include <sqlite3.h>
+
+#include "form/form.h"
+#include "util/error.h"
+
+#define PN_STORE_VERSION 1
+
+typedef struct pn_store pn_store;
+
+/*
+ * pn_store_create - create a new project file at @path and its schema.
+ * Fails with PN_EUSAGE when @path already exists (nothing is overwritten).
+ */
+pn_store *pn_store_create(const char *path, pn_error *err);
+
+/*
+ * pn_store_open - open an existing project file, migrating an older schema.
+ * Fails with PN_EUSAGE when @path does not exist ("run 'panorama init' first") and
+ * PN_ESTORE when it is not a panorama store or is newer than this program.
+ */
+pn_store *pn_store_open(const char *path, pn_error *err);
+
+/* Close (pn_store_close(NULL) is a no-op). */
+void pn_store_close(pn_store *s);
+
+/* The SQLite connection, lent to the modules that read or write the store. */
+sqlite3 *pn_store_db(pn_store *s);
+
+/* Transactions: one per import. begin takes the write lock at once. */
+pn_status pn_store_begin(pn_store *s, pn_error *err);
+pn_status pn_store_commit(pn_store *s, pn_error *err);
+/* Never fails for the caller: rolls back if a transaction is open. */
+void pn_store_rollback(pn_store *s);
+
+/*
+ * pn_store_put_form - record @form (its source text @source, @len bytes) and create or
+ * extend its data tables. A form already stored with the same text is left as it is.
+ */
+pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source, size_t len,
+                            pn_error *err);
+
+/*
+ * pn_store_get_form - load the form @form_id from the store. Returns NULL with PN_EUSAGE
+ * when there is no such form, or another error.
+ */
+pn_form *pn_store_get_form(pn_store *s, const char *form_id, pn_error *err);
+
+/* The ids of the stored forms, in order; the caller frees each and the array. */
+pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
+
+/* The table name holding @form's answers at @repeat (-1: top level), into @buf. */
+void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
+
+/* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE. */
+pn_status pn_store_error(pn_store *s, pn_error *err, const char *what);
+
+#endif
