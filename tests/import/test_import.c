@@ -1,0 +1,363 @@
+/* Unit tests of src/import: plain exports of the real centre social form. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "import/import.h"
+
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+    pn_store *store;
+    pn_form *form;
+    char *source;
+    size_t len;
+} fixture;
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        return NULL;
+    fseek(in, 0, SEEK_END);
+    long n = ftell(in);
+    rewind(in);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, in) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    fclose(in);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    pn_error err = {0};
+    const char *root = getenv("PN_SOURCE_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/forms/centre_social.csv", root ? root : "../..");
+    strcpy(fx->dir, "/tmp/pn_import_XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->db, sizeof fx->db, "%s/p.db", fx->dir);
+    fx->store = pn_store_create(fx->db, &err);
+    assert_non_null(fx->store);
+    fx->source = read_all(path, &fx->len);
+    assert_non_null(fx->source);
+    fx->form = pn_form_load_text(path, fx->source, fx->len, &err);
+    if (fx->form == NULL)
+        fail_msg("%s", err.msg);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[256];
+    pn_store_close(fx->store);
+    pn_form_destroy(fx->form);
+    free(fx->source);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+/* Write @text to DIR/@name; returns the path in a static buffer slot. */
+static const char *put(fixture *fx, const char *name, const char *text)
+{
+    static char paths[8][256];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 256, "%s/%s", fx->dir, name);
+    FILE *out = fopen(p, "wb");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+    return p;
+}
+
+static long long scalar(fixture *fx, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    long long v = -1;
+    assert_int_equal(sqlite3_prepare_v2(pn_store_db(fx->store), sql, -1, &q, NULL), SQLITE_OK);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static char *text(fixture *fx, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    char *v = NULL;
+    assert_int_equal(sqlite3_prepare_v2(pn_store_db(fx->store), sql, -1, &q, NULL), SQLITE_OK);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        v = strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* Every row of every table, as one number: the store "as it was" check. */
+static long long fingerprint(fixture *fx)
+{
+    return scalar(fx, "SELECT (SELECT count(*) FROM submissions) * 1000000 + (SELECT count(*) "
+                      "FROM links) * 10000 + (SELECT count(*) FROM rejects) * 100 + (SELECT "
+                      "count(*) FROM imports) + (SELECT count(*) FROM structures) * 7");
+}
+
+static pn_status run(fixture *fx, const char **paths, size_t n, pn_import_result *res,
+                     pn_error *err)
+{
+    return pn_import_files(fx->store, fx->form, fx->source, fx->len, paths, n, NULL, res, err);
+}
+
+static const char *MAIN_HEAD = "nom_structure,siret,commune,en_qpv,code_qpv,rep,travaille_avec,"
+                               "raisons_non,freins,facteurs,end,KEY\n";
+static const char *PART_HEAD = "PARENT_KEY,KEY,partenaire_id,partenaire_nom,rythme,frequence,"
+                               "formalisation,profondeur,dispositifs,objets,annee_debut\n";
+
+static void main_and_repeat(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[2048], part_csv[2048];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,oui,QP095001,rep,oui,,manque_temps turnover,"
+             "interlocuteur,2026-03-01T10:00:00,uuid:a\n"
+             "Centre B,73282932000074,95127,non,,hors_rep,non,,,,2026-03-04T10:00:00,uuid:b\n",
+             MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:a,uuid:a/p[1],0951099D,École 1,regulier,mensuelle,convention,partenariat,"
+             "clas,parentalite,2019\n"
+             "uuid:a,uuid:a/p[2],0422170F,École 2,ponctuel,annuelle,aucune,information,,"
+             "culture,2024\n"
+             "uuid:a,uuid:a/p[3],0940176F,École 3,regulier,hebdomadaire,accord_oral,cooperation,"
+             "pre rep,,2020\n"
+             "uuid:a,uuid:a/p[4],0951099D,École 1,regulier,hebdomadaire,aucune,coordination,,,"
+             "2021\n",
+             PART_HEAD);
+    /* the repeat file first: main files are read first whatever the order */
+    const char *paths[2] = {put(fx, "part.csv", part_csv), put(fx, "main.csv", main_csv)};
+    pn_status st = run(fx, paths, 2, &res, &err);
+    if (st != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.stored, 6);
+    assert_int_equal(res.rejected, 0);
+    assert_int_equal(res.files[0].repeat, 0);
+    assert_int_equal(res.files[1].repeat, -1);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM links"), 4);
+    /* the typology, computed from the form's calculate row */
+    char *c1 = text(fx, "SELECT class FROM links WHERE entry_id = 1");
+    char *c2 = text(fx, "SELECT class FROM links WHERE entry_id = 2");
+    char *c3 = text(fx, "SELECT class FROM links WHERE entry_id = 3");
+    char *c4 = text(fx, "SELECT class FROM links WHERE entry_id = 4");
+    assert_string_equal(c1, "partenariat_formalise");
+    assert_string_equal(c2, "ponctuel");
+    assert_string_equal(c3, "dispositif");
+    assert_string_equal(c4, "cooperation_reguliere");
+    free(c1), free(c2), free(c3), free(c4);
+    /* not applicable is NULL, applicable but unanswered is '' */
+    char *qpv = text(fx, "SELECT quote(code_qpv) FROM data_centre_social d JOIN submissions s "
+                         "USING(submission_id) WHERE s.instance_key = 'uuid:b'");
+    assert_string_equal(qpv, "NULL");
+    free(qpv);
+    char *freins = text(fx, "SELECT quote(freins) FROM data_centre_social d JOIN submissions s "
+                            "USING(submission_id) WHERE s.instance_key = 'uuid:b'");
+    assert_string_equal(freins, "''");
+    free(freins);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM structures WHERE side='centre' AND "
+                                "responded=1"),
+                     1);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM structures WHERE side='ecole'"), 3);
+    char *date = text(fx, "SELECT max(submitted) FROM submissions");
+    assert_string_equal(date, "2026-03-04");
+    free(date);
+
+    /* the same files again add nothing */
+    long long before = fingerprint(fx);
+    st = run(fx, paths, 2, &res, &err);
+    assert_int_equal(st, PN_OK);
+    assert_int_equal(res.stored, 0);
+    assert_int_equal(res.duplicates, 6);
+    pn_import_result_release(&res);
+    assert_int_equal(fingerprint(fx) - 1, before); /* one more import log row, nothing else */
+}
+
+static void rejects_with_every_reason(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char csv[2048];
+    snprintf(csv, sizeof csv,
+             "%sCentre C,123,99999,peut-etre,,rep,oui,,,,2026-03-01,uuid:c\n"
+             "Centre D,73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d\n"
+             ",73282932000074,95018,non,,rep,,,,,2026-03-01,uuid:e\n",
+             MAIN_HEAD);
+    const char *paths[1] = {put(fx, "bad.csv", csv)};
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.rejected, 3);
+    assert_int_equal(res.stored, 0);
+    pn_import_result_release(&res);
+    char *r = text(fx, "SELECT line || ' ' || reasons FROM rejects WHERE instance_key='uuid:c'");
+    assert_non_null(strstr(r, "2 column 'siret': '123' does not meet the constraint"));
+    assert_non_null(strstr(r, "column 'commune': '99999' is not a choice of list 'communes'"));
+    assert_non_null(strstr(r, "column 'en_qpv': 'peut-etre' is not a choice of list 'oui_non'"));
+    free(r);
+    r = text(fx, "SELECT line || ' ' || reasons FROM rejects WHERE instance_key='uuid:d'");
+    assert_non_null(strstr(r, "3 column 'code_qpv': answered 'QP095001', but the question does "
+                              "not apply"));
+    free(r);
+    r = text(fx, "SELECT reasons FROM rejects WHERE instance_key='uuid:e'");
+    assert_non_null(strstr(r, "column 'nom_structure': an answer is required"));
+    assert_non_null(strstr(r, "column 'travaille_avec': an answer is required"));
+    free(r);
+    r = text(fx, "SELECT raw FROM rejects WHERE instance_key='uuid:c'");
+    assert_string_equal(r, "Centre C,123,99999,peut-etre,,rep,oui,,,,2026-03-01,uuid:c");
+    free(r);
+
+    /* the corrected row, under the same key, resolves its reject */
+    snprintf(csv, sizeof csv, "%sCentre C,73282932000074,95018,oui,,rep,non,,,,2026-03-01,uuid:c\n",
+             MAIN_HEAD);
+    paths[0] = put(fx, "fixed.csv", csv);
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.stored, 1);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects"), 2);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='uuid:c'"), 0);
+}
+
+static void orphan_and_ragged_entries(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024], part_csv[1024];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01,uuid:a\n", MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:zzz,,0951099D,École 1,regulier,mensuelle,convention,partenariat,,,2019\n"
+             "uuid:a,,0951099D,École 1,regulier\n"
+             "uuid:a,,0951099D,École 1,regulier,mensuelle,convention,partenariat,,,2031\n",
+             PART_HEAD);
+    const char *paths[2] = {put(fx, "main.csv", main_csv), put(fx, "part.csv", part_csv)};
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_OK);
+    assert_int_equal(res.files[1].rejected, 3);
+    pn_import_result_release(&res);
+    char *r = text(fx, "SELECT reasons FROM rejects WHERE line = 2 AND file LIKE '%part.csv'");
+    assert_non_null(strstr(r, "no submission of form 'centre_social' has KEY 'uuid:zzz'"));
+    free(r);
+    r = text(fx, "SELECT reasons FROM rejects WHERE line = 3 AND file LIKE '%part.csv'");
+    assert_non_null(strstr(r, "expected 11 fields as in the header, found 5"));
+    free(r);
+    r = text(fx, "SELECT reasons FROM rejects WHERE line = 4 AND file LIKE '%part.csv'");
+    assert_non_null(strstr(r, "column 'annee_debut': '2031' does not meet the constraint"));
+    free(r);
+}
+
+static void malformed_file_changes_nothing(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,non,,,,2026-03-01,uuid:a\n", MAIN_HEAD);
+    const char *good = put(fx, "good.csv", main_csv);
+    const char *paths[2] = {good, NULL};
+    long long before = fingerprint(fx);
+
+    /* an unterminated quote in the second file: the first file's rows are rolled back */
+    char quoted[1024];
+    snprintf(quoted, sizeof quoted, "%s\"Centre B,73282932000074,95018\n", MAIN_HEAD);
+    paths[1] = put(fx, "quote.csv", quoted);
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "quote.csv:2: unterminated quoted field"));
+    assert_int_equal(fingerprint(fx), before);
+
+    /* a column that is not in the form */
+    paths[1] = put(fx, "unknown.csv", "nom_structure,siret,couleur,KEY\nA,73282932000074,x,k\n");
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "unknown.csv:1: column 3 'couleur' is not a question of "
+                                    "form 'centre_social'"));
+    assert_int_equal(fingerprint(fx), before);
+
+    /* a binary file */
+    paths[1] = put(fx, "bin.csv", "PK\x03\x04\x14");
+    FILE *out = fopen(paths[1], "ab");
+    fputc('\0', out);
+    fclose(out);
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "bin.csv:1: NUL byte"));
+    assert_int_equal(fingerprint(fx), before);
+
+    /* a file that does not exist */
+    paths[1] = "/nonexistent/reponses.csv";
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_EIO);
+    assert_string_equal(err.msg, "cannot open '/nonexistent/reponses.csv': No such file or "
+                                 "directory");
+    assert_int_equal(fingerprint(fx), before);
+
+    /* a header only */
+    paths[1] = put(fx, "header.csv", MAIN_HEAD);
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "header.csv: the file has a header but no answers"));
+    assert_int_equal(fingerprint(fx), before);
+
+    /* a required question without a column */
+    paths[1] = put(fx, "noreq.csv", "nom_structure,KEY\nA,k\n");
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "no column for the required question 'siret'"));
+    assert_int_equal(fingerprint(fx), before);
+}
+
+static void semicolon_bom_and_content_key(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    /* no KEY column: rows are keyed by their content, so a second import adds nothing */
+    const char *csv = "\xEF\xBB\xBFnom_structure;siret;commune;en_qpv;rep;travaille_avec\r\n"
+                      "\"Centre; le Phare\";73282932000074;95018;non;rep;non\r\n";
+    const char *paths[1] = {put(fx, "semi.csv", csv)};
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.stored, 1);
+    pn_import_result_release(&res);
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.stored, 0);
+    assert_int_equal(res.duplicates, 1);
+    pn_import_result_release(&res);
+    char *name = text(fx, "SELECT nom_structure FROM data_centre_social");
+    assert_string_equal(name, "Centre; le Phare");
+    free(name);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(main_and_repeat, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejects_with_every_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(orphan_and_ragged_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(malformed_file_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(semicolon_bom_and_content_key, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
