@@ -1,0 +1,193 @@
+/*
+ * report.h - the funders' workbook: a report spec read from CSV, and an .xlsx writer.
+ *
+ * A report spec is a small CSV file a coordinator edits in a spreadsheet. It says which
+ * tables go into the workbook, on which sheet, under which French title, with which chart.
+ * The writer (libxlsxwriter) turns stats tables (stats/stats.h) into one sheet each, with
+ * the figures as numbers, a native Excel chart beside the table, a cover sheet with the key
+ * counts and a table of contents, and a methodology sheet.
+ *
+ * Nothing here prints, exits or depends on the locale or the clock: errors come back as a
+ * pn_status with a message in a pn_error, and the file written depends only on its inputs.
+ */
+#ifndef PN_REPORT_REPORT_H
+#define PN_REPORT_REPORT_H
+
+#include <stddef.h>
+
+#include "stats/stats.h"
+#include "util/error.h"
+
+/* Names of the two sheets the writer adds itself; a spec may not use them. */
+#define PN_REPORT_COVER_SHEET "Sommaire"
+#define PN_REPORT_METHOD_SHEET "M\xc3\xa9thodologie"
+
+/* ---------------------------------------------------------------------------------------
+ * Report spec
+ *
+ * The file: UTF-8 with or without BOM, ',' or ';' separated (pn_csv_read_path). The first
+ * record is the header; its columns, in any order, are among
+ *     kind, sheet, title, var, by, where, chart, note
+ * (case and surrounding spaces ignored; columns with an empty head are ignored, so are
+ * trailing empty cells). kind, sheet and var are required columns. Empty records are
+ * skipped. Each record is one of:
+ *   kind = workbook  title: the workbook's title; note: its subtitle. At most one.
+ *   kind = table     one sheet:
+ *                      sheet  its name: 1 to 31 characters, none of [ ] : * ? / \, not
+ *                             starting or ending with ', unique (Excel compares names
+ *                             without case), not one of the writer's own sheets;
+ *                      title  a French title (default: the sheet name);
+ *                      var    the variable tabulated (XLSForm name: letters, digits, _ - .);
+ *                      by     optional: the cross-tab column variable;
+ *                      where  optional: an XLSForm expression filtering the units, kept as
+ *                             text here (the caller parses it);
+ *                      chart  bar (horizontal bars), column, pie, stacked (100 % stacked
+ *                             columns, cross-tabs only), none; empty: stacked for a
+ *                             cross-tab, bar otherwise. pie is refused for a cross-tab;
+ *                      note   a French sentence printed under the table.
+ * At least one table record is required.
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum pn_chart_kind {
+    PN_CHART_NONE,
+    PN_CHART_BAR,     /* horizontal bars */
+    PN_CHART_COLUMN,  /* vertical columns (clustered for a cross-tab) */
+    PN_CHART_PIE,     /* single-answer frequencies only */
+    PN_CHART_STACKED, /* 100 % stacked columns, for cross-tabs */
+} pn_chart_kind;
+
+/* One table of the report. Every string is owned by the spec that holds the item. */
+typedef struct pn_report_item {
+    char *sheet; /* sheet name, valid for Excel; never NULL */
+    char *title; /* French title; never NULL (the sheet name when the spec has none) */
+    char *var;   /* row variable; never NULL */
+    char *by;    /* column variable of a cross-tab; NULL when none */
+    char *where; /* filter expression, unparsed; NULL when none */
+    char *note;  /* sentence under the table; never NULL, "" when none */
+    pn_chart_kind chart;
+    size_t line; /* line of the spec the item comes from, for messages */
+} pn_report_item;
+
+typedef struct pn_report_spec {
+    char *path;     /* the file it was read from */
+    char *title;    /* workbook title; NULL when the spec has no workbook record */
+    char *subtitle; /* NULL when none */
+    pn_report_item *items;
+    size_t n;
+} pn_report_spec;
+
+/*
+ * pn_report_spec_load - read and check a report spec.
+ * @path: the CSV file; its name starts every message ("path:line: column 'x': expected
+ *        ..., found '...'").
+ * @out: receives the spec on success, NULL on failure. The caller owns it and frees it
+ *       with pn_report_spec_destroy().
+ * Returns PN_OK; PN_EINPUT for a bad spec (unknown column head or kind or chart, a
+ * missing required column or value, a bad or duplicate sheet name, no table); PN_EIO when
+ * the file cannot be read; PN_ENOMEM.
+ */
+pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err);
+
+/* Free a spec and everything it holds. NULL is a no-op. */
+void pn_report_spec_destroy(pn_report_spec *s);
+
+/* The spec's name of a chart kind ("bar", "column", "pie", "stacked", "none"). */
+const char *pn_chart_kind_name(pn_chart_kind k);
+
+/* ---------------------------------------------------------------------------------------
+ * Workbook writer
+ *
+ * Usage: pn_workbook_create(), then pn_workbook_add_*() once per table (sheets appear in
+ * that order, after the cover), then pn_workbook_close() to write the file; on an error
+ * path, pn_workbook_destroy() abandons it. Nothing is written to @path before close.
+ *
+ * Every table sheet has: the title (bold, larger); the question label and variable name
+ * (small, grey); the filter when there is one; the table with French heads, figures
+ * written as numbers, unrounded, shown through number formats (counts "0", percentages
+ * as numbers from 0 to 100 with one decimal, "0.0", with "%" in the head); the note; a
+ * native Excel chart beside the table that references the table's cells; landscape print
+ * fitted to one page wide, a frozen head, and a footer naming the source and data date.
+ * Percentages come from the table (stats/stats.h): the writer only lays them out.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct pn_workbook pn_workbook;
+
+/*
+ * pn_workbook_create - start a workbook to be written at @path.
+ * The cover sheet (PN_REPORT_COVER_SHEET) is created first and filled by close.
+ * Returns the workbook, owned by the caller until pn_workbook_close() or
+ * pn_workbook_destroy(); NULL with @err filled (PN_ENOMEM, PN_EINTERNAL) on failure.
+ */
+pn_workbook *pn_workbook_create(const char *path, pn_error *err);
+
+/*
+ * pn_workbook_add_freq - add a sheet with a frequency table (tri à plat).
+ * @it: the sheet name, title, note and chart (bar: horizontal bars of the valid %;
+ *      column: columns of the valid %; pie: the counts, labelled with their share;
+ *      stacked is drawn as column); lent, copied as needed.
+ * @t: a computed table (pn_freq_compute), lent. Rows: the categories, "Non-réponse",
+ *     "Total"; columns: effectif, % du total, % des réponses valides, cumulative valid %
+ *     when the variable is ordered, and the Wilson 95 % interval when computed.
+ * Returns PN_OK; PN_EINPUT when the sheet name is invalid or already used;
+ * PN_EINTERNAL when the table was not computed or libxlsxwriter fails; PN_ENOMEM.
+ * On failure the workbook can still be closed or destroyed.
+ */
+pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
+                               pn_error *err);
+
+/*
+ * pn_workbook_add_multi - add a sheet with a multiple-response table.
+ * Rows: the options, "Total", then the base ("Répondants") and the non-response; columns:
+ * effectif, % des répondants (can exceed 100), % des réponses. Chart: bars of the % of
+ * respondents (column when @it says column; pie and stacked are drawn as bar, since the
+ * percentages do not add up to 100). Returns as pn_workbook_add_freq().
+ */
+pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const pn_multi *t,
+                                pn_error *err);
+
+/*
+ * pn_workbook_add_crosstab - add a sheet with a cross-tab.
+ * Three blocks: counts, row %, column %, each with its totals; below them the tests:
+ * Pearson chi-square, likelihood ratio (with df and p), Cramér's V, Fisher's exact test
+ * when the table has one (2x2), and a warning when more than 20 % of the expected counts
+ * are below 5. Chart: one series per row category over the column categories, from the
+ * counts: 100 % stacked columns (stacked, the default), clustered columns (column) or
+ * clustered bars (bar); a pie is drawn as stacked. Returns as pn_workbook_add_freq().
+ */
+pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, const pn_crosstab *t,
+                                   pn_error *err);
+
+/* What the cover and the methodology sheet say. Everything is lent for the call. */
+typedef struct pn_workbook_info {
+    const char *title;     /* NULL: "Panorama" */
+    const char *subtitle;  /* NULL: none */
+    const char *data_date; /* "YYYY-MM-DD" of the newest answer, a time may follow after 'T'
+                              or ' '; NULL: not shown, and the file's creation date is then
+                              the current time */
+    size_t ncounts;        /* key counts shown on the cover, e.g. "Centres sociaux
+                              répondants", "Écoles répondantes", "Liens déclarés", ... */
+    const char *const *count_labels;
+    const double *counts;
+    size_t nmethod; /* methodology paragraphs, French, one per row */
+    const char *const *method;
+} pn_workbook_info;
+
+/*
+ * pn_workbook_close - finish the workbook and write it to its path.
+ * Fills the cover (title, subtitle, date of the data, key counts, a table of contents
+ * with internal links to every sheet), adds the methodology sheet (@info's paragraphs,
+ * then a fixed text on rounding and on "% du total" and "% des réponses valides"; the
+ * caller's paragraphs explain the rest: units, multiple answers, tests), sets the document
+ * properties (title, subject, author "panorama", creation date = @info->data_date at noon, so that
+ * the file does not depend on the clock) and the footers, then writes the file.
+ * @info: may be NULL (a bare cover).
+ * Frees @wb whatever the result (NULL: returns PN_OK).
+ * Returns PN_OK; PN_EINPUT when data_date is not "YYYY-MM-DD"; PN_EIO when the file cannot
+ * be written ("cannot write 'path': reason"); PN_EINTERNAL, PN_ENOMEM.
+ */
+pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_error *err);
+
+/* Abandon a workbook without writing anything. NULL is a no-op. */
+void pn_workbook_destroy(pn_workbook *wb);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * spec.c - read and check a report spec (see report.h for the format).
+ */
+#include "report/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/csv.h"
+#include "util/strbuf.h"
+
+enum { COL_KIND, COL_SHEET, COL_TITLE, COL_VAR, COL_BY, COL_WHERE, COL_CHART, COL_NOTE, NCOLS };
+
+static const char *const col_names[NCOLS] = {"kind", "sheet", "title", "var",
+                                             "by",   "where", "chart", "note"};
+
+#define SHEET_MAX 31
+
+typedef struct loader {
+    pn_report_spec *spec;
+    size_t cap;
+    int have_header;
+    size_t ncols;         /* fields in the header record */
+    int *col_of_field;    /* ncols entries: COL_* or -1 for an ignored (empty) head */
+    size_t workbook_line; /* line of the workbook record, 0 when none yet */
+} loader;
+
+const char *pn_chart_kind_name(pn_chart_kind k)
+{
+    switch (k) {
+    case PN_CHART_NONE:
+        return "none";
+    case PN_CHART_BAR:
+        return "bar";
+    case PN_CHART_COLUMN:
+        return "column";
+    case PN_CHART_PIE:
+        return "pie";
+    case PN_CHART_STACKED:
+        return "stacked";
+    }
+    return "none";
+}
+
+/* ASCII case-insensitive equality. */
+static int eq_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x += 'a' - 'A';
+        if (y >= 'A' && y <= 'Z')
+            y += 'a' - 'A';
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* Copy of @s without leading and trailing spaces and tabs; NULL when out of memory. */
+static char *dup_trimmed(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t len = strlen(s);
+    while (len > 0 &&
+           (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n'))
+        len--;
+    char *d = malloc(len + 1);
+    if (d == NULL)
+        return NULL;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+/*
+ * Fold @s for Excel's case-insensitive comparison of sheet names: ASCII letters, the
+ * Latin-1 capitals (À..Þ) and Œ, which cover French. Caller frees; NULL when out of memory.
+ */
+static char *fold_sheet_name(const char *s)
+{
+    char *d = pn_strdup(s);
+    if (d == NULL)
+        return NULL;
+    unsigned char *p = (unsigned char *)d;
+    for (size_t i = 0; p[i]; i++) {
+        if (p[i] >= 'A' && p[i] <= 'Z')
+            p[i] += 'a' - 'A';
+        else if (p[i] == 0xC3 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9E && p[i + 1] != 0x97)
+            p[++i] += 0x20;
+        else if (p[i] == 0xC5 && p[i + 1] == 0x92)
+            p[++i] = 0x93;
+    }
+    return d;
+}
+
+/* Length of @s in UTF-16 code units, as Excel counts (@s is valid UTF-8). */
+static size_t excel_length(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        n += (*p >= 0xF0) ? 2 : 1;
+    }
+    return n;
+}
+
+static pn_status check_sheet_name(const pn_report_spec *spec, size_t line, const char *name,
+                                  pn_error *err)
+{
+    const char *file = spec->path;
+    if (name[0] == '\0')
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'sheet': expected a sheet name, found ''", file, line);
+    size_t len = excel_length(name);
+    if (len > SHEET_MAX)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'sheet': expected at most %d characters, found '%s' "
+                            "(%zu characters)",
+                            file, line, SHEET_MAX, name, len);
+    const char *bad = strpbrk(name, "[]:*?/\\");
+    if (bad != NULL)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'sheet': expected a name without any of [ ] : * ? / "
+                            "\\, found '%s' (with '%c')",
+                            file, line, name, *bad);
+    if (name[0] == '\'' || name[strlen(name) - 1] == '\'')
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'sheet': expected a name that does not start or end "
+                            "with an apostrophe, found '%s'",
+                            file, line, name);
+    pn_status st = PN_OK;
+    char *folded = fold_sheet_name(name);
+    char *other = NULL;
+    if (folded == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", file);
+        goto out;
+    }
+    const char *own[] = {PN_REPORT_COVER_SHEET, PN_REPORT_METHOD_SHEET};
+    for (size_t i = 0; i < 2; i++) {
+        other = fold_sheet_name(own[i]);
+        if (other == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", file);
+            goto out;
+        }
+        if (strcmp(folded, other) == 0) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column 'sheet': expected a name other than the "
+                              "workbook's own sheets '%s' and '%s', found '%s'",
+                              file, line, PN_REPORT_COVER_SHEET, PN_REPORT_METHOD_SHEET, name);
+            goto out;
+        }
+        free(other);
+        other = NULL;
+    }
+    for (size_t i = 0; i < spec->n; i++) {
+        other = fold_sheet_name(spec->items[i].sheet);
+        if (other == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", file);
+            goto out;
+        }
+        if (strcmp(folded, other) == 0) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column 'sheet': expected a name not used yet, found '%s' "
+                              "(already the sheet of line %zu)",
+                              file, line, name, spec->items[i].line);
+            goto out;
+        }
+        free(other);
+        other = NULL;
+    }
+out:
+    free(folded);
+    free(other);
+    return st;
+}
+
+/* XLSForm names: a letter or '_' first, then letters, digits, '_', '-', '.'. */
+static int valid_var_name(const char *s)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s + 1; *p; p++) {
+        c = *p;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static pn_status check_var(const pn_report_spec *spec, size_t line, const char *col,
+                           const char *value, pn_error *err)
+{
+    if (valid_var_name(value))
+        return PN_OK;
+    return pn_error_set(err, PN_EINPUT,
+                        "%s:%zu: column '%s': expected a variable name (a letter or '_', then "
+                        "letters, digits, '_', '-', '.'), found '%s'",
+                        spec->path, line, col, value);
+}
+
+static pn_status parse_chart(const pn_report_spec *spec, size_t line, const char *value,
+                             int crosstab, pn_chart_kind *out, pn_error *err)
+{
+    static const pn_chart_kind kinds[] = {PN_CHART_NONE, PN_CHART_BAR, PN_CHART_COLUMN,
+                                          PN_CHART_PIE, PN_CHART_STACKED};
+    if (value[0] == '\0') {
+        *out = crosstab ? PN_CHART_STACKED : PN_CHART_BAR;
+        return PN_OK;
+    }
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (!eq_nocase(value, pn_chart_kind_name(kinds[i])))
+            continue;
+        if (crosstab && kinds[i] == PN_CHART_PIE)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'chart': expected stacked, column, bar or none "
+                                "for a cross-tab (a 'by' is given), found '%s'",
+                                spec->path, line, value);
+        if (!crosstab && kinds[i] == PN_CHART_STACKED)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'chart': expected bar, column, pie or none for "
+                                "a table without 'by' (stacked is for cross-tabs), found '%s'",
+                                spec->path, line, value);
+        *out = kinds[i];
+        return PN_OK;
+    }
+    return pn_error_set(err, PN_EINPUT,
+                        "%s:%zu: column 'chart': expected bar, column, pie, stacked or none, "
+                        "found '%s'",
+                        spec->path, line, value);
+}
+
+static pn_status read_header(loader *ld, size_t line, size_t n, char *const *fields, pn_error *err)
+{
+    const char *file = ld->spec->path;
+    size_t seen[NCOLS] = {0}; /* 1-based field index of each column, 0 when absent */
+    pn_status st = PN_OK;
+    char *head = NULL;
+
+    ld->col_of_field = malloc((n ? n : 1) * sizeof *ld->col_of_field);
+    if (ld->col_of_field == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", file);
+    ld->ncols = n;
+    for (size_t i = 0; i < n; i++) {
+        free(head);
+        head = dup_trimmed(fields[i]);
+        if (head == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", file);
+            goto out;
+        }
+        ld->col_of_field[i] = -1;
+        if (head[0] == '\0')
+            continue;
+        int col = -1;
+        for (int c = 0; c < NCOLS; c++)
+            if (eq_nocase(head, col_names[c]))
+                col = c;
+        if (col < 0) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column '%s': expected a column head among kind, sheet, "
+                              "title, var, by, where, chart, note, found '%s'",
+                              file, line, head, head);
+            goto out;
+        }
+        if (seen[col]) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column '%s': expected each column head once, found '%s' "
+                              "as columns %zu and %zu",
+                              file, line, col_names[col], head, seen[col], i + 1);
+            goto out;
+        }
+        seen[col] = i + 1;
+        ld->col_of_field[i] = col;
+    }
+    const int required[] = {COL_KIND, COL_SHEET, COL_VAR};
+    for (size_t i = 0; i < 3; i++) {
+        if (!seen[required[i]]) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column '%s': expected a column headed '%s' in the "
+                              "header row, found none",
+                              file, line, col_names[required[i]], col_names[required[i]]);
+            goto out;
+        }
+    }
+    ld->have_header = 1;
+out:
+    free(head);
+    return st;
+}
+
+static void item_release(pn_report_item *it)
+{
+    free(it->sheet);
+    free(it->title);
+    free(it->var);
+    free(it->by);
+    free(it->where);
+    free(it->note);
+}
+
+static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
+{
+    loader *ld = ctx;
+    pn_report_spec *spec = ld->spec;
+    char *val[NCOLS] = {NULL};
+    pn_report_item it = {0};
+    pn_status st = PN_OK;
+    int empty = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *p = fields[i];
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (*p != '\0')
+            empty = 0;
+    }
+    if (empty)
+        return PN_OK;
+    if (!ld->have_header)
+        return read_header(ld, line, n, fields, err);
+
+    for (size_t i = 0; i < n; i++) {
+        int col = i < ld->ncols ? ld->col_of_field[i] : -1;
+        if (col < 0) {
+            char *extra = dup_trimmed(fields[i]);
+            if (extra == NULL) {
+                st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+                goto out;
+            }
+            int used = extra[0] != '\0';
+            if (used)
+                st = pn_error_set(err, PN_EINPUT,
+                                  "%s:%zu: column %zu: expected an empty cell in a column "
+                                  "without a head, found '%s'",
+                                  spec->path, line, i + 1, extra);
+            free(extra);
+            if (used)
+                goto out;
+            continue;
+        }
+        val[col] = dup_trimmed(fields[i]);
+        if (val[col] == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+            goto out;
+        }
+    }
+    for (int c = 0; c < NCOLS; c++) {
+        if (val[c] == NULL && (val[c] = pn_strdup("")) == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+            goto out;
+        }
+    }
+
+    if (eq_nocase(val[COL_KIND], "workbook")) {
+        if (ld->workbook_line) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column 'kind': expected one 'workbook' record, found a "
+                              "second one (the first is on line %zu)",
+                              spec->path, line, ld->workbook_line);
+            goto out;
+        }
+        ld->workbook_line = line;
+        if (val[COL_TITLE][0]) {
+            spec->title = val[COL_TITLE];
+            val[COL_TITLE] = NULL;
+        }
+        if (val[COL_NOTE][0]) {
+            spec->subtitle = val[COL_NOTE];
+            val[COL_NOTE] = NULL;
+        }
+        goto out;
+    }
+    if (!eq_nocase(val[COL_KIND], "table")) {
+        st = pn_error_set(err, PN_EINPUT,
+                          "%s:%zu: column 'kind': expected 'workbook' or 'table', found '%s'",
+                          spec->path, line, val[COL_KIND]);
+        goto out;
+    }
+
+    if ((st = check_sheet_name(spec, line, val[COL_SHEET], err)) != PN_OK)
+        goto out;
+    if (val[COL_VAR][0] == '\0') {
+        st =
+            pn_error_set(err, PN_EINPUT, "%s:%zu: column 'var': expected a variable name, found ''",
+                         spec->path, line);
+        goto out;
+    }
+    if ((st = check_var(spec, line, "var", val[COL_VAR], err)) != PN_OK)
+        goto out;
+    int crosstab = val[COL_BY][0] != '\0';
+    if (crosstab && (st = check_var(spec, line, "by", val[COL_BY], err)) != PN_OK)
+        goto out;
+    if ((st = parse_chart(spec, line, val[COL_CHART], crosstab, &it.chart, err)) != PN_OK)
+        goto out;
+
+    if (spec->n == ld->cap) {
+        size_t cap = ld->cap ? 2 * ld->cap : 16;
+        pn_report_item *p = realloc(spec->items, cap * sizeof *p);
+        if (p == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+            goto out;
+        }
+        spec->items = p;
+        ld->cap = cap;
+    }
+    it.line = line;
+    it.sheet = val[COL_SHEET], val[COL_SHEET] = NULL;
+    if (val[COL_TITLE][0] == '\0')
+        it.title = pn_strdup(it.sheet);
+    else
+        it.title = val[COL_TITLE], val[COL_TITLE] = NULL;
+    it.var = val[COL_VAR], val[COL_VAR] = NULL;
+    if (crosstab)
+        it.by = val[COL_BY], val[COL_BY] = NULL;
+    if (val[COL_WHERE][0] != '\0')
+        it.where = val[COL_WHERE], val[COL_WHERE] = NULL;
+    it.note = val[COL_NOTE], val[COL_NOTE] = NULL;
+    if (it.title == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+        goto out;
+    }
+    spec->items[spec->n++] = it;
+    memset(&it, 0, sizeof it);
+out:
+    item_release(&it);
+    for (int c = 0; c < NCOLS; c++)
+        free(val[c]);
+    return st;
+}
+
+pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err)
+{
+    loader ld = {0};
+    pn_status st = PN_OK;
+
+    *out = NULL;
+    ld.spec = calloc(1, sizeof *ld.spec);
+    if (ld.spec == NULL || (ld.spec->path = pn_strdup(path)) == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", path);
+        goto out;
+    }
+    st = pn_csv_read_path(path, NULL, on_record, &ld, NULL, err);
+    if (st != PN_OK)
+        goto out;
+    if (!ld.have_header) {
+        st = pn_error_set(err, PN_EINPUT, "%s: expected a header row, found only empty rows", path);
+        goto out;
+    }
+    if (ld.spec->n == 0) {
+        st = pn_error_set(err, PN_EINPUT,
+                          "%s: column 'kind': expected at least one 'table' record, found none",
+                          path);
+        goto out;
+    }
+    *out = ld.spec;
+    ld.spec = NULL;
+out:
+    pn_report_spec_destroy(ld.spec);
+    free(ld.col_of_field);
+    return st;
+}
+
+void pn_report_spec_destroy(pn_report_spec *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        item_release(&s->items[i]);
+    free(s->items);
+    free(s->path);
+    free(s->title);
+    free(s->subtitle);
+    free(s);
+}
