@@ -1,0 +1,714 @@
+/*
+ * test_report.c - report spec loading and the xlsx writer.
+ *
+ * Tables are built by hand here (every computed array filled by the test), so that these
+ * tests depend on the writer only, not on stats/stats.c. The written workbooks are checked
+ * by tests/report/check_xlsx.py (openpyxl and zipfile), found through $PN_SOURCE_DIR.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "report/report.h"
+#include "util/strbuf.h"
+
+static char tmpdir[] = "/tmp/pn_test_report_XXXXXX";
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Path of @name in the temp dir; the caller frees it. */
+static char *tmp_path(const char *name)
+{
+    pn_strbuf sb = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_printf(&sb, "%s/%s", tmpdir, name), PN_OK);
+    return pn_strbuf_detach(&sb);
+}
+
+static char *write_tmp(const char *name, const char *content)
+{
+    char *path = tmp_path(name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(content, f);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* ---- spec ---------------------------------------------------------------------------- */
+
+static void test_spec_good(void **state)
+{
+    (void)state;
+    /* BOM, ';', columns in another order, head case, an empty head, an empty record. */
+    char *path =
+        write_tmp("good.csv", "\xEF\xBB\xBF"
+                              "Sheet;KIND;var;chart;title;by;where;note;\n"
+                              ";workbook;;;Panorama test;;;Sous-titre \xc3\xa0 lire;\n"
+                              "Liens;table;type_lien;pie;Types de liens;;;Une note.;\n"
+                              "Par commune;table;type_lien;stacked;Liens par commune;commune;;;\n"
+                              "Rythme;table;rythme;;;;${type_lien} != 'aucun';;\n"
+                              ";;;;;;;;\n"
+                              "\xc3\x89"
+                              "coles;TABLE; freins ;BAR;Freins;;;;\n"
+                              "Communes crois\xc3\xa9"
+                              "es;table;type_lien;;;commune;;;\n"
+                              "\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89"
+                              "\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89"
+                              "\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89"
+                              "\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89"
+                              ";table;x;none;;;;;\n");
+    pn_report_spec *s = NULL;
+    pn_error err = {0};
+    pn_status st = pn_report_spec_load(path, &s, &err);
+    assert_int_equal(st, PN_OK);
+    assert_non_null(s);
+    assert_string_equal(s->path, path);
+    assert_string_equal(s->title, "Panorama test");
+    assert_string_equal(s->subtitle, "Sous-titre \xc3\xa0 lire");
+    assert_int_equal(s->n, 6);
+
+    pn_report_item *it = &s->items[0];
+    assert_string_equal(it->sheet, "Liens");
+    assert_string_equal(it->title, "Types de liens");
+    assert_string_equal(it->var, "type_lien");
+    assert_null(it->by);
+    assert_null(it->where);
+    assert_string_equal(it->note, "Une note.");
+    assert_int_equal(it->chart, PN_CHART_PIE);
+    assert_int_equal(it->line, 3);
+
+    it = &s->items[1];
+    assert_string_equal(it->by, "commune");
+    assert_int_equal(it->chart, PN_CHART_STACKED);
+    assert_string_equal(it->note, "");
+
+    it = &s->items[2];
+    assert_string_equal(it->title, "Rythme");  /* the sheet name when no title */
+    assert_int_equal(it->chart, PN_CHART_BAR); /* the default without 'by' */
+    assert_string_equal(it->where, "${type_lien} != 'aucun'");
+    assert_int_equal(it->line, 5);
+
+    it = &s->items[3];
+    assert_string_equal(it->sheet, "\xc3\x89"
+                                   "coles");
+    assert_string_equal(it->var, "freins");
+    assert_int_equal(it->chart, PN_CHART_BAR);
+    assert_int_equal(it->line, 7);
+
+    assert_int_equal(s->items[4].chart, PN_CHART_STACKED); /* the default with 'by' */
+    assert_int_equal(s->items[5].chart, PN_CHART_NONE);    /* 31 characters, 62 bytes */
+
+    pn_report_spec_destroy(s);
+    pn_report_spec_destroy(NULL);
+    free(path);
+}
+
+typedef struct bad_case {
+    const char *content;
+    pn_status status;
+    const char *want[3]; /* substrings of the message, after "bad.csv:" */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"kind,sheet,var,chart\ntable,A,x,camembert\n",
+     PN_EINPUT,
+     {":2: column 'chart': expected bar, column, pie, stacked or none", "found 'camembert'"}},
+    {"kind,sheet,var\ntable,Liens,x\ntable,liens,y\n",
+     PN_EINPUT,
+     {":3: column 'sheet':", "found 'liens'", "line 2"}},
+    {"kind,sheet,var\ntable,\xc3\x89"
+     "coles,x\ntable,\xc3\xa9"
+     "coles,y\n",
+     PN_EINPUT,
+     {":3: column 'sheet':", "line 2"}},
+    {"kind,sheet,var\ntable,Une feuille au nom bien trop long,x\n",
+     PN_EINPUT,
+     {":2: column 'sheet': expected at most 31 characters",
+      "found 'Une feuille au nom bien trop long' (33 characters)"}},
+    {"kind,sheet,chart\ntable,A,bar\n", PN_EINPUT, {":1: column 'var': expected a column"}},
+    {"kind,sheet,var,couleur\ntable,A,x,rouge\n",
+     PN_EINPUT,
+     {":1: column 'couleur': expected a column head among", "found 'couleur'"}},
+    {"kind,sheet,var\ntableau,A,x\n",
+     PN_EINPUT,
+     {":2: column 'kind': expected 'workbook' or 'table', found 'tableau'"}},
+    {"kind,sheet,var,chart\ntable,A,,bar\n",
+     PN_EINPUT,
+     {":2: column 'var': expected a variable name, found ''"}},
+    {"kind,sheet,var\ntable,A,type lien\n",
+     PN_EINPUT,
+     {":2: column 'var': expected a variable name", "found 'type lien'"}},
+    {"kind,sheet,var\ntable,a/b,x\n", PN_EINPUT, {":2: column 'sheet':", "found 'a/b'"}},
+    {"kind,sheet,var\ntable,,x\n", PN_EINPUT, {":2: column 'sheet': expected a sheet name"}},
+    {"kind,sheet,var\ntable,sommaire,x\n",
+     PN_EINPUT,
+     {":2: column 'sheet': expected a name other than", "found 'sommaire'"}},
+    {"kind,sheet,var,by,chart\ntable,A,x,y,pie\n",
+     PN_EINPUT,
+     {":2: column 'chart':", "for a cross-tab", "found 'pie'"}},
+    {"kind,sheet,var,chart\ntable,A,x,stacked\n",
+     PN_EINPUT,
+     {":2: column 'chart':", "without 'by'", "found 'stacked'"}},
+    {"kind,sheet,var,var\ntable,A,x,y\n", PN_EINPUT, {":1: column 'var': expected each"}},
+    {"kind,sheet,var\nworkbook,,\nworkbook,,\ntable,A,x\n",
+     PN_EINPUT,
+     {":3: column 'kind': expected one 'workbook' record", "line 2"}},
+    {"kind,sheet,var\nworkbook,,\n", PN_EINPUT, {": column 'kind': expected at least one"}},
+    {"kind,sheet,var\ntable,A,x,extra\n", PN_EINPUT, {":2: column 4:", "found 'extra'"}},
+};
+
+static void test_spec_bad(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const bad_case *c = &bad_cases[i];
+        char *path = write_tmp("bad.csv", c->content);
+        pn_report_spec *s = (pn_report_spec *)&s; /* must be set to NULL on failure */
+        pn_error err = {0};
+        pn_status st = pn_report_spec_load(path, &s, &err);
+        if (st != c->status)
+            fail_msg("case %zu: status %d, message '%s'", i, (int)st, err.msg);
+        assert_null(s);
+        for (size_t k = 0; k < 3 && c->want[k]; k++) {
+            pn_strbuf want = PN_STRBUF_INIT;
+            assert_int_equal(pn_strbuf_printf(&want, "%s%s", k == 0 ? path : "", c->want[k]),
+                             PN_OK);
+            if (strstr(err.msg, pn_strbuf_str(&want)) == NULL)
+                fail_msg("case %zu: expected '%s' in '%s'", i, pn_strbuf_str(&want), err.msg);
+            pn_strbuf_release(&want);
+        }
+        free(path);
+    }
+}
+
+static void test_spec_missing_file(void **state)
+{
+    (void)state;
+    char *path = tmp_path("absent.csv");
+    pn_report_spec *s = NULL;
+    pn_error err = {0};
+    assert_int_equal(pn_report_spec_load(path, &s, &err), PN_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "cannot open"));
+    free(path);
+}
+
+static void test_demo_spec(void **state)
+{
+    (void)state;
+    const char *src = getenv("PN_SOURCE_DIR");
+    pn_strbuf path = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_printf(&path, "%s/reports/demo.csv", src ? src : "../.."), PN_OK);
+    pn_report_spec *s = NULL;
+    pn_error err = {0};
+    if (pn_report_spec_load(pn_strbuf_str(&path), &s, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_non_null(s->title);
+    assert_int_equal(s->n, 11);
+    pn_report_spec_destroy(s);
+    pn_strbuf_release(&path);
+}
+
+/* ---- tables built by hand ---------------------------------------------------------------- */
+
+static void set_cats(pn_category *cats, size_t k, const char *const *names,
+                     const char *const *labels)
+{
+    for (size_t i = 0; i < k; i++) {
+        cats[i].name = pn_strdup(names[i]);
+        cats[i].label = labels ? pn_strdup(labels[i]) : NULL;
+    }
+}
+
+static void free_cats(pn_category *cats, size_t k)
+{
+    for (size_t i = 0; cats && i < k; i++) {
+        free(cats[i].name);
+        free(cats[i].label);
+    }
+    free(cats);
+}
+
+static double *dalloc(size_t n)
+{
+    double *p = calloc(n ? n : 1, sizeof *p);
+    assert_non_null(p);
+    return p;
+}
+
+static pn_freq *make_freq(const char *var, const char *title, size_t k, const char *const *names,
+                          const char *const *labels, const double *counts, double missing,
+                          int ordered, int ci)
+{
+    pn_freq *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    t->var = pn_strdup(var);
+    t->title = pn_strdup(title);
+    t->k = k;
+    t->cats = calloc(k, sizeof *t->cats);
+    set_cats(t->cats, k, names, labels);
+    t->count = dalloc(k);
+    t->pct = dalloc(k);
+    t->valid_pct = dalloc(k);
+    t->missing = missing;
+    t->ordered = ordered;
+    for (size_t i = 0; i < k; i++)
+        t->valid += t->count[i] = counts[i];
+    t->total = t->valid + missing;
+    double cum = 0;
+    if (ordered)
+        t->cum_pct = dalloc(k);
+    if (ci) {
+        t->ci_low = dalloc(k);
+        t->ci_high = dalloc(k);
+    }
+    for (size_t i = 0; i < k; i++) {
+        t->pct[i] = 100 * counts[i] / t->total;
+        t->valid_pct[i] = 100 * counts[i] / t->valid;
+        cum += t->valid_pct[i];
+        if (ordered)
+            t->cum_pct[i] = cum;
+        if (ci) {
+            t->ci_low[i] = t->valid_pct[i] * 0.6;
+            t->ci_high[i] = fmin(100, t->valid_pct[i] * 1.4);
+        }
+    }
+    return t;
+}
+
+static void free_freq(pn_freq *t)
+{
+    free(t->var);
+    free(t->title);
+    free_cats(t->cats, t->k);
+    free(t->count);
+    free(t->pct);
+    free(t->valid_pct);
+    free(t->cum_pct);
+    free(t->ci_low);
+    free(t->ci_high);
+    free(t);
+}
+
+static pn_multi *make_multi(void)
+{
+    static const char *const names[] = {"temps", "turnover", "connaissance", "moyens"};
+    static const char *const labels[] = {"Manque de temps", "Rotation des \xc3\xa9quipes",
+                                         "Ne pas se conna\xc3\xaetre", "Manque de moyens"};
+    static const double counts[] = {12, 9, 5, 2};
+    pn_multi *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    t->var = pn_strdup("freins");
+    t->title = pn_strdup("Freins \xc3\xa0 la coop\xc3\xa9ration");
+    t->k = 4;
+    t->cats = calloc(4, sizeof *t->cats);
+    set_cats(t->cats, 4, names, labels);
+    t->count = dalloc(4);
+    t->pct_cases = dalloc(4);
+    t->pct_responses = dalloc(4);
+    t->cases = 20;
+    t->missing = 3;
+    for (size_t i = 0; i < 4; i++)
+        t->responses += t->count[i] = counts[i];
+    for (size_t i = 0; i < 4; i++) {
+        t->pct_cases[i] = 100 * counts[i] / t->cases;
+        t->pct_responses[i] = 100 * counts[i] / t->responses;
+    }
+    return t;
+}
+
+static void free_multi(pn_multi *t)
+{
+    free(t->var);
+    free(t->title);
+    free_cats(t->cats, t->k);
+    free(t->count);
+    free(t->pct_cases);
+    free(t->pct_responses);
+    free(t);
+}
+
+static pn_crosstab *make_crosstab(size_t r, size_t c, const char *const *rnames,
+                                  const char *const *cnames, const double *counts)
+{
+    pn_crosstab *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    t->row_var = pn_strdup("type_lien");
+    t->col_var = pn_strdup(c == 2 ? "en_qpv" : "commune");
+    t->row_title = pn_strdup("Type de lien");
+    t->col_title = pn_strdup(c == 2 ? "En QPV" : "Commune");
+    t->r = r;
+    t->c = c;
+    t->row_cats = calloc(r, sizeof *t->row_cats);
+    t->col_cats = calloc(c, sizeof *t->col_cats);
+    set_cats(t->row_cats, r, rnames, NULL);
+    set_cats(t->col_cats, c, cnames, NULL);
+    t->count = dalloc(r * c);
+    t->row_total = dalloc(r);
+    t->col_total = dalloc(c);
+    t->expected = dalloc(r * c);
+    t->row_pct = dalloc(r * c);
+    t->col_pct = dalloc(r * c);
+    t->total_pct = dalloc(r * c);
+    t->adj_resid = dalloc(r * c);
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) {
+            t->count[i * c + j] = counts[i * c + j];
+            t->row_total[i] += counts[i * c + j];
+            t->col_total[j] += counts[i * c + j];
+            t->n += counts[i * c + j];
+        }
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) {
+            size_t x = i * c + j;
+            t->expected[x] = t->row_total[i] * t->col_total[j] / t->n;
+            t->row_pct[x] = 100 * t->count[x] / t->row_total[i];
+            t->col_pct[x] = 100 * t->count[x] / t->col_total[j];
+            t->total_pct[x] = 100 * t->count[x] / t->n;
+            t->adj_resid[x] = NAN;
+        }
+    /* Test figures: the writer lays them out, it does not check them. */
+    t->chi2 = 4.25;
+    t->chi2_df = (double)((r - 1) * (c - 1));
+    t->chi2_p = 0.1194329;
+    t->lr = 4.4;
+    t->lr_p = 0.1108032;
+    t->cramer_v = 0.45;
+    t->fisher_p = r == 2 && c == 2 ? 0.3512 : NAN;
+    t->low_expected = r == 2 && c == 2 ? 0 : 3;
+    t->low_expected_pct = r == 2 && c == 2 ? 0 : 50;
+    return t;
+}
+
+static void free_crosstab(pn_crosstab *t)
+{
+    free(t->row_var);
+    free(t->col_var);
+    free(t->row_title);
+    free(t->col_title);
+    free_cats(t->row_cats, t->r);
+    free_cats(t->col_cats, t->c);
+    free(t->count);
+    free(t->row_total);
+    free(t->col_total);
+    free(t->expected);
+    free(t->row_pct);
+    free(t->col_pct);
+    free(t->total_pct);
+    free(t->adj_resid);
+    free(t);
+}
+
+/* ---- workbook ---------------------------------------------------------------------------- */
+
+typedef struct fixture {
+    pn_freq *liens, *rythme;
+    pn_multi *freins;
+    pn_crosstab *communes, *qpv;
+} fixture;
+
+static void fixture_init(fixture *fx)
+{
+    static const char *const lnames[] = {"aucun", "ponctuel", "regulier", "formalise",
+                                         "dispositif"};
+    static const char *const llabels[] = {"Aucun lien", "Lien ponctuel",
+                                          "Coop\xc3\xa9ration r\xc3\xa9guli\xc3\xa8re",
+                                          "Partenariat formalis\xc3\xa9", "Lien par un dispositif"};
+    static const double lcounts[] = {4, 7, 10, 3, 6};
+    static const char *const rnames[] = {"hebdo", "mensuel", "trimestre", "annuel"};
+    static const double rcounts[] = {3, 8, 6, 2};
+    static const char *const xr[] = {"ponctuel", "regulier"};
+    static const char *const xc[] = {"Argenteuil", "Bezons", "Sarcelles"};
+    static const double xcounts[] = {5, 3, 2, 1, 4, 6};
+    static const char *const qc[] = {"oui", "non"};
+    static const double qcounts[] = {8, 3, 4, 6};
+
+    fx->liens = make_freq("type_lien", "Type de lien", 5, lnames, llabels, lcounts, 2, 0, 1);
+    fx->rythme = make_freq("rythme", "Rythme des rencontres", 4, rnames, NULL, rcounts, 1, 1, 0);
+    fx->freins = make_multi();
+    fx->communes = make_crosstab(2, 3, xr, xc, xcounts);
+    fx->qpv = make_crosstab(2, 2, xr, qc, qcounts);
+}
+
+static void fixture_release(fixture *fx)
+{
+    free_freq(fx->liens);
+    free_freq(fx->rythme);
+    free_multi(fx->freins);
+    free_crosstab(fx->communes);
+    free_crosstab(fx->qpv);
+}
+
+static const char *const count_labels[] = {"Centres sociaux r\xc3\xa9pondants",
+                                           "\xc3\x89"
+                                           "coles r\xc3\xa9pondantes",
+                                           "Liens d\xc3\xa9"
+                                           "clar\xc3\xa9s"};
+static const double counts[] = {28, 61, 143};
+static const char *const method[] = {"Enqu\xc3\xaate men\xc3\xa9"
+                                     "e au printemps 2025.",
+                                     "Les r\xc3\xa9ponses en double ont \xc3\xa9t\xc3\xa9 "
+                                     "retir\xc3\xa9"
+                                     "es."};
+
+static pn_status write_workbook(const char *path, const fixture *fx, pn_error *err)
+{
+    pn_report_item liens = {"Liens",      "Types de liens",
+                            "type_lien",  NULL,
+                            NULL,         "Source : questionnaires des centres sociaux.",
+                            PN_CHART_PIE, 3};
+    pn_report_item rythme = {
+        "Rythme", "Rythme des rencontres", "rythme", NULL, "${type_lien} != 'aucun'",
+        "",       PN_CHART_COLUMN,         4};
+    pn_report_item freins = {"Freins", "Freins \xc3\xa0 la coop\xc3\xa9ration", "freins",     NULL,
+                             NULL,     "Plusieurs r\xc3\xa9ponses possibles.",  PN_CHART_BAR, 5};
+    pn_report_item communes = {
+        "Par commune", "Liens par commune", "type_lien", "commune", NULL, "", PN_CHART_STACKED, 6};
+    pn_report_item qpv = {
+        "Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL, "", PN_CHART_COLUMN, 7};
+    pn_workbook_info info = {
+        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 2, method};
+    pn_status st = PN_OK;
+    pn_workbook *wb = pn_workbook_create(path, err);
+    if (wb == NULL)
+        return err->status;
+    if ((st = pn_workbook_add_freq(wb, &liens, fx->liens, err)) != PN_OK ||
+        (st = pn_workbook_add_freq(wb, &rythme, fx->rythme, err)) != PN_OK ||
+        (st = pn_workbook_add_multi(wb, &freins, fx->freins, err)) != PN_OK ||
+        (st = pn_workbook_add_crosstab(wb, &communes, fx->communes, err)) != PN_OK ||
+        (st = pn_workbook_add_crosstab(wb, &qpv, fx->qpv, err)) != PN_OK) {
+        pn_workbook_destroy(wb);
+        return st;
+    }
+    return pn_workbook_close(wb, &info, err);
+}
+
+/* Append @s to @sb as one shell word. */
+static void shell_word(pn_strbuf *sb, const char *s)
+{
+    assert_int_equal(pn_strbuf_puts(sb, " '"), PN_OK);
+    for (; *s; s++)
+        assert_int_equal(*s == '\'' ? pn_strbuf_puts(sb, "'\\''") : pn_strbuf_append(sb, s, 1),
+                         PN_OK);
+    assert_int_equal(pn_strbuf_puts(sb, "'"), PN_OK);
+}
+
+/* When set, check_xlsx() hides the script's messages (for failures expected on purpose). */
+static int check_quiet;
+
+/* Run check_xlsx.py on @file with the NULL-terminated arguments; returns its exit status. */
+static int check_xlsx(const char *file, ...)
+{
+    const char *src = getenv("PN_SOURCE_DIR");
+    pn_strbuf cmd = PN_STRBUF_INIT;
+    pn_strbuf script = PN_STRBUF_INIT;
+    assert_int_equal(
+        pn_strbuf_printf(&script, "%s/tests/report/check_xlsx.py", src ? src : "../.."), PN_OK);
+    if (access(pn_strbuf_str(&script), R_OK) != 0)
+        fail_msg("cannot find %s: set PN_SOURCE_DIR to the repository", pn_strbuf_str(&script));
+    assert_int_equal(pn_strbuf_puts(&cmd, "/usr/bin/python3"), PN_OK);
+    shell_word(&cmd, pn_strbuf_str(&script));
+    shell_word(&cmd, file);
+    va_list ap;
+    va_start(ap, file);
+    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *))
+        shell_word(&cmd, a);
+    va_end(ap);
+    if (check_quiet)
+        assert_int_equal(pn_strbuf_puts(&cmd, " 2>/dev/null"), PN_OK);
+    int rc = system(pn_strbuf_str(&cmd));
+    pn_strbuf_release(&cmd);
+    pn_strbuf_release(&script);
+    return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_workbook(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx);
+    char *path = tmp_path("panorama.xlsx");
+    pn_error err = {0};
+    if (write_workbook(path, &fx, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    /* PN_REPORT_KEEP=DIR keeps a copy of the workbook there, to look at it. */
+    const char *keep_dir = getenv("PN_REPORT_KEEP");
+    if (keep_dir != NULL) {
+        pn_strbuf kept = PN_STRBUF_INIT;
+        assert_int_equal(pn_strbuf_printf(&kept, "%s/test_report.xlsx", keep_dir), PN_OK);
+        if (write_workbook(pn_strbuf_str(&kept), &fx, &err) != PN_OK)
+            fail_msg("%s", err.msg);
+        pn_strbuf_release(&kept);
+    }
+
+    int rc = check_xlsx(
+        path, "--sheets", "7", "--sheet", "Sommaire", "--sheet", "M\xc3\xa9thodologie", "--charts",
+        "5", "--chart-on", "Liens=pie", "--chart-on", "Rythme=column", "--chart-on", "Freins=bar",
+        "--chart-on", "Par commune=stacked", "--chart-on", "Par QPV=column",
+        /* cover */
+        "--cell", "Sommaire!A1=Panorama des liens", "--cell", "Sommaire!A2=Test", "--cell",
+        "Sommaire!B4=2025-03-14T00:00:00", "--cell",
+        "Sommaire!A7=Centres sociaux r\xc3\xa9pondants", "--cell", "Sommaire!B7=28", "--cell",
+        "Sommaire!B9=143", "--cell", "Sommaire!A13=Liens", "--cell", "Sommaire!B13=Types de liens",
+        "--cell", "Sommaire!A18=M\xc3\xa9thodologie",
+        /* frequency table: unrounded numbers */
+        "--cell", "Liens!A1=Types de liens", "--cell", "Liens!A4=Modalit\xc3\xa9", "--cell",
+        "Liens!A5=Aucun lien", "--cell", "Liens!B5=4", "--cell", "Liens!C5=12.5", "--cell",
+        "Liens!D5=13.333333333333334", "--cell", "Liens!A10=Non-r\xc3\xa9ponse", "--cell",
+        "Liens!B10=2", "--cell", "Liens!C10=6.25", "--cell", "Liens!D10=", "--cell",
+        "Liens!A11=Total", "--cell", "Liens!B11=32", "--cell", "Liens!C11=100", "--cell",
+        "Liens!D11=100", "--cell", "Liens!A13=Source : questionnaires des centres sociaux.",
+        "--cell", "Liens!E4=IC 95 % : borne basse",
+        /* ordered: cumulative %, no interval */
+        "--cell", "Rythme!A3=Filtre : ${type_lien} != 'aucun'", "--cell",
+        "Rythme!E4=% cumul\xc3\xa9 (r\xc3\xa9ponses valides)", "--cell", "Rythme!E8=100", "--cell",
+        "Rythme!A5=hebdo", "--cell", "Rythme!F4=",
+        /* multiple response */
+        "--cell", "Freins!B5=12", "--cell", "Freins!C5=60", "--cell",
+        "Freins!D5=42.857142857142854", "--cell", "Freins!B9=28", "--cell", "Freins!C9=140",
+        "--cell", "Freins!D9=100", "--cell", "Freins!B11=20", "--cell", "Freins!B12=3",
+        /* cross-tab: counts, row %, column %, tests */
+        "--cell", "Par commune!A4=Effectifs", "--cell", "Par commune!B5=Argenteuil", "--cell",
+        "Par commune!E5=Total", "--cell", "Par commune!B6=5", "--cell", "Par commune!E6=10",
+        "--cell", "Par commune!E8=21", "--cell", "Par commune!A10=Pourcentages en ligne (%)",
+        "--cell", "Par commune!B12=50", "--cell", "Par commune!B18=83.33333333333333", "--cell",
+        "Par commune!E20=100", "--cell", "Par commune!A24=Khi-deux de Pearson", "--cell",
+        "Par commune!B24=4.25", "--cell", "Par commune!C24=2", "--cell",
+        "Par commune!D24=0.1194329", "--cell", "Par commune!A26=V de Cram\xc3\xa9r", "--cell",
+        "Par commune!A27=Effectif total", "--cell",
+        "Par commune!A29=Attention : 50,0 % des cases (3) ont un effectif th\xc3\xa9orique "
+        "inf\xc3\xa9rieur \xc3\xa0 5. Au-del\xc3\xa0 de 20 %, le khi-deux et le rapport de "
+        "vraisemblance sont peu fiables : regrouper des modalit\xc3\xa9s.",
+        "--cell", "Par QPV!A27=Test exact de Fisher (bilat\xc3\xa9ral)", "--cell",
+        "Par QPV!D27=0.3512", "--cell", "Par QPV!A30=",
+        /* properties: a fixed creation date */
+        "--prop", "created=2025-03-14", "--prop", "creator=panorama", "--prop",
+        "title=Panorama des liens", (const char *)NULL);
+    assert_int_equal(rc, 0);
+
+    /* The file depends on its inputs only. */
+    char *again = tmp_path("again.xlsx");
+    if (write_workbook(again, &fx, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    pn_strbuf cmd = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_printf(&cmd, "cmp -s '%s' '%s'", path, again), PN_OK);
+    assert_int_equal(system(pn_strbuf_str(&cmd)), 0);
+    pn_strbuf_release(&cmd);
+
+    free(again);
+    free(path);
+    fixture_release(&fx);
+}
+
+static void test_check_script_fails(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx);
+    char *path = tmp_path("check.xlsx");
+    pn_error err = {0};
+    if (write_workbook(path, &fx, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    /* The script must see a wrong value, a number expected where it is text, a chart
+     * type, a sheet count. */
+    check_quiet = 1;
+    assert_int_equal(check_xlsx(path, "--cell", "Liens!B5=5", (const char *)NULL), 1);
+    assert_int_equal(check_xlsx(path, "--cell", "Liens!A5=4", (const char *)NULL), 1);
+    assert_int_equal(check_xlsx(path, "--chart-on", "Liens=bar", (const char *)NULL), 1);
+    assert_int_equal(check_xlsx(path, "--sheets", "3", (const char *)NULL), 1);
+    check_quiet = 0;
+    free(path);
+    fixture_release(&fx);
+}
+
+static void test_workbook_errors(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx);
+    pn_error err = {0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+
+    /* A directory that does not exist: the error comes at close, with the reason. */
+    pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
+    assert_non_null(wb);
+    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_OK);
+    assert_int_equal(pn_workbook_close(wb, NULL, &err), PN_EIO);
+    assert_non_null(strstr(err.msg, "cannot write '/nonexistent-dir/out.xlsx': No such file"));
+
+    /* A sheet name used twice, an item naming the cover, a table not computed. */
+    char *path = tmp_path("errors.xlsx");
+    wb = pn_workbook_create(path, &err);
+    assert_non_null(wb);
+    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_OK);
+    it.sheet = "LIENS";
+    assert_int_equal(pn_workbook_add_multi(wb, &it, fx.freins, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "sheet 'LIENS'"));
+    it.sheet = "Sommaire";
+    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.rythme, &err), PN_EINPUT);
+    it.sheet = "Autre";
+    double *pct = fx.rythme->pct;
+    fx.rythme->pct = NULL;
+    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.rythme, &err), PN_EINTERNAL);
+    fx.rythme->pct = pct;
+    pn_workbook_destroy(wb);
+    pn_workbook_destroy(NULL);
+    assert_int_equal(pn_workbook_close(NULL, NULL, &err), PN_OK);
+    assert_int_equal(access(path, F_OK), -1); /* destroy writes nothing */
+
+    /* A bad data date: nothing written, the workbook freed. */
+    wb = pn_workbook_create(path, &err);
+    assert_non_null(wb);
+    pn_workbook_info info = {.title = "T", .data_date = "2025-02-30"};
+    assert_int_equal(pn_workbook_close(wb, &info, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "expected a date YYYY-MM-DD, found '2025-02-30'"));
+    assert_int_equal(access(path, F_OK), -1);
+
+    /* No info at all, an empty table: still a valid workbook. */
+    static const char *const none[] = {"x"};
+    static const double zero[] = {0};
+    pn_freq *empty = make_freq("vide", "", 1, none, NULL, zero, 0, 0, 0);
+    wb = pn_workbook_create(path, &err);
+    assert_non_null(wb);
+    it.sheet = "Vide";
+    assert_int_equal(pn_workbook_add_freq(wb, &it, empty, &err), PN_OK);
+    assert_int_equal(pn_workbook_close(wb, NULL, &err), PN_OK);
+    assert_int_equal(check_xlsx(path, "--sheets", "3", "--cell", "Vide!B5=0", "--cell",
+                                "Vide!C5=", (const char *)NULL),
+                     0);
+    free_freq(empty);
+    free(path);
+    fixture_release(&fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spec_good),         cmocka_unit_test(test_spec_bad),
+        cmocka_unit_test(test_spec_missing_file), cmocka_unit_test(test_demo_spec),
+        cmocka_unit_test(test_workbook),          cmocka_unit_test(test_check_script_fails),
+        cmocka_unit_test(test_workbook_errors),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}
