@@ -444,7 +444,7 @@ static pn_status single_series_chart(pn_workbook *wb, sheet_entry *se, pn_chart_
 
 static pn_status table_info(pn_strbuf *sb, const char *label, const char *var)
 {
-    if (label != NULL && label[0] != '\0')
+    if (label != NULL && label[0] != '\0' && (var == NULL || strcmp(label, var) != 0))
         return pn_strbuf_printf(sb, "Question : %s \xe2\x80\x94 variable %s", label,
                                 var ? var : "");
     return pn_strbuf_printf(sb, "Variable %s", var ? var : "");
@@ -820,7 +820,8 @@ pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, co
         }
         lxw_chart_options opt = {.x_offset = 10,
                                  .x_scale = clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
-                                 .y_scale = 1.35};
+                                 /* room for slanted labels of many columns */
+                                 .y_scale = t->c > 12 ? 2.2 : 1.35};
         latch(wb, worksheet_insert_chart_opt(ws, HEAD_ROW, (lxw_col_t)(t->c + 3), chart, &opt));
     }
     st = end_sheet(wb, se->name, err);
