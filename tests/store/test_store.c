@@ -1,0 +1,565 @@
+/*
+ * test_store.c - the project file of store/store.c: creating and opening it, refusing what
+ * is not ours (a missing file, garbage, a foreign SQLite database, a newer schema), recording
+ * forms with their data tables, and transactions.
+ *
+ * Each test works in its own directory under /tmp, removed by its teardown.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+#define assert_contains(hay, needle)                                                               \
+    do {                                                                                           \
+        if (strstr((hay), (needle)) == NULL)                                                       \
+            fail_msg("'%s' does not contain '%s'", (hay), (needle));                               \
+    } while (0)
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    if (fx == NULL)
+        return -1;
+    strcpy(fx->dir, "/tmp/pn_test_store_XXXXXX");
+    if (mkdtemp(fx->dir) == NULL) {
+        free(fx);
+        return -1;
+    }
+    snprintf(fx->path, sizeof fx->path, "%s/project.panorama", fx->dir);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char journal[160];
+    snprintf(journal, sizeof journal, "%s-journal", fx->path);
+    remove(fx->path);
+    /* a journal left behind would mean a transaction was not closed */
+    int journal_left = access(journal, F_OK) == 0;
+    remove(journal);
+    int rc = rmdir(fx->dir);
+    free(fx);
+    return rc == 0 && !journal_left ? 0 : -1;
+}
+
+/* The whole content of @path, NUL-terminated; *@len gets its size. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        fail_msg("cannot open %s", path);
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int c;
+    while ((c = fgetc(in)) != EOF) {
+        if (n + 2 > cap) {
+            cap = cap ? cap * 2 : 4096;
+            char *p = realloc(buf, cap);
+            assert_non_null(p);
+            buf = p;
+        }
+        buf[n++] = (char)c;
+    }
+    fclose(in);
+    if (buf == NULL)
+        buf = calloc(1, 1);
+    assert_non_null(buf);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static void spew(const char *path, const char *data, size_t len)
+{
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(data, 1, len, out), len);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void real_form_path(const char *file, char *buf, size_t size)
+{
+    const char *root = getenv("PN_SOURCE_DIR");
+    snprintf(buf, size, "%s/forms/%s", root && *root ? root : "../..", file);
+}
+
+/* Loads a real form and its source text (*@source, freed by the caller). */
+static pn_form *load_real(const char *file, char **source, size_t *len)
+{
+    char path[1024];
+    real_form_path(file, path, sizeof path);
+    pn_error err = {0};
+    pn_form *f = pn_form_load_path(path, &err);
+    if (f == NULL)
+        fail_msg("cannot load %s: %s", path, err.msg);
+    *source = slurp(path, len);
+    return f;
+}
+
+static pn_store *create_ok(const char *path)
+{
+    pn_error err = {0};
+    pn_store *s = pn_store_create(path, &err);
+    if (s == NULL)
+        fail_msg("cannot create %s: %s", path, err.msg);
+    return s;
+}
+
+static pn_store *open_ok(const char *path)
+{
+    pn_error err = {0};
+    pn_store *s = pn_store_open(path, &err);
+    if (s == NULL)
+        fail_msg("cannot open %s: %s", path, err.msg);
+    return s;
+}
+
+/* One integer from @sql (which must return one row). */
+static long long query_int(pn_store *s, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(pn_store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(pn_store_db(s)));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* The columns of @table, in order, as "a,b,c" into @buf. */
+static void table_columns(pn_store *s, const char *table, char *buf, size_t size)
+{
+    char *sql = sqlite3_mprintf("SELECT name FROM pragma_table_info(%Q) ORDER BY cid", table);
+    assert_non_null(sql);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(pn_store_db(s), sql, -1, &q, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    size_t len = 0;
+    buf[0] = '\0';
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int w = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+                         (const char *)sqlite3_column_text(q, 0));
+        assert_true(w > 0 && (size_t)w < size - len);
+        len += (size_t)w;
+    }
+    sqlite3_finalize(q);
+}
+
+/* The columns the form model says @table must have: the fixed ones, then one per question
+ * with a value at @repeat, in form order. */
+static void expected_columns(const pn_form *f, int repeat, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "%s",
+                                  repeat < 0 ? "submission_id"
+                                             : "entry_id,submission_id,position,entry_key");
+    for (size_t i = 0; i < f->nq; i++) {
+        if (f->q[i].repeat != repeat || !pn_question_has_value(&f->q[i]))
+            continue;
+        int w = snprintf(buf + len, size - len, ",%s", f->q[i].name);
+        assert_true(w > 0 && (size_t)w < size - len);
+        len += (size_t)w;
+    }
+}
+
+static void test_create_then_open(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    assert_non_null(pn_store_db(s));
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM meta WHERE key='created_by' AND "
+                                  "value='panorama " PN_VERSION "'"),
+                     1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                  "name IN ('meta','forms','imports','structures','submissions',"
+                                  "'links','rejects')"),
+                     7);
+    assert_int_equal(query_int(s, "PRAGMA foreign_keys"), 1);
+    pn_store_close(s);
+
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 0);
+    pn_store_close(s);
+    pn_store_close(NULL); /* a no-op */
+}
+
+static void test_create_existing_file_untouched(void **state)
+{
+    fixture *fx = *state;
+    static const char precious[] = "notes that must survive\n";
+    spew(fx->path, precious, sizeof precious - 1);
+
+    pn_error err = {0};
+    assert_null(pn_store_create(fx->path, &err));
+    assert_int_equal(err.status, PN_EUSAGE);
+    assert_contains(err.msg, fx->path);
+    assert_contains(err.msg, "already exists");
+    size_t len = 0;
+    char *after = slurp(fx->path, &len);
+    assert_int_equal(len, sizeof precious - 1);
+    assert_memory_equal(after, precious, len);
+    free(after);
+}
+
+static void test_create_twice(void **state)
+{
+    fixture *fx = *state;
+    pn_store_close(create_ok(fx->path));
+    size_t len1 = 0, len2 = 0;
+    char *before = slurp(fx->path, &len1);
+
+    pn_error err = {0};
+    assert_null(pn_store_create(fx->path, &err));
+    assert_int_equal(err.status, PN_EUSAGE);
+    char expected[300];
+    snprintf(expected, sizeof expected, "'%s' already exists", fx->path);
+    assert_contains(err.msg, expected);
+
+    char *after = slurp(fx->path, &len2);
+    assert_int_equal(len1, len2);
+    assert_memory_equal(before, after, len1);
+    free(before);
+    free(after);
+    pn_store_close(open_ok(fx->path)); /* still a good store */
+}
+
+static void test_open_missing(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_EUSAGE);
+    assert_contains(err.msg, fx->path);
+    assert_contains(err.msg, "'panorama init'");
+    assert_int_equal(access(fx->path, F_OK), -1); /* not created by the attempt */
+}
+
+static void test_open_garbage(void **state)
+{
+    fixture *fx = *state;
+    char junk[8192];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = "this is not a database, only words\n"[i % 35];
+    spew(fx->path, junk, sizeof junk);
+
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_ESTORE);
+    assert_contains(err.msg, fx->path);
+    size_t len = 0;
+    char *after = slurp(fx->path, &len);
+    assert_int_equal(len, sizeof junk);
+    assert_memory_equal(after, junk, len);
+    free(after);
+}
+
+static void test_open_foreign_sqlite(void **state)
+{
+    fixture *fx = *state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_ESTORE);
+    char expected[300];
+    snprintf(expected, sizeof expected, "'%s' is not a panorama project file", fx->path);
+    assert_string_equal(err.msg, expected);
+}
+
+static void test_open_meta_without_version(void **state)
+{
+    fixture *fx = *state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                                  "INSERT INTO meta VALUES('owner','someone else');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_ESTORE);
+    assert_contains(err.msg, "is not a panorama project file");
+}
+
+static void test_open_newer_schema(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  "UPDATE meta SET value='99' WHERE key='schema_version'", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    pn_store_close(s);
+
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_ESTORE);
+    assert_contains(err.msg, fx->path);
+    assert_contains(err.msg, "schema version 99, newer than this program");
+}
+
+static void test_put_form_creates_tables(void **state)
+{
+    fixture *fx = *state;
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_store *s = create_ok(fx->path);
+    pn_error err = {0};
+    if (pn_store_put_form(s, f, source, len, &err) != PN_OK)
+        fail_msg("put_form: %s", err.msg);
+
+    char name[256];
+    pn_store_table_name(f, -1, name, sizeof name);
+    assert_string_equal(name, "data_centre_social");
+    pn_store_table_name(f, 0, name, sizeof name);
+    assert_string_equal(name, "data_centre_social__partenaires");
+
+    static char got[8192], want[8192];
+    table_columns(s, "data_centre_social", got, sizeof got);
+    expected_columns(f, -1, want, sizeof want);
+    assert_string_equal(got, want);
+    /* a few by name, so that the comparison above cannot pass on two empty lists */
+    assert_contains(got, ",siret,");
+    assert_contains(got, ",commune,");
+    assert_contains(got, ",code_qpv,");
+    assert_null(strstr(got, ",intro,"));        /* a note holds no answer */
+    assert_null(strstr(got, ",partenaire_id")); /* that one is in the repeat's table */
+
+    table_columns(s, "data_centre_social__partenaires", got, sizeof got);
+    expected_columns(f, 0, want, sizeof want);
+    assert_string_equal(got, want);
+    assert_contains(got, ",partenaire_id,");
+    assert_contains(got, ",type_lien");
+    assert_null(strstr(got, ",siret"));
+
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms WHERE form_id='centre_social' AND "
+                                  "side='centre' AND version='2026112401'"),
+                     1);
+    assert_int_equal(query_int(s, "SELECT length(CAST(source AS BLOB)) FROM forms"),
+                     (long long)len);
+
+    pn_store_close(s);
+    pn_form_destroy(f);
+    free(source);
+}
+
+static void test_put_form_idempotent(void **state)
+{
+    fixture *fx = *state;
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_store *s = create_ok(fx->path);
+    pn_error err = {0};
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    static char before[8192], before_rep[8192], after[8192], after_rep[8192];
+    table_columns(s, "data_centre_social", before, sizeof before);
+    table_columns(s, "data_centre_social__partenaires", before_rep, sizeof before_rep);
+    long long objects = query_int(s, "SELECT count(*) FROM sqlite_master");
+
+    if (pn_store_put_form(s, f, source, len, &err) != PN_OK)
+        fail_msg("second put_form: %s", err.msg);
+    table_columns(s, "data_centre_social", after, sizeof after);
+    table_columns(s, "data_centre_social__partenaires", after_rep, sizeof after_rep);
+    assert_string_equal(after, before);
+    assert_string_equal(after_rep, before_rep);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master"), objects);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 1);
+
+    pn_store_close(s);
+    pn_form_destroy(f);
+    free(source);
+}
+
+/* A new version of a form adds the columns it lacks and drops none. */
+static void test_put_form_new_version_adds_columns(void **state)
+{
+    fixture *fx = *state;
+    static const char v1[] = "survey\n,type,name\n,text,a\n,integer,b\n"
+                             "settings\n,form_id,version\n,f,1\n";
+    static const char v2[] = "survey\n,type,name\n,text,a\n,text,c\n"
+                             "settings\n,form_id,version\n,f,2\n";
+    pn_error err = {0};
+    pn_form *f1 = pn_form_load_text("v1.csv", v1, sizeof v1 - 1, &err);
+    pn_form *f2 = pn_form_load_text("v2.csv", v2, sizeof v2 - 1, &err);
+    assert_non_null(f1);
+    assert_non_null(f2);
+    pn_store *s = create_ok(fx->path);
+    assert_int_equal(pn_store_put_form(s, f1, v1, sizeof v1 - 1, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f2, v2, sizeof v2 - 1, &err), PN_OK);
+    char cols[256];
+    table_columns(s, "data_f", cols, sizeof cols);
+    assert_string_equal(cols, "submission_id,a,b,c");
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms WHERE form_id='f' AND "
+                                  "version='2' AND side IS NULL"),
+                     1);
+    pn_store_close(s);
+    pn_form_destroy(f1);
+    pn_form_destroy(f2);
+}
+
+static void test_get_form_round_trip(void **state)
+{
+    fixture *fx = *state;
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_store *s = create_ok(fx->path);
+    pn_error err = {0};
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    pn_store_close(s);
+
+    s = open_ok(fx->path);
+    pn_form *g = pn_store_get_form(s, "centre_social", &err);
+    if (g == NULL)
+        fail_msg("get_form: %s", err.msg);
+    assert_string_equal(g->id, f->id);
+    assert_string_equal(g->title, f->title);
+    assert_string_equal(g->version, f->version);
+    assert_int_equal(g->side, f->side);
+    assert_int_equal(g->nq, f->nq);
+    assert_int_equal(g->nrepeats, f->nrepeats);
+    assert_int_equal(g->nlists, f->nlists);
+    for (size_t i = 0; i < f->nq; i++) {
+        assert_string_equal(g->q[i].name, f->q[i].name);
+        assert_int_equal(g->q[i].type, f->q[i].type);
+        assert_int_equal(g->q[i].repeat, f->q[i].repeat);
+    }
+
+    pn_error err2 = {0};
+    assert_null(pn_store_get_form(s, "nope", &err2));
+    assert_int_equal(err2.status, PN_EUSAGE);
+    assert_string_equal(err2.msg, "no form 'nope' in the project file");
+
+    pn_form_destroy(g);
+    pn_store_close(s);
+    pn_form_destroy(f);
+    free(source);
+}
+
+static void test_form_ids(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    pn_error err = {0};
+    char **ids = (char **)1;
+    size_t n = 99;
+    assert_int_equal(pn_store_form_ids(s, &ids, &n, &err), PN_OK);
+    assert_int_equal(n, 0);
+    assert_null(ids);
+
+    /* put in reverse order: the list is sorted */
+    static const char *const files[] = {"ecole.csv", "centre_social.csv"};
+    for (size_t i = 0; i < 2; i++) {
+        char *source = NULL;
+        size_t len = 0;
+        pn_form *f = load_real(files[i], &source, &len);
+        assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+        pn_form_destroy(f);
+        free(source);
+    }
+    assert_int_equal(pn_store_form_ids(s, &ids, &n, &err), PN_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(ids[0], "centre_social");
+    assert_string_equal(ids[1], "ecole");
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms WHERE form_id='ecole' AND "
+                                  "side='ecole'"),
+                     1);
+    pn_store_close(s);
+}
+
+static void test_begin_rollback_leaves_nothing(void **state)
+{
+    fixture *fx = *state;
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_store *s = create_ok(fx->path);
+    long long objects = query_int(s, "SELECT count(*) FROM sqlite_master");
+    pn_error err = {0};
+
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 1); /* visible inside */
+    pn_store_rollback(s);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master"), objects);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'data_%'"),
+                     0);
+    assert_int_equal(sqlite3_get_autocommit(pn_store_db(s)), 1);
+    pn_store_rollback(s); /* with no transaction open: harmless */
+
+    /* closing with a transaction open rolls it back too */
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 0);
+
+    /* and a commit keeps it */
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    assert_int_equal(pn_store_commit(s, &err), PN_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                  "name LIKE 'data_centre_social%'"),
+                     2);
+
+    pn_store_close(s);
+    pn_form_destroy(f);
+    free(source);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_then_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_existing_file_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_form_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_form_new_version_adds_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_form_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_form_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_rollback_leaves_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
