@@ -319,6 +319,31 @@ static void question_release(pn_question *q)
     pn_expr_destroy(q->calculation);
 }
 
+/* Every ${name} in @e must be a question of the form (all questions are known by then, except
+ * for group relevance, which the form's later rows may also satisfy: see build()). */
+static pn_status check_refs(const loader *ld, size_t line, const char *col, const pn_expr *e,
+                            pn_error *err)
+{
+    if (e == NULL)
+        return PN_OK;
+    const char *const *names;
+    size_t n;
+    pn_expr_refs(e, &names, &n);
+    for (size_t j = 0; j < n; j++) {
+        int found = pn_form_find(ld->form, names[j]) != NULL;
+        for (size_t k = 0; k < ld->nrows && !found; k++)
+            if (strcmp(ld->rows[k].cell[S_NAME], names[j]) == 0 &&
+                strncmp(ld->rows[k].cell[S_TYPE], "begin", 5) != 0 &&
+                strncmp(ld->rows[k].cell[S_TYPE], "end", 3) != 0)
+                found = 1;
+        if (!found)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column '%s': ${%s} is not a question of this form",
+                                ld->name, line, col, names[j]);
+    }
+    return PN_OK;
+}
+
 /* Builds the questions from the survey rows. Group relevance is parsed again for each
  * question it covers, so that every question owns all its expressions. */
 static pn_status build(loader *ld, pn_error *err)
@@ -366,8 +391,12 @@ static pn_status build(loader *ld, pn_error *err)
             if ((st = parse_expr(ld, r->line, "relevant", r->cell[S_RELEVANT], &fr->relevant,
                                  err)) != PN_OK)
                 goto out;
-            pn_expr_destroy(fr->relevant); /* checked here; re-parsed per question */
+            /* parsed again for each question inside; this copy checks its references */
+            st = check_refs(ld, r->line, "relevant", fr->relevant, err);
+            pn_expr_destroy(fr->relevant);
             fr->relevant = NULL;
+            if (st != PN_OK)
+                goto out;
             if (begin_repeat) {
                 if (fr->repeat >= 0) {
                     st = pn_error_set(err, PN_EINPUT,
@@ -507,26 +536,21 @@ static pn_status build(loader *ld, pn_error *err)
                           stack[depth - 1].is_repeat ? "repeat" : "group");
         goto out;
     }
-    /* every ${name} must be a question of the form */
+    /* every ${name} of a question's own expressions must be a question of the form */
     for (size_t i = 0; i < f->nq; i++) {
         pn_question *qq = &f->q[i];
+        row *own = NULL;
+        for (size_t k = 0; k < ld->nrows && own == NULL; k++)
+            if (ld->rows[k].line == qq->line)
+                own = &ld->rows[k];
         pn_expr *all[3] = {qq->constraint, qq->calculation,
-                           qq->nrelevant ? qq->relevant[qq->nrelevant - 1] : NULL};
+                           own && *own->cell[S_RELEVANT] && qq->nrelevant
+                               ? qq->relevant[qq->nrelevant - 1]
+                               : NULL};
         const char *cols[3] = {"constraint", "calculation", "relevant"};
-        for (int k = 0; k < 3; k++) {
-            if (all[k] == NULL)
-                continue;
-            const char *const *names;
-            size_t nn;
-            pn_expr_refs(all[k], &names, &nn);
-            for (size_t j = 0; j < nn; j++)
-                if (pn_form_find(f, names[j]) == NULL) {
-                    st = pn_error_set(err, PN_EINPUT,
-                                      "%s:%zu: column '%s': ${%s} is not a question of this form",
-                                      ld->name, qq->line, cols[k], names[j]);
-                    goto out;
-                }
-        }
+        for (int k = 0; k < 3; k++)
+            if ((st = check_refs(ld, qq->line, cols[k], all[k], err)) != PN_OK)
+                goto out;
     }
     if (f->nq == 0)
         st = pn_error_set(err, PN_EINPUT, "%s: the survey sheet has no question", ld->name);

@@ -178,7 +178,8 @@ pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_cs
         const char *data = line;
         size_t len = (size_t)got;
         if (lineno == 1) {
-            if (len >= 2 && ((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE)) {
+            const unsigned char *u = (const unsigned char *)data;
+            if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
                 st = pn_error_set(err, PN_EINPUT,
                                   "%s: the file is UTF-16 text; save it as CSV UTF-8 and import "
                                   "it again",
