@@ -6,7 +6,7 @@ set -eu
 packages=(
   build-essential cmake pkg-config
   libcsv-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev libutf8proc-dev libcmocka-dev
-  sqlite3 python3 python3-openpyxl pspp locales
+  sqlite3 python3 python3-openpyxl pspp locales time bc
 )
 
 sudo=""

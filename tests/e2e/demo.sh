@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The demo end to end: import the bundled exports, write the workbook, open it with an
+# independent reader (openpyxl), and check that nothing depends on the locale.
+. "$(dirname "$0")/lib.bash"
+
+LC_ALL=C import_demo c.db
+LC_ALL=fr_FR.UTF-8 import_demo fr.db
+
+# Import figures: every row is stored or rejected; the three planted bad rows are rejected.
+"$PN_BIN" --db x.db init >/dev/null
+"$PN_BIN" --db x.db import --form centre_social "$EX/centre_social.csv" \
+  "$EX/centre_social-partenaires.csv" >import.out 2>import.err
+grep -q "rejected" import.out || fail "no import summary"
+rows=$(awk -F'[ :]+' '{s += $2} END {print s}' import.out)
+# records, not lines: answers may hold line breaks
+expected=$($PY -c 'import csv, sys; print(sum(sum(1 for _ in csv.reader(open(f, newline="", encoding="utf-8"))) - 1 for f in sys.argv[1:]))' \
+  "$EX/centre_social.csv" "$EX/centre_social-partenaires.csv")
+[ "$rows" -eq "$expected" ] || fail "import read $rows rows, the files hold $expected"
+"$PN_BIN" --db c.db rejects --format csv >rejects.csv
+n=$(($(wc -l <rejects.csv) - 1))
+[ "$n" -eq 3 ] || fail "expected the 3 planted bad rows in the rejects, found $n"
+
+# Importing the same files again adds nothing.
+"$PN_BIN" --db c.db import --form ecole "$EX/ecole.csv" "$EX/ecole-partenaires.csv" >again.out 2>&1
+grep -q " 0 stored" again.out || fail "a second import stored rows: $(cat again.out)"
+grep -q "rejected" again.out || fail "no summary on the second import"
+
+# The workbook, under both locales.
+LC_ALL=C "$PN_BIN" --db c.db report reports/demo.csv -o c.xlsx >/dev/null
+LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$PN_BIN" --db fr.db report reports/demo.csv -o fr.xlsx >/dev/null
+nitems=$(grep -c '^table,' reports/demo.csv)
+$PY "$CHECK_XLSX" c.xlsx --sheets $((nitems + 2)) --charts "$nitems" \
+  || fail "the workbook does not hold its sheets and charts"
+$PY "$CHECK_XLSX" c.xlsx --dump >c.dump
+$PY "$CHECK_XLSX" fr.xlsx --dump >fr.dump
+cmp -s c.dump fr.dump || { diff c.dump fr.dump | head -20 >&2; fail "the workbook differs under fr_FR.UTF-8"; }
+
+# Values in the workbook are the program's figures: the class counts match 'tab'.
+LC_ALL=C "$PN_BIN" --db c.db tab type_lien --format csv >c.tab
+LC_ALL=fr_FR.UTF-8 "$PN_BIN" --db fr.db tab type_lien --format csv >fr.tab
+cmp -s c.tab fr.tab || fail "'tab' differs under fr_FR.UTF-8"
+total=$(awk -F, '$6 == "total" {print $7}' c.tab)
+links=$(sqlite3 c.db "SELECT count(*) FROM links WHERE class IS NOT NULL")
+[ "$total" = "$links" ] || fail "type_lien total $total differs from the $links stored links"
+grep -qF "$links" c.dump || fail "the workbook does not show the $links links"
+
+# Every figure under both locales, text and CSV, for tables of each kind.
+same_under_both() {
+  LC_ALL=C "$PN_BIN" --db c.db tab "$@" >c.out
+  LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$PN_BIN" --db fr.db tab "$@" >fr.out
+  [ -s c.out ] || fail "'tab $*' printed nothing"
+  cmp -s c.out fr.out || fail "'tab $*' differs under fr_FR.UTF-8"
+}
+for fmt in text csv; do
+  same_under_both type_lien --by en_qpv --format "$fmt"
+  same_under_both freins --format "$fmt"
+  same_under_both profondeur --format "$fmt"
+  same_under_both type_lien --by commune --format "$fmt"
+  same_under_both satisfaction --where "\${rythme} = 'regulier'" --format "$fmt"
+done
+echo "demo: ok"

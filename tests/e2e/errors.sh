@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Bad input through the CLI: a clear message, a non-zero exit, and the store as it was.
+. "$(dirname "$0")/lib.bash"
+
+"$PN_BIN" --db p.db init >/dev/null
+"$PN_BIN" --db p.db import --form centre_social "$EX/centre_social.csv" >/dev/null 2>&1
+sum() { sqlite3 p.db .dump | sha256sum; }
+before=$(sum)
+
+# a form with an error
+mkdir bad
+sed 's/^,select_one oui_non,en_qpv,/,select_one oui_nom,en_qpv,/' forms/centre_social.csv \
+  >bad/centre_social.csv
+line=$(grep -n 'select_one oui_nom,en_qpv' bad/centre_social.csv | cut -d: -f1)
+expect_exit 3 "$PN_BIN" --db p.db import --forms bad --form centre_social "$EX/centre_social.csv"
+expect_err "panorama: bad/centre_social.csv:$line: column 'type': choice list 'oui_nom' is not in the choices sheet"
+[ "$(sum)" = "$before" ] || fail "a bad form changed the store"
+
+# a file that does not exist
+expect_exit 4 "$PN_BIN" --db p.db import --form centre_social reponses.csv
+expect_err "panorama: cannot open 'reponses.csv': No such file or directory"
+[ "$(sum)" = "$before" ] || fail "a missing file changed the store"
+
+# a CSV that is not one: a binary file, an unterminated quote, invalid UTF-8
+head -c 300 "$PN_BIN" >binary.csv
+expect_exit 3 "$PN_BIN" --db p.db import --form centre_social binary.csv
+expect_err "binary.csv:1:"
+[ "$(sum)" = "$before" ] || fail "a binary file changed the store"
+{ head -1 "$EX/centre_social.csv"; sed -n 2p "$EX/centre_social.csv" | sed 's/^/"/'; } >quote.csv
+expect_exit 3 "$PN_BIN" --db p.db import --form centre_social quote.csv
+expect_err "quote.csv:2: unterminated quoted field"
+[ "$(sum)" = "$before" ] || fail "an unterminated quote changed the store"
+{ head -1 "$EX/centre_social.csv"; printf 'Centre \xe9t\xe9\n'; } >latin1.csv
+expect_exit 3 "$PN_BIN" --db p.db import --form centre_social latin1.csv
+expect_err "latin1.csv:2: invalid UTF-8 at column 8"
+[ "$(sum)" = "$before" ] || fail "invalid UTF-8 changed the store"
+: >empty.csv
+expect_exit 3 "$PN_BIN" --db p.db import --form centre_social empty.csv
+expect_err "empty.csv: the file is empty"
+[ "$(sum)" = "$before" ] || fail "an empty file changed the store"
+
+# usage errors and help
+expect_exit 2 "$PN_BIN" --db none.db tab type_lien
+expect_err "no project file 'none.db'; create one with 'panorama init'"
+expect_exit 2 "$PN_BIN" --db p.db frobnicate
+expect_err "'frobnicate' is not a panorama command"
+expect_exit 2 "$PN_BIN" --db p.db init
+expect_err "'p.db' already exists"
+expect_exit 2 "$PN_BIN" --db p.db tab
+expect_err "tab needs a variable name"
+expect_exit 2 "$PN_BIN" --db p.db tab type_lien --format xml
+expect_err "--format: expected 'text' or 'csv', found 'xml'"
+expect_exit 3 "$PN_BIN" --db p.db tab en_qpv --where '${en_qpv} = '
+expect_err "--where: expression '\${en_qpv} = ': at character"
+expect_exit 4 "$PN_BIN" --db p.db report reports/none.csv
+expect_err "panorama: cannot open 'reports/none.csv': No such file or directory"
+expect_exit 4 "$PN_BIN" --db p.db report reports/demo.csv -o /nonexistent/dir/x.xlsx
+for cmd in init import rejects tab report; do
+  expect_exit 0 "$PN_BIN" "$cmd" --help
+  grep -q "^usage: panorama" "$WORK/out" || fail "$cmd --help prints no usage"
+done
+expect_exit 0 "$PN_BIN" --version
+grep -q "^panorama [0-9]" "$WORK/out" || fail "--version"
+[ "$(sum)" = "$before" ] || fail "the store changed"
+echo "errors: ok"
