@@ -294,6 +294,7 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
                f->repeat < 0 ? "submissions" : form->repeats[f->repeat].name, f->stored,
                f->duplicates, f->rejected);
     }
+    fflush(stdout); /* the summary before the warning, also when both go to one file */
     if (res.rejected)
         fprintf(stderr,
                 "panorama: %zu %s rejected; 'panorama rejects' lists them with every reason\n",

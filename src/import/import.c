@@ -80,6 +80,7 @@ typedef struct importer {
     /* prepared statements */
     sqlite3_stmt *find_sub, *insert_sub, *insert_reject, *resolve_reject, *find_reject;
     sqlite3_stmt *upsert_structure, *insert_partner, *insert_link;
+    int has_rejects;            /* the form has rejects a stored row may resolve */
     sqlite3_stmt **insert_data; /* 1 + nrepeats: top level then each repeat */
     sqlite3_stmt **find_entry;  /* per repeat */
     sqlite3_stmt *load_parent;
@@ -372,11 +373,14 @@ static pn_status record_reject(file_reader *fr, size_t line, const char *key, pn
     if (sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot record a rejected row");
     fr->stats->rejected++;
+    im->has_rejects = 1;
     return PN_OK;
 }
 
 static pn_status resolve_reject(importer *im, const char *key, pn_error *err)
 {
+    if (!im->has_rejects)
+        return PN_OK;
     sqlite3_stmt *q = im->resolve_reject;
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
@@ -667,23 +671,33 @@ out:
     return st;
 }
 
+/* The row as it stood in the file (quoted again), for the rejects. */
 static pn_status raw_row(file_reader *fr, size_t n, char *const *f)
 {
     pn_strbuf_reset(&fr->raw);
     for (size_t i = 0; i < n; i++) {
-        char d[2] = {fr->delim, '\0'};
-        if (i && pn_strbuf_puts(&fr->raw, d) != PN_OK)
+        if (i && pn_strbuf_append(&fr->raw, &fr->delim, 1) != PN_OK)
             return PN_ENOMEM;
         int quote = strchr(f[i], fr->delim) || strpbrk(f[i], "\"\r\n");
-        if (quote && pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
-            return PN_ENOMEM;
-        for (const char *p = f[i]; *p; p++) {
-            if (*p == '"' && pn_strbuf_append(&fr->raw, "\"", 1) != PN_OK)
+        if (!quote) {
+            if (pn_strbuf_puts(&fr->raw, f[i]) != PN_OK)
                 return PN_ENOMEM;
-            if (pn_strbuf_append(&fr->raw, p, 1) != PN_OK)
-                return PN_ENOMEM;
+            continue;
         }
-        if (quote && pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
+        if (pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
+            return PN_ENOMEM;
+        for (const char *p = f[i]; *p;) {
+            size_t run = strcspn(p, "\"");
+            if (pn_strbuf_append(&fr->raw, p, run) != PN_OK)
+                return PN_ENOMEM;
+            p += run;
+            if (*p == '"') {
+                if (pn_strbuf_puts(&fr->raw, "\"\"") != PN_OK)
+                    return PN_ENOMEM;
+                p++;
+            }
+        }
+        if (pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
             return PN_ENOMEM;
     }
     return PN_OK;
@@ -707,8 +721,6 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     }
     fr->stats->rows++;
     pn_strbuf_reset(&fr->reasons);
-    if ((st = raw_row(fr, n, f)) != PN_OK)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
     int repeat = fr->stats->repeat;
     char keybuf[64];
     const char *key = fr->key_col >= 0 && (size_t)fr->key_col < n ? f[fr->key_col] : "";
@@ -781,8 +793,11 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     }
     if (fr->reasons.len == 0 && (st = check_row(fr, repeat, err)) != PN_OK)
         return st;
-    if (fr->reasons.len)
+    if (fr->reasons.len) {
+        if (raw_row(fr, n, f) != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
         return record_reject(fr, line, key, err);
+    }
     const char *submitted =
         fr->submitted_col >= 0 && (size_t)fr->submitted_col < n ? f[fr->submitted_col] : NULL;
     if (repeat < 0) {
@@ -913,6 +928,12 @@ static pn_status importer_init(importer *im, pn_error *err)
     for (int r = -1; r < (int)f->nrepeats; r++)
         if ((st = prepare_data(im, r, err)) != PN_OK)
             return st;
+    sqlite3_stmt *q = NULL;
+    if ((st = prepare(im, &q, "SELECT EXISTS(SELECT 1 FROM rejects WHERE form_id=?)", err)))
+        return st;
+    sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
+    im->has_rejects = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
     return PN_OK;
 }
 

@@ -358,11 +358,9 @@ static void test_bad_forms(void **state)
 }
 
 /*
- * KNOWN BUG (src/form/form.c, build()): the ${name} check looks only at the last entry of
- * each question's relevant array. A reference to an unknown question in an enclosing group's
- * or repeat's relevance is missed when the question has a relevance of its own (the form
- * loads), and reported at the question's line instead of the group's when it has none.
- * This test fails until build() checks every folded relevance at the line it comes from.
+ * A group's or repeat's relevance is folded into each question inside it; its ${name}
+ * references are checked at the group's own line, whether or not the question has a
+ * relevance of its own.
  */
 static void test_bad_group_relevance_reference(void **state)
 {

@@ -241,15 +241,6 @@ static void set_cats(pn_category *cats, size_t k, const char *const *names,
     }
 }
 
-static void free_cats(pn_category *cats, size_t k)
-{
-    for (size_t i = 0; cats && i < k; i++) {
-        free(cats[i].name);
-        free(cats[i].label);
-    }
-    free(cats);
-}
-
 static double *dalloc(size_t n)
 {
     double *p = calloc(n ? n : 1, sizeof *p);
@@ -297,20 +288,6 @@ static pn_freq *make_freq(const char *var, const char *title, size_t k, const ch
     return t;
 }
 
-static void free_freq(pn_freq *t)
-{
-    free(t->var);
-    free(t->title);
-    free_cats(t->cats, t->k);
-    free(t->count);
-    free(t->pct);
-    free(t->valid_pct);
-    free(t->cum_pct);
-    free(t->ci_low);
-    free(t->ci_high);
-    free(t);
-}
-
 static pn_multi *make_multi(void)
 {
     static const char *const names[] = {"temps", "turnover", "connaissance", "moyens"};
@@ -336,17 +313,6 @@ static pn_multi *make_multi(void)
         t->pct_responses[i] = 100 * counts[i] / t->responses;
     }
     return t;
-}
-
-static void free_multi(pn_multi *t)
-{
-    free(t->var);
-    free(t->title);
-    free_cats(t->cats, t->k);
-    free(t->count);
-    free(t->pct_cases);
-    free(t->pct_responses);
-    free(t);
 }
 
 static pn_crosstab *make_crosstab(size_t r, size_t c, const char *const *rnames,
@@ -401,25 +367,6 @@ static pn_crosstab *make_crosstab(size_t r, size_t c, const char *const *rnames,
     return t;
 }
 
-static void free_crosstab(pn_crosstab *t)
-{
-    free(t->row_var);
-    free(t->col_var);
-    free(t->row_title);
-    free(t->col_title);
-    free_cats(t->row_cats, t->r);
-    free_cats(t->col_cats, t->c);
-    free(t->count);
-    free(t->row_total);
-    free(t->col_total);
-    free(t->expected);
-    free(t->row_pct);
-    free(t->col_pct);
-    free(t->total_pct);
-    free(t->adj_resid);
-    free(t);
-}
-
 /* ---- workbook ---------------------------------------------------------------------------- */
 
 typedef struct fixture {
@@ -453,11 +400,11 @@ static void fixture_init(fixture *fx)
 
 static void fixture_release(fixture *fx)
 {
-    free_freq(fx->liens);
-    free_freq(fx->rythme);
-    free_multi(fx->freins);
-    free_crosstab(fx->communes);
-    free_crosstab(fx->qpv);
+    pn_freq_destroy(fx->liens);
+    pn_freq_destroy(fx->rythme);
+    pn_multi_destroy(fx->freins);
+    pn_crosstab_destroy(fx->communes);
+    pn_crosstab_destroy(fx->qpv);
 }
 
 static const char *const count_labels[] = {"Centres sociaux r\xc3\xa9pondants",
@@ -697,7 +644,7 @@ static void test_workbook_errors(void **state)
     assert_int_equal(check_xlsx(path, "--sheets", "3", "--cell", "Vide!B5=0", "--cell",
                                 "Vide!C5=", (const char *)NULL),
                      0);
-    free_freq(empty);
+    pn_freq_destroy(empty);
     free(path);
     fixture_release(&fx);
 }
