@@ -86,8 +86,7 @@ pn_status pn_expr_eval(const pn_expr *e, const pn_expr_env *env, pn_value *out, 
 pn_status pn_expr_eval_bool(const pn_expr *e, const pn_expr_env *env, int *out, pn_error *err);
 
 /* Evaluate and convert to a string the caller frees. */
-pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **out,
-                              pn_error *err);
+pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **out, pn_error *err);
 
 /*
  * The names referenced as ${name} in @e, in order of first appearance, without

@@ -29,18 +29,18 @@ typedef struct pn_category {
  * and ci_low/ci_high (Wilson 95 % interval of valid_pct, in %).
  */
 typedef struct pn_freq {
-    char *var;        /* variable name, owned */
-    char *title;      /* question label, owned */
-    size_t k;         /* number of categories */
-    pn_category *cats; /* k categories, owned, in the form's order */
-    double *count;    /* k counts */
-    double missing;   /* relevant but unanswered */
-    int ordered;      /* cumulative % makes sense */
-    double valid;     /* sum of count */
-    double total;     /* valid + missing */
-    double *pct;      /* count / total * 100 */
-    double *valid_pct; /* count / valid * 100 */
-    double *cum_pct;  /* cumulative valid % (ordered only) */
+    char *var;                /* variable name, owned */
+    char *title;              /* question label, owned */
+    size_t k;                 /* number of categories */
+    pn_category *cats;        /* k categories, owned, in the form's order */
+    double *count;            /* k counts */
+    double missing;           /* relevant but unanswered */
+    int ordered;              /* cumulative % makes sense */
+    double valid;             /* sum of count */
+    double total;             /* valid + missing */
+    double *pct;              /* count / total * 100 */
+    double *valid_pct;        /* count / valid * 100 */
+    double *cum_pct;          /* cumulative valid % (ordered only) */
     double *ci_low, *ci_high; /* Wilson score 95 % interval for valid_pct, in % */
 } pn_freq;
 
