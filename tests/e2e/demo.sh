@@ -42,7 +42,13 @@ cmp -s c.tab fr.tab || fail "'tab' differs under fr_FR.UTF-8"
 total=$(awk -F, '$6 == "total" {print $7}' c.tab)
 links=$(sqlite3 c.db "SELECT count(*) FROM links WHERE class IS NOT NULL")
 [ "$total" = "$links" ] || fail "type_lien total $total differs from the $links stored links"
-grep -qF "$links" c.dump || fail "the workbook does not show the $links links"
+aucun=$(awk -F, '$4 == "aucun" && $6 == "n" {print $7}' c.tab)
+structures=$(sqlite3 c.db "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1")
+$PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de liens!B11=$links" \
+  --cell "Types de liens!A5=\"Aucun lien\"" --cell "Types de liens!B5=$aucun" \
+  --cell "Sommaire!B8=$structures" --cell "Sommaire!B10=$links" --cell "Sommaire!B12=3" \
+  --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked" \
+  || fail "the workbook's values are not the program's figures"
 
 # Every figure under both locales, text and CSV, for tables of each kind.
 same_under_both() {
