@@ -509,8 +509,8 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
     return PN_OK;
 }
 
-static pn_status store_entry(file_reader *fr, int repeat, size_t line, const char *key,
-                             size_t position, pn_error *err)
+static pn_status store_entry(file_reader *fr, int repeat, const char *key, size_t position,
+                             pn_error *err)
 {
     importer *im = fr->im;
     const pn_form *f = im->form;
@@ -523,7 +523,6 @@ static pn_status store_entry(file_reader *fr, int repeat, size_t line, const cha
     if (sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot store a repeat entry");
     long long entry_id = sqlite3_last_insert_rowid(im->db);
-    (void)line;
     if (f->side != PN_SIDE_NONE && strcmp(f->repeats[repeat].name, "partenaires") == 0) {
         const char *own = value_of(im, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
         const char *partner = value_of(im, "partenaire_id");
@@ -805,7 +804,7 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
             submitted = value_of(im, "end");
         return store_main(fr, line, key, submitted, err);
     }
-    return store_entry(fr, repeat, line, key, position, err);
+    return store_entry(fr, repeat, key, position, err);
 }
 
 static pn_status prepare(importer *im, sqlite3_stmt **q, const char *sql, pn_error *err)
@@ -822,7 +821,6 @@ static pn_status prepare_data(importer *im, int repeat, pn_error *err)
     pn_strbuf cols = PN_STRBUF_INIT, params = PN_STRBUF_INIT;
     pn_status st = PN_OK;
     char *sql = NULL;
-    int np = repeat < 0 ? 1 : 3;
     for (size_t i = 0; i < im->form->nq; i++) {
         const pn_question *q = &im->form->q[i];
         if (q->repeat != repeat || !pn_question_has_value(q))
@@ -835,7 +833,6 @@ static pn_status prepare_data(importer *im, int repeat, pn_error *err)
             goto out;
         }
         sqlite3_free(quoted);
-        np++;
     }
     if (repeat < 0)
         sql = sqlite3_mprintf("INSERT INTO \"%w\"(submission_id%s) VALUES(?%s)", table,
@@ -871,7 +868,6 @@ out:
     sqlite3_free(sql);
     pn_strbuf_release(&cols);
     pn_strbuf_release(&params);
-    (void)np;
     return st;
 }
 

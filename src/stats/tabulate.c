@@ -115,7 +115,7 @@ static pn_status resolve(const pn_form *f, const char *name, varref *out)
     return PN_OK;
 }
 
-static pn_status add_list_categories(catset *cs, const varref *v, const pn_form *f)
+static pn_status add_list_categories(catset *cs, const varref *v)
 {
     if (v->q == NULL) {
         if (cat_add(cs, "centre", "Centres sociaux", NULL) != PN_OK ||
@@ -124,7 +124,6 @@ static pn_status add_list_categories(catset *cs, const varref *v, const pn_form 
         cs->from_list = 1;
         return PN_OK;
     }
-    (void)f;
     if (v->q->list == NULL)
         return PN_OK;
     cs->from_list = 1;
@@ -368,8 +367,8 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             multi = v.q && v.q->type == PN_Q_SELECT_MULTIPLE;
         }
         used++;
-        if ((st = add_list_categories(&c.rows, &v, forms[i])) != PN_OK ||
-            (by && (st = add_list_categories(&c.cols, &b, forms[i])) != PN_OK)) {
+        if ((st = add_list_categories(&c.rows, &v)) != PN_OK ||
+            (by && (st = add_list_categories(&c.cols, &b)) != PN_OK)) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory");
             goto out;
         }
