@@ -113,29 +113,10 @@ static pn_form *load_form(pn_cli *cli, const char *dir, const char *id, char **s
         }
         return f;
     }
-    pn_form *f = pn_store_get_form(cli->store, id, err);
-    if (f == NULL) {
-        if (err->status == PN_EUSAGE)
-            pn_error_set(err, PN_EUSAGE,
-                         "no form '%s': neither '%s' nor a form of that name in '%s'", id, path,
-                         cli->db_path);
-        return NULL;
-    }
-    /* keep the stored text as the source */
-    sqlite3_stmt *q = NULL;
-    sqlite3_prepare_v2(pn_store_db(cli->store), "SELECT source FROM forms WHERE form_id=?", -1, &q,
-                       NULL);
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        *len = (size_t)sqlite3_column_bytes(q, 0);
-        *src = pn_strdup((const char *)sqlite3_column_text(q, 0));
-    }
-    sqlite3_finalize(q);
-    if (*src == NULL) {
-        pn_form_destroy(f);
-        pn_error_set(err, PN_ENOMEM, "out of memory");
-        return NULL;
-    }
+    pn_form *f = pn_store_get_form(cli->store, id, src, len, err);
+    if (f == NULL && err->status == PN_EUSAGE)
+        pn_error_set(err, PN_EUSAGE, "no form '%s': neither '%s' nor a form of that name in '%s'",
+                     id, path, cli->db_path);
     return f;
 }
 

@@ -50,7 +50,7 @@ static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
     pn_status st = pn_store_form_ids(s, &ids, &nids, err);
     for (size_t i = 0; st == PN_OK && i < nids && typo->len == 0; i++) {
         pn_error ignored = {0};
-        if ((f = pn_store_get_form(s, ids[i], &ignored)) == NULL)
+        if ((f = pn_store_get_form(s, ids[i], NULL, NULL, &ignored)) == NULL)
             continue;
         const pn_question *q = pn_form_find(f, "type_lien");
         if (q && q->calculation) {

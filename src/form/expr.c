@@ -809,9 +809,7 @@ static pn_status eval_string(evaluator *ev, const node *n, pn_value *out)
     return st;
 }
 
-/* The next space-separated token at *@s, or NULL when there is none; sets *@len and moves
- * *@s past the token. */
-static const char *next_token(const char **s, size_t *len)
+const char *pn_select_next(const char **s, size_t *len)
 {
     const char *p = *s, *start;
     while (is_space(*p))
@@ -939,7 +937,7 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
         const char *tok, *list = av[0].str;
         size_t want = strlen(av[1].str);
         int found = 0;
-        while (!found && (tok = next_token(&list, &len)) != NULL)
+        while (!found && (tok = pn_select_next(&list, &len)) != NULL)
             found = len == want && memcmp(tok, av[1].str, len) == 0;
         set_bool(out, found);
         break;
@@ -947,7 +945,7 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
     case F_COUNT_SELECTED: {
         const char *list = av[0].str;
         size_t k = 0;
-        while (next_token(&list, &len) != NULL)
+        while (pn_select_next(&list, &len) != NULL)
             k++;
         set_num(out, (double)k);
         break;
@@ -957,7 +955,7 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
         double k = trunc(pn_value_number(&av[1]));
         s = NULL;
         if (k >= 0)
-            while ((s = next_token(&list, &len)) != NULL && k-- >= 1)
+            while ((s = pn_select_next(&list, &len)) != NULL && k-- >= 1)
                 ;
         if (set_str(out, s ? s : "", s ? len : 0) != PN_OK)
             goto nomem;

@@ -97,6 +97,14 @@ void pn_expr_refs(const pn_expr *e, const char *const **names, size_t *n);
 /* Whether @e uses '.'. */
 int pn_expr_uses_dot(const pn_expr *e);
 
+/*
+ * pn_select_next - step through the choice names of a select_multiple answer, as
+ * selected() and count-selected() see them: separated by spaces, tabs or line breaks.
+ * Returns the next name (not NUL-terminated; *@len bytes) and moves *@s past it, or NULL at
+ * the end. Lends pointers into the answer.
+ */
+const char *pn_select_next(const char **s, size_t *len);
+
 /* The source text @e was parsed from (lent). */
 const char *pn_expr_text(const pn_expr *e);
 

@@ -688,10 +688,15 @@ int pn_form_repeat_index(const pn_form *f, const char *name)
 
 const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name)
 {
+    return pn_choice_find_n(list, name, strlen(name));
+}
+
+const pn_choice *pn_choice_find_n(const pn_choice_list *list, const char *name, size_t len)
+{
     if (list == NULL)
         return NULL;
     for (size_t i = 0; i < list->n; i++)
-        if (strcmp(list->items[i].name, name) == 0)
+        if (strncmp(list->items[i].name, name, len) == 0 && list->items[i].name[len] == '\0')
             return &list->items[i];
     return NULL;
 }

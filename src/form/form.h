@@ -111,6 +111,9 @@ int pn_form_repeat_index(const pn_form *f, const char *name);
 /* The choice of @list named @name, or NULL. */
 const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name);
 
+/* The same for a name of @len bytes that need not be NUL-terminated. */
+const pn_choice *pn_choice_find_n(const pn_choice_list *list, const char *name, size_t len);
+
 /* Whether the question stores an answer (everything but notes). */
 int pn_question_has_value(const pn_question *q);
 

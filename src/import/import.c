@@ -234,27 +234,16 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
         }
         break;
     case PN_Q_SELECT_MULTIPLE: {
-        char token[256];
-        const char *p = v;
-        while (*p) {
-            while (*p == ' ')
-                p++;
-            size_t n = strcspn(p, " ");
-            if (n == 0)
-                break;
-            if (n >= sizeof token)
-                n = sizeof token - 1;
-            memcpy(token, p, n);
-            token[n] = '\0';
-            p += strcspn(p, " ");
-            if (pn_choice_find(q->list, token) == NULL) {
+        const char *p = v, *name;
+        size_t n;
+        while ((name = pn_select_next(&p, &n)) != NULL)
+            if (pn_choice_find_n(q->list, name, n) == NULL) {
                 choice_names(q->list, names, sizeof names);
                 return reason(fr, q->name,
-                              "'%s' is not a choice of list '%s' (expected names separated "
+                              "'%.*s' is not a choice of list '%s' (expected names separated "
                               "by spaces among: %s)",
-                              token, q->list->name, names);
+                              (int)n, name, q->list->name, names);
             }
-        }
         break;
     }
     default:

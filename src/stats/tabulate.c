@@ -16,10 +16,11 @@ typedef struct catset {
     int from_list; /* categories come from a choice list (else sorted values) */
 } catset;
 
-static pn_status cat_add(catset *cs, const char *name, const char *label, size_t *idx)
+/* Find or add the category named by the @len bytes at @name; its index into *@idx. */
+static pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label, size_t *idx)
 {
     for (size_t i = 0; i < cs->n; i++)
-        if (strcmp(cs->cats[i].name, name) == 0) {
+        if (strncmp(cs->cats[i].name, name, len) == 0 && cs->cats[i].name[len] == '\0') {
             if (idx)
                 *idx = i;
             return PN_OK;
@@ -32,17 +33,28 @@ static pn_status cat_add(catset *cs, const char *name, const char *label, size_t
         cs->cats = p;
         cs->cap = cap;
     }
-    cs->cats[cs->n].name = pn_strdup(name);
-    cs->cats[cs->n].label = pn_strdup(label ? label : name);
-    if (cs->cats[cs->n].name == NULL || cs->cats[cs->n].label == NULL) {
-        free(cs->cats[cs->n].name);
-        free(cs->cats[cs->n].label);
+    pn_category *c = &cs->cats[cs->n];
+    c->name = malloc(len + 1);
+    c->label = NULL;
+    if (c->name != NULL) {
+        memcpy(c->name, name, len);
+        c->name[len] = '\0';
+        c->label = pn_strdup(label ? label : c->name);
+    }
+    if (c->name == NULL || c->label == NULL) {
+        free(c->name);
+        free(c->label);
         return PN_ENOMEM;
     }
     if (idx)
         *idx = cs->n;
     cs->n++;
     return PN_OK;
+}
+
+static pn_status cat_add(catset *cs, const char *name, const char *label, size_t *idx)
+{
+    return cat_add_n(cs, name, strlen(name), label, idx);
 }
 
 static void catset_release(catset *cs)
@@ -283,18 +295,10 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
             goto nomem;
         if (var->q && var->q->type == PN_Q_SELECT_MULTIPLE) {
             int any = 0;
-            const char *p = v;
-            while (*p) {
-                while (*p == ' ')
-                    p++;
-                size_t n = strcspn(p, " ");
-                if (n == 0)
-                    break;
-                char token[256];
-                snprintf(token, sizeof token, "%.*s", (int)n, p);
-                p += n;
-                size_t r;
-                if (cat_add(&c->rows, token, NULL, &r) != PN_OK ||
+            const char *p = v, *name;
+            size_t n, r;
+            while ((name = pn_select_next(&p, &n)) != NULL) {
+                if (cat_add_n(&c->rows, name, n, NULL, &r) != PN_OK ||
                     counter_add(c, r, col, 1) != PN_OK)
                     goto nomem;
                 any = 1;
@@ -349,7 +353,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         goto out;
     }
     for (size_t i = 0; i < nids; i++)
-        if ((forms[i] = pn_store_get_form(s, ids[i], err)) == NULL) {
+        if ((forms[i] = pn_store_get_form(s, ids[i], NULL, NULL, err)) == NULL) {
             st = err ? err->status : PN_ESTORE;
             goto out;
         }

@@ -306,7 +306,8 @@ out:
     return st;
 }
 
-pn_form *pn_store_get_form(pn_store *s, const char *form_id, pn_error *err)
+pn_form *pn_store_get_form(pn_store *s, const char *form_id, char **source, size_t *len,
+                           pn_error *err)
 {
     sqlite3_stmt *q = NULL;
     pn_form *f = NULL;
@@ -327,8 +328,20 @@ pn_form *pn_store_get_form(pn_store *s, const char *form_id, pn_error *err)
     }
     char name[300];
     snprintf(name, sizeof name, "form '%s' (as stored)", form_id);
-    f = pn_form_load_text(name, (const char *)sqlite3_column_text(q, 0),
-                          (size_t)sqlite3_column_bytes(q, 0), err);
+    const char *text = (const char *)sqlite3_column_text(q, 0);
+    size_t n = (size_t)sqlite3_column_bytes(q, 0);
+    f = pn_form_load_text(name, text, n, err);
+    if (f != NULL && source != NULL) {
+        if ((*source = malloc(n + 1)) == NULL) {
+            pn_error_set(err, PN_ENOMEM, "out of memory");
+            pn_form_destroy(f);
+            f = NULL;
+            goto out;
+        }
+        memcpy(*source, text, n);
+        (*source)[n] = '\0';
+        *len = n;
+    }
 out:
     sqlite3_finalize(q);
     return f;

@@ -64,10 +64,12 @@ pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source
                             pn_error *err);
 
 /*
- * pn_store_get_form - load the form @form_id from the store. Returns NULL with PN_EUSAGE
- * when there is no such form, or another error.
+ * pn_store_get_form - load the form @form_id from the store. If @source is not NULL, it
+ * receives a copy of the form's XLSForm text (the caller frees it) and @len its length.
+ * Returns NULL with PN_EUSAGE when there is no such form, or another error.
  */
-pn_form *pn_store_get_form(pn_store *s, const char *form_id, pn_error *err);
+pn_form *pn_store_get_form(pn_store *s, const char *form_id, char **source, size_t *len,
+                           pn_error *err);
 
 /* The ids of the stored forms, in order; the caller frees each and the array. */
 pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);

@@ -3,6 +3,10 @@
 # independent reader (openpyxl), and check that nothing depends on the locale.
 . "$(dirname "$0")/lib.bash"
 
+# The comparison below means something only if the French locale is really there.
+[ "$(LC_ALL=fr_FR.UTF-8 /usr/bin/printf '%.1f' 1.5 2>/dev/null)" = "1,5" ] \
+  || fail "the fr_FR.UTF-8 locale is not installed (make deps generates it)"
+
 LC_ALL=C import_demo c.db
 LC_ALL=fr_FR.UTF-8 import_demo fr.db
 

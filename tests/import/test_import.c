@@ -350,6 +350,33 @@ static void semicolon_bom_and_content_key(void **state)
     free(name);
 }
 
+static void select_multiple_tokens(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char csv[2048], longname[301];
+    memset(longname, 'x', 300);
+    longname[300] = '\0';
+    /* a tab between choices is a separator, as selected() sees it; a long bad name is
+     * reported whole */
+    snprintf(csv, sizeof csv,
+             "%sCentre A,73282932000074,95018,non,,rep,non,,\"manque_temps\tturnover\",,"
+             "2026-03-01,uuid:t\n"
+             "Centre B,73282932000074,95018,non,,rep,non,,manque_temps %s,,2026-03-01,uuid:u\n",
+             MAIN_HEAD, longname);
+    const char *paths[1] = {put(fx, "tokens.csv", csv)};
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.stored, 1);
+    assert_int_equal(res.rejected, 1);
+    pn_import_result_release(&res);
+    char *r = text(fx, "SELECT reasons FROM rejects WHERE instance_key='uuid:u'");
+    char want[400];
+    snprintf(want, sizeof want, "column 'freins': '%s' is not a choice of list 'freins'", longname);
+    assert_non_null(strstr(r, want));
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(orphan_and_ragged_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_file_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(semicolon_bom_and_content_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -438,9 +438,14 @@ static void test_get_form_round_trip(void **state)
     pn_store_close(s);
 
     s = open_ok(fx->path);
-    pn_form *g = pn_store_get_form(s, "centre_social", &err);
+    char *stored = NULL;
+    size_t stored_len = 0;
+    pn_form *g = pn_store_get_form(s, "centre_social", &stored, &stored_len, &err);
     if (g == NULL)
         fail_msg("get_form: %s", err.msg);
+    assert_int_equal(stored_len, len);
+    assert_memory_equal(stored, source, len);
+    free(stored);
     assert_string_equal(g->id, f->id);
     assert_string_equal(g->title, f->title);
     assert_string_equal(g->version, f->version);
@@ -455,7 +460,7 @@ static void test_get_form_round_trip(void **state)
     }
 
     pn_error err2 = {0};
-    assert_null(pn_store_get_form(s, "nope", &err2));
+    assert_null(pn_store_get_form(s, "nope", NULL, NULL, &err2));
     assert_int_equal(err2.status, PN_EUSAGE);
     assert_string_equal(err2.msg, "no form 'nope' in the project file");
 
