@@ -5,7 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/decode.h"
 #include "util/strbuf.h"
+
+enum { PROGRESS_STEP = 1024 * 1024 };
+
+/* The first line ending met, for pn_csv_info. */
+typedef enum newline {
+    NL_NONE,
+    NL_CR_PENDING, /* a CR, and what follows it is not read yet */
+    NL_LF,
+    NL_CRLF,
+    NL_CR,
+} newline;
 
 typedef struct reader {
     const char *name;
@@ -22,6 +34,18 @@ typedef struct reader {
     size_t rec_start; /* line the open record started on */
     int rec_open;
     size_t nrecords;
+    struct csv_parser *parser;
+    char delim;       /* 0 until detected */
+    pn_strbuf head;   /* decoded text held back until the first line is whole, to detect delim */
+    size_t head_line; /* where the text in head ends, for messages */
+    size_t head_col;
+    int head_cr;   /* head ends with a CR */
+    int head_text; /* head holds more than line endings */
+    size_t lineno; /* line of the next character */
+    size_t col;    /* characters of line lineno before the next one */
+    int after_cr;  /* the last character was a CR: an LF now ends no new line */
+    newline nl;
+    pn_csv_info *info;
 } reader;
 
 static void on_field(void *s, size_t len, void *data)
@@ -71,40 +95,11 @@ static void on_record(int c, void *data)
 
 int pn_utf8_valid(const char *str, size_t len, size_t *bad)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        unsigned min;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1, min = 0x80, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2, min = 0x800, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            goto invalid;
-        }
-        if (i + n >= len)
-            goto invalid;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                goto invalid;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            goto invalid;
-        i += n + 1;
-    }
-    return 1;
-invalid:
+    size_t ok = pn_utf8_scan(str, len, NULL);
+    if (ok == len)
+        return 1;
     if (bad)
-        *bad = i;
+        *bad = ok;
     return 0;
 }
 
@@ -137,92 +132,213 @@ char pn_csv_detect_delim(const char *line, size_t len)
     return ',';
 }
 
-static int is_blank(const char *s, size_t len)
+/* Count a line ending: LF, CR, and the LF of a CRLF adds nothing. */
+static void end_line(reader *r, char c)
 {
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
+    r->col = 0;
+    if (c == '\n') {
+        if (r->after_cr) {
+            r->after_cr = 0;
+            if (r->nl == NL_CR_PENDING)
+                r->nl = NL_CRLF;
+            return;
+        }
+        if (r->nl == NL_NONE)
+            r->nl = NL_LF;
+    } else {
+        if (r->nl == NL_CR_PENDING)
+            r->nl = NL_CR;
+        else if (r->nl == NL_NONE)
+            r->nl = NL_CR_PENDING;
+        r->after_cr = 1;
+    }
+    r->lineno++;
+}
+
+static size_t count_chars(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
+/*
+ * Feed @n bytes of decoded text to libcsv one line at a time, so that a record knows the
+ * line it starts on: libcsv itself says nothing of where it is. A line that the end of @s
+ * cuts goes on with the next call.
+ */
+static pn_status feed(reader *r, const char *s, size_t n)
+{
+    size_t i = 0;
+    /* memchr is vectorised: one call per line, a second one only in files that hold a CR */
+    const char *cr = memchr(s, '\r', n); /* the next CR at or after s + i */
+    while (i < n) {
+        if (cr != NULL && cr < s + i)
+            cr = memchr(s + i, '\r', n - i);
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t j = nl ? (size_t)(nl - s) : n;
+        if (cr != NULL && (size_t)(cr - s) < j)
+            j = (size_t)(cr - s);
+        if (j > i && r->after_cr) {
+            r->after_cr = 0;
+            if (r->nl == NL_CR_PENDING)
+                r->nl = NL_CR;
+        }
+        if (j == i && !r->rec_open) {
+            end_line(r, s[j]); /* a blank line between records */
+            i = j + 1;
+            continue;
+        }
+        size_t end = j < n ? j + 1 : n;
+        if (!r->rec_open) {
+            r->rec_open = 1;
+            r->rec_start = r->lineno;
+        }
+        if (csv_parse(r->parser, s + i, end - i, on_field, on_record, r) != end - i)
+            return pn_error_set(r->err, PN_EINPUT, "%s:%zu: malformed CSV: %s", r->name, r->lineno,
+                                csv_strerror(csv_error(r->parser)));
+        if (r->status != PN_OK)
+            return r->status;
+        if (j < n)
+            end_line(r, s[j]);
+        else
+            r->col += count_chars(s + i, end - i);
+        i = end;
+    }
+    return PN_OK;
+}
+
+/* Detect the delimiter from the first non-blank line held in head, then feed head. */
+static pn_status flush_head(reader *r)
+{
+    const char *h = pn_strbuf_str(&r->head); /* "" when nothing was held back */
+    size_t len = r->head.len;
+    size_t a = 0;
+    while (a < len && (h[a] == '\r' || h[a] == '\n'))
+        a++;
+    size_t b = a;
+    while (b < len && h[b] != '\r' && h[b] != '\n')
+        b++;
+    r->delim = pn_csv_detect_delim(h + a, b - a);
+    csv_set_delim(r->parser, (unsigned char)r->delim);
+    if (r->info)
+        r->info->delim = r->delim;
+    pn_status st = feed(r, h, len);
+    pn_strbuf_release(&r->head);
+    return st;
+}
+
+/* Take @n bytes of decoded text; hold them back while the first line is not whole and the
+ * delimiter is still to be found in it. Only the new bytes are looked at, so that a first line
+ * of any length costs linear time. */
+static pn_status consume(reader *r, const char *s, size_t n)
+{
+    if (r->delim != 0)
+        return feed(r, s, n);
+    if (pn_strbuf_append(&r->head, s, n) != PN_OK)
+        return pn_error_set(r->err, PN_ENOMEM, "out of memory reading '%s'", r->name);
+    int whole = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r' || (c == '\n' && !r->head_cr)) {
+            r->head_line++;
+            r->head_col = 0;
+            whole = r->head_text; /* blank lines before the first one do not count */
+        } else if (c != '\n') {
+            r->head_col += (c & 0xC0) != 0x80;
+            r->head_text = 1;
+        }
+        r->head_cr = c == '\r';
+        if (whole)
+            return flush_head(r);
+    }
+    return PN_OK;
+}
+
+/* Where the text taken so far ends, as a line and a 1-based column. */
+static void position(const reader *r, size_t *line, size_t *col)
+{
+    if (r->head.len > 0) {
+        *line = r->head_line;
+        *col = r->head_col + 1;
+    } else {
+        *line = r->lineno;
+        *col = r->col + 1;
+    }
+}
+
+static void report(const pn_csv_opts *opts, unsigned long long done, unsigned long long total)
+{
+    if (opts && opts->progress)
+        opts->progress(opts->progress_ctx, done, total);
 }
 
 pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                      void *ctx, char *delim_out, pn_error *err)
+                      void *ctx, pn_csv_info *info, pn_error *err)
 {
+    static const char *const nl_names[] = {"none", "CR", "LF", "CRLF", "CR"};
     struct csv_parser p;
     int parser_ready = 0;
-    char *line = NULL;
-    size_t linecap = 0;
-    size_t lineno = 0;
-    char delim = opts ? opts->delim : 0;
-    reader r = {.name = name, .fn = fn, .ctx = ctx, .err = err, .fields = PN_STRBUF_INIT};
+    pn_decoder *dec = NULL;
+    reader r = {.name = name,
+                .fn = fn,
+                .ctx = ctx,
+                .err = err,
+                .fields = PN_STRBUF_INIT,
+                .head = PN_STRBUF_INIT,
+                .parser = &p,
+                .delim = opts ? opts->delim : 0,
+                .lineno = 1,
+                .head_line = 1,
+                .info = info};
     pn_status st = PN_OK;
 
+    if (info)
+        *info = (pn_csv_info){.delim = r.delim};
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", name);
         goto out;
     }
     parser_ready = 1;
     csv_set_space_func(&p, is_space);
+    if (r.delim != 0)
+        csv_set_delim(&p, (unsigned char)r.delim);
+    if ((st = pn_decoder_create(in, name, opts ? opts->encoding : NULL, &dec, err)) != PN_OK)
+        goto out;
+    if (info) /* known from here on: a caller may look at it in its first callback */
+        snprintf(info->encoding, sizeof info->encoding, "%s", pn_decoder_encoding(dec));
 
+    unsigned long long total = pn_decoder_size(dec);
+    unsigned long long next_report = PROGRESS_STEP;
     for (;;) {
-        errno = 0;
-        ssize_t got = getline(&line, &linecap, in);
-        if (got < 0) {
-            if (ferror(in)) {
-                st = pn_error_set(err, PN_EIO, "cannot read '%s': %s", name, strerror(errno));
-                goto out;
-            }
+        size_t line, col;
+        const char *text;
+        size_t len;
+        position(&r, &line, &col);
+        if ((st = pn_decoder_read(dec, line, col, &text, &len, err)) != PN_OK)
+            goto out;
+        if (len == 0)
             break;
-        }
-        lineno++;
-        const char *data = line;
-        size_t len = (size_t)got;
-        if (lineno == 1) {
-            const unsigned char *u = (const unsigned char *)data;
-            if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-                st = pn_error_set(err, PN_EINPUT,
-                                  "%s: the file is UTF-16 text; save it as CSV UTF-8 and import "
-                                  "it again",
-                                  name);
-                goto out;
-            }
-            if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-                data += 3, len -= 3;
-        }
-        const char *nul = memchr(data, '\0', len);
+        /* after decoding, so that UTF-16 text (full of 0 bytes) passes, and a U+0000 fails */
+        const char *nul = memchr(text, '\0', len);
+        if ((st = consume(&r, text, nul ? (size_t)(nul - text) : len)) != PN_OK)
+            goto out;
         if (nul != NULL) {
+            position(&r, &line, &col);
             st = pn_error_set(err, PN_EINPUT,
                               "%s:%zu: NUL byte at column %zu: this is not a text (CSV) file", name,
-                              lineno, (size_t)(nul - data) + 1);
+                              line, col);
             goto out;
         }
-        size_t bad;
-        if (!pn_utf8_valid(data, len, &bad)) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:%zu: invalid UTF-8 at column %zu: expected a CSV file in UTF-8; "
-                              "save it as CSV UTF-8 and import it again",
-                              name, lineno, bad + 1);
-            goto out;
-        }
-        if (!r.rec_open) {
-            if (is_blank(data, len))
-                continue;
-            r.rec_open = 1;
-            r.rec_start = lineno;
-        }
-        if (delim == 0)
-            delim = pn_csv_detect_delim(data, len);
-        csv_set_delim(&p, (unsigned char)delim);
-        if (csv_parse(&p, data, len, on_field, on_record, &r) != len) {
-            st = pn_error_set(err, PN_EINPUT, "%s:%zu: malformed CSV: %s", name, lineno,
-                              csv_strerror(csv_error(&p)));
-            goto out;
-        }
-        if (r.status != PN_OK) {
-            st = r.status;
-            goto out;
+        unsigned long long done = pn_decoder_bytes(dec);
+        if (done >= next_report) {
+            report(opts, done, total);
+            next_report = done + PROGRESS_STEP;
         }
     }
+    if (r.delim == 0 && (st = flush_head(&r)) != PN_OK)
+        goto out;
     if (csv_fini(&p, on_field, on_record, &r) != 0) {
         st = pn_error_set(err, PN_EINPUT,
                           "%s:%zu: unterminated quoted field: a '\"' opened on this line is "
@@ -238,25 +354,31 @@ pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_cs
         st = pn_error_set(err, PN_EINPUT, "%s: the file is empty", name);
         goto out;
     }
-    if (delim_out)
-        *delim_out = delim ? delim : ',';
+    report(opts, pn_decoder_bytes(dec), total);
 out:
+    if (info) {
+        info->delim = r.delim ? r.delim : ',';
+        snprintf(info->encoding, sizeof info->encoding, "%s", dec ? pn_decoder_encoding(dec) : "");
+        snprintf(info->newline, sizeof info->newline, "%s", nl_names[r.nl]);
+        info->bytes = dec ? pn_decoder_bytes(dec) : 0;
+    }
+    pn_decoder_destroy(dec);
     if (parser_ready)
         csv_free(&p);
-    free(line);
     free(r.offsets);
     free(r.ptrs);
     pn_strbuf_release(&r.fields);
+    pn_strbuf_release(&r.head);
     return st;
 }
 
 pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                           void *ctx, char *delim_out, pn_error *err)
+                           void *ctx, pn_csv_info *info, pn_error *err)
 {
     FILE *in = fopen(path, "rb");
     if (in == NULL)
         return pn_error_set(err, PN_EIO, "cannot open '%s': %s", path, strerror(errno));
-    pn_status st = pn_csv_read(in, path, opts, fn, ctx, delim_out, err);
+    pn_status st = pn_csv_read(in, path, opts, fn, ctx, info, err);
     fclose(in);
     return st;
 }

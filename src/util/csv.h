@@ -1,10 +1,18 @@
 /*
  * csv.h - read a delimited text file record by record, with line numbers.
  *
- * A thin layer over libcsv (strict mode) that adds what a person needs when a file is
- * wrong: the line each record starts on, and clear errors for an unterminated quote,
- * a NUL byte (a binary file), invalid UTF-8, an empty file. A UTF-8 byte order mark
- * is skipped. The delimiter is ',', ';' or tab: given, or detected from the first line.
+ * A layer over libcsv (strict mode) that adds what a person needs when a file is wrong: the
+ * line each record starts on, and clear errors for an unterminated quote, a NUL character (a
+ * binary file), bytes that are not text in the file's encoding, a spreadsheet workbook given
+ * instead of its CSV export, an empty file.
+ *
+ * The bytes go through util/decode.h first: the encoding is given or detected (UTF-8 with or
+ * without byte order mark, UTF-16LE/BE with one, else Windows-1252 when the file is not
+ * UTF-8), and the records are always handed out in UTF-8. Lines end with LF, CRLF or CR alone
+ * (old Mac Excel); each counts as one line. The delimiter is ',', ';' or tab: given, or
+ * detected from the first non-blank line of the decoded text. Blank lines between records are
+ * skipped. The file is read in fixed-size chunks: memory does not grow with its size, only
+ * with its longest record.
  */
 #ifndef PN_UTIL_CSV_H
 #define PN_UTIL_CSV_H
@@ -23,25 +31,52 @@
 typedef pn_status (*pn_csv_record_fn)(void *ctx, size_t line, size_t n, char *const *fields,
                                       pn_error *err);
 
+/*
+ * Options; a zeroed struct (or NULL) means "detect everything, report nothing", so that
+ * designated initializers stay short: `pn_csv_opts o = {.delim = ';'};`.
+ */
 typedef struct pn_csv_opts {
-    char delim; /* ',', ';', '\t', or 0 to detect it from the first line */
+    char delim; /* ',', ';', '\t', or 0 to detect it from the first line; keep it first */
+    /* NULL or "auto" to detect; else a name pn_decoder_create knows (util/decode.h): utf-8,
+     * windows-1252, latin1, iso-8859-15, utf-16, utf-16le, utf-16be, macintosh, or any name
+     * iconv knows. Lent for the call. */
+    const char *encoding;
+    /* If not NULL, called about every MiB of input and once at the end of a successful read
+     * with @done == the bytes read; @total is the size of a regular file (so @done == @total
+     * at the end when the stream was at its start), 0 when unknown (a pipe, a memory
+     * stream). */
+    void (*progress)(void *ctx, unsigned long long done, unsigned long long total);
+    void *progress_ctx;
 } pn_csv_opts;
+
+/* What a read found, filled by pn_csv_read for its caller. */
+typedef struct pn_csv_info {
+    char delim;               /* the delimiter used */
+    char encoding[32];        /* "UTF-8", "UTF-8 (BOM)", "WINDOWS-1252", "UTF-16LE", ... */
+    char newline[5];          /* the first line ending: "LF", "CRLF", "CR", or "none" */
+    unsigned long long bytes; /* bytes read from the stream, byte order mark included */
+} pn_csv_info;
 
 /*
  * pn_csv_read - read every record of @in, calling @fn for each.
- * @in: an open stream, read to its end; not closed.
+ * @in: an open stream, read to its end; not closed. When it can seek and no encoding is
+ *   given, it is scanned to its end first, then read again from where it was.
  * @name: the file name used in messages ("name:line: ...").
  * @opts: options, or NULL for the defaults.
- * @delim_out: if not NULL, receives the delimiter used.
- * Returns PN_OK, PN_EINPUT for a malformed file (message "name:line: ..."), PN_EIO,
- * PN_ENOMEM, or what @fn returned. An empty file is PN_EINPUT.
+ * @info: if not NULL, receives what was detected: info->encoding and info->delim before the
+ *   first call of @fn (a callback may look at them), the rest when the read ends (also on
+ *   failure, as far as the read went).
+ * Returns PN_OK; PN_EINPUT for a malformed file (message "name:line: ...", with the column
+ * where one applies); PN_EUSAGE for an unknown opts->encoding ("unknown encoding 'x'
+ * (known: ...)"); PN_EIO, PN_ENOMEM, or what @fn returned. An empty file is PN_EINPUT.
+ * Records before a fault have been handed to @fn.
  */
 pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                      void *ctx, char *delim_out, pn_error *err);
+                      void *ctx, pn_csv_info *info, pn_error *err);
 
 /* Same, opening @path first ("cannot open 'path': reason" when that fails). */
 pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                           void *ctx, char *delim_out, pn_error *err);
+                           void *ctx, pn_csv_info *info, pn_error *err);
 
 /* Whether @s (@len bytes) is valid UTF-8. On failure *@bad gets the offset of the first
  * bad byte when @bad is not NULL. */

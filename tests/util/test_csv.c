@@ -54,29 +54,74 @@ static pn_status collect(void *ctx, size_t line, size_t n, char *const *fields, 
     return PN_OK;
 }
 
-/* Reads @len bytes of @text as file "t.csv" with delimiter @delim (0: detect). */
-static pn_status read_mem(const char *text, size_t len, char delim, dump *d, char *delim_out,
-                          pn_error *err)
+/* Counts records only, for files too big to dump. */
+static pn_status count_only(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
+{
+    (void)line, (void)n, (void)fields, (void)err;
+    ((dump *)ctx)->nrecords++;
+    return PN_OK;
+}
+
+/* Reads @len bytes of @text as file "t.csv" with the options @opts. */
+static pn_status read_opts(const char *text, size_t len, const pn_csv_opts *opts, dump *d,
+                           pn_csv_info *info, pn_error *err)
 {
     /* fmemopen refuses a zero size on some libcs: read an empty file from /dev/null */
     FILE *in = len ? fmemopen((void *)text, len, "rb") : fopen("/dev/null", "rb");
     assert_non_null(in);
-    pn_csv_opts opts = {.delim = delim};
-    pn_status st = pn_csv_read(in, "t.csv", &opts, collect, d, delim_out, err);
+    pn_status st = pn_csv_read(in, "t.csv", opts, collect, d, info, err);
     fclose(in);
     return st;
 }
 
-#define READ_OK(input, delim, expected_dump, expected_delim)                                       \
+/* Reads @len bytes of @text as file "t.csv" with delimiter @delim (0: detect). */
+static pn_status read_mem(const char *text, size_t len, char delim, dump *d, pn_csv_info *info,
+                          pn_error *err)
+{
+    pn_csv_opts opts = {.delim = delim};
+    return read_opts(text, len, &opts, d, info, err);
+}
+
+#define READ_OK(input, given, expected_dump, expected_delim)                                       \
     do {                                                                                           \
         dump d_ = {0};                                                                             \
         pn_error e_ = {0};                                                                         \
-        char got_delim_ = 'x';                                                                     \
-        pn_status st_ = read_mem((input), sizeof(input) - 1, (delim), &d_, &got_delim_, &e_);      \
+        pn_csv_info i_ = {.delim = 'x'}; /* the reader must overwrite it */                        \
+        pn_status st_ = read_mem((input), sizeof(input) - 1, (given), &d_, &i_, &e_);              \
         if (st_ != PN_OK)                                                                          \
             fail_msg("status %d: %s", (int)st_, e_.msg);                                           \
         assert_string_equal(d_.text, (expected_dump));                                             \
-        assert_int_equal(got_delim_, (expected_delim));                                            \
+        assert_int_equal(i_.delim, (expected_delim));                                              \
+    } while (0)
+
+/* Reads @input with the encoding @enc (NULL: detect) and checks the dump and every field of
+ * the info. */
+#define READ_ENC(input, enc, expected_dump, delim_, encoding_, newline_)                           \
+    do {                                                                                           \
+        dump d_ = {0};                                                                             \
+        pn_error e_ = {0};                                                                         \
+        pn_csv_info i_ = {.delim = 'x'};                                                           \
+        pn_csv_opts o_ = {.encoding = (enc)};                                                      \
+        pn_status st_ = read_opts((input), sizeof(input) - 1, &o_, &d_, &i_, &e_);                 \
+        if (st_ != PN_OK)                                                                          \
+            fail_msg("status %d: %s", (int)st_, e_.msg);                                           \
+        assert_string_equal(d_.text, (expected_dump));                                             \
+        assert_int_equal(i_.delim, (delim_));                                                      \
+        assert_string_equal(i_.encoding, (encoding_));                                             \
+        assert_string_equal(i_.newline, (newline_));                                               \
+        assert_int_equal(i_.bytes, sizeof(input) - 1);                                             \
+    } while (0)
+
+/* Reads @input with the encoding @enc and checks the failure. */
+#define READ_ENC_ERR(input, enc, expected_msg, expected_status)                                    \
+    do {                                                                                           \
+        dump d_ = {0};                                                                             \
+        pn_error e_ = {0};                                                                         \
+        pn_csv_opts o_ = {.encoding = (enc)};                                                      \
+        pn_status st_ = read_opts((input), sizeof(input) - 1, &o_, &d_, NULL, &e_);                \
+        assert_int_equal(st_, (expected_status));                                                  \
+        assert_int_equal(e_.status, (expected_status));                                            \
+        assert_string_equal(e_.msg, (expected_msg));                                               \
     } while (0)
 
 #define READ_ERR(input, expected_msg, expected_status)                                             \
@@ -225,29 +270,324 @@ static void test_nul_byte(void **state)
 static void test_invalid_utf8(void **state)
 {
     (void)state;
-    READ_ERR("a,b\nok,\xC3\x28\n",
-             "t.csv:2: invalid UTF-8 at column 4: expected a CSV file in UTF-8; save it as CSV "
-             "UTF-8 and import it again",
+    /* a valid 'é' on line 1, a lone Windows-1252 'é' on line 2: a broken UTF-8 file */
+    READ_ERR("caf\xC3\xA9,b\nok,\xE9t\xE9\n",
+             "t.csv:2: invalid UTF-8 at column 4 (byte 0xE9): the file mixes encodings; save it "
+             "again as CSV UTF-8",
              PN_EINPUT);
-    /* Latin-1 text, as Excel writes "CSV" on Windows */
-    READ_ERR("nom\nd\xE9j\xE0\n",
-             "t.csv:2: invalid UTF-8 at column 2: expected a CSV file in UTF-8; save it as CSV "
-             "UTF-8 and import it again",
+    /* the valid character may come after the bad byte; columns count characters, not bytes */
+    READ_ERR("x\n\xC3\xA9\xC3\xA9 \xE9\n\xE2\x82\xAC\n",
+             "t.csv:2: invalid UTF-8 at column 4 (byte 0xE9): the file mixes encodings; save it "
+             "again as CSV UTF-8",
              PN_EINPUT);
-    /* the column does not count the byte order mark */
+    /* a byte order mark says UTF-8; the column does not count it */
     READ_ERR("\xEF\xBB\xBF"
              "a,\xFF\n",
-             "t.csv:1: invalid UTF-8 at column 3: expected a CSV file in UTF-8; save it as CSV "
-             "UTF-8 and import it again",
+             "t.csv:1: invalid UTF-8 at column 3 (byte 0xFF): the file mixes encodings; save it "
+             "again as CSV UTF-8",
+             PN_EINPUT);
+    /* a line ending in CR alone counts as a line */
+    READ_ERR("\xC3\xA9\r\r\xC3\x28\n",
+             "t.csv:3: invalid UTF-8 at column 1 (byte 0xC3): the file mixes encodings; save it "
+             "again as CSV UTF-8",
              PN_EINPUT);
 }
 
 static void test_utf16_bom(void **state)
 {
     (void)state;
+    READ_OK("\xFF\xFE"
+            "a\0,\0b\0\n\0",
+            0, "[1] a|b\n", ',');
+}
+
+static void test_utf8_info(void **state)
+{
+    (void)state;
+    READ_ENC("nom;\xC3\xA2ge\nx;1\n", NULL, "[1] nom|\xC3\xA2ge\n[2] x|1\n", ';', "UTF-8", "LF");
+    READ_ENC("\xEF\xBB\xBFnom;\xC3\xA2ge\r\nx;1\r\n", NULL, "[1] nom|\xC3\xA2ge\n[2] x|1\n", ';',
+             "UTF-8 (BOM)", "CRLF");
+    /* ASCII is UTF-8; a file without a line ending says so */
+    READ_ENC("a,b", NULL, "[1] a|b\n", ',', "UTF-8", "none");
+}
+
+static void test_windows1252(void **state)
+{
+    (void)state;
+    /* what Excel writes as "CSV (séparateur: point-virgule)" on a French Windows: é 0xE9,
+     * œ 0x9C, € 0x80, À 0xC0 */
+    READ_ENC("nom;ville\r\nc\x9Cur;\xE9t\xE9 80\x80\r\n\xC0 bient\xF4t;x\r\n", NULL,
+             "[1] nom|ville\n[2] c\xC5\x93ur|\xC3\xA9t\xC3\xA9 80\xE2\x82\xAC\n"
+             "[3] \xC3\x80 bient\xC3\xB4t|x\n",
+             ';', "WINDOWS-1252", "CRLF");
+    /* the first non-ASCII byte is in the header: the delimiter is still found in the whole
+     * first line (',' would win if only "Pr" were looked at) */
+    READ_ENC("Pr\xE9nom;Nom;\xC2ge\nL\xE9"
+             "a;B;7\n",
+             NULL,
+             "[1] Pr\xC3\xA9nom|Nom|\xC3\x82ge\n[2] L\xC3\xA9"
+             "a|B|7\n",
+             ';', "WINDOWS-1252", "LF");
+    /* a lone invalid byte at the very end */
+    READ_ENC("a\nb\xC3", NULL, "[1] a\n[2] b\xC3\x83\n", ',', "WINDOWS-1252", "LF");
+}
+
+static void test_utf16le_excel(void **state)
+{
+    (void)state;
+    /* Excel's "Texte Unicode": UTF-16LE with a byte order mark, tabs, CRLF; a quoted cell
+     * with a line break in it; é U+00E9, € U+20AC, œ U+0153 */
+    static const char text[] = "\xFF\xFE"
+                               "n\0o\0m\0\t\0v\0i\0l\0l\0e\0\r\0\n\0"
+                               "1\0\t\0\"\0x\0\r\0\n\0y\0\"\0\r\0\n\0"
+                               "2\0\t\0\xE9\0t\0\xE9\0 \0\xAC\x20\x53\x01\r\0\n\0";
+    READ_ENC(text, NULL,
+             "[1] nom|ville\n[2] 1|x\r\ny\n[4] 2|\xC3\xA9t\xC3\xA9 \xE2\x82\xAC\xC5\x93\n", '\t',
+             "UTF-16LE", "CRLF");
+    /* given as utf-16: the byte order mark decides, and is skipped */
+    READ_ENC(text, "UTF-16",
+             "[1] nom|ville\n[2] 1|x\r\ny\n[4] 2|\xC3\xA9t\xC3\xA9 \xE2\x82\xAC\xC5\x93\n", '\t',
+             "UTF-16LE", "CRLF");
+    /* utf-16 without a mark is little-endian, as Windows writes it */
+    READ_ENC("a\0;\0\xE9\0\n\0", "utf-16", "[1] a|\xC3\xA9\n", ';', "UTF-16LE", "LF");
+    /* a byte order mark alone is an empty file */
+    READ_ENC_ERR("\xFF\xFE", NULL, "t.csv: the file is empty", PN_EINPUT);
+}
+
+static void test_utf16be(void **state)
+{
+    (void)state;
+    static const char text[] = "\xFE\xFF"
+                               "\0a\0;\0b\0\n"
+                               "\0\xE9\0;\x20\xAC\0\n";
+    READ_ENC(text, NULL, "[1] a|b\n[2] \xC3\xA9|\xE2\x82\xAC\n", ';', "UTF-16BE", "LF");
+    READ_ENC(text, "utf-16", "[1] a|b\n[2] \xC3\xA9|\xE2\x82\xAC\n", ';', "UTF-16BE", "LF");
+    READ_ENC(text, "UTF-16be", "[1] a|b\n[2] \xC3\xA9|\xE2\x82\xAC\n", ';', "UTF-16BE", "LF");
+}
+
+static void test_cr_line_endings(void **state)
+{
+    (void)state;
+    /* old Mac Excel: CR alone; a quoted field over two lines, a blank line */
+    READ_ENC("a,b\rc,\"d\re\"\r\rf,g\r", NULL, "[1] a|b\n[2] c|d\re\n[5] f|g\n", ',', "UTF-8",
+             "CR");
+    /* each ending counts once, whatever its kind */
+    READ_ENC("a\rb\nc\r\nd\n\re\n", NULL, "[1] a\n[2] b\n[3] c\n[4] d\n[6] e\n", ',', "UTF-8",
+             "CR");
+    /* Mac Roman from old Mac Excel, given by name: é is 0x8E there */
+    READ_ENC("caf\x8E;x\r", "mac-roman", "[1] caf\xC3\xA9|x\n", ';', "MACINTOSH", "CR");
+}
+
+static void test_forced_encoding(void **state)
+{
+    (void)state;
+    /* Latin-1 read as latin1: 0x80 is a control character there, not the euro sign */
+    READ_ENC("nom\n\xE9l\xE8ve \x80\n", "LATIN1", "[1] nom\n[2] \xC3\xA9l\xC3\xA8ve \xC2\x80\n",
+             ',', "ISO-8859-1", "LF");
+    READ_ENC("nom\n\xE9l\xE8ve \xA4\n", "latin9", "[1] nom\n[2] \xC3\xA9l\xC3\xA8ve \xE2\x82\xAC\n",
+             ',', "ISO-8859-15", "LF");
+    /* UTF-8 read as windows-1252 gives mojibake: the override applies, detection does not */
+    READ_ENC("caf\xC3\xA9\n", "windows-1252", "[1] caf\xC3\x83\xC2\xA9\n", ',', "WINDOWS-1252",
+             "LF");
+    /* ... and a UTF-8 byte order mark is not one of windows-1252: it stays, as "ï»¿" */
+    READ_ENC("\xEF\xBB\xBFx\n", "cp1252", "[1] \xC3\xAF\xC2\xBB\xC2\xBFx\n", ',', "WINDOWS-1252",
+             "LF");
+    /* a matching byte order mark is skipped */
+    READ_ENC("\xEF\xBB\xBFx\n", "utf8", "[1] x\n", ',', "UTF-8 (BOM)", "LF");
+    READ_ENC("\xFF\xFEx\0\n\0", "utf-16le", "[1] x\n", ',', "UTF-16LE", "LF");
+    /* "auto" is detection */
+    READ_ENC("\xE9\n", "auto", "[1] \xC3\xA9\n", ',', "WINDOWS-1252", "LF");
+    /* any name iconv knows: é is 0x82 in the DOS code page 850 */
+    READ_ENC("caf\x82\n", "cp850", "[1] caf\xC3\xA9\n", ',', "CP850", "LF");
+}
+
+static void test_unknown_encoding(void **state)
+{
+    (void)state;
+    READ_ENC_ERR("a\n", "klingon",
+                 "unknown encoding 'klingon' (known: utf-8, windows-1252, latin1, iso-8859-15, "
+                 "utf-16, utf-16le, utf-16be, macintosh)",
+                 PN_EUSAGE);
+}
+
+static void test_encoding_errors(void **state)
+{
+    (void)state;
+    /* 0x81 is undefined in Windows-1252; the column counts characters (é is 2 bytes once
+     * decoded, 1 character) */
+    READ_ENC_ERR("a;b\nok;\xE9\xE9\x81\n", NULL,
+                 "t.csv:2: byte 0x81 at column 6 is not a character in WINDOWS-1252; give the "
+                 "right encoding with --encoding",
+                 PN_EINPUT);
+    READ_ENC_ERR("a\r\rx\x81\n", "windows-1252",
+                 "t.csv:3: byte 0x81 at column 2 is not a character in WINDOWS-1252; give the "
+                 "right encoding with --encoding",
+                 PN_EINPUT);
+    /* UTF-8 given, Latin-1 found */
+    READ_ENC_ERR("a\nb\xE9\n", "utf-8",
+                 "t.csv:2: byte 0xE9 at column 2 is not a character in UTF-8; give the right "
+                 "encoding with --encoding",
+                 PN_EINPUT);
+    /* a character cut by the end of the file */
+    READ_ENC_ERR("a\nb\xC3", "utf-8",
+                 "t.csv:2: the file ends inside a character at column 2 (byte 0xC3): it is cut "
+                 "short or not in UTF-8; give the right encoding with --encoding",
+                 PN_EINPUT);
+    READ_ENC_ERR("\xFF\xFE"
+                 "a\0\n\0\xE9\0z",
+                 NULL,
+                 "t.csv:2: the file ends inside a character at column 2 (byte 0x7A): it is cut "
+                 "short or not in UTF-16LE; give the right encoding with --encoding",
+                 PN_EINPUT);
+    /* a lone low surrogate U+DC00 is no character */
+    READ_ENC_ERR("\xFF\xFE"
+                 "a\0\x00\xDC\n\0",
+                 NULL,
+                 "t.csv:1: byte 0x00 at column 2 is not a character in UTF-16LE; give the right "
+                 "encoding with --encoding",
+                 PN_EINPUT);
+}
+
+static void test_workbook(void **state)
+{
+    (void)state;
+    READ_ERR("PK\x03\x04\x14\0\x06\0\x08\0",
+             "t.csv: this is a spreadsheet workbook (.xlsx or .ods), not a CSV file: open it and "
+             "save it as CSV (UTF-8), then import the CSV",
+             PN_EINPUT);
+    READ_ERR("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+             "t.csv: this is an old Excel workbook (.xls), not a CSV file: open it and save it as "
+             "CSV (UTF-8), then import the CSV",
+             PN_EINPUT);
+    /* whatever encoding is given */
+    READ_ENC_ERR("PK\x03\x04", "latin1",
+                 "t.csv: this is a spreadsheet workbook (.xlsx or .ods), not a CSV file: open it "
+                 "and save it as CSV (UTF-8), then import the CSV",
+                 PN_EINPUT);
+}
+
+static void test_nul_decoded(void **state)
+{
+    (void)state;
+    /* U+0000 in UTF-16 text: the 0 bytes of the other characters are fine */
     READ_ERR("\xFF\xFE"
-             "a\0,\0b\0\n\0",
-             "t.csv: the file is UTF-16 text; save it as CSV UTF-8 and import it again", PN_EINPUT);
+             "a\0,\0\n\0\xE9\0,\0\0\0b\0\n\0",
+             "t.csv:2: NUL byte at column 3: this is not a text (CSV) file", PN_EINPUT);
+    /* in Windows-1252 text, after a character that decodes to two bytes */
+    READ_ERR("\xE9\xE9\0", "t.csv:1: NUL byte at column 3: this is not a text (CSV) file",
+             PN_EINPUT);
+}
+
+typedef struct progress_log {
+    size_t calls;
+    unsigned long long last_done;
+    unsigned long long last_total;
+    int backwards;
+} progress_log;
+
+static void on_progress(void *ctx, unsigned long long done, unsigned long long total)
+{
+    progress_log *p = ctx;
+    if (done < p->last_done)
+        p->backwards = 1;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+static void test_progress(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/pn_test_csv_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *out = fdopen(fd, "wb");
+    assert_non_null(out);
+    /* 3.5 MiB in lines of 16 bytes, after a header of 15 */
+    fputs("id;nom;\xC3\xA9tat;x\n", out);
+    for (size_t i = 0; i < 3 * 65536 + 32768; i++)
+        fprintf(out, "%07zu;abc;de;\n", i);
+    assert_int_equal(ftell(out), 15 + (3 * 65536 + 32768) * 16L);
+    assert_int_equal(fclose(out), 0);
+    const unsigned long long size = 15 + (3 * 65536 + 32768) * 16ULL;
+
+    progress_log log = {0};
+    pn_csv_opts opts = {.progress = on_progress, .progress_ctx = &log};
+    dump d = {0};
+    d.stop_at = 0;
+    pn_error err = {0};
+    pn_csv_info info = {0};
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    pn_status st = pn_csv_read(in, path, &opts, count_only, &d, &info, &err);
+    fclose(in);
+    if (st != PN_OK)
+        fail_msg("status %d: %s", (int)st, err.msg);
+    assert_int_equal(d.nrecords, 1 + 3 * 65536 + 32768);
+    /* about once a MiB, then once at the end with everything read */
+    assert_int_equal(log.calls, 4);
+    assert_false(log.backwards);
+    assert_int_equal(log.last_done, size);
+    assert_int_equal(log.last_total, size);
+    assert_int_equal(info.bytes, size);
+    assert_int_equal(info.delim, ';');
+
+    /* a memory stream has no known size: total is 0, done is still every byte */
+    static const char text[] = "a\nb\n";
+    progress_log mem = {0};
+    pn_csv_opts mopts = {.progress = on_progress, .progress_ctx = &mem};
+    dump md = {0};
+    st = read_opts(text, sizeof text - 1, &mopts, &md, NULL, &err);
+    assert_int_equal(st, PN_OK);
+    assert_int_equal(mem.calls, 1);
+    assert_int_equal(mem.last_done, sizeof text - 1);
+    assert_int_equal(mem.last_total, 0);
+
+    /* no call at the end of a failed read */
+    progress_log bad = {0};
+    pn_csv_opts bopts = {.progress = on_progress, .progress_ctx = &bad};
+    dump bd = {0};
+    st = read_opts("\"x", 2, &bopts, &bd, NULL, &err);
+    assert_int_equal(st, PN_EINPUT);
+    assert_int_equal(bad.calls, 0);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* Records what the info says when the first record arrives. */
+typedef struct early {
+    const pn_csv_info *info;
+    char encoding[32];
+    char delim;
+    size_t records;
+} early;
+
+static pn_status look_at_info(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
+{
+    (void)line, (void)n, (void)fields, (void)err;
+    early *e = ctx;
+    if (e->records++ == 0) {
+        snprintf(e->encoding, sizeof e->encoding, "%s", e->info->encoding);
+        e->delim = e->info->delim;
+    }
+    return PN_OK;
+}
+
+static void test_info_before_first_record(void **state)
+{
+    (void)state;
+    /* the header is ASCII, the first Windows-1252 byte is on line 3: the encoding is still
+     * known when the header arrives (an importer may choose its dialect from it) */
+    static const char text[] = "a;b\nx;y\n\xE9;z\n";
+    FILE *in = fmemopen((void *)text, sizeof text - 1, "rb");
+    assert_non_null(in);
+    pn_csv_info info = {0};
+    early e = {.info = &info};
+    pn_error err = {0};
+    assert_int_equal(pn_csv_read(in, "t.csv", NULL, look_at_info, &e, &info, &err), PN_OK);
+    fclose(in);
+    assert_int_equal(e.records, 3);
+    assert_string_equal(e.encoding, "WINDOWS-1252");
+    assert_int_equal(e.delim, ';');
 }
 
 static void test_empty_file(void **state)
@@ -292,17 +632,22 @@ static void test_read_path(void **state)
 
     dump d = {0};
     pn_error err = {0};
-    char delim = 0;
-    pn_status st = pn_csv_read_path(path, NULL, collect, &d, &delim, &err);
+    pn_csv_info info = {0};
+    pn_status st = pn_csv_read_path(path, NULL, collect, &d, &info, &err);
     /* the message names the file by its path */
     char expected[256];
     snprintf(expected, sizeof expected,
-             "%s:3: invalid UTF-8 at column 3: expected a CSV file in UTF-8; save it as CSV "
-             "UTF-8 and import it again",
+             "%s:3: invalid UTF-8 at column 3 (byte 0xFF): the file mixes encodings; save it "
+             "again as CSV UTF-8",
              path);
     assert_int_equal(st, PN_EINPUT);
     assert_string_equal(err.msg, expected);
     assert_string_equal(d.text, "[1] x|y\n[2] 1|\xC3\xA9\n");
+    /* what was found before the fault is reported */
+    assert_int_equal(info.delim, ';');
+    assert_string_equal(info.encoding, "UTF-8");
+    assert_string_equal(info.newline, "LF");
+    assert_int_equal(info.bytes, sizeof text - 1);
     assert_int_equal(unlink(path), 0);
 }
 
@@ -440,8 +785,7 @@ static void test_write_read_round_trip(void **state)
 
     dump d = {0};
     pn_error err = {0};
-    char delim = 0;
-    pn_status st = read_mem(buf, size, ';', &d, &delim, &err);
+    pn_status st = read_mem(buf, size, ';', &d, NULL, &err);
     free(buf);
     assert_int_equal(st, PN_OK);
     /* " sp" is written bare, and the reader trims unquoted spaces */
@@ -470,6 +814,18 @@ int main(void)
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_utf16_bom),
+        cmocka_unit_test(test_utf8_info),
+        cmocka_unit_test(test_windows1252),
+        cmocka_unit_test(test_utf16le_excel),
+        cmocka_unit_test(test_utf16be),
+        cmocka_unit_test(test_cr_line_endings),
+        cmocka_unit_test(test_forced_encoding),
+        cmocka_unit_test(test_unknown_encoding),
+        cmocka_unit_test(test_encoding_errors),
+        cmocka_unit_test(test_workbook),
+        cmocka_unit_test(test_nul_decoded),
+        cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_info_before_first_record),
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_callback_error_stops),
         cmocka_unit_test(test_read_path),
