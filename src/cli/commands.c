@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -10,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "import/import.h"
+#include "import/mapping.h"
 #include "stats/format.h"
 #include "stats/tabulate.h"
 #include "util/csv.h"
@@ -80,13 +83,16 @@ static void header_release(header *h)
     free(h->names);
 }
 
-/* How many of @h's columns are questions of @f. */
+/* How many of @h's columns hold answers to questions of @f (by name, group path or label). */
 static size_t matches(const pn_form *f, const header *h)
 {
+    pn_col *cols = calloc(h->n ? h->n : 1, sizeof *cols);
+    pn_error ignored = {0};
     size_t n = 0;
-    for (size_t i = 0; i < h->n; i++)
-        if (pn_form_find(f, h->names[i]))
-            n++;
+    if (cols && pn_map_header(f, NULL, PN_DIALECT_AUTO, h->n, h->names, cols, &ignored) == PN_OK)
+        for (size_t i = 0; i < h->n; i++)
+            n += cols[i].kind == PN_COL_ANSWER || cols[i].kind == PN_COL_TICK;
+    free(cols);
     return n;
 }
 
@@ -121,11 +127,11 @@ static pn_form *load_form(pn_cli *cli, const char *dir, const char *id, char **s
 }
 
 /* Choose the form whose questions best match the first file's header. */
-static pn_status detect_form(pn_cli *cli, const char *dir, const char *file, char **id,
-                             pn_error *err)
+static pn_status detect_form(pn_cli *cli, const char *dir, const char *file,
+                             const pn_csv_opts *copts, char **id, pn_error *err)
 {
     header h = {0};
-    pn_status st = pn_csv_read_path(file, NULL, grab_header, &h, NULL, err);
+    pn_status st = pn_csv_read_path(file, copts, grab_header, &h, NULL, err);
     size_t best = 0, second = 0;
     char **ids = NULL;
     size_t nids = 0;
@@ -213,15 +219,70 @@ out:
     return st;
 }
 
+/* The progress bar on stderr, when it is a terminal. */
+typedef struct progress_bar {
+    const char *path;
+    int shown; /* the last percentage drawn, -1 before */
+} progress_bar;
+
+static void draw_progress(void *ctx, const char *path, unsigned long long done,
+                          unsigned long long total)
+{
+    progress_bar *pb = ctx;
+    if (pb->path != path) {
+        pb->path = path;
+        pb->shown = -1;
+    }
+    if (total == 0)
+        return;
+    int pct = (int)(done * 100 / total);
+    if (pct == pb->shown)
+        return;
+    pb->shown = pct;
+    char bar[31];
+    int fill = pct * 30 / 100;
+    for (int i = 0; i < 30; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[30] = '\0';
+    const char *base = strrchr(path, '/');
+    fprintf(stderr, "\r\033[K[%s] %3d %% %.40s", bar, pct, base ? base + 1 : path);
+    fflush(stderr);
+}
+
+static pn_status parse_delimiter(const char *delim, char *out, pn_error *err)
+{
+    *out = 0;
+    if (delim == NULL)
+        return PN_OK;
+    if (strcmp(delim, ",") == 0 || strcmp(delim, ";") == 0)
+        *out = delim[0];
+    else if (strcmp(delim, "tab") == 0 || strcmp(delim, "\t") == 0)
+        *out = '\t';
+    else
+        return pn_error_set(err, PN_EUSAGE, "--delimiter: expected ',', ';' or 'tab', found '%s'",
+                            delim);
+    return PN_OK;
+}
+
+/* "UTF-8, ';'" for the summary. */
+static const char *describe_delim(char d)
+{
+    return d == '\t' ? "tab" : d == ';' ? "';'" : "','";
+}
+
 pn_status cmd_import(pn_cli *cli, pn_error *err)
 {
-    const char *form_id = NULL, *dir = "forms", *delim = NULL;
+    const char *form_id = NULL, *dir = "forms", *delim = NULL, *encoding = NULL, *dialect = NULL,
+               *map_path = NULL;
     char *detected = NULL, *src = NULL;
     size_t len = 0;
     pn_form *form = NULL;
     const char **files = calloc((size_t)cli->argc, sizeof *files);
     size_t nfiles = 0;
     pn_import_result res = {0};
+    pn_map map = {0};
+    int have_map = 0, map_exists = 0;
+    progress_bar bar = {NULL, -1};
     pn_status st = PN_OK;
     pn_opts o;
     if (files == NULL)
@@ -229,7 +290,9 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
     pn_opts_init(&o, cli->argc, cli->argv);
     while (pn_opts_next(&o)) {
         if (pn_opts_value(&o, "--form", &form_id) || pn_opts_value(&o, "--forms", &dir) ||
-            pn_opts_value(&o, "--delimiter", &delim))
+            pn_opts_value(&o, "--delimiter", &delim) ||
+            pn_opts_value(&o, "--encoding", &encoding) ||
+            pn_opts_value(&o, "--dialect", &dialect) || pn_opts_value(&o, "--map", &map_path))
             continue;
         if (o.error || o.arg[0] == '-') {
             st = pn_opts_fail(&o, err);
@@ -245,20 +308,19 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
         st = pn_error_set(err, PN_EUSAGE, "usage: import needs at least one FILE");
         goto out;
     }
-    pn_import_opts io = {0, NULL};
-    if (delim) {
-        if (strcmp(delim, ",") == 0 || strcmp(delim, ";") == 0)
-            io.delim = delim[0];
-        else if (strcmp(delim, "tab") == 0 || strcmp(delim, "\t") == 0)
-            io.delim = '\t';
-        else {
-            st = pn_error_set(err, PN_EUSAGE, "--delimiter: expected ',', ';' or 'tab', found '%s'",
-                              delim);
-            goto out;
-        }
+    pn_import_opts io = {0};
+    if ((st = parse_delimiter(delim, &io.delim, err)) != PN_OK)
+        goto out;
+    if (encoding && strcasecmp(encoding, "auto") != 0)
+        io.encoding = encoding;
+    if (dialect && !pn_dialect_parse(dialect, &io.dialect)) {
+        st = pn_error_set(err, PN_EUSAGE, "--dialect: expected one of %s, found '%s'",
+                          PN_DIALECT_WORDS, dialect);
+        goto out;
     }
     if (form_id == NULL) {
-        if ((st = detect_form(cli, dir, files[0], &detected, err)) != PN_OK)
+        pn_csv_opts copts = {.delim = io.delim, .encoding = io.encoding};
+        if ((st = detect_form(cli, dir, files[0], &copts, &detected, err)) != PN_OK)
             goto out;
         form_id = detected;
     }
@@ -266,22 +328,79 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
         st = err->status;
         goto out;
     }
-    if ((st = pn_import_files(cli->store, form, src, len, files, nfiles, &io, &res, err)) != PN_OK)
+    if (map_path) {
+        struct stat sb;
+        map_exists = stat(map_path, &sb) == 0;
+        if (map_exists) {
+            if ((st = pn_map_load(&map, map_path, form, err)) != PN_OK)
+                goto out;
+        } else if ((map.path = pn_strdup(map_path)) == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        have_map = 1;
+        io.map = &map;
+    }
+    if (isatty(STDERR_FILENO)) {
+        io.progress = draw_progress;
+        io.progress_ctx = &bar;
+    }
+    size_t incomplete_before = have_map ? pn_map_incomplete(&map) : 0;
+    st = pn_import_files(cli->store, form, src, len, files, nfiles, &io, &res, err);
+    if (bar.path) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    /* what could not be mapped goes to the mapping file for the coordinator to complete */
+    if (have_map && pn_map_incomplete(&map) > incomplete_before) {
+        pn_error werr = {0};
+        if (pn_map_write(&map, map_path, &werr) != PN_OK) {
+            fprintf(stderr, "panorama: %s\n", werr.msg);
+        } else {
+            char note[1024];
+            size_t left = pn_map_incomplete(&map);
+            snprintf(note, sizeof note,
+                     "%s '%s': %zu %s to complete (empty 'variable' or 'choix'), then import "
+                     "again with --map %s",
+                     map_exists ? "added to the mapping file" : "wrote a mapping template",
+                     map_path, left, left == 1 ? "entry" : "entries", map_path);
+            if (st != PN_OK) {
+                size_t used = strlen(err->msg);
+                snprintf(err->msg + used, sizeof err->msg - used, "\n%s", note);
+            } else {
+                fprintf(stderr, "panorama: %s\n", note);
+            }
+        }
+    }
+    if (st != PN_OK)
         goto out;
     for (size_t i = 0; i < res.nfiles; i++) {
         const pn_import_file *f = &res.files[i];
-        printf("%s: %zu %s (%s): %zu stored, %zu already in the store, %zu rejected\n", f->path,
+        printf("%s: %s, %s, %s: %zu %s (%s): %zu stored, %zu already in the store, %zu rejected",
+               f->path, pn_dialect_title(f->dialect), f->encoding, describe_delim(f->delim),
                f->rows, f->rows == 1 ? "row" : "rows",
                f->repeat < 0 ? "submissions" : form->repeats[f->repeat].name, f->stored,
                f->duplicates, f->rejected);
+        if (f->replaced)
+            printf(", %zu replaced the older version stored", f->replaced);
+        if (f->older)
+            printf(", %zu left aside (the stored version is newer)", f->older);
+        putchar('\n');
     }
     fflush(stdout); /* the summary before the warning, also when both go to one file */
     if (res.rejected)
         fprintf(stderr,
                 "panorama: %zu %s rejected; 'panorama rejects' lists them with every reason\n",
                 res.rejected, res.rejected == 1 ? "row was" : "rows were");
+    if (res.unmapped_values && !have_map)
+        fprintf(stderr,
+                "panorama: %zu answer %s no choice of the form by name or label; if your tool "
+                "wrote its own codes or labels, run again with --map FILE to get them in a "
+                "mapping template\n",
+                res.unmapped_values, res.unmapped_values == 1 ? "value matches" : "values match");
 out:
     pn_import_result_release(&res);
+    pn_map_release(&map);
     pn_form_destroy(form);
     free(src);
     free(detected);

@@ -19,12 +19,21 @@ static const command commands[] = {
     {"init", cmd_init, 0, "panorama [--db FILE] init",
      "Create an empty project file (default panorama.db)."},
     {"import", cmd_import, NEEDS_STORE,
-     "panorama [--db FILE] import [--form ID] [--forms DIR] [--delimiter C] FILE...",
-     "Import exported answers. --form ID reads DIR/ID.csv (DIR is 'forms' unless --forms "
-     "says otherwise) or the form already in the project file; without --form, the form "
-     "whose questions match the header is chosen. A repeat group comes in its own file with "
-     "a PARENT_KEY column. --delimiter is ',', ';' or 'tab' (default: detected). Rows that do "
-     "not fit the form are kept aside with every reason: see 'panorama rejects'."},
+     "panorama [--db FILE] import [--form ID] [--forms DIR] [--dialect D] [--encoding E] "
+     "[--delimiter C] [--map FILE] FILE...",
+     "Import the answers as KoboToolbox, ODK Central, LimeSurvey, Google Forms or a "
+     "spreadsheet exported them, without editing. --form ID reads DIR/ID.csv (DIR is 'forms' "
+     "unless --forms says otherwise) or the form already in the project file; without --form, "
+     "the form whose questions match the header is chosen. Columns are matched to questions "
+     "by name, group path or label (case, accents and spacing ignored), answers to choices by "
+     "name or label. A repeat group comes in its own file, linked by PARENT_KEY (ODK), "
+     "_submission__uuid (KoboToolbox) or the structure's identifier column. --dialect is "
+     "auto, plain, kobo, odk, limesurvey, google or excel (default: detected from the "
+     "header); --encoding is utf-8, windows-1252, utf-16, latin1... (default: detected); "
+     "--delimiter is ',', ';' or 'tab' (default: detected). What cannot be matched is "
+     "reported, never guessed: with --map FILE, the program writes it to FILE as a template "
+     "to complete, and reads FILE on the next import. Rows that do not fit the form are kept "
+     "aside with every reason: see 'panorama rejects'."},
     {"rejects", cmd_rejects, NEEDS_STORE, "panorama [--db FILE] rejects [--format text|csv]",
      "List the rows that were rejected, with file, line, every reason and the raw row."},
     {"tab", cmd_tab, NEEDS_STORE,

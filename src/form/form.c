@@ -240,6 +240,7 @@ typedef struct frame {
     pn_expr *relevant; /* lent: owned by the question that copies it, see below */
     size_t line;
     char *name;
+    char *label; /* the label, or the name when there is none */
 } frame;
 
 static int parse_required(const char *s)
@@ -304,10 +305,29 @@ static pn_status push_question(pn_form *f, pn_question *q, pn_error *err)
     return PN_OK;
 }
 
+/* "g1/g2/leaf": the names (or labels) of the enclosing groups and repeat, then @leaf. */
+static char *group_path(const frame *stack, size_t depth, const char *leaf, int labels)
+{
+    pn_strbuf sb = PN_STRBUF_INIT;
+    for (size_t i = 0; i < depth; i++)
+        if (pn_strbuf_puts(&sb, labels ? stack[i].label : stack[i].name) != PN_OK ||
+            pn_strbuf_puts(&sb, "/") != PN_OK) {
+            pn_strbuf_release(&sb);
+            return NULL;
+        }
+    if (pn_strbuf_puts(&sb, leaf) != PN_OK) {
+        pn_strbuf_release(&sb);
+        return NULL;
+    }
+    return pn_strbuf_detach(&sb);
+}
+
 static void question_release(pn_question *q)
 {
     free(q->name);
     free(q->label);
+    free(q->path);
+    free(q->label_path);
     /* relevant[0 .. nrelevant-2] may be shared with groups: only the last is the question's
      * own when it has one. Ownership is tracked by rebuilding: every question owns a
      * private copy of each expression (parsed again), so all are freed here. */
@@ -388,6 +408,7 @@ static pn_status build(loader *ld, pn_error *err)
             fr->relevant = NULL;
             fr->line = r->line;
             fr->name = r->cell[S_NAME];
+            fr->label = *r->cell[S_LABEL] ? r->cell[S_LABEL] : r->cell[S_NAME];
             if ((st = parse_expr(ld, r->line, "relevant", r->cell[S_RELEVANT], &fr->relevant,
                                  err)) != PN_OK)
                 goto out;
@@ -490,7 +511,9 @@ static pn_status build(loader *ld, pn_error *err)
         }
         q.name = pn_strdup(name);
         q.label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
-        if (q.name == NULL || q.label == NULL) {
+        q.path = group_path(stack, depth, name, 0);
+        q.label_path = group_path(stack, depth, q.label ? q.label : name, 1);
+        if (q.name == NULL || q.label == NULL || q.path == NULL || q.label_path == NULL) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory");
             goto out;
         }

@@ -50,7 +50,9 @@ typedef struct pn_choice_list {
  * the questions they hold. */
 typedef struct pn_question {
     char *name;
-    char *label; /* the label, or the name when there is none */
+    char *label;      /* the label, or the name when there is none */
+    char *path;       /* names of the enclosing groups and repeat, then its own: "g/r/q" */
+    char *label_path; /* the same with labels: how KoboToolbox heads a column by label */
     pn_qtype type;
     const pn_choice_list *list; /* select_* and calculates that have a list; lent by the form */
     int required;

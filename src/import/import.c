@@ -8,51 +8,9 @@
 #include <errno.h>
 #include <stdarg.h>
 
+#include "import/mapping.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
-
-/* Columns that tools add beside the answers: recognised, not stored as answers. */
-enum meta_role { META_NONE, META_KEY, META_PARENT_KEY, META_SUBMITTED, META_IGNORED };
-
-static enum meta_role meta_role(const char *head)
-{
-    static const char *const keys[] = {"KEY", "_uuid", "instanceID", "meta/instanceID",
-                                       "meta-instanceID"};
-    static const char *const submitted[] = {"SubmissionDate", "_submission_time", "submitdate"};
-    static const char *const ignored[] = {"_id",
-                                          "_index",
-                                          "_parent_index",
-                                          "_parent_table_name",
-                                          "_submission__id",
-                                          "_validation_status",
-                                          "_notes",
-                                          "_status",
-                                          "_submitted_by",
-                                          "_tags",
-                                          "_version_",
-                                          "__version__",
-                                          "SubmitterID",
-                                          "SubmitterName",
-                                          "AttachmentsPresent",
-                                          "AttachmentsExpected",
-                                          "Status",
-                                          "ReviewState",
-                                          "DeviceID",
-                                          "Edits",
-                                          "FormVersion"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (strcmp(head, keys[i]) == 0)
-            return META_KEY;
-    if (strcmp(head, "PARENT_KEY") == 0)
-        return META_PARENT_KEY;
-    for (size_t i = 0; i < sizeof submitted / sizeof submitted[0]; i++)
-        if (strcmp(head, submitted[i]) == 0)
-            return META_SUBMITTED;
-    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
-        if (strcmp(head, ignored[i]) == 0)
-            return META_IGNORED;
-    return META_NONE;
-}
 
 /* A name -> question index entry, sorted by name for bsearch. */
 typedef struct name_index {
@@ -89,6 +47,25 @@ typedef struct importer {
     char *parent_key;
     char **parent_val; /* form->nq entries, top-level questions only */
     size_t parent_position;
+    sqlite3_stmt *find_by_ident;
+    /* versions: a row whose key is stored but whose answers differ */
+    sqlite3_stmt **load_row;    /* 1 + nrepeats: the stored answers of a submission / entry */
+    sqlite3_stmt **update_data; /* 1 + nrepeats */
+    sqlite3_stmt *update_sub, *update_link, *mark_version, *version_state;
+    long long found_id;    /* the stored submission or entry with the row's key, or 0 */
+    char *found_submitted; /* its submission time */
+    int parent_state;      /* VERSION_* of the current parent */
+    int any_versions;      /* a version was replaced or kept in this import */
+    /* turning cells into answers */
+    pn_map *map; /* the mapping file, or an empty one; gathers what is unmapped */
+    pn_map own_map;
+    pn_cells *cells;
+    pn_strbuf *conv;       /* per question: the converted value of the current row */
+    pn_strbuf *tick_val;   /* per question: a select_multiple gathered from tick boxes */
+    unsigned char **ticks; /* per select_multiple: one flag per choice */
+    unsigned char *tick_row, *tick_any;
+    unsigned char *bad; /* per question: the cell was already reported for this row */
+    size_t unmapped_columns, unmapped_values;
 } importer;
 
 /* The state of reading one file. */
@@ -97,12 +74,22 @@ typedef struct file_reader {
     pn_import_file *stats;
     char delim;
     int header_done;
-    int defer_repeats; /* first round: stop at the header of a repeat file */
-    int deferred;      /* this file is a repeat file left for the second round */
+    int defer_repeats;  /* first round: stop at the header of a repeat file */
+    int deferred;       /* this file is a repeat file left for the second round */
+    pn_csv_info info;   /* encoding and delimiter, known before the first row */
+    pn_dialect dialect; /* the tool that wrote the file */
     size_t ncols;
-    int *col_q;               /* column -> question index, or -1 */
-    enum meta_role *col_role; /* column -> metadata role */
+    pn_col *cols;             /* column -> what it holds */
+    char **head;              /* the header's cells, for messages */
+    unsigned char *has_ticks; /* per question: the file has tick-box columns for it */
     int key_col, parent_col, submitted_col;
+    int ident_col;      /* a repeat file linked by the structure's identifier, not PARENT_KEY */
+    char *found_parent; /* the parent's key found by identifier for the current row */
+    size_t unmapped;    /* columns no rule maps: the rows are only sampled */
+    pn_strbuf *samples; /* per column: distinct values seen, for the message */
+    size_t *nsamples;
+    size_t sample_rows;
+    pn_strbuf submitted; /* the submission time, as ISO 8601 */
     pn_strbuf reasons;
     pn_strbuf raw;
 } file_reader;
@@ -249,7 +236,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
     default:
         break;
     }
-    if (q->constraint) {
+    if (q->constraint && !im->bad[i]) {
         pn_expr_env env = {lookup, im, v, im->opts->today};
         int ok = 0;
         pn_error e = {0};
@@ -402,54 +389,174 @@ static const char *value_of(importer *im, const char *name)
     return v ? v : "";
 }
 
+/* What happened to a stored submission met again in this import. */
+enum { VERSION_NONE = 0, VERSION_REPLACED = 1, VERSION_KEPT = 2 };
+
+static pn_status mark_version(importer *im, long long id, int state, pn_error *err)
+{
+    sqlite3_stmt *q = im->mark_version;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int(q, 2, state);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        return db_fail(im, err, "cannot record a version");
+    im->any_versions = 1;
+    return PN_OK;
+}
+
+/* Seconds since 1970 of an ISO 8601 time (date, optional time, optional Z or ±hh:mm). */
+static int iso_seconds(const char *s, long long *out)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return 0;
+    const char *p = s + 10;
+    if (*p == 'T' || *p == ' ') {
+        int m = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+            return 0;
+        p += 1 + m;
+        if (*p == ':' && sscanf(p + 1, "%2d%n", &sec, &m) == 1)
+            p += 1 + m;
+        if (*p == '.' || *p == ',')
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                ;
+    }
+    long long offset = 0;
+    if (*p == '+' || *p == '-') {
+        int oh = 0, om = 0;
+        if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1 && sscanf(p + 1, "%2d%2d", &oh, &om) < 1)
+            return 0;
+        offset = (*p == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
+    }
+    /* days from the civil date (proleptic Gregorian), after H. Hinnant's algorithm */
+    y -= mo <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097 + doe - 719468;
+    *out = days * 86400 + h * 3600LL + mi * 60LL + sec - offset;
+    return 1;
+}
+
+/* Whether the stored version (sent at @stored) is newer than the one read (@incoming). When
+ * either time is unknown, the version read last wins. */
+static int stored_is_newer(const char *stored, const char *incoming)
+{
+    long long a, b;
+    if (stored == NULL || incoming == NULL || !iso_seconds(stored, &a) ||
+        !iso_seconds(incoming, &b))
+        return 0;
+    return a > b;
+}
+
+/* Whether the stored answers of the row found (im->found_id) are the row's. */
+static pn_status same_answers(importer *im, int repeat, int *same, pn_error *err)
+{
+    sqlite3_stmt *q = im->load_row[1 + repeat];
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, im->found_id);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return db_fail(im, err, "cannot read stored answers");
+    }
+    int col = 0;
+    *same = 1;
+    for (size_t i = 0; i < im->form->nq && *same; i++) {
+        const pn_question *qq = &im->form->q[i];
+        if (qq->repeat != repeat || !pn_question_has_value(qq))
+            continue;
+        const char *v = (const char *)sqlite3_column_text(q, col++);
+        if (!im->is_relevant[i])
+            *same = v == NULL;
+        else
+            *same = v != NULL && strcmp(v, im->val[i] ? im->val[i] : "") == 0;
+    }
+    sqlite3_reset(q);
+    return PN_OK;
+}
+
+/* The structure answering the form, recorded or updated; 0 for a form without a side. */
+static pn_status upsert_structure(importer *im, long long *structure_id, pn_error *err)
+{
+    const pn_form *f = im->form;
+    *structure_id = 0;
+    if (f->side == PN_SIDE_NONE)
+        return PN_OK;
+    sqlite3_stmt *q = im->upsert_structure;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value_of(im, f->side == PN_SIDE_CENTRE ? "siret" : "uai"), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, value_of(im, "nom_structure"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, value_of(im, "commune"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, value_of(im, "en_qpv"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, value_of(im, "code_qpv"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, value_of(im, "rep"), -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_ROW)
+        return db_fail(im, err, "cannot record the structure");
+    *structure_id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return PN_OK;
+}
+
+/* Store the submission read, or replace the stored one (im->found_id) by it. */
 static pn_status store_main(file_reader *fr, size_t line, const char *key, const char *submitted,
                             pn_error *err)
 {
     importer *im = fr->im;
     const pn_form *f = im->form;
-    sqlite3_stmt *q;
-    long long structure_id = 0;
-    if (f->side != PN_SIDE_NONE) {
-        q = im->upsert_structure;
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, value_of(im, f->side == PN_SIDE_CENTRE ? "siret" : "uai"), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, value_of(im, "nom_structure"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, value_of(im, "commune"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, value_of(im, "en_qpv"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 6, value_of(im, "code_qpv"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 7, value_of(im, "rep"), -1, SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_ROW)
-            return db_fail(im, err, "cannot record the structure");
-        structure_id = sqlite3_column_int64(q, 0);
-        sqlite3_reset(q);
-    }
-    q = im->insert_sub;
+    long long structure_id = 0, id = im->found_id;
+    pn_status st;
+    if ((st = upsert_structure(im, &structure_id, err)) != PN_OK)
+        return st;
+    sqlite3_stmt *q = id ? im->update_sub : im->insert_sub;
     sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q, 3, im->import_id);
-    sqlite3_bind_text(q, 4, fr->stats->path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, (sqlite3_int64)line);
+    if (id) {
+        sqlite3_bind_int64(q, 1, id);
+    } else {
+        sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(q, 3 - (id != 0), im->import_id);
+    sqlite3_bind_text(q, 4 - (id != 0), fr->stats->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5 - (id != 0), (sqlite3_int64)line);
     if (structure_id)
-        sqlite3_bind_int64(q, 6, structure_id);
+        sqlite3_bind_int64(q, 6 - (id != 0), structure_id);
     else
-        sqlite3_bind_null(q, 6);
-    if (submitted && *submitted)
-        sqlite3_bind_text(q, 7, submitted, 10 < strlen(submitted) ? 10 : -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, 7);
+        sqlite3_bind_null(q, 6 - (id != 0));
+    if (submitted && *submitted) {
+        sqlite3_bind_text(q, 7 - (id != 0), submitted, 10 < strlen(submitted) ? 10 : -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 8 - (id != 0), submitted, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(q, 7 - (id != 0));
+        sqlite3_bind_null(q, 8 - (id != 0));
+    }
     if (sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot store a submission");
-    long long id = sqlite3_last_insert_rowid(im->db);
-    q = im->insert_data[0];
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, id);
-    bind_values(im, q, -1, 2);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    if (id == 0) {
+        id = sqlite3_last_insert_rowid(im->db);
+        q = im->insert_data[0];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, id);
+        bind_values(im, q, -1, 2);
+    } else {
+        q = im->update_data[0];
+        if (q) {
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, id);
+            bind_values(im, q, -1, 2);
+        }
+        if ((st = mark_version(im, id, VERSION_REPLACED, err)) != PN_OK)
+            return st;
+        fr->stats->replaced++;
+    }
+    if (q && sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot store the answers");
-    fr->stats->stored++;
+    if (im->found_id == 0)
+        fr->stats->stored++;
     return resolve_reject(im, key, err);
 }
 
@@ -481,6 +588,15 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
         return db_fail(im, err, "cannot look up a submission");
     im->parent_id = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
+    im->parent_state = VERSION_NONE;
+    if (im->any_versions) {
+        q = im->version_state;
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, im->parent_id);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            im->parent_state = sqlite3_column_int(q, 0);
+        sqlite3_reset(q);
+    }
     q = im->load_parent;
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, im->parent_id);
@@ -498,36 +614,63 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
     return PN_OK;
 }
 
+/* Store the repeat entry read, or replace the stored one (im->found_id) by it. */
 static pn_status store_entry(file_reader *fr, int repeat, const char *key, size_t position,
                              pn_error *err)
 {
     importer *im = fr->im;
     const pn_form *f = im->form;
-    sqlite3_stmt *q = im->insert_data[1 + repeat];
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, im->parent_id);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)position);
-    sqlite3_bind_text(q, 3, key, -1, SQLITE_TRANSIENT);
-    bind_values(im, q, repeat, 4);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        return db_fail(im, err, "cannot store a repeat entry");
-    long long entry_id = sqlite3_last_insert_rowid(im->db);
+    long long entry_id = im->found_id;
+    sqlite3_stmt *q;
+    if (entry_id == 0) {
+        q = im->insert_data[1 + repeat];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, im->parent_id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)position);
+        sqlite3_bind_text(q, 3, key, -1, SQLITE_TRANSIENT);
+        bind_values(im, q, repeat, 4);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return db_fail(im, err, "cannot store a repeat entry");
+        entry_id = sqlite3_last_insert_rowid(im->db);
+    } else if ((q = im->update_data[1 + repeat]) != NULL) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, entry_id);
+        bind_values(im, q, repeat, 2);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return db_fail(im, err, "cannot replace a repeat entry");
+    }
     if (f->side != PN_SIDE_NONE && strcmp(f->repeats[repeat].name, "partenaires") == 0) {
         const char *own = value_of(im, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
         const char *partner = value_of(im, "partenaire_id");
         const char *klass = lookup(im, "type_lien");
-        q = im->insert_link;
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 2, im->parent_id);
-        sqlite3_bind_int64(q, 3, entry_id);
-        sqlite3_bind_text(q, 4, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, f->side == PN_SIDE_CENTRE ? own : partner, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 6, f->side == PN_SIDE_CENTRE ? partner : own, -1, SQLITE_STATIC);
-        if (klass && *klass)
-            sqlite3_bind_text(q, 7, klass, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(q, 7);
+        const char *centre = f->side == PN_SIDE_CENTRE ? own : partner;
+        const char *school = f->side == PN_SIDE_CENTRE ? partner : own;
+        if (im->found_id == 0) {
+            q = im->insert_link;
+            sqlite3_reset(q);
+            sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 2, im->parent_id);
+            sqlite3_bind_int64(q, 3, entry_id);
+            sqlite3_bind_text(q, 4, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(q, 5, centre, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 6, school, -1, SQLITE_STATIC);
+            if (klass && *klass)
+                sqlite3_bind_text(q, 7, klass, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(q, 7);
+        } else {
+            q = im->update_link;
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, entry_id);
+            sqlite3_bind_text(q, 2, centre, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, school, -1, SQLITE_STATIC);
+            if (klass && *klass)
+                sqlite3_bind_text(q, 4, klass, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(q, 4);
+            sqlite3_bind_text(q, 5, f->id, -1, SQLITE_STATIC);
+        }
         if (sqlite3_step(q) != SQLITE_DONE)
             return db_fail(im, err, "cannot store a link");
         if (*partner) {
@@ -541,8 +684,53 @@ static pn_status store_entry(file_reader *fr, int repeat, const char *key, size_
                 return db_fail(im, err, "cannot record a partner structure");
         }
     }
-    fr->stats->stored++;
+    if (im->found_id)
+        fr->stats->replaced++;
+    else
+        fr->stats->stored++;
     return resolve_reject(im, key, err);
+}
+
+/* Before the entries of a repeat are read again: the entries of the submissions this import
+ * replaced belong to their old versions, and the repeat file brings the new ones. */
+static pn_status drop_replaced_entries(importer *im, int repeat, pn_error *err)
+{
+    char table[256];
+    if (!im->any_versions)
+        return PN_OK;
+    pn_store_table_name(im->form, repeat, table, sizeof table);
+    char *sql = sqlite3_mprintf(
+        "DELETE FROM links WHERE form_id=%Q AND entry_id IN (SELECT entry_id FROM \"%w\""
+        " WHERE submission_id IN (SELECT submission_id FROM temp.pn_versions WHERE state=%d));"
+        "DELETE FROM \"%w\" WHERE submission_id IN (SELECT submission_id FROM temp.pn_versions"
+        " WHERE state=%d);",
+        im->form->id, table, VERSION_REPLACED, table, VERSION_REPLACED);
+    if (sql == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    int rc = sqlite3_exec(im->db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return db_fail(im, err, "cannot remove the entries of a replaced submission");
+    return PN_OK;
+}
+
+/* "column 3 'Q1'" for messages. */
+static const char *describe_column(size_t c, const char *head, char *buf, size_t size)
+{
+    if (*head)
+        snprintf(buf, size, "column %zu '%s'", c + 1, head);
+    else
+        snprintf(buf, size, "column %zu (empty header)", c + 1);
+    return buf;
+}
+
+/* The question that identifies the structure answering the form (siret, uai), or -1. */
+static int ident_question(const pn_form *form)
+{
+    if (form->side == PN_SIDE_NONE)
+        return -1;
+    const pn_question *q = pn_form_find(form, form->side == PN_SIDE_CENTRE ? "siret" : "uai");
+    return q && q->repeat < 0 ? (int)(q - form->q) : -1;
 }
 
 /* The header: map columns to questions, find the file's level. */
@@ -550,92 +738,121 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
 {
     importer *im = fr->im;
     const pn_form *form = im->form;
-    pn_strbuf unknown = PN_STRBUF_INIT;
     pn_status st = PN_OK;
+    char col[400];
     fr->ncols = n;
-    fr->col_q = malloc(n * sizeof *fr->col_q);
-    fr->col_role = malloc(n * sizeof *fr->col_role);
-    if (fr->col_q == NULL || fr->col_role == NULL)
+    fr->cols = calloc(n ? n : 1, sizeof *fr->cols);
+    if (fr->cols == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
-    fr->key_col = fr->parent_col = fr->submitted_col = -1;
-    int level = -2; /* not known yet */
+    fr->dialect = im->opts->dialect;
+    if (fr->dialect == PN_DIALECT_AUTO)
+        fr->dialect = pn_dialect_detect(n, f, fr->info.encoding, fr->info.delim);
+    if ((st = pn_map_header(form, im->map, fr->dialect, n, f, fr->cols, err)) != PN_OK)
+        return st;
+    fr->key_col = fr->parent_col = fr->submitted_col = fr->ident_col = -1;
+    if ((fr->has_ticks = calloc(form->nq ? form->nq : 1, 1)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t c = 0; c < n; c++)
+        if (fr->cols[c].kind == PN_COL_TICK)
+            fr->has_ticks[fr->cols[c].q] = 1;
+    int ident = ident_question(form);
+    int level = -2;   /* not known yet */
+    int top_col = -1; /* a top-level column other than the identifier and timestamps */
     for (size_t c = 0; c < n; c++) {
-        fr->col_q[c] = -1;
-        fr->col_role[c] = meta_role(f[c]);
-        if (fr->col_role[c] == META_KEY && fr->key_col < 0)
-            fr->key_col = (int)c;
-        else if (fr->col_role[c] == META_PARENT_KEY)
+        pn_col *pc = &fr->cols[c];
+        switch (pc->kind) {
+        case PN_COL_UNMAPPED:
+            fr->unmapped++;
+            continue;
+        case PN_COL_KEY:
+            if (fr->key_col < 0 || pc->rank < fr->cols[fr->key_col].rank)
+                fr->key_col = (int)c;
+            continue;
+        case PN_COL_PARENT:
             fr->parent_col = (int)c;
-        else if (fr->col_role[c] == META_SUBMITTED && fr->submitted_col < 0)
-            fr->submitted_col = (int)c;
-        if (fr->col_role[c] != META_NONE)
             continue;
-        const pn_question *q = pn_form_find(form, f[c]);
-        if (q == NULL || !pn_question_has_value(q)) {
-            if (*f[c] == '\0')
-                st = pn_strbuf_printf(&unknown, "%scolumn %zu has an empty header",
-                                      unknown.len ? "; " : "", c + 1);
-            else
-                st = pn_strbuf_printf(&unknown, "%scolumn %zu '%s' is not a question of form '%s'",
-                                      unknown.len ? "; " : "", c + 1, f[c], form->id);
-            if (st != PN_OK)
-                goto out;
+        case PN_COL_SUBMITTED:
+            if (fr->submitted_col < 0)
+                fr->submitted_col = (int)c;
             continue;
+        case PN_COL_IGNORED:
+            continue;
+        default:
+            break;
         }
+        const pn_question *q = &form->q[pc->q];
         for (size_t k = 0; k < c; k++)
-            if (fr->col_q[k] == (int)(q - form->q)) {
-                st = pn_error_set(err, PN_EINPUT, "%s:1: column %zu '%s' appears twice",
-                                  fr->stats->path, c + 1, f[c]);
-                goto out;
-            }
-        fr->col_q[c] = (int)(q - form->q);
+            if (fr->cols[k].kind == pc->kind && fr->cols[k].q == pc->q &&
+                fr->cols[k].choice == pc->choice)
+                return pn_error_set(err, PN_EINPUT,
+                                    "%s:1: %s and column %zu '%s' both hold %s%s%s'%s'",
+                                    fr->stats->path, describe_column(c, f[c], col, sizeof col),
+                                    k + 1, f[k], pc->kind == PN_COL_TICK ? "the tick box of '" : "",
+                                    pc->kind == PN_COL_TICK ? q->list->items[pc->choice].name : "",
+                                    pc->kind == PN_COL_TICK ? "' of " : "", q->name);
         if (q->type == PN_Q_CALCULATE)
             continue; /* recomputed from the answers, whatever the file says */
-        if (level == -2)
+        if (q->repeat < 0) {
+            if (pc->q == ident) {
+                if (fr->ident_col < 0)
+                    fr->ident_col = (int)c;
+                continue;
+            }
+            if (q->type == PN_Q_DATETIME)
+                continue; /* start, end: a repeat file from a tool may carry them */
+            if (top_col < 0)
+                top_col = (int)c;
+        }
+        if (q->repeat >= 0) {
+            if (level >= 0 && level != q->repeat)
+                return pn_error_set(err, PN_EINPUT,
+                                    "%s:1: %s belongs to repeat '%s' while earlier columns "
+                                    "belong to repeat '%s': each repeat group comes in its own "
+                                    "file",
+                                    fr->stats->path, describe_column(c, f[c], col, sizeof col),
+                                    form->repeats[q->repeat].name, form->repeats[level].name);
             level = q->repeat;
-        else if (level != q->repeat) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:1: column %zu '%s' belongs to %s%s%s while earlier columns "
-                              "belong to %s%s%s: a repeat group must come in its own file",
-                              fr->stats->path, c + 1, f[c],
-                              q->repeat < 0 ? "the main form" : "repeat '",
-                              q->repeat < 0 ? "" : form->repeats[q->repeat].name,
-                              q->repeat < 0 ? "" : "'", level < 0 ? "the main form" : "repeat '",
-                              level < 0 ? "" : form->repeats[level].name, level < 0 ? "" : "'");
-            goto out;
         }
     }
-    if (unknown.len) {
-        st =
-            pn_error_set(err, PN_EINPUT, "%s:1: %s; the header must hold the form's variable names",
-                         fr->stats->path, pn_strbuf_str(&unknown));
-        goto out;
-    }
-    if (fr->parent_col >= 0) {
-        if (level == -2 && form->nrepeats == 1)
+    if (fr->unmapped)
+        return PN_OK; /* the rows are read for samples of the unmapped columns */
+    if (level >= 0 && top_col >= 0)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:1: %s belongs to the main form while other columns belong to "
+                            "repeat '%s': a repeat group must come in its own file",
+                            fr->stats->path,
+                            describe_column((size_t)top_col, f[top_col], col, sizeof col),
+                            form->repeats[level].name);
+    if (level < 0 && fr->parent_col >= 0) {
+        if (form->nrepeats == 1 && top_col < 0 && fr->ident_col < 0) {
             level = 0;
-        if (level < 0) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:1: the file has a PARENT_KEY column but no question of a repeat "
-                              "group of form '%s'",
-                              fr->stats->path, form->id);
-            goto out;
+        } else {
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:1: the file has a %s column but no question of a repeat "
+                                "group of form '%s'",
+                                fr->stats->path, f[fr->parent_col], form->id);
         }
+    }
+    if (level >= 0) {
+        if (fr->parent_col < 0 && fr->ident_col < 0)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:1: the columns belong to repeat '%s', so the file needs a "
+                                "column linking each entry to its submission: PARENT_KEY (the "
+                                "submission's KEY)%s%s%s",
+                                fr->stats->path, form->repeats[level].name,
+                                ident >= 0 ? " or the question '" : "",
+                                ident >= 0 ? form->q[ident].name : "", ident >= 0 ? "'" : "");
+        if (fr->parent_col >= 0)
+            fr->ident_col = -1; /* the key says it; the identifier is only an answer here */
     } else {
-        if (level >= 0) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:1: the columns belong to repeat '%s', so the file needs a "
-                              "PARENT_KEY column linking each entry to its submission's KEY",
-                              fr->stats->path, form->repeats[level].name);
-            goto out;
-        }
-        if (level == -2) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:1: no column of the header is a question of form '%s'",
-                              fr->stats->path, form->id);
-            goto out;
+        if (top_col < 0 && fr->ident_col < 0) {
+            if (level == -2 && fr->parent_col < 0 && fr->key_col < 0)
+                return pn_error_set(err, PN_EINPUT,
+                                    "%s:1: no column of the header is a question of form '%s'",
+                                    fr->stats->path, form->id);
         }
         level = -1;
+        fr->ident_col = -1;
     }
     fr->stats->repeat = level;
     /* a required question of this level with no column would reject every row */
@@ -644,19 +861,16 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
         if (q->repeat != level || !q->required || q->type == PN_Q_CALCULATE)
             continue;
         int found = 0;
-        for (size_t c = 0; c < n; c++)
-            if (fr->col_q[c] == (int)i)
-                found = 1;
-        if (!found) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:1: no column for the required question '%s' of form '%s'",
-                              fr->stats->path, q->name, form->id);
-            goto out;
-        }
+        for (size_t c = 0; c < n && !found; c++)
+            found = (fr->cols[c].kind == PN_COL_ANSWER || fr->cols[c].kind == PN_COL_TICK) &&
+                    fr->cols[c].q == (int)i;
+        if (!found)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:1: no column for the required question '%s' (\"%s\") of form "
+                                "'%s'",
+                                fr->stats->path, q->name, q->label, form->id);
     }
-out:
-    pn_strbuf_release(&unknown);
-    return st;
+    return PN_OK;
 }
 
 /* The row as it stood in the file (quoted again), for the rejects. */
@@ -691,6 +905,209 @@ static pn_status raw_row(file_reader *fr, size_t n, char *const *f)
     return PN_OK;
 }
 
+/* ODK writes a submission's key "uuid:…", KoboToolbox's _uuid leaves the prefix out: both
+ * name the same submission, stored as ODK writes it. */
+static const char *odk_key(const char *head, const char *k, char *buf, size_t size)
+{
+    if ((strcmp(head, "_uuid") != 0 && strcmp(head, "_submission__uuid") != 0) || *k == '\0' ||
+        strncmp(k, "uuid:", 5) == 0)
+        return k;
+    snprintf(buf, size, "uuid:%s", k);
+    return buf;
+}
+
+/* A file with columns no rule maps: keep a few distinct values of each, for the message and
+ * the mapping template. */
+static pn_status collect_samples(file_reader *fr, size_t n, char *const *f, pn_error *err)
+{
+    if (fr->sample_rows++ >= 2000)
+        return PN_EINTERNAL; /* enough to show; stop reading */
+    for (size_t c = 0; c < n && c < fr->ncols; c++) {
+        pn_strbuf *sb = &fr->samples[c];
+        if (fr->cols[c].kind != PN_COL_UNMAPPED || *f[c] == '\0' || fr->nsamples[c] >= 4)
+            continue;
+        char quoted[96];
+        snprintf(quoted, sizeof quoted, "« %.60s »", f[c]);
+        if (sb->len && strstr(pn_strbuf_str(sb), quoted))
+            continue;
+        if ((sb->len && pn_strbuf_puts(sb, ", ") != PN_OK) || pn_strbuf_puts(sb, quoted) != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        fr->nsamples[c]++;
+    }
+    return PN_OK;
+}
+
+/* The error for a header with unmapped columns; each is added to the mapping template. */
+static pn_status unmapped_error(file_reader *fr, char *const *head, pn_error *err)
+{
+    importer *im = fr->im;
+    pn_strbuf list = PN_STRBUF_INIT, note = PN_STRBUF_INIT;
+    pn_status st = PN_OK;
+    size_t shown = 0;
+    for (size_t c = 0; c < fr->ncols && st == PN_OK; c++) {
+        if (fr->cols[c].kind != PN_COL_UNMAPPED)
+            continue;
+        pn_strbuf_reset(&note);
+        if (fr->samples[c].len)
+            st = pn_strbuf_printf(&note, "valeurs vues : %s", pn_strbuf_str(&fr->samples[c]));
+        else
+            st = pn_strbuf_puts(&note, "colonne vide dans ce fichier");
+        if (st == PN_OK)
+            st = pn_map_add(im->map, PN_MAP_COLUMN, head[c], "", pn_strbuf_str(&note));
+        if (st == PN_OK && shown++ < 8)
+            st = pn_strbuf_printf(
+                &list, "%s\n  column %zu '%s' (%s)", shown > 1 ? "" : "", c + 1, head[c],
+                fr->samples[c].len ? pn_strbuf_str(&fr->samples[c]) : "always empty");
+    }
+    if (st == PN_OK && fr->unmapped > shown)
+        st = pn_strbuf_printf(&list, "\n  and %zu more", fr->unmapped - shown);
+    if (st == PN_OK)
+        st = pn_error_set(err, PN_EINPUT,
+                          "%s:1: %zu %s of this %s cannot be matched to a question of form '%s' "
+                          "by name, group path or label:%s\nSay what each holds in a mapping "
+                          "file (--map FILE): the program writes the template for you",
+                          fr->stats->path, fr->unmapped, fr->unmapped == 1 ? "column" : "columns",
+                          pn_dialect_title(fr->dialect), im->form->id, pn_strbuf_str(&list));
+    else
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    im->unmapped_columns += fr->unmapped;
+    pn_strbuf_release(&list);
+    pn_strbuf_release(&note);
+    return st;
+}
+
+/* "choix possibles : a (Label A), b (Label B)…" for a value to map. */
+static pn_status choices_note(const pn_question *q, pn_strbuf *note)
+{
+    pn_strbuf_reset(note);
+    pn_status st = pn_strbuf_puts(note, "choix possibles : ");
+    for (size_t k = 0; k < q->list->n && st == PN_OK; k++)
+        st = pn_strbuf_printf(note, "%s%s (%s)", k ? ", " : "", q->list->items[k].name,
+                              q->list->items[k].label);
+    return st;
+}
+
+/* Put the row's answers in im->val: cells converted to what the form expects, tick boxes
+ * gathered into their select_multiple. Problems go to the reasons. */
+static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *const *head,
+                               pn_error *err)
+{
+    importer *im = fr->im;
+    const pn_form *form = im->form;
+    int level = fr->stats->repeat;
+    for (size_t c = 0; c < n && c < fr->ncols; c++) {
+        const pn_col *pc = &fr->cols[c];
+        /* LimeSurvey's "N/A": the question was not shown (its relevance was false) */
+        const char *cell = fr->dialect == PN_DIALECT_LIME && strcmp(f[c], "N/A") == 0 ? "" : f[c];
+        if (pc->kind == PN_COL_TICK) {
+            int t = pn_cells_tick(im->cells, (size_t)pc->q, (size_t)pc->choice, cell);
+            if (t == -2)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            if (t < 0)
+                reason(fr, head[c],
+                       "expected a tick box (1 or 0, Y or empty, oui or non) for choice '%s' of "
+                       "'%s', found '%s'",
+                       form->q[pc->q].list->items[pc->choice].name, form->q[pc->q].name, cell);
+            unsigned char *ticks = im->ticks[pc->q];
+            if (!im->tick_row[pc->q]) {
+                memset(ticks, 0, form->q[pc->q].list->n);
+                im->tick_row[pc->q] = 1;
+                im->tick_any[pc->q] = 0;
+            }
+            if (t == 1)
+                ticks[pc->choice] = 1;
+            if (*cell)
+                im->tick_any[pc->q] = 1;
+            continue;
+        }
+        if (pc->kind != PN_COL_ANSWER)
+            continue;
+        const pn_question *q = &form->q[pc->q];
+        if (q->repeat != level || q->type == PN_Q_CALCULATE)
+            continue;
+        pn_strbuf *conv = &im->conv[pc->q];
+        int r = pn_cells_convert(im->cells, (size_t)pc->q, cell, conv);
+        if (fr->has_ticks[pc->q] && (r == PN_CELL_UNMAPPED || r == PN_CELL_BAD)) {
+            /* a summary of labels joined by spaces cannot be split; the ticks say it */
+            im->val[pc->q] = NULL;
+            continue;
+        }
+        switch (r) {
+        case PN_CELL_CONVERTED:
+            im->val[pc->q] = pn_strbuf_str(conv);
+            break;
+        case PN_CELL_BAD:
+            im->val[pc->q] = cell;
+            im->bad[pc->q] = 1; /* said once: the constraint would say it again */
+            reason(fr, head[c], "%s", pn_strbuf_str(conv));
+            break;
+        case PN_CELL_UNMAPPED:
+            im->val[pc->q] = cell;
+            if (im->unmapped_values < 200) {
+                pn_strbuf note = PN_STRBUF_INIT;
+                size_t before = im->map->n;
+                pn_status st = choices_note(q, &note);
+                if (st == PN_OK)
+                    st = pn_map_add(im->map, PN_MAP_VALUE, cell, q->name, pn_strbuf_str(&note));
+                pn_strbuf_release(&note);
+                if (st != PN_OK)
+                    return pn_error_set(err, PN_ENOMEM, "out of memory");
+                im->unmapped_values += im->map->n > before;
+            }
+            break;
+        case PN_CELL_SAME:
+            im->val[pc->q] = cell;
+            break;
+        default:
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+    }
+    /* tick boxes: they say it unambiguously, so they win over a summary column */
+    for (size_t c = 0; c < n && c < fr->ncols; c++) {
+        const pn_col *pc = &fr->cols[c];
+        if (pc->kind != PN_COL_TICK || !im->tick_row[pc->q])
+            continue;
+        const pn_question *q = &form->q[pc->q];
+        im->tick_row[pc->q] = 0;
+        pn_strbuf *out = &im->tick_val[pc->q];
+        pn_strbuf_reset(out);
+        for (size_t k = 0; k < q->list->n; k++)
+            if (im->ticks[pc->q][k] && ((out->len && pn_strbuf_append(out, " ", 1) != PN_OK) ||
+                                        pn_strbuf_puts(out, q->list->items[k].name) != PN_OK))
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (pn_strbuf_append(out, "", 0) != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        const char *summary = im->val[pc->q];
+        if (summary && *summary && strcmp(summary, pn_strbuf_str(out)) != 0)
+            reason(fr, q->name, "the answer column says '%s' but the tick-box columns say '%s'",
+                   summary, pn_strbuf_str(out));
+        im->val[pc->q] = im->tick_any[pc->q] ? pn_strbuf_str(out) : (summary ? summary : "");
+    }
+    return PN_OK;
+}
+
+/* A repeat file linked by the structure's identifier (a tool without repeat groups): the
+ * latest stored submission of that structure. */
+static pn_status find_parent_by_ident(importer *im, const char *ident, char **key, pn_error *err)
+{
+    sqlite3_stmt *q = im->find_by_ident;
+    *key = NULL;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, im->form->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, ident, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && (*key = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL) {
+        sqlite3_reset(q);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(im, err, "cannot look up a structure");
+    return PN_OK;
+}
+
 static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
 {
     file_reader *fr = ctx;
@@ -701,29 +1118,90 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         fr->header_done = 1;
         if ((st = read_header(fr, n, f, err)) != PN_OK)
             return st;
+        if (fr->unmapped) {
+            fr->samples = calloc(n ? n : 1, sizeof *fr->samples);
+            fr->nsamples = calloc(n ? n : 1, sizeof *fr->nsamples);
+            if ((fr->head = calloc(n ? n : 1, sizeof *fr->head)) == NULL || !fr->samples ||
+                !fr->nsamples)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            for (size_t c = 0; c < n; c++)
+                if ((fr->head[c] = pn_strdup(f[c])) == NULL)
+                    return pn_error_set(err, PN_ENOMEM, "out of memory");
+            return PN_OK;
+        }
+        if ((fr->head = calloc(n ? n : 1, sizeof *fr->head)) == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        for (size_t c = 0; c < n; c++)
+            if ((fr->head[c] = pn_strdup(f[c])) == NULL)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+        fr->delim = fr->info.delim ? fr->info.delim : ',';
         if (fr->defer_repeats && fr->stats->repeat >= 0) {
             fr->deferred = 1;
             return PN_EINTERNAL; /* stop reading; taken up in the second round */
         }
         return PN_OK;
     }
+    if (fr->unmapped)
+        return collect_samples(fr, n, f, err);
+    /* a row cut short or with extra cells: the columns no longer line up, so no cell of the
+     * file can be trusted (empty cells after the last column are harmless) */
+    size_t used = n;
+    while (used > fr->ncols && *f[used - 1] == '\0')
+        used--;
+    if (used != fr->ncols)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: expected %zu fields as in the header (line 1), found %zu: "
+                            "a delimiter is missing or extra on this line, or a quote is not "
+                            "closed",
+                            fr->stats->path, line, fr->ncols, used);
+    n = used;
     fr->stats->rows++;
     pn_strbuf_reset(&fr->reasons);
     int repeat = fr->stats->repeat;
     char keybuf[64];
-    const char *key = fr->key_col >= 0 && (size_t)fr->key_col < n ? f[fr->key_col] : "";
-    const char *parent = fr->parent_col >= 0 && (size_t)fr->parent_col < n ? f[fr->parent_col] : "";
+    char keyfix[128], parentfix[128];
+    const char *key = fr->key_col >= 0
+                          ? odk_key(fr->head[fr->key_col], f[fr->key_col], keyfix, sizeof keyfix)
+                          : "";
+    const char *parent = fr->parent_col >= 0 ? odk_key(fr->head[fr->parent_col], f[fr->parent_col],
+                                                       parentfix, sizeof parentfix)
+                                             : "";
     size_t position = 0;
+    int linked = repeat < 0; /* a repeat entry is linked once its parent is found */
+    free(fr->found_parent);
+    fr->found_parent = NULL;
 
     /* answers of this row; for a repeat entry, the parent's answers beside them */
     for (size_t i = 0; i < form->nq; i++) {
         im->val[i] = NULL;
         im->is_relevant[i] = 1;
     }
-    if (repeat >= 0) {
-        if (*parent == '\0') {
-            reason(fr, "PARENT_KEY", "empty: the entry cannot be linked to its submission");
+    memset(im->bad, 0, form->nq);
+    if (repeat >= 0 && fr->ident_col >= 0) {
+        const char *ident = f[fr->ident_col];
+        int iq = fr->cols[fr->ident_col].q;
+        if (pn_cells_convert(im->cells, (size_t)iq, ident, &im->conv[iq]) == PN_CELL_CONVERTED)
+            ident = pn_strbuf_str(&im->conv[iq]);
+        if (*ident == '\0') {
+            reason(fr, fr->head[fr->ident_col],
+                   "empty: the entry cannot be linked to its structure's submission");
         } else {
+            if ((st = find_parent_by_ident(im, ident, &fr->found_parent, err)) != PN_OK)
+                return st;
+            if (fr->found_parent == NULL)
+                reason(fr, fr->head[fr->ident_col],
+                       "no stored submission of form '%s' has %s '%s'; import the main file "
+                       "first",
+                       form->id, form->q[iq].name, ident);
+            else
+                parent = fr->found_parent;
+        }
+    }
+    if (repeat >= 0) {
+        if (fr->parent_col >= 0 && *parent == '\0') {
+            reason(fr, fr->head[fr->parent_col],
+                   "empty: the entry cannot be linked to its submission");
+        } else if (*parent) {
             if ((st = load_parent(im, parent, err)) != PN_OK)
                 return st;
             if (im->parent_id == 0) {
@@ -733,13 +1211,14 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
                 sqlite3_bind_text(q, 2, parent, -1, SQLITE_STATIC);
                 int rejected_parent = sqlite3_step(q) == SQLITE_ROW;
                 sqlite3_reset(q);
-                reason(fr, "PARENT_KEY",
+                reason(fr, fr->head[fr->parent_col],
                        rejected_parent ? "its submission '%s' was rejected; correct it and import "
                                          "both files again"
                                        : "no submission of form '%s' has KEY '%s'; import the main "
                                          "file with this one",
                        rejected_parent ? parent : form->id, parent);
             } else {
+                linked = 1;
                 position = ++im->parent_position;
                 for (size_t i = 0; i < form->nq; i++)
                     if (form->q[i].repeat == -1)
@@ -754,14 +1233,14 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         content_key(n, f, keybuf, sizeof keybuf);
         key = keybuf;
     }
-    if (n != fr->ncols)
-        reason(fr, NULL, "expected %zu fields as in the header, found %zu", fr->ncols, n);
-    for (size_t c = 0; c < n && c < fr->ncols; c++)
-        if (fr->col_q[c] >= 0)
-            im->val[fr->col_q[c]] = f[c];
+    if ((st = assign_values(fr, n, f, fr->head, err)) != PN_OK)
+        return st;
 
-    /* already stored? */
-    if (fr->reasons.len == 0) {
+    /* stored already under this key? */
+    im->found_id = 0;
+    free(im->found_submitted);
+    im->found_submitted = NULL;
+    if (linked) {
         sqlite3_stmt *q = repeat < 0 ? im->find_sub : im->find_entry[repeat];
         sqlite3_reset(q);
         if (repeat < 0) {
@@ -771,28 +1250,56 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
             sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
         }
         int rc = sqlite3_step(q);
-        sqlite3_reset(q);
         if (rc == SQLITE_ROW) {
-            fr->stats->duplicates++;
-            return PN_OK;
+            im->found_id = sqlite3_column_int64(q, 0);
+            const unsigned char *at = repeat < 0 ? sqlite3_column_text(q, 1) : NULL;
+            if (at && (im->found_submitted = pn_strdup((const char *)at)) == NULL) {
+                sqlite3_reset(q);
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            }
         }
-        if (rc != SQLITE_DONE)
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             return db_fail(im, err, "cannot look up a key");
     }
-    if (fr->reasons.len == 0 && (st = check_row(fr, repeat, err)) != PN_OK)
+    if (repeat >= 0 && linked && im->parent_state == VERSION_KEPT) {
+        /* an entry of a version older than the one stored */
+        fr->stats->older++;
+        return PN_OK;
+    }
+    /* an entry that could not be linked has no parent answers to check it against */
+    if (linked && (st = check_row(fr, repeat, err)) != PN_OK)
         return st;
     if (fr->reasons.len) {
         if (raw_row(fr, n, f) != PN_OK)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
         return record_reject(fr, line, key, err);
     }
-    const char *submitted =
-        fr->submitted_col >= 0 && (size_t)fr->submitted_col < n ? f[fr->submitted_col] : NULL;
+    const char *submitted = fr->submitted_col >= 0 ? f[fr->submitted_col] : NULL;
     if (repeat < 0) {
         if (submitted == NULL || *submitted == '\0')
             submitted = value_of(im, "end");
-        return store_main(fr, line, key, submitted, err);
+        int r = pn_timestamp_iso(submitted, &fr->submitted);
+        if (r < 0)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (r == PN_CELL_CONVERTED)
+            submitted = pn_strbuf_str(&fr->submitted);
     }
+    if (im->found_id) {
+        int same = 0;
+        if ((st = same_answers(im, repeat, &same, err)) != PN_OK)
+            return st;
+        if (same) {
+            fr->stats->duplicates++;
+            return resolve_reject(im, key, err);
+        }
+        if (repeat < 0 && stored_is_newer(im->found_submitted, submitted)) {
+            fr->stats->older++;
+            return mark_version(im, im->found_id, VERSION_KEPT, err);
+        }
+    }
+    if (repeat < 0)
+        return store_main(fr, line, key, submitted, err);
     return store_entry(fr, repeat, key, position, err);
 }
 
@@ -837,6 +1344,41 @@ static pn_status prepare_data(importer *im, int repeat, pn_error *err)
     if ((st = prepare(im, &im->insert_data[1 + repeat], sql, err)) != PN_OK)
         goto out;
     sqlite3_free(sql);
+    sql = sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE %s=?",
+                          cols.len ? pn_strbuf_str(&cols) + 2 : "NULL", table,
+                          repeat < 0 ? "submission_id" : "entry_id");
+    if (sql == NULL || (st = prepare(im, &im->load_row[1 + repeat], sql, err)) != PN_OK) {
+        if (sql == NULL)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    sqlite3_free(sql);
+    sql = NULL;
+    {
+        pn_strbuf set = PN_STRBUF_INIT;
+        int p = 2;
+        for (size_t i = 0; i < im->form->nq && st == PN_OK; i++) {
+            const pn_question *q = &im->form->q[i];
+            if (q->repeat != repeat || !pn_question_has_value(q))
+                continue;
+            char *one = sqlite3_mprintf("%s\"%w\"=?%d", set.len ? ", " : "", q->name, p++);
+            if (one == NULL || pn_strbuf_puts(&set, one) != PN_OK)
+                st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            sqlite3_free(one);
+        }
+        if (st == PN_OK && set.len) {
+            sql = sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE %s=?1", table, pn_strbuf_str(&set),
+                                  repeat < 0 ? "submission_id" : "entry_id");
+            if (sql == NULL)
+                st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            else
+                st = prepare(im, &im->update_data[1 + repeat], sql, err);
+        }
+        pn_strbuf_release(&set);
+        if (st != PN_OK)
+            goto out;
+    }
+    sqlite3_free(sql);
     if (repeat < 0) {
         sql = sqlite3_mprintf("SELECT %s FROM \"%w\" WHERE submission_id=?",
                               cols.len ? pn_strbuf_str(&cols) + 2 : "NULL", table);
@@ -872,18 +1414,41 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->parent_val = calloc(nq, sizeof *im->parent_val);
     im->insert_data = calloc(1 + f->nrepeats, sizeof *im->insert_data);
     im->find_entry = calloc(f->nrepeats + 1, sizeof *im->find_entry);
+    im->load_row = calloc(1 + f->nrepeats, sizeof *im->load_row);
+    im->update_data = calloc(1 + f->nrepeats, sizeof *im->update_data);
+    im->conv = calloc(nq, sizeof *im->conv);
+    im->tick_val = calloc(nq, sizeof *im->tick_val);
+    im->ticks = calloc(nq, sizeof *im->ticks);
+    im->tick_row = calloc(nq, 1);
+    im->tick_any = calloc(nq, 1);
+    im->bad = calloc(nq, 1);
     if (!im->index || !im->val || !im->owned || !im->is_relevant || !im->parent_val ||
-        !im->insert_data || !im->find_entry)
+        !im->insert_data || !im->find_entry || !im->conv || !im->tick_val || !im->ticks ||
+        !im->tick_row || !im->tick_any || !im->bad || !im->load_row || !im->update_data)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->nq; i++)
+        if (f->q[i].type == PN_Q_SELECT_MULTIPLE &&
+            (im->ticks[i] = calloc(f->q[i].list->n ? f->q[i].list->n : 1, 1)) == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+    im->map = im->opts->map ? im->opts->map : &im->own_map;
+    if ((im->cells = pn_cells_new(f, im->map)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < f->nq; i++)
         im->index[i] = (name_index){f->q[i].name, i};
     qsort(im->index, f->nq, sizeof *im->index, cmp_name_index);
+    if (sqlite3_exec(im->db,
+                     "CREATE TEMP TABLE IF NOT EXISTS pn_versions(submission_id INTEGER PRIMARY"
+                     " KEY, state INTEGER NOT NULL); DELETE FROM temp.pn_versions;",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(im, err, "cannot prepare the import");
     if ((st = prepare(im, &im->find_sub,
-                      "SELECT submission_id FROM submissions WHERE form_id=? AND instance_key=?",
+                      "SELECT submission_id, submitted_at FROM submissions WHERE form_id=? AND"
+                      " instance_key=?",
                       err)) ||
         (st = prepare(im, &im->insert_sub,
                       "INSERT INTO submissions(form_id, instance_key, import_id, source_file,"
-                      " source_line, structure_id, submitted) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                      " source_line, structure_id, submitted, submitted_at)"
+                      " VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                       err)) ||
         (st = prepare(im, &im->insert_reject,
                       "INSERT INTO rejects(import_id, form_id, instance_key, file, line, raw,"
@@ -904,6 +1469,24 @@ static pn_status importer_init(importer *im, pn_error *err)
         (st = prepare(im, &im->insert_partner,
                       "INSERT INTO structures(side, ident, name) VALUES(?, ?, ?)"
                       " ON CONFLICT(side, ident) DO NOTHING",
+                      err)) ||
+        (st = prepare(im, &im->update_sub,
+                      "UPDATE submissions SET import_id=?2, source_file=?3, source_line=?4,"
+                      " structure_id=?5, submitted=?6, submitted_at=?7 WHERE submission_id=?1",
+                      err)) ||
+        (st = prepare(im, &im->update_link,
+                      "UPDATE links SET centre_ident=?2, school_ident=?3, class=?4"
+                      " WHERE form_id=?5 AND entry_id=?1",
+                      err)) ||
+        (st = prepare(im, &im->mark_version,
+                      "INSERT OR REPLACE INTO temp.pn_versions(submission_id, state) VALUES(?, ?)",
+                      err)) ||
+        (st = prepare(im, &im->version_state,
+                      "SELECT state FROM temp.pn_versions WHERE submission_id=?", err)) ||
+        (st = prepare(im, &im->find_by_ident,
+                      "SELECT s.instance_key FROM submissions s JOIN structures t"
+                      " ON t.structure_id = s.structure_id WHERE s.form_id=?1 AND t.side=?2"
+                      " AND t.ident=?3 ORDER BY s.submission_id DESC LIMIT 1",
                       err)) ||
         (st = prepare(im, &im->insert_link,
                       "INSERT INTO links(form_id, submission_id, entry_id, reporter_side,"
@@ -934,6 +1517,36 @@ static void importer_release(importer *im)
     sqlite3_finalize(im->insert_partner);
     sqlite3_finalize(im->insert_link);
     sqlite3_finalize(im->load_parent);
+    sqlite3_finalize(im->find_by_ident);
+    sqlite3_finalize(im->update_sub);
+    sqlite3_finalize(im->update_link);
+    sqlite3_finalize(im->mark_version);
+    sqlite3_finalize(im->version_state);
+    for (size_t i = 0; i < 1 + f->nrepeats; i++) {
+        if (im->load_row)
+            sqlite3_finalize(im->load_row[i]);
+        if (im->update_data)
+            sqlite3_finalize(im->update_data[i]);
+    }
+    free(im->load_row);
+    free(im->update_data);
+    free(im->found_submitted);
+    pn_cells_destroy(im->cells);
+    for (size_t i = 0; i < f->nq; i++) {
+        if (im->conv)
+            pn_strbuf_release(&im->conv[i]);
+        if (im->tick_val)
+            pn_strbuf_release(&im->tick_val[i]);
+        if (im->ticks)
+            free(im->ticks[i]);
+    }
+    free(im->conv);
+    free(im->tick_val);
+    free(im->ticks);
+    free(im->tick_row);
+    free(im->tick_any);
+    free(im->bad);
+    pn_map_release(&im->own_map);
     if (im->insert_data)
         for (size_t i = 0; i < 1 + f->nrepeats; i++)
             sqlite3_finalize(im->insert_data[i]);
@@ -956,6 +1569,13 @@ static void importer_release(importer *im)
     free(im->is_relevant);
 }
 
+static void progress(void *ctx, unsigned long long done, unsigned long long total)
+{
+    file_reader *fr = ctx;
+    if (fr->im->opts->progress)
+        fr->im->opts->progress(fr->im->opts->progress_ctx, fr->stats->path, done, total);
+}
+
 static pn_status read_file(importer *im, pn_import_file *stats, int defer_repeats, int *deferred,
                            pn_error *err)
 {
@@ -964,36 +1584,44 @@ static pn_status read_file(importer *im, pn_import_file *stats, int defer_repeat
                       .defer_repeats = defer_repeats,
                       .reasons = PN_STRBUF_INIT,
                       .raw = PN_STRBUF_INIT};
-    pn_csv_opts copts = {im->opts->delim};
-    FILE *in = fopen(stats->path, "rb");
+    pn_csv_opts copts = {.delim = im->opts->delim,
+                         .encoding = im->opts->encoding,
+                         .progress = progress,
+                         .progress_ctx = &fr};
     pn_status st;
-    if (in == NULL) {
-        st = pn_error_set(err, PN_EIO, "cannot open '%s': %s", stats->path, strerror(errno));
-        goto out;
-    }
-    /* the delimiter is known before the first callback: detect it from the first line */
-    char first[4096];
-    size_t got = fread(first, 1, sizeof first - 1, in);
-    first[got] = '\0';
-    rewind(in);
-    if (copts.delim == 0)
-        copts.delim = pn_csv_detect_delim(first, strcspn(first, "\n"));
-    fr.delim = copts.delim;
     stats->repeat = -1;
-    st = pn_csv_read(in, stats->path, &copts, on_row, &fr, NULL, err);
+    st = pn_csv_read_path(stats->path, &copts, on_row, &fr, &fr.info, err);
     if (st == PN_EINTERNAL && fr.deferred) {
         st = PN_OK;
         *deferred = 1;
         stats->rows = 0;
         goto out;
     }
+    if (fr.unmapped && (st == PN_OK || st == PN_EINTERNAL)) {
+        st = unmapped_error(&fr, fr.head, err);
+        goto out;
+    }
     if (st == PN_OK && fr.stats->rows == 0 && !fr.deferred)
         st = pn_error_set(err, PN_EINPUT, "%s: the file has a header but no answers", stats->path);
+    if (st == PN_OK) {
+        stats->dialect = fr.dialect;
+        snprintf(stats->encoding, sizeof stats->encoding, "%s", fr.info.encoding);
+        stats->delim = fr.info.delim;
+    }
 out:
-    if (in)
-        fclose(in);
-    free(fr.col_q);
-    free(fr.col_role);
+    free(fr.cols);
+    if (fr.head)
+        for (size_t c = 0; c < fr.ncols; c++)
+            free(fr.head[c]);
+    free(fr.head);
+    if (fr.samples)
+        for (size_t c = 0; c < fr.ncols; c++)
+            pn_strbuf_release(&fr.samples[c]);
+    free(fr.samples);
+    free(fr.nsamples);
+    free(fr.has_ticks);
+    free(fr.found_parent);
+    pn_strbuf_release(&fr.submitted);
     pn_strbuf_release(&fr.reasons);
     pn_strbuf_release(&fr.raw);
     return st;
@@ -1003,7 +1631,7 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
                           const char *const *paths, size_t npaths, const pn_import_opts *opts,
                           pn_import_result *res, pn_error *err)
 {
-    static const pn_import_opts defaults = {0, NULL};
+    static const pn_import_opts defaults = {0};
     importer im = {
         .store = store, .db = pn_store_db(store), .form = form, .opts = opts ? opts : &defaults};
     pn_strbuf files = PN_STRBUF_INIT;
@@ -1048,8 +1676,15 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
         for (size_t i = 0; i < npaths; i++) {
             if (round == 1 && !deferred[i])
                 continue;
+            if (round == 1) {
+                int first = 1; /* the first file of this repeat */
+                for (size_t k = 0; k < i; k++)
+                    first &= !(deferred[k] && res->files[k].repeat == res->files[i].repeat);
+                if (first && (st = drop_replaced_entries(&im, res->files[i].repeat, err)))
+                    goto out;
+            }
             pn_import_file *fs = &res->files[i];
-            fs->rows = fs->stored = fs->duplicates = fs->rejected = 0;
+            fs->rows = fs->stored = fs->duplicates = fs->rejected = fs->replaced = fs->older = 0;
             if ((st = read_file(&im, fs, round == 0, &deferred[i], err)) != PN_OK)
                 goto out;
         }
@@ -1058,7 +1693,10 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
         res->stored += res->files[i].stored;
         res->duplicates += res->files[i].duplicates;
         res->rejected += res->files[i].rejected;
+        res->replaced += res->files[i].replaced;
+        res->older += res->files[i].older;
     }
+    res->unmapped_values = im.unmapped_values;
     if ((st = prepare(&im, &q,
                       "UPDATE imports SET rows_read=?, stored=?, duplicates=?, rejected=?"
                       " WHERE import_id=?",

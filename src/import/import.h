@@ -23,12 +23,24 @@
 #include <stddef.h>
 
 #include "form/form.h"
+#include "import/mapping.h"
 #include "store/store.h"
 #include "util/error.h"
 
+/* Called as a file is read: @done of @total bytes (0 when unknown). */
+typedef void (*pn_import_progress_fn)(void *ctx, const char *path, unsigned long long done,
+                                      unsigned long long total);
+
 typedef struct pn_import_opts {
-    char delim;        /* ',', ';', '\t', or 0 to detect */
-    const char *today; /* "YYYY-MM-DD" for today() in calculations; NULL: none */
+    char delim;           /* ',', ';', '\t', or 0 to detect */
+    const char *today;    /* "YYYY-MM-DD" for today() in calculations; NULL: none */
+    const char *encoding; /* an encoding name, or NULL to detect */
+    pn_dialect dialect;   /* PN_DIALECT_AUTO to detect from each header */
+    /* the mapping file, or NULL. What the import cannot map is added to it as entries to
+     * complete (the caller decides whether to write it) */
+    pn_map *map;
+    pn_import_progress_fn progress;
+    void *progress_ctx;
 } pn_import_opts;
 
 /* Counts for one file. */
@@ -36,13 +48,20 @@ typedef struct pn_import_file {
     const char *path; /* lent from the caller's paths */
     int repeat;       /* -1 for a main file, else the repeat's index in the form */
     size_t rows, stored, duplicates, rejected;
+    size_t replaced;    /* stored rows replaced by a newer version of the same submission */
+    size_t older;       /* rows left aside: the stored version of the submission is newer */
+    pn_dialect dialect; /* the tool that wrote it */
+    char encoding[32];  /* as the reader found it */
+    char delim;
 } pn_import_file;
 
 typedef struct pn_import_result {
     long long import_id;
     pn_import_file *files; /* npaths entries, owned: free with pn_import_result_release */
     size_t nfiles;
-    size_t rows, stored, duplicates, rejected;
+    size_t rows, stored, duplicates, rejected, replaced, older;
+    size_t unmapped_columns; /* columns no rule maps (the import then failed) */
+    size_t unmapped_values;  /* distinct choice values no rule maps (their rows rejected) */
 } pn_import_result;
 
 /*

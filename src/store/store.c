@@ -40,9 +40,17 @@ static const char *const schema_v1 =
     " UNIQUE(form_id, instance_key));"
     "INSERT INTO meta VALUES('schema_version','1'),('created_by','panorama " PN_VERSION "');";
 
-/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1. There is
- * none yet; PN_STORE_VERSION - 1 entries once there are. */
-static const char *const migrations[PN_STORE_VERSION] = {NULL};
+/* A new store is made as version 1, then migrated: one path to every version. */
+
+/* Version 2: the full submission time (to tell which of two versions of a submission is the
+ * newer) and the index that links a repeat file to its parent by the structure's
+ * identifier. */
+#define SCHEMA_V2                                                                                  \
+    "ALTER TABLE submissions ADD COLUMN submitted_at TEXT;"                                        \
+    "CREATE INDEX submissions_structure ON submissions(structure_id);"
+
+/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1. */
+static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2};
 
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
 {
@@ -89,9 +97,18 @@ pn_store *pn_store_create(const char *path, pn_error *err)
     if (s == NULL)
         return NULL;
     char *msg = NULL;
-    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(s->db, schema_v1, NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    int ok = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+             sqlite3_exec(s->db, schema_v1, NULL, NULL, &msg) == SQLITE_OK;
+    for (int v = 1; ok && v < PN_STORE_VERSION; v++)
+        ok = sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) == SQLITE_OK;
+    if (ok) {
+        char bump[128];
+        snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version'",
+                 PN_STORE_VERSION);
+        ok = sqlite3_exec(s->db, bump, NULL, NULL, &msg) == SQLITE_OK &&
+             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    }
+    if (!ok) {
         pn_error_set(err, PN_ESTORE, "%s: cannot create the schema: %s", path,
                      msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);

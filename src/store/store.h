@@ -7,7 +7,8 @@
  *   imports(import_id, form_id, files, rows_read, stored, duplicates, rejected)
  *   structures(structure_id, side, ident, name, commune, en_qpv, code_qpv, rep, responded)
  *   submissions(submission_id, form_id, instance_key, import_id, source_file, source_line,
- *               structure_id, submitted)
+ *               structure_id, submitted, submitted_at)   submitted: the date, submitted_at:
+ *               the full time as the tool wrote it (v2), to tell the newer of two versions
  *   links(link_id, form_id, submission_id, entry_id, reporter_side, centre_ident,
  *         school_ident, class)            one row per reported link
  *   rejects(reject_id, import_id, form_id, instance_key, file, line, raw, reasons)
@@ -27,7 +28,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 1
+#define PN_STORE_VERSION 2
 
 typedef struct pn_store pn_store;
 

@@ -1,0 +1,1150 @@
+#include "import/mapping.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/csv.h"
+#include "util/fold.h"
+#include "util/ident.h"
+
+/* ---- dialects ------------------------------------------------------------------------- */
+
+static const struct {
+    pn_dialect d;
+    const char *word, *title;
+} dialects[] = {
+    {PN_DIALECT_AUTO, "auto", "export"},
+    {PN_DIALECT_PLAIN, "plain", "plain export"},
+    {PN_DIALECT_KOBO, "kobo", "KoboToolbox export"},
+    {PN_DIALECT_ODK, "odk", "ODK Central export"},
+    {PN_DIALECT_LIME, "limesurvey", "LimeSurvey export"},
+    {PN_DIALECT_GOOGLE, "google", "Google Forms export"},
+    {PN_DIALECT_EXCEL, "excel", "spreadsheet saved by Excel"},
+};
+
+const char *pn_dialect_word(pn_dialect d)
+{
+    for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++)
+        if (dialects[i].d == d)
+            return dialects[i].word;
+    return "auto";
+}
+
+const char *pn_dialect_title(pn_dialect d)
+{
+    for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++)
+        if (dialects[i].d == d)
+            return dialects[i].title;
+    return "export";
+}
+
+int pn_dialect_parse(const char *word, pn_dialect *out)
+{
+    for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++)
+        if (strcasecmp(dialects[i].word, word) == 0) {
+            *out = dialects[i].d;
+            return 1;
+        }
+    *out = PN_DIALECT_AUTO;
+    return 0;
+}
+
+static int has_column(size_t n, char *const *h, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(h[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+pn_dialect pn_dialect_detect(size_t n, char *const *h, const char *encoding, char delim)
+{
+    if (n == 0)
+        return PN_DIALECT_PLAIN;
+    if (has_column(n, h, "_uuid") || has_column(n, h, "_submission_time") ||
+        has_column(n, h, "_submission__uuid") || has_column(n, h, "_parent_index"))
+        return PN_DIALECT_KOBO;
+    if (strcmp(h[0], "SubmissionDate") == 0 || has_column(n, h, "SubmitterID") ||
+        has_column(n, h, "ReviewState") || has_column(n, h, "meta-instanceID"))
+        return PN_DIALECT_ODK;
+    if (has_column(n, h, "submitdate") &&
+        (has_column(n, h, "lastpage") || has_column(n, h, "startlanguage")))
+        return PN_DIALECT_LIME;
+    /* LimeSurvey with "full question text" headings names its own columns in words too */
+    if (has_column(n, h, "ID de la réponse") || has_column(n, h, "Response ID"))
+        return PN_DIALECT_LIME;
+    if (strcmp(h[0], "Horodateur") == 0 || strcmp(h[0], "Horodatage") == 0 ||
+        strcmp(h[0], "Timestamp") == 0)
+        return PN_DIALECT_GOOGLE;
+    if (encoding &&
+        (strncasecmp(encoding, "WINDOWS-1252", 12) == 0 || strncasecmp(encoding, "UTF-16", 6) == 0))
+        return PN_DIALECT_EXCEL;
+    if (delim == ';' && !has_column(n, h, "KEY") && !has_column(n, h, "PARENT_KEY"))
+        return PN_DIALECT_EXCEL;
+    return PN_DIALECT_PLAIN;
+}
+
+/* Metadata columns: what each tool adds beside the answers. */
+static pn_col meta_column(const char *h, pn_dialect d)
+{
+    static const struct {
+        const char *name;
+        pn_col_kind kind;
+        int rank;
+    } common[] = {
+        /* keys, best first: ODK's KEY is the logical submission, stable across edits,
+         * while meta-instanceID names one version of it */
+        {"KEY", PN_COL_KEY, 0},
+        {"meta/rootUuid", PN_COL_KEY, 1},
+        {"_uuid", PN_COL_KEY, 2},
+        {"instanceID", PN_COL_KEY, 3},
+        {"meta/instanceID", PN_COL_KEY, 3},
+        {"meta-instanceID", PN_COL_KEY, 3},
+        {"PARENT_KEY", PN_COL_PARENT, 0},
+        {"_submission__uuid", PN_COL_PARENT, 0},
+        {"SubmissionDate", PN_COL_SUBMITTED, 0},
+        {"_submission_time", PN_COL_SUBMITTED, 0},
+        {"submitdate", PN_COL_SUBMITTED, 0},
+        {"Horodateur", PN_COL_SUBMITTED, 0},
+        {"Horodatage", PN_COL_SUBMITTED, 0},
+        {"Timestamp", PN_COL_SUBMITTED, 0},
+        /* KoboToolbox */
+        {"_id", PN_COL_IGNORED, 0},
+        {"_index", PN_COL_IGNORED, 0},
+        {"_parent_index", PN_COL_IGNORED, 0},
+        {"_parent_table_name", PN_COL_IGNORED, 0},
+        {"_submission__id", PN_COL_IGNORED, 0},
+        {"_submission__submission_time", PN_COL_IGNORED, 0},
+        {"_submission__validation_status", PN_COL_IGNORED, 0},
+        {"_submission__notes", PN_COL_IGNORED, 0},
+        {"_submission__status", PN_COL_IGNORED, 0},
+        {"_submission__submitted_by", PN_COL_IGNORED, 0},
+        {"_submission___version__", PN_COL_IGNORED, 0},
+        {"_submission__tags", PN_COL_IGNORED, 0},
+        {"_validation_status", PN_COL_IGNORED, 0},
+        {"_notes", PN_COL_IGNORED, 0},
+        {"_status", PN_COL_IGNORED, 0},
+        {"_submitted_by", PN_COL_IGNORED, 0},
+        {"_tags", PN_COL_IGNORED, 0},
+        {"_version_", PN_COL_IGNORED, 0},
+        {"__version__", PN_COL_IGNORED, 0},
+        {"meta/deprecatedID", PN_COL_IGNORED, 0},
+        {"formhub/uuid", PN_COL_IGNORED, 0},
+        /* ODK Central */
+        {"SubmitterID", PN_COL_IGNORED, 0},
+        {"SubmitterName", PN_COL_IGNORED, 0},
+        {"AttachmentsPresent", PN_COL_IGNORED, 0},
+        {"AttachmentsExpected", PN_COL_IGNORED, 0},
+        {"Status", PN_COL_IGNORED, 0},
+        {"ReviewState", PN_COL_IGNORED, 0},
+        {"DeviceID", PN_COL_IGNORED, 0},
+        {"Edits", PN_COL_IGNORED, 0},
+        {"FormVersion", PN_COL_IGNORED, 0},
+        {"meta-deprecatedID", PN_COL_IGNORED, 0},
+    };
+    static const struct {
+        const char *name;
+        pn_col_kind kind;
+        int rank;
+    } lime[] = {
+        {"id", PN_COL_KEY, 4},
+        {"lastpage", PN_COL_IGNORED, 0},
+        {"startlanguage", PN_COL_IGNORED, 0},
+        {"seed", PN_COL_IGNORED, 0},
+        {"token", PN_COL_IGNORED, 0},
+        {"refurl", PN_COL_IGNORED, 0},
+        {"ipaddr", PN_COL_IGNORED, 0},
+        {"interviewtime", PN_COL_IGNORED, 0},
+        /* the same with "full question text" headings, French and English */
+        {"ID de la réponse", PN_COL_KEY, 4},
+        {"Response ID", PN_COL_KEY, 4},
+        {"Date de soumission", PN_COL_SUBMITTED, 0},
+        {"Date submitted", PN_COL_SUBMITTED, 0},
+        {"Dernière page", PN_COL_IGNORED, 0},
+        {"Last page", PN_COL_IGNORED, 0},
+        {"Langue de départ", PN_COL_IGNORED, 0},
+        {"Start language", PN_COL_IGNORED, 0},
+        {"Graine", PN_COL_IGNORED, 0},
+        {"Seed", PN_COL_IGNORED, 0},
+        {"Code d'invitation", PN_COL_IGNORED, 0},
+        {"Token", PN_COL_IGNORED, 0},
+        {"Adresse IP", PN_COL_IGNORED, 0},
+        {"IP address", PN_COL_IGNORED, 0},
+        {"URL de provenance", PN_COL_IGNORED, 0},
+        {"Referrer URL", PN_COL_IGNORED, 0},
+        {"Date de début", PN_COL_IGNORED, 0},
+        {"Date started", PN_COL_IGNORED, 0},
+        {"Date de la dernière action", PN_COL_IGNORED, 0},
+        {"Date last action", PN_COL_IGNORED, 0},
+        {"Durée totale", PN_COL_IGNORED, 0},
+        {"Total time", PN_COL_IGNORED, 0},
+    };
+    pn_col c = {PN_COL_UNMAPPED, -1, -1, 0};
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (strcmp(h, common[i].name) == 0) {
+            c.kind = common[i].kind;
+            c.rank = common[i].rank;
+            return c;
+        }
+    /* the rest of the XForm meta block, and KoboToolbox's copies of the parent submission's
+     * metadata in a repeat sheet */
+    if (strncmp(h, "meta/", 5) == 0 || strncmp(h, "meta-", 5) == 0 ||
+        strncmp(h, "_submission_", 12) == 0) {
+        c.kind = PN_COL_IGNORED;
+        return c;
+    }
+    if (d == PN_DIALECT_LIME)
+        for (size_t i = 0; i < sizeof lime / sizeof lime[0]; i++)
+            if (strcmp(h, lime[i].name) == 0) {
+                c.kind = lime[i].kind;
+                c.rank = lime[i].rank;
+                return c;
+            }
+    return c;
+}
+
+/* ---- the mapping file ----------------------------------------------------------------- */
+
+static const char *const kind_words[] = {"colonne", "ignorer", "valeur"};
+
+static int parse_kind(const char *s, pn_map_kind *k)
+{
+    static const struct {
+        const char *word;
+        pn_map_kind kind;
+    } words[] = {{"colonne", PN_MAP_COLUMN}, {"column", PN_MAP_COLUMN}, {"ignorer", PN_MAP_IGNORE},
+                 {"ignore", PN_MAP_IGNORE},  {"valeur", PN_MAP_VALUE},  {"value", PN_MAP_VALUE}};
+    char *f = pn_fold(s);
+    int ok = 0;
+    for (size_t i = 0; f && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(f, words[i].word) == 0) {
+            *k = words[i].kind;
+            ok = 1;
+        }
+    free(f);
+    return ok;
+}
+
+static void entry_release(pn_map_entry *e)
+{
+    free(e->source);
+    free(e->variable);
+    free(e->choice);
+    free(e->note);
+}
+
+void pn_map_release(pn_map *map)
+{
+    for (size_t i = 0; i < map->n; i++)
+        entry_release(&map->e[i]);
+    free(map->e);
+    free(map->path);
+    memset(map, 0, sizeof *map);
+}
+
+static pn_status push_entry(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
+                            const char *choice, const char *note, size_t line)
+{
+    pn_map_entry *e = realloc(map->e, (map->n + 1) * sizeof *e);
+    if (e == NULL)
+        return PN_ENOMEM;
+    map->e = e;
+    e = &map->e[map->n];
+    e->kind = kind;
+    e->line = line;
+    e->source = pn_strdup(source);
+    e->variable = pn_strdup(variable ? variable : "");
+    e->choice = pn_strdup(choice ? choice : "");
+    e->note = pn_strdup(note ? note : "");
+    if (!e->source || !e->variable || !e->choice || !e->note) {
+        entry_release(e);
+        return PN_ENOMEM;
+    }
+    map->n++;
+    return PN_OK;
+}
+
+typedef struct map_reader {
+    pn_map *map;
+    const pn_form *form;
+    int header_done;
+} map_reader;
+
+static const char *cell(size_t n, char *const *f, size_t i)
+{
+    return i < n ? f[i] : "";
+}
+
+static pn_status on_map_row(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
+{
+    map_reader *mr = ctx;
+    const char *path = mr->map->path;
+    if (!mr->header_done) {
+        static const char *const fr[] = {"type", "dans_le_fichier", "variable", "choix"};
+        static const char *const en[] = {"kind", "source", "variable", "choice"};
+        mr->header_done = 1;
+        for (size_t i = 0; i < 4; i++)
+            if (strcasecmp(cell(n, f, i), fr[i]) != 0 && strcasecmp(cell(n, f, i), en[i]) != 0)
+                return pn_error_set(err, PN_EINPUT,
+                                    "%s:%zu: column %zu: expected the header "
+                                    "'type;dans_le_fichier;variable;choix;remarque', found '%s'",
+                                    path, line, i + 1, cell(n, f, i));
+        return PN_OK;
+    }
+    const char *kind = cell(n, f, 0), *source = cell(n, f, 1), *var = cell(n, f, 2),
+               *choice = cell(n, f, 3), *note = cell(n, f, 4);
+    if (*kind == '\0' && *source == '\0' && *var == '\0' && *choice == '\0')
+        return PN_OK;
+    pn_map_kind k = PN_MAP_COLUMN;
+    if (!parse_kind(kind, &k))
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'type': expected colonne, ignorer or valeur, found "
+                            "'%s'",
+                            path, line, kind);
+    if (*source == '\0')
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'dans_le_fichier': empty; give the %s as it is in "
+                            "the export",
+                            path, line, k == PN_MAP_VALUE ? "value" : "column header");
+    const pn_question *q = NULL;
+    if (*var) {
+        q = pn_form_find(mr->form, var);
+        if (q == NULL || !pn_question_has_value(q))
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'variable': '%s' is not a question of form '%s'",
+                                path, line, var, mr->form->id);
+    }
+    if (k == PN_MAP_VALUE && q && q->type != PN_Q_SELECT_ONE && q->type != PN_Q_SELECT_MULTIPLE)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'variable': '%s' is a %s question; values are mapped "
+                            "only for select_one and select_multiple questions",
+                            path, line, var, pn_qtype_name(q->type));
+    if (k == PN_MAP_VALUE && *var == '\0' && *choice)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'variable': empty; say which question's value '%s' "
+                            "is",
+                            path, line, source);
+    if (*choice) {
+        if (q == NULL)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'variable': empty, but a choice is given", path,
+                                line);
+        if (k == PN_MAP_COLUMN && q->type != PN_Q_SELECT_MULTIPLE)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'choix': a tick-box column belongs to a "
+                                "select_multiple question, and '%s' is a %s",
+                                path, line, var, pn_qtype_name(q->type));
+        if (q->list == NULL || pn_choice_find(q->list, choice) == NULL)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'choix': '%s' is not a choice of question '%s'",
+                                path, line, choice, var);
+    }
+    if (k == PN_MAP_IGNORE && (*var || *choice))
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: an 'ignorer' row takes no variable or choice; use "
+                            "'colonne' to import the column",
+                            path, line);
+    if (push_entry(mr->map, k, source, var, choice, note, line) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_OK;
+}
+
+pn_status pn_map_load(pn_map *map, const char *path, const pn_form *form, pn_error *err)
+{
+    memset(map, 0, sizeof *map);
+    if ((map->path = pn_strdup(path)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    map_reader mr = {map, form, 0};
+    pn_status st = pn_csv_read_path(path, NULL, on_map_row, &mr, NULL, err);
+    if (st != PN_OK) {
+        char *keep = map->path;
+        map->path = NULL;
+        pn_map_release(map);
+        free(keep);
+    }
+    return st;
+}
+
+pn_status pn_map_add(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
+                     const char *note)
+{
+    for (size_t i = 0; i < map->n; i++)
+        if (map->e[i].kind == kind && strcmp(map->e[i].source, source) == 0 &&
+            (kind != PN_MAP_VALUE || strcmp(map->e[i].variable, variable) == 0))
+            return PN_OK;
+    return push_entry(map, kind, source, variable, "", note, 0);
+}
+
+static int entry_complete(const pn_map_entry *e)
+{
+    switch (e->kind) {
+    case PN_MAP_COLUMN:
+        return *e->variable != '\0';
+    case PN_MAP_VALUE:
+        return *e->variable != '\0' && *e->choice != '\0';
+    default:
+        return 1;
+    }
+}
+
+size_t pn_map_incomplete(const pn_map *map)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < map->n; i++)
+        n += !entry_complete(&map->e[i]);
+    return n;
+}
+
+pn_status pn_map_write(const pn_map *map, const char *path, pn_error *err)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 5);
+    if (tmp == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    FILE *out = fopen(tmp, "wb");
+    if (out == NULL) {
+        pn_status st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    fputs("\xEF\xBB\xBFtype;dans_le_fichier;variable;choix;remarque\r\n", out);
+    for (size_t i = 0; i < map->n; i++) {
+        const pn_map_entry *e = &map->e[i];
+        fputs(kind_words[e->kind], out);
+        fputc(';', out);
+        pn_csv_write_field(out, e->source, ';');
+        fputc(';', out);
+        pn_csv_write_field(out, e->variable, ';');
+        fputc(';', out);
+        pn_csv_write_field(out, e->choice, ';');
+        fputc(';', out);
+        pn_csv_write_field(out, e->note, ';');
+        fputs("\r\n", out);
+    }
+    int bad = ferror(out);
+    if (fclose(out) != 0 || bad || rename(tmp, path) != 0) {
+        pn_status st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return st;
+    }
+    free(tmp);
+    return PN_OK;
+}
+
+/* ---- folded labels, prepared once per import ------------------------------------------ */
+
+struct pn_cells {
+    const pn_form *form;
+    const pn_map *map;
+    char **label;      /* per question: folded label */
+    char **label_path; /* per question: folded label path */
+    char ***choice;    /* per question with a list: folded label of each choice */
+    int *ident;        /* per question: the pn_ident_kind + 1 of an identifier, else 0 */
+    int *yes_no;       /* per question: index of the yes choice + 1 when the list is yes/no */
+    int *no_idx;
+    pn_strbuf fold;      /* scratch */
+    pn_strbuf part;      /* scratch */
+    unsigned char *seen; /* scratch: one flag per choice */
+    size_t seen_cap;
+};
+
+static const char *const yes_words[] = {"oui", "o", "yes", "y", "1", "true", "vrai", "x"};
+static const char *const no_words[] = {"non", "n", "no", "0", "false", "faux"};
+
+static int word_in(const char *folded, const char *const *words, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(folded, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+void pn_cells_destroy(pn_cells *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->form->nq; i++) {
+        free(c->label ? c->label[i] : NULL);
+        free(c->label_path ? c->label_path[i] : NULL);
+        if (c->choice && c->choice[i] && c->form->q[i].list) {
+            for (size_t k = 0; k < c->form->q[i].list->n; k++)
+                free(c->choice[i][k]);
+            free(c->choice[i]);
+        }
+    }
+    free(c->label);
+    free(c->label_path);
+    free(c->choice);
+    free(c->ident);
+    free(c->yes_no);
+    free(c->no_idx);
+    free(c->seen);
+    pn_strbuf_release(&c->fold);
+    pn_strbuf_release(&c->part);
+    free(c);
+}
+
+/* The identifiers the project's forms hold, by the conventions of form.h: the structure's
+ * own (siret, uai), its partner's (partenaire_id, the other side's), a QPV code, a commune
+ * typed as text. Returns the pn_ident_kind + 1, or 0. */
+static int ident_kind(const pn_form *form, const pn_question *q)
+{
+    if (q->type != PN_Q_TEXT)
+        return 0;
+    if (strcmp(q->name, "siret") == 0)
+        return PN_IDENT_SIRET + 1;
+    if (strcmp(q->name, "uai") == 0)
+        return PN_IDENT_UAI + 1;
+    if (strcmp(q->name, "code_qpv") == 0)
+        return PN_IDENT_QPV + 1;
+    if (strcmp(q->name, "commune") == 0)
+        return PN_IDENT_COMMUNE + 1;
+    if (strcmp(q->name, "partenaire_id") == 0 && form->side != PN_SIDE_NONE)
+        return (form->side == PN_SIDE_CENTRE ? PN_IDENT_UAI : PN_IDENT_SIRET) + 1;
+    return 0;
+}
+
+/* An identifier: typing habits undone, lost leading zeros put back when only one value fits,
+ * then checked (check letter, Luhn, format); a value that fails gets the reason. */
+static int convert_ident(pn_ident_kind kind, const char *v, pn_strbuf *out)
+{
+    char norm[256], fixed[PN_IDENT_SIZE], msg[PN_IDENT_MSG_SIZE];
+    const char *use = v;
+    int changed = 0;
+    if (strlen(v) < sizeof norm && pn_ident_normalize(kind, v, norm, sizeof norm) == 1) {
+        use = norm;
+        changed = 1;
+    }
+    if (pn_ident_repair(kind, use, fixed, sizeof fixed)) {
+        use = fixed;
+        changed = 1;
+    }
+    pn_strbuf_reset(out);
+    if (pn_ident_check(kind, use, msg, sizeof msg)) {
+        if (!changed)
+            return PN_CELL_SAME;
+        return pn_strbuf_puts(out, use) == PN_OK ? PN_CELL_CONVERTED : -1;
+    }
+    return pn_strbuf_puts(out, msg) == PN_OK ? PN_CELL_BAD : -1;
+}
+
+pn_cells *pn_cells_new(const pn_form *form, const pn_map *map)
+{
+    pn_cells *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->form = form;
+    c->map = map;
+    size_t nq = form->nq ? form->nq : 1;
+    c->label = calloc(nq, sizeof *c->label);
+    c->label_path = calloc(nq, sizeof *c->label_path);
+    c->choice = calloc(nq, sizeof *c->choice);
+    c->ident = calloc(nq, sizeof *c->ident);
+    c->yes_no = calloc(nq, sizeof *c->yes_no);
+    c->no_idx = calloc(nq, sizeof *c->no_idx);
+    if (!c->label || !c->label_path || !c->choice || !c->yes_no || !c->no_idx || !c->ident)
+        goto fail;
+    for (size_t i = 0; i < form->nq; i++) {
+        const pn_question *q = &form->q[i];
+        c->ident[i] = ident_kind(form, q);
+        if ((c->label[i] = pn_fold(q->label)) == NULL ||
+            (c->label_path[i] = pn_fold(q->label_path)) == NULL)
+            goto fail;
+        if (q->list == NULL)
+            continue;
+        if (q->list->n > c->seen_cap)
+            c->seen_cap = q->list->n;
+        if ((c->choice[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->choice)) == NULL)
+            goto fail;
+        int yes = -1, no = -1;
+        for (size_t k = 0; k < q->list->n; k++) {
+            if ((c->choice[i][k] = pn_fold(q->list->items[k].label)) == NULL)
+                goto fail;
+            char *name = pn_fold(q->list->items[k].name);
+            if (name == NULL)
+                goto fail;
+            if (word_in(name, yes_words, COUNT(yes_words)))
+                yes = (int)k;
+            else if (word_in(name, no_words, COUNT(no_words)))
+                no = (int)k;
+            free(name);
+        }
+        if (q->list->n == 2 && yes >= 0 && no >= 0) {
+            c->yes_no[i] = yes + 1;
+            c->no_idx[i] = no + 1;
+        }
+    }
+    if ((c->seen = calloc(c->seen_cap ? c->seen_cap : 1, 1)) == NULL)
+        goto fail;
+    return c;
+fail:
+    pn_cells_destroy(c);
+    return NULL;
+}
+
+/* ---- the header ----------------------------------------------------------------------- */
+
+/* Whether @h equals @path, or a suffix of it that starts after a '/', with '/' written as
+ * @sep. */
+static int path_match(const char *h, const char *path, char sep)
+{
+    for (const char *p = path; p; p = strchr(p, '/'), p = p ? p + 1 : NULL) {
+        const char *a = h, *b = p;
+        while (*a && *b && (*a == *b || (*b == '/' && *a == sep)))
+            a++, b++;
+        if (*a == '\0' && *b == '\0')
+            return 1;
+    }
+    return 0;
+}
+
+/* A tick column `q/choice`, `q-choice`, `q[choice]`, `q_choice` (q a name or path). */
+static int tick_by_name(const pn_question *q, const char *h, int *choice)
+{
+    const char *stems[2] = {q->name, q->path};
+    for (int s = 0; s < 2; s++) {
+        for (char sep = '/'; sep; sep = sep == '/' ? '-' : 0) {
+            /* the stem with '/' spelt as sep */
+            size_t len = strlen(stems[s]);
+            int ok = 1;
+            for (size_t i = 0; i < len && ok; i++)
+                ok = h[i] && (h[i] == stems[s][i] || (stems[s][i] == '/' && h[i] == sep));
+            if (!ok)
+                continue;
+            const char *rest = h + len;
+            size_t rlen = strlen(rest);
+            const char *name = NULL;
+            size_t nlen = 0;
+            if (*rest == '/' || *rest == '_' || *rest == '-') {
+                name = rest + 1;
+                nlen = rlen - 1;
+            } else if (*rest == '[' && rlen > 2 && rest[rlen - 1] == ']') {
+                name = rest + 1;
+                nlen = rlen - 2;
+            }
+            if (name && nlen) {
+                const pn_choice *ch = pn_choice_find_n(q->list, name, nlen);
+                if (ch) {
+                    *choice = (int)(ch - q->list->items);
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* A tick column by labels: `Label/Choice label` (Kobo) or `Label [Choice label]`
+ * (LimeSurvey full text), compared folded. @fh is the folded header. */
+static int tick_by_label(const pn_cells *c, size_t qi, const char *fh, int *choice)
+{
+    const pn_question *q = &c->form->q[qi];
+    const char *stems[2] = {c->label[qi], c->label_path[qi]};
+    for (int s = 0; s < 2; s++) {
+        size_t len = strlen(stems[s]);
+        if (strncmp(fh, stems[s], len) != 0)
+            continue;
+        const char *rest = fh + len;
+        size_t rlen = strlen(rest);
+        const char *name = NULL;
+        size_t nlen = 0;
+        if (*rest == '/') {
+            name = rest + 1;
+            nlen = rlen - 1;
+        } else if (rest[0] == ' ' && rest[1] == '[' && rest[rlen - 1] == ']') {
+            name = rest + 2;
+            nlen = rlen - 3;
+        } else if (rest[0] == '[' && rest[rlen - 1] == ']') {
+            name = rest + 1;
+            nlen = rlen - 2;
+        }
+        if (name == NULL)
+            continue;
+        while (nlen && *name == ' ')
+            name++, nlen--;
+        while (nlen && name[nlen - 1] == ' ')
+            nlen--;
+        for (size_t k = 0; k < q->list->n; k++)
+            if (strlen(c->choice[qi][k]) == nlen && memcmp(c->choice[qi][k], name, nlen) == 0) {
+                *choice = (int)k;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+static const pn_map_entry *map_column(const pn_map *map, const char *h)
+{
+    if (map == NULL)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++) {
+        const pn_map_entry *e = &map->e[i];
+        if (e->kind != PN_MAP_VALUE && entry_complete(e) && strcmp(e->source, h) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+static int question_index(const pn_form *f, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    return q ? (int)(q - f->q) : -1;
+}
+
+pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
+                        char *const *header, pn_col *cols, pn_error *err)
+{
+    pn_cells *c = pn_cells_new(form, NULL);
+    if (c == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t col = 0; col < n; col++) {
+        const char *h = header[col];
+        pn_col *out = &cols[col];
+        *out = (pn_col){PN_COL_UNMAPPED, -1, -1, 0};
+        const pn_map_entry *e = map_column(map, h);
+        if (e) {
+            if (e->kind == PN_MAP_IGNORE) {
+                out->kind = PN_COL_IGNORED;
+            } else {
+                out->q = question_index(form, e->variable);
+                const pn_question *q = &form->q[out->q];
+                if (*e->choice) {
+                    out->kind = PN_COL_TICK;
+                    out->choice = (int)(pn_choice_find(q->list, e->choice) - q->list->items);
+                } else {
+                    out->kind = PN_COL_ANSWER;
+                }
+            }
+            continue;
+        }
+        *out = meta_column(h, dialect);
+        if (out->kind != PN_COL_UNMAPPED)
+            continue;
+        /* LimeSurvey's own timestamps are the form's start and end */
+        if (dialect == PN_DIALECT_LIME &&
+            (strcmp(h, "startdate") == 0 || strcmp(h, "datestamp") == 0)) {
+            int qi = question_index(form, h[0] == 's' ? "start" : "end");
+            if (qi >= 0) {
+                *out = (pn_col){PN_COL_ANSWER, qi, -1, 0};
+                continue;
+            }
+        }
+        /* by name, then group path; a note's column (the tools export one, always empty)
+         * is left aside */
+        int found = question_index(form, h), ambiguous = 0, choice = -1;
+        int by_name = found >= 0;
+        for (size_t i = 0; i < form->nq && !by_name; i++) {
+            const pn_question *q = &form->q[i];
+            if (path_match(h, q->path, '/') || path_match(h, q->path, '-')) {
+                ambiguous |= found >= 0;
+                found = (int)i;
+            }
+        }
+        if (found >= 0 && !ambiguous) {
+            if (pn_question_has_value(&form->q[found]))
+                *out = (pn_col){PN_COL_ANSWER, found, -1, 0};
+            else
+                *out = (pn_col){PN_COL_IGNORED, -1, -1, 0};
+            continue;
+        }
+        found = -1;
+        for (size_t i = 0; i < form->nq && found < 0; i++)
+            if (form->q[i].type == PN_Q_SELECT_MULTIPLE && tick_by_name(&form->q[i], h, &choice))
+                found = (int)i;
+        if (found >= 0) {
+            *out = (pn_col){PN_COL_TICK, found, choice, 0};
+            continue;
+        }
+        /* labels, folded */
+        pn_strbuf_reset(&c->fold);
+        if (pn_fold_append(&c->fold, h, strlen(h)) != PN_OK) {
+            pn_cells_destroy(c);
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+        const char *fh = pn_strbuf_str(&c->fold);
+        found = -1;
+        ambiguous = 0;
+        for (size_t i = 0; i < form->nq && *fh; i++) {
+            if (!pn_question_has_value(&form->q[i]) || form->q[i].type == PN_Q_CALCULATE)
+                continue;
+            if (strcmp(fh, c->label[i]) == 0 || strcmp(fh, c->label_path[i]) == 0) {
+                ambiguous |= found >= 0;
+                found = (int)i;
+            }
+        }
+        if (found >= 0 && !ambiguous) {
+            *out = (pn_col){PN_COL_ANSWER, found, -1, 0};
+            continue;
+        }
+        if (ambiguous)
+            continue; /* several questions share the label: the mapping file decides */
+        for (size_t i = 0; i < form->nq && found < 0; i++)
+            if (form->q[i].type == PN_Q_SELECT_MULTIPLE && tick_by_label(c, i, fh, &choice))
+                found = (int)i;
+        if (found >= 0)
+            *out = (pn_col){PN_COL_TICK, found, choice, 0};
+    }
+    pn_cells_destroy(c);
+    return PN_OK;
+}
+
+/* ---- cells ---------------------------------------------------------------------------- */
+
+static int is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static int valid_integer(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!is_digit(*s))
+            return 0;
+    return 1;
+}
+
+static int valid_decimal(const char *s)
+{
+    int digits = 0, dot = 0;
+    if (*s == '-' || *s == '+')
+        s++;
+    for (; *s; s++) {
+        if (is_digit(*s))
+            digits++;
+        else if (*s == '.' && !dot)
+            dot = 1;
+        else
+            return 0;
+    }
+    return digits > 0;
+}
+
+/* The folded @s into c->fold; returns it or NULL when out of memory. */
+static const char *fold_into(pn_strbuf *buf, const char *s, size_t len)
+{
+    pn_strbuf_reset(buf);
+    if (pn_fold_append(buf, s, len) != PN_OK)
+        return NULL;
+    return pn_strbuf_str(buf);
+}
+
+/* The map's choice for value @v (@len bytes) of question @q, or NULL. */
+static const char *map_value(const pn_cells *c, const pn_question *q, const char *v, size_t len)
+{
+    if (c->map == NULL)
+        return NULL;
+    for (size_t i = 0; i < c->map->n; i++) {
+        const pn_map_entry *e = &c->map->e[i];
+        if (e->kind == PN_MAP_VALUE && *e->choice && strcmp(e->variable, q->name) == 0 &&
+            strlen(e->source) == len && memcmp(e->source, v, len) == 0)
+            return e->choice;
+    }
+    return NULL;
+}
+
+/*
+ * The choice index of one answer @v (@len bytes) of question @qi: by name, the mapping file,
+ * folded label, folded name, yes/no spelling, or a code whose leading zeros were dropped.
+ * -1 when none (or several) fit; -2 when out of memory.
+ */
+static int one_choice(pn_cells *c, size_t qi, const char *v, size_t len)
+{
+    const pn_question *q = &c->form->q[qi];
+    const pn_choice_list *list = q->list;
+    const pn_choice *ch = pn_choice_find_n(list, v, len);
+    if (ch)
+        return (int)(ch - list->items);
+    const char *mapped = map_value(c, q, v, len);
+    if (mapped && (ch = pn_choice_find(list, mapped)) != NULL)
+        return (int)(ch - list->items);
+    const char *fv = fold_into(&c->part, v, len);
+    if (fv == NULL)
+        return -2;
+    if (*fv == '\0')
+        return -1;
+    int found = -1;
+    for (size_t k = 0; k < list->n; k++)
+        if (strcmp(fv, c->choice[qi][k]) == 0) {
+            if (found >= 0)
+                return -1; /* two choices share the label */
+            found = (int)k;
+        }
+    if (found >= 0)
+        return found;
+    for (size_t k = 0; k < list->n; k++)
+        if (strcasecmp(fv, list->items[k].name) == 0) {
+            if (found >= 0)
+                return -1;
+            found = (int)k;
+        }
+    if (found >= 0)
+        return found;
+    if (c->yes_no[qi]) {
+        if (word_in(fv, yes_words, COUNT(yes_words)))
+            return c->yes_no[qi] - 1;
+        if (word_in(fv, no_words, COUNT(no_words)))
+            return c->no_idx[qi] - 1;
+    }
+    /* a spreadsheet read "01001" as the number 1001: pad with zeros if one code fits */
+    int digits = len > 0;
+    for (size_t i = 0; i < len && digits; i++)
+        digits = is_digit(v[i]);
+    if (digits) {
+        for (size_t k = 0; k < list->n; k++) {
+            const char *name = list->items[k].name;
+            size_t nl = strlen(name);
+            if (nl <= len || memcmp(name + nl - len, v, len) != 0)
+                continue;
+            int zeros = 1;
+            for (size_t i = 0; i < nl - len && zeros; i++)
+                zeros = name[i] == '0';
+            if (!zeros)
+                continue;
+            if (found >= 0)
+                return -1;
+            found = (int)k;
+        }
+    }
+    return found;
+}
+
+/* Write the ticked choices of @q (c->seen) to @out in the list's order. */
+static int join_seen(pn_cells *c, const pn_question *q, pn_strbuf *out)
+{
+    pn_strbuf_reset(out);
+    for (size_t k = 0; k < q->list->n; k++)
+        if (c->seen[k]) {
+            if ((out->len && pn_strbuf_append(out, " ", 1) != PN_OK) ||
+                pn_strbuf_puts(out, q->list->items[k].name) != PN_OK)
+                return -1;
+        }
+    if (pn_strbuf_append(out, "", 0) != PN_OK)
+        return -1;
+    return PN_CELL_CONVERTED;
+}
+
+static int convert_multiple(pn_cells *c, size_t qi, const char *v, pn_strbuf *out)
+{
+    const pn_question *q = &c->form->q[qi];
+    memset(c->seen, 0, q->list->n);
+    /* names separated by spaces: the XForm value */
+    const char *p = v, *name;
+    size_t n;
+    int all_names = 1, any = 0;
+    while ((name = pn_select_next(&p, &n)) != NULL) {
+        const pn_choice *ch = pn_choice_find_n(q->list, name, n);
+        if (ch == NULL) {
+            all_names = 0;
+            break;
+        }
+        c->seen[ch - q->list->items] = 1;
+        any = 1;
+    }
+    if (all_names) {
+        if (!any)
+            return PN_CELL_SAME;
+        if (join_seen(c, q, out) < 0)
+            return -1;
+        return strcmp(pn_strbuf_str(out), v) == 0 ? PN_CELL_SAME : PN_CELL_CONVERTED;
+    }
+    /* labels (or names) joined with ", " (Google Forms); a label may itself hold ", ", so
+     * take at each point the longest run of parts that is a choice */
+    memset(c->seen, 0, q->list->n);
+    const char *parts[256];
+    size_t lens[256], np = 0;
+    for (const char *s = v;;) {
+        const char *sep = strstr(s, ", ");
+        if (np == sizeof parts / sizeof parts[0])
+            return PN_CELL_UNMAPPED;
+        parts[np] = s;
+        lens[np++] = sep ? (size_t)(sep - s) : strlen(s);
+        if (sep == NULL)
+            break;
+        s = sep + 2;
+    }
+    for (size_t i = 0; i < np;) {
+        size_t took = 0;
+        for (size_t j = np; j > i && !took; j--) {
+            size_t len = (size_t)(parts[j - 1] + lens[j - 1] - parts[i]);
+            int k = one_choice(c, qi, parts[i], len);
+            if (k == -2)
+                return -1;
+            if (k >= 0) {
+                c->seen[k] = 1;
+                took = j - i;
+            }
+        }
+        if (!took)
+            return PN_CELL_UNMAPPED;
+        i += took;
+    }
+    return join_seen(c, q, out) < 0 ? -1 : PN_CELL_CONVERTED;
+}
+
+/* dd/mm/yyyy (day and month of one or two digits) at @s; fills y, m, d and the length. */
+static int french_date(const char *s, int *y, int *m, int *d, size_t *len)
+{
+    const char *p = s;
+    int v[3] = {0, 0, 0};
+    for (int part = 0; part < 3; part++) {
+        int digits = 0;
+        while (is_digit(*p) && digits < 4) {
+            v[part] = v[part] * 10 + (*p - '0');
+            p++, digits++;
+        }
+        if (digits == 0 || (part < 2 && (digits > 2 || *p != '/')) || (part == 2 && digits != 4))
+            return 0;
+        if (part < 2)
+            p++;
+    }
+    *d = v[0], *m = v[1], *y = v[2];
+    *len = (size_t)(p - s);
+    return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
+}
+
+static int convert_date(const char *v, int with_time, pn_strbuf *out)
+{
+    int y, m, d;
+    size_t len;
+    char buf[64];
+    pn_strbuf_reset(out);
+    if (french_date(v, &y, &m, &d, &len)) {
+        const char *t = v + len;
+        if (*t == '\0' || !with_time) {
+            if (*t && *t != ' ')
+                return PN_CELL_SAME;
+            snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+        } else {
+            int hh, mm, ss = 0;
+            char tail;
+            int got = sscanf(t, " %2d:%2d:%2d%c", &hh, &mm, &ss, &tail);
+            if (got < 2 || got > 3)
+                return PN_CELL_SAME;
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, hh, mm, ss);
+        }
+        return pn_strbuf_puts(out, buf) == PN_OK ? PN_CELL_CONVERTED : -1;
+    }
+    /* ISO date followed by a time ("2026-03-15 00:00:00", LimeSurvey) */
+    size_t n = strlen(v);
+    if (n > 10 && is_digit(v[0]) && v[4] == '-' && v[7] == '-' && (v[10] == ' ' || v[10] == 'T')) {
+        if (!with_time)
+            return pn_strbuf_append(out, v, 10) == PN_OK ? PN_CELL_CONVERTED : -1;
+        if (v[10] == ' ') {
+            if (pn_strbuf_puts(out, v) != PN_OK)
+                return -1;
+            out->buf[10] = 'T';
+            return PN_CELL_CONVERTED;
+        }
+    }
+    return PN_CELL_SAME;
+}
+
+/* Numbers as a French spreadsheet writes them: "1 234,5" (space or NBSP between digits). */
+static int convert_number(const char *v, int decimal, pn_strbuf *out)
+{
+    pn_strbuf_reset(out);
+    int changed = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == ' ') {
+            changed = 1;
+            continue;
+        }
+        if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) { /* U+00A0 */
+            p++, changed = 1;
+            continue;
+        }
+        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+            (unsigned char)p[2] == 0xAF) { /* U+202F */
+            p += 2, changed = 1;
+            continue;
+        }
+        char ch = *p;
+        if (ch == ',' && decimal) {
+            ch = '.';
+            changed = 1;
+        }
+        if (pn_strbuf_append(out, &ch, 1) != PN_OK)
+            return -1;
+    }
+    if (!changed || pn_strbuf_append(out, "", 0) != PN_OK)
+        return changed ? -1 : PN_CELL_SAME;
+    const char *s = pn_strbuf_str(out);
+    if (decimal ? valid_decimal(s) : valid_integer(s))
+        return PN_CELL_CONVERTED;
+    return PN_CELL_SAME;
+}
+
+int pn_cells_convert(pn_cells *c, size_t qi, const char *v, pn_strbuf *out)
+{
+    const pn_question *q = &c->form->q[qi];
+    if (*v == '\0')
+        return PN_CELL_SAME;
+    switch (q->type) {
+    case PN_Q_SELECT_ONE: {
+        if (pn_choice_find(q->list, v))
+            return PN_CELL_SAME;
+        int k = one_choice(c, qi, v, strlen(v));
+        if (k == -2)
+            return -1;
+        if (k < 0)
+            return PN_CELL_UNMAPPED;
+        pn_strbuf_reset(out);
+        return pn_strbuf_puts(out, q->list->items[k].name) == PN_OK ? PN_CELL_CONVERTED : -1;
+    }
+    case PN_Q_SELECT_MULTIPLE:
+        return convert_multiple(c, qi, v, out);
+    case PN_Q_INTEGER:
+        return valid_integer(v) ? PN_CELL_SAME : convert_number(v, 0, out);
+    case PN_Q_DECIMAL:
+        return valid_decimal(v) ? PN_CELL_SAME : convert_number(v, 1, out);
+    case PN_Q_DATE:
+        return convert_date(v, 0, out);
+    case PN_Q_DATETIME:
+        return convert_date(v, 1, out);
+    case PN_Q_TEXT:
+        return c->ident[qi] ? convert_ident((pn_ident_kind)(c->ident[qi] - 1), v, out)
+                            : PN_CELL_SAME;
+    default:
+        return PN_CELL_SAME;
+    }
+}
+
+int pn_timestamp_iso(const char *v, pn_strbuf *out)
+{
+    return convert_date(v, 1, out);
+}
+
+int pn_cells_tick(pn_cells *c, size_t qi, size_t choice, const char *v)
+{
+    if (*v == '\0')
+        return 0;
+    if (v[1] == '\0') {
+        if (*v == '1' || *v == 'Y' || *v == 'y' || *v == 'X' || *v == 'x')
+            return 1;
+        if (*v == '0' || *v == 'N' || *v == 'n')
+            return 0;
+    }
+    const char *fv = fold_into(&c->part, v, strlen(v));
+    if (fv == NULL)
+        return -2;
+    if (word_in(fv, yes_words, COUNT(yes_words)))
+        return 1;
+    if (word_in(fv, no_words, COUNT(no_words)))
+        return 0;
+    if (strcmp(fv, c->choice[qi][choice]) == 0 ||
+        strcmp(v, c->form->q[qi].list->items[choice].name) == 0)
+        return 1;
+    return -1;
+}
