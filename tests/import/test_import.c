@@ -201,6 +201,76 @@ static void main_and_repeat(void **state)
     assert_int_equal(fingerprint(fx) - 1, before); /* one more import log row, nothing else */
 }
 
+/* A newer version of a submission (same KEY, later time, other answers) replaces the stored
+ * one, and its repeat file replaces the old version's entries; an older one is left aside. */
+static void newer_version_replaces(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024], part_csv[1024];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01T10:00:00+01:00,uuid:a\n",
+             MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:a,uuid:a/p[1],0951099D,École 1,ponctuel,,,,,,2020\n"
+             "uuid:a,uuid:a/p[2],0940176F,École 3,regulier,mensuelle,convention,partenariat,,,"
+             "2019\n",
+             PART_HEAD);
+    const char *v1[2] = {put(fx, "v1.csv", main_csv), put(fx, "v1-p.csv", part_csv)};
+    assert_int_equal(run(fx, v1, 2, &res, &err), PN_OK);
+    assert_int_equal(res.stored, 3);
+    pn_import_result_release(&res);
+
+    /* edited an hour later, in another time zone's notation: QPV now, one partner left,
+     * whose link became regular */
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,oui,QP095001,rep,oui,,,,2026-03-01T10:00:00Z,"
+             "uuid:a\n",
+             MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:a,uuid:a/p[1],0951099D,École 1,regulier,hebdomadaire,aucune,coordination,"
+             ",,2020\n",
+             PART_HEAD);
+    const char *v2[2] = {put(fx, "v2.csv", main_csv), put(fx, "v2-p.csv", part_csv)};
+    if (run(fx, v2, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.files[0].replaced, 1);
+    assert_int_equal(res.files[0].stored, 0);
+    assert_int_equal(res.files[1].stored, 1); /* the new version's entry */
+    assert_int_equal(res.older, 0);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM submissions"), 1);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM data_centre_social WHERE en_qpv='oui' AND"
+                                " code_qpv='QP095001'"),
+                     1);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM data_centre_social__partenaires"), 1);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM links"), 1);
+    char *klass = text(fx, "SELECT class FROM links");
+    assert_string_equal(klass, "cooperation_reguliere");
+    free(klass);
+    char *at = text(fx, "SELECT submitted_at FROM submissions");
+    assert_string_equal(at, "2026-03-01T10:00:00Z");
+    free(at);
+
+    /* the first version again: 09:00 UTC is older than 10:00 UTC, so it is left aside with
+     * its entries */
+    if (run(fx, v1, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.files[0].older, 1);
+    assert_int_equal(res.files[1].older, 2);
+    assert_int_equal(res.stored + res.replaced, 0);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM data_centre_social__partenaires"), 1);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM data_centre_social WHERE en_qpv='oui'"), 1);
+
+    /* the newer version again: nothing to do */
+    assert_int_equal(run(fx, v2, 2, &res, &err), PN_OK);
+    assert_int_equal(res.duplicates, 2);
+    assert_int_equal(res.stored + res.replaced + res.older, 0);
+    pn_import_result_release(&res);
+}
+
 static void rejects_with_every_reason(void **state)
 {
     fixture *fx = *state;
@@ -395,6 +465,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(main_and_repeat, setup, teardown),
+        cmocka_unit_test_setup_teardown(newer_version_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(rejects_with_every_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(orphan_and_ragged_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_file_changes_nothing, setup, teardown),

@@ -290,6 +290,40 @@ static void test_open_foreign_sqlite(void **state)
     assert_string_equal(err.msg, expected);
 }
 
+/* A store of schema version 1 is migrated when opened: the full submission time and the
+ * index that links a repeat file by the structure's identifier appear, nothing is lost. */
+static void test_open_migrates_v1(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    /* back to version 1 as panorama 0.1 wrote it */
+    assert_int_equal(
+        sqlite3_exec(pn_store_db(s),
+                     "DROP INDEX submissions_structure;"
+                     "ALTER TABLE submissions DROP COLUMN submitted_at;"
+                     "INSERT INTO imports(import_id, form_id, files) VALUES(1, 'f', 'a.csv');"
+                     "INSERT INTO forms VALUES('f', 'F', '1', NULL, 'x', NULL);"
+                     "INSERT INTO submissions(form_id, instance_key, import_id,"
+                     " source_file, source_line, submitted)"
+                     " VALUES('f', 'uuid:a', 1, 'a.csv', 2, '2026-03-01');"
+                     "UPDATE meta SET value='1' WHERE key='schema_version'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"), 2);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM pragma_table_info('submissions')"
+                                  " WHERE name='submitted_at'"),
+                     1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+                                  " name='submissions_structure'"),
+                     1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM submissions WHERE instance_key='uuid:a'"
+                                  " AND submitted='2026-03-01' AND submitted_at IS NULL"),
+                     1);
+    pn_store_close(s);
+}
+
 static void test_open_meta_without_version(void **state)
 {
     fixture *fx = *state;
@@ -557,6 +591,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
