@@ -1,21 +1,25 @@
 /*
- * import.h - import a plain export into the store.
+ * import.h - import exports into the store, as each collecting tool writes them.
  *
- * A plain export is a CSV file (',' or ';', UTF-8 with or without BOM) whose header row
- * holds the form's variable names. A repeat group comes in its own file, as ODK Central
- * writes it: a PARENT_KEY column holding the KEY of the submission it belongs to (and
- * optionally its own KEY). Main files are read before repeat files, whatever their order on
- * the command line.
+ * Each file is read through util/csv.h (any encoding and delimiter, detected) and mapped to
+ * the form through import/mapping.h (the tool's dialect: names, group paths or labels, tick-box
+ * columns, labels for choices, French numbers and dates). A repeat group comes in its own
+ * file, linked to its submission by PARENT_KEY (ODK), _submission__uuid (KoboToolbox) or the
+ * structure's own identifier (a tool without repeat groups). Main files are read before repeat
+ * files, whatever their order on the command line.
  *
- * Each row is checked against the form (type, choice list, required, constraint,
- * relevance); the form's calculations (the link typology among them) are computed; then the
+ * Each row is checked against the form (type, choice list, required, constraint, relevance,
+ * identifiers); the form's calculations (the link typology among them) are computed; then the
  * row is stored, or recorded in the rejects with its file, line, raw text and every reason.
- * A row whose key (KEY, _uuid or instanceID column; else a hash of its content) is already in
- * the store is counted as a duplicate and not stored again. A row stored later under the key
- * of a reject resolves that reject.
+ * A row is keyed by its KEY, _uuid, instanceID (or LimeSurvey id) column, else by a hash of its
+ * content. A key already stored with the same answers is a duplicate; with other answers, a
+ * new version: the newer by submission time replaces the older (a replaced submission's
+ * repeat entries are replaced by those of the repeat files of the same import), the older is
+ * left aside. A row stored later under the key of a reject resolves that reject.
  *
- * Everything happens in one transaction: a file that cannot be read as CSV (or a header that
- * does not fit the form) stops the import and leaves the store as it was.
+ * Everything happens in one transaction: a file that cannot be read as CSV, a row whose cells
+ * do not line up with the header, or a header column that cannot be mapped stops the import
+ * and leaves the store as it was.
  */
 #ifndef PN_IMPORT_IMPORT_H
 #define PN_IMPORT_IMPORT_H
