@@ -25,20 +25,27 @@
 /* ---------------------------------------------------------------------------------------
  * Report spec
  *
- * The file: any encoding and delimiter pn_csv_read_path detects (UTF-8, Windows-1252, UTF-16; ',',
- * ';', tab). The first record is the header; its columns, in any order, are among kind, sheet,
- * title, var, by, where, chart, note (case and surrounding spaces ignored; columns with an empty
- * head are ignored, so are trailing empty cells). kind, sheet and var are required columns. Empty
- * records are skipped. Each record is one of: kind = workbook  title: the workbook's title; note:
- * its subtitle. At most one. kind = table     one sheet: sheet  its name: 1 to 31 characters, none
- * of [ ] : * ? / \, not starting or ending with ', unique (Excel compares names without case), not
- * one of the writer's own sheets; title  a French title (default: the sheet name); var    the
- * variable tabulated (XLSForm name: letters, digits, _ - .); by     optional: the cross-tab column
- * variable; where  optional: an XLSForm expression filtering the units, kept as text here (the
- * caller parses it); chart  bar (horizontal bars), column, pie, stacked (100 % stacked columns,
- * cross-tabs only), none; empty: stacked for a cross-tab, bar otherwise. pie is refused for a
- * cross-tab; note   a French sentence printed under the table. At least one table record is
- * required.
+ * The file: any encoding and delimiter pn_csv_read_path detects (UTF-8, Windows-1252,
+ * UTF-16; ',', ';', tab). The first record is the header; its columns, in any order, are among
+ *     kind, sheet, title, var, by, where, chart, note
+ * (case and surrounding spaces ignored; columns with an empty head are ignored, so are
+ * trailing empty cells). kind, sheet and var are required columns. Empty records are
+ * skipped. Each record is one of:
+ *   kind = workbook  title: the workbook's title; note: its subtitle. At most one.
+ *   kind = table     one sheet:
+ *                      sheet  its name: 1 to 31 characters, none of [ ] : * ? / \, not
+ *                             starting or ending with ', unique (Excel compares names
+ *                             without case), not one of the writer's own sheets;
+ *                      title  a French title (default: the sheet name);
+ *                      var    the variable tabulated (XLSForm name: letters, digits, _ - .);
+ *                      by     optional: the cross-tab column variable;
+ *                      where  optional: an XLSForm expression filtering the units, kept as
+ *                             text here (the caller parses it);
+ *                      chart  bar (horizontal bars), column, pie, stacked (100 % stacked
+ *                             columns, cross-tabs only), none; empty: stacked for a
+ *                             cross-tab, bar otherwise. pie is refused for a cross-tab;
+ *                      note   a French sentence printed under the table.
+ * At least one table record is required.
  * ------------------------------------------------------------------------------------- */
 
 typedef enum pn_chart_kind {
