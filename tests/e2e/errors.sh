@@ -24,7 +24,7 @@ expect_err "panorama: cannot open 'reponses.csv': No such file or directory"
 # a CSV that is not one: a binary file, an unterminated quote, a file that mixes encodings
 head -c 300 "$PN_BIN" >binary.csv
 expect_exit 3 "$PN_BIN" --db p.db import --form centre_social binary.csv
-expect_err "binary.csv:1:"
+expect_err "panorama: binary.csv:1: NUL byte at column 8: this is not a text (CSV) file"
 [ "$(sum)" = "$before" ] || fail "a binary file changed the store"
 { head -1 "$EX/centre_social.csv"; sed -n 2p "$EX/centre_social.csv" | sed 's/^/"/'; } >quote.csv
 expect_exit 3 "$PN_BIN" --db p.db import --form centre_social quote.csv
