@@ -3,11 +3,14 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 60
 JOBS       ?= 2
 PANORAMA    = $(BUILD)/panorama
 OUT        ?= out
 
-.PHONY: all deps build build-asan demo test test-release test-asan bench examples clean format
+.PHONY: all deps build build-asan build-fuzz demo test test-release test-asan fuzz bench examples \
+	clean format
 
 all: build
 
@@ -22,6 +25,17 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPN_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The libFuzzer targets of tests/fuzz, built with clang, AddressSanitizer and UBSan.
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPN_FUZZ=ON -DPN_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_import
+
+# Each target for FUZZ_TIME seconds (side by side, on a copy of tests/fuzz/corpus); any
+# finding fails, its input kept in $(FUZZ_BUILD)/fuzz-findings.
+fuzz: build-fuzz
+	@FUZZ_JOBS=$(JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) fuzz_csv fuzz_import
+
 # The demo: import the bundled answers of 32 towns and write the funders' workbook.
 demo: build
 	@mkdir -p $(OUT)
@@ -32,8 +46,9 @@ demo: build
 	$(PANORAMA) --db $(OUT)/panorama.db report reports/demo.csv -o $(OUT)/panorama.xlsx
 	@echo "demo: wrote $(OUT)/panorama.xlsx"
 
-# Every test, in the normal build and under AddressSanitizer + UndefinedBehaviorSanitizer.
-test: test-release test-asan
+# Every test, in the normal build and under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the fuzz targets for a bounded time.
+test: test-release test-asan fuzz
 
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -54,4 +69,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT) bench/data
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(OUT) bench/data

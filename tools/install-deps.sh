@@ -5,6 +5,8 @@ set -eu
 
 packages=(
   build-essential cmake pkg-config
+  # make fuzz: clang and its libFuzzer runtime (-fsanitize=fuzzer), which clang only recommends
+  clang libclang-rt-14-dev
   libcsv-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev libutf8proc-dev libcmocka-dev
   sqlite3 python3 python3-openpyxl pspp locales time bc
 )
