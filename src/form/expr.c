@@ -23,6 +23,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,20 @@ static size_t scan_number(const char *s, double *out)
         *out = 0;
         return i;
     }
+    /* Clinger's fast path: up to 15 digits make an integer that a double holds exactly, and
+     * so does 10^k up to k = 22, so one multiplication or division, correctly rounded, gives
+     * what strtod gives, without formatting and parsing again (the import converts answers
+     * to numbers for every constraint like ". >= 1970") */
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (n <= 15 && exp >= -22 && exp <= 22) {
+        uint64_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            m = m * 10 + (uint64_t)(buf[k] - '0');
+        *out = exp < 0 ? (double)m / pow10[-exp] : (double)m * pow10[exp];
+        return i;
+    }
     snprintf(buf + n, sizeof buf - n, "e%ld", exp);
     *out = strtod(buf, NULL);
     return i;
@@ -266,7 +281,7 @@ void pn_value_release(pn_value *v)
 {
     if (v == NULL)
         return;
-    if (v->type == PN_V_STRING)
+    if (v->type == PN_V_STRING && !v->lent)
         free(v->str);
     v->str = NULL;
 }
@@ -319,6 +334,14 @@ static pn_status set_str(pn_value *v, const char *s, size_t len)
     p[len] = '\0';
     *v = (pn_value){.type = PN_V_STRING, .str = p};
     return PN_OK;
+}
+
+/* Make *@v a string lent by @s, which outlives the evaluation: literals of the tree, '.',
+ * today(), and the answers of a stable lookup. Copying each would cost a malloc per
+ * reference, and an import evaluates a few dozen per row. */
+static void set_lent(pn_value *v, const char *s)
+{
+    *v = (pn_value){.type = PN_V_STRING, .str = (char *)s, .lent = 1};
 }
 
 /* Convert *@v to a string value in place. */
@@ -1031,8 +1054,7 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
             st = eval_error(ev, n, "today() is not available here (no date given)");
             goto out;
         }
-        if (set_str(out, ev->env->today, strlen(ev->env->today)) != PN_OK)
-            goto nomem;
+        set_lent(out, ev->env->today);
         break;
     default: /* handled above */
         break;
@@ -1061,21 +1083,22 @@ static pn_status eval_node(evaluator *ev, const node *n, pn_value *out)
         set_num(out, n->num);
         break;
     case N_STR:
-        if (set_str(out, n->str, strlen(n->str)) != PN_OK)
-            st = nomem(ev);
+        set_lent(out, n->str);
         break;
     case N_REF:
         s = ev->env->lookup ? ev->env->lookup(ev->env->ctx, n->str) : NULL;
         if (s == NULL)
             st = eval_error(ev, n, "unknown variable ${%s}", n->str);
+        else if (ev->env->stable)
+            set_lent(out, s);
         else if (set_str(out, s, strlen(s)) != PN_OK)
             st = nomem(ev);
         break;
     case N_DOT:
         if (ev->env->dot == NULL)
             st = eval_error(ev, n, "'.' is only allowed in a constraint");
-        else if (set_str(out, ev->env->dot, strlen(ev->env->dot)) != PN_OK)
-            st = nomem(ev);
+        else
+            set_lent(out, ev->env->dot);
         break;
     case N_NEG:
         if ((st = eval_node(ev, n->kids[0], &a)) == PN_OK)
@@ -1099,16 +1122,17 @@ static pn_status eval_node(evaluator *ev, const node *n, pn_value *out)
         }
         if ((st = eval_node(ev, n->kids[1], &b)) != PN_OK)
             break;
-        double x = pn_value_number(&a), y = pn_value_number(&b);
         enum tok op = (enum tok)n->op;
-        if (op == T_PLUS || op == T_MINUS || op == T_STAR || op == T_DIV || op == T_MOD)
+        if (op == T_PLUS || op == T_MINUS || op == T_STAR || op == T_DIV || op == T_MOD) {
+            double x = pn_value_number(&a), y = pn_value_number(&b);
             set_num(out, op == T_PLUS    ? x + y
                          : op == T_MINUS ? x - y
                          : op == T_STAR  ? x * y
                          : op == T_DIV   ? x / y
                                          : fmod(x, y));
-        else
-            set_bool(out, compare(op, &a, &b));
+        } else {
+            set_bool(out, compare(op, &a, &b)); /* converts only what it compares as numbers */
+        }
         break;
     }
     pn_value_release(&a);
@@ -1116,17 +1140,30 @@ static pn_status eval_node(evaluator *ev, const node *n, pn_value *out)
     return st;
 }
 
-pn_status pn_expr_eval(const pn_expr *e, const pn_expr_env *env, pn_value *out, pn_error *err)
+/* Evaluate @e into *@out, which may be lent. */
+static pn_status eval_root(const pn_expr *e, const pn_expr_env *env, pn_value *out, pn_error *err)
 {
     static const pn_expr_env no_env = {0};
     evaluator ev = {.e = e, .env = env ? env : &no_env, .err = err};
     return eval_node(&ev, e->root, out);
 }
 
+pn_status pn_expr_eval(const pn_expr *e, const pn_expr_env *env, pn_value *out, pn_error *err)
+{
+    pn_status st = eval_root(e, env, out, err);
+    if (st == PN_OK && out->type == PN_V_STRING && out->lent) {
+        char *s = pn_strdup(out->str);
+        if (s == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        *out = (pn_value){.type = PN_V_STRING, .str = s};
+    }
+    return st;
+}
+
 pn_status pn_expr_eval_bool(const pn_expr *e, const pn_expr_env *env, int *out, pn_error *err)
 {
     pn_value v;
-    pn_status st = pn_expr_eval(e, env, &v, err);
+    pn_status st = eval_root(e, env, &v, err);
     if (st == PN_OK) {
         *out = pn_value_truthy(&v);
         pn_value_release(&v);
@@ -1137,7 +1174,7 @@ pn_status pn_expr_eval_bool(const pn_expr *e, const pn_expr_env *env, int *out, 
 pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **out, pn_error *err)
 {
     pn_value v;
-    pn_status st = pn_expr_eval(e, env, &v, err);
+    pn_status st = eval_root(e, env, &v, err);
     if (st != PN_OK)
         return st;
     *out = pn_value_to_string(&v);

@@ -38,6 +38,8 @@ typedef struct pn_value {
     double num; /* PN_V_NUMBER */
     int b;      /* PN_V_BOOL */
     char *str;  /* PN_V_STRING, owned, never NULL for a string */
+    int lent;   /* only inside the evaluator: .str is lent, not owned (pn_value_release leaves
+                 * it). The values this API hands out are never lent. */
 } pn_value;
 
 void pn_value_release(pn_value *v);
@@ -60,6 +62,9 @@ typedef struct pn_expr_env {
     void *ctx;
     const char *dot;   /* the value of '.', or NULL when '.' is not allowed here */
     const char *today; /* "YYYY-MM-DD" for today(); NULL makes today() an error */
+    /* nonzero when the strings lookup returns stay valid until the evaluation ends, not only
+     * until the next call: the evaluator then reads them in place instead of copying each */
+    int stable;
 } pn_expr_env;
 
 /*

@@ -718,9 +718,13 @@ const pn_choice *pn_choice_find_n(const pn_choice_list *list, const char *name, 
 {
     if (list == NULL)
         return NULL;
-    for (size_t i = 0; i < list->n; i++)
-        if (strncmp(list->items[i].name, name, len) == 0 && list->items[i].name[len] == '\0')
+    for (size_t i = 0; i < list->n; i++) {
+        const char *c = list->items[i].name;
+        if (len > 0 && c[0] != name[0])
+            continue; /* most names differ at once: spare the call */
+        if (strncmp(c, name, len) == 0 && c[len] == '\0')
             return &list->items[i];
+    }
     return NULL;
 }
 

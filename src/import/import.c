@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "import/mapping.h"
 #include "util/csv.h"
@@ -23,6 +24,80 @@ static int cmp_name_index(const void *a, const void *b)
     return strcmp(((const name_index *)a)->name, ((const name_index *)b)->name);
 }
 
+/*
+ * A set of strings, for the partner structures already recorded by this import: a school or
+ * centre is named by hundreds of links, and one INSERT ... ON CONFLICT DO NOTHING per link
+ * costs an index probe each time. Open addressing, linear probing; it stops growing at
+ * IDENT_SET_MAX entries so that memory stays bounded whatever the file size (what is not in
+ * the set is simply inserted again, which the ON CONFLICT clause makes harmless).
+ */
+typedef struct ident_set {
+    char **slot; /* cap entries, NULL when free */
+    size_t cap, n;
+} ident_set;
+
+enum { IDENT_SET_MAX = 1 << 17 };
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* Whether @s is in @set. */
+static int ident_set_has(const ident_set *set, const char *s)
+{
+    if (set->n == 0)
+        return 0;
+    for (size_t i = hash_str(s) & (set->cap - 1); set->slot[i]; i = (i + 1) & (set->cap - 1))
+        if (strcmp(set->slot[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Add @s (not in @set yet) when there is room. Returns PN_OK or PN_ENOMEM. */
+static pn_status ident_set_add(ident_set *set, const char *s)
+{
+    if (set->n >= IDENT_SET_MAX)
+        return PN_OK;
+    if (2 * (set->n + 1) > set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 1024;
+        char **slot = calloc(cap, sizeof *slot);
+        if (slot == NULL)
+            return PN_ENOMEM;
+        for (size_t k = 0; k < set->cap; k++) {
+            if (set->slot[k] == NULL)
+                continue;
+            size_t i = hash_str(set->slot[k]) & (cap - 1);
+            while (slot[i])
+                i = (i + 1) & (cap - 1);
+            slot[i] = set->slot[k];
+        }
+        free(set->slot);
+        set->slot = slot;
+        set->cap = cap;
+    }
+    char *copy = pn_strdup(s);
+    if (copy == NULL)
+        return PN_ENOMEM;
+    size_t i = hash_str(s) & (set->cap - 1);
+    while (set->slot[i])
+        i = (i + 1) & (set->cap - 1);
+    set->slot[i] = copy;
+    set->n++;
+    return PN_OK;
+}
+
+static void ident_set_release(ident_set *set)
+{
+    for (size_t k = 0; k < set->cap; k++)
+        free(set->slot[k]);
+    free(set->slot);
+    memset(set, 0, sizeof *set);
+}
+
 /* Everything prepared once per import. */
 typedef struct importer {
     pn_store *store;
@@ -35,6 +110,20 @@ typedef struct importer {
     const char **val;
     char **owned; /* calculated values, freed per row */
     int *is_relevant;
+    /* relevance is mostly a group's or a repeat's, the same for each of its questions: the
+     * result of each distinct expression is kept for the row being checked */
+    size_t **rel_slot;     /* per question, per relevance expression: its distinct text */
+    unsigned *slot_gen;    /* per distinct text: the generation its result belongs to */
+    unsigned char *slot_v; /* per distinct text: the result */
+    unsigned gen;          /* bumped per row, and when an answer changes during the checks */
+    /* questions that store a value, per level (1 + repeat), in the form's order */
+    size_t **level_q;
+    size_t *level_nq;
+    /* lookup(): the question a name (a pointer of the form's expressions) was found at */
+    struct {
+        const char *name;
+        size_t q;
+    } seen[64];
     /* prepared statements */
     sqlite3_stmt *find_sub, *insert_sub, *insert_reject, *resolve_reject, *find_reject;
     sqlite3_stmt *upsert_structure, *insert_partner, *insert_link;
@@ -65,7 +154,12 @@ typedef struct importer {
     unsigned char **ticks; /* per select_multiple: one flag per choice */
     unsigned char *tick_row, *tick_any;
     unsigned char *bad; /* per question: the cell was already reported for this row */
+    /* per question: the answer is known to be made of the list's choices, as converting the
+     * cell found them; the check need not look them up again */
+    unsigned char *choices_ok;
     size_t unmapped_columns, unmapped_values;
+    ident_set partners; /* partner structures known to be in the store during this import */
+    int pair_dropped;   /* links_pair is dropped for the load, to be built again at the end */
 } importer;
 
 /* The state of reading one file. */
@@ -97,11 +191,24 @@ typedef struct file_reader {
 static const char *lookup(void *ctx, const char *name)
 {
     importer *im = ctx;
-    name_index probe = {name, 0};
-    name_index *hit = bsearch(&probe, im->index, im->form->nq, sizeof *im->index, cmp_name_index);
-    if (hit == NULL)
-        return NULL;
-    const char *v = im->val[hit->q];
+    /* names come from the form's expressions, whose strings live as long as the import:
+     * remember where each pointer was found (checked by one strcmp, so a reused address
+     * cannot mislead) rather than searching every time */
+    size_t h = ((uintptr_t)name >> 3) % (sizeof im->seen / sizeof im->seen[0]);
+    size_t qi;
+    if (im->seen[h].name == name && strcmp(im->form->q[im->seen[h].q].name, name) == 0) {
+        qi = im->seen[h].q;
+    } else {
+        name_index probe = {name, 0};
+        name_index *hit =
+            bsearch(&probe, im->index, im->form->nq, sizeof *im->index, cmp_name_index);
+        if (hit == NULL)
+            return NULL;
+        qi = hit->q;
+        im->seen[h].name = name;
+        im->seen[h].q = qi;
+    }
+    const char *v = im->val[qi];
     return v ? v : "";
 }
 
@@ -135,15 +242,15 @@ static int is_decimal(const char *s)
 
 static int is_date(const char *s)
 {
-    int y, m, d;
-    char tail;
     if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
         return 0;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return 0;
-    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) < 3)
-        return 0;
+    /* the digits are checked: read them without sscanf, which costs more than the rest */
+    int y = ((s[0] - '0') * 10 + (s[1] - '0')) * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
         return 0;
@@ -214,7 +321,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
             return reason(fr, q->name, "expected a date as YYYY-MM-DD, found '%s'", v);
         break;
     case PN_Q_SELECT_ONE:
-        if (pn_choice_find(q->list, v) == NULL) {
+        if (!im->choices_ok[i] && pn_choice_find(q->list, v) == NULL) {
             choice_names(q->list, names, sizeof names);
             return reason(fr, q->name, "'%s' is not a choice of list '%s' (expected one of: %s)", v,
                           q->list->name, names);
@@ -223,7 +330,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
     case PN_Q_SELECT_MULTIPLE: {
         const char *p = v, *name;
         size_t n;
-        while ((name = pn_select_next(&p, &n)) != NULL)
+        while (!im->choices_ok[i] && (name = pn_select_next(&p, &n)) != NULL)
             if (pn_choice_find_n(q->list, name, n) == NULL) {
                 choice_names(q->list, names, sizeof names);
                 return reason(fr, q->name,
@@ -237,7 +344,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
         break;
     }
     if (q->constraint && !im->bad[i]) {
-        pn_expr_env env = {lookup, im, v, im->opts->today};
+        pn_expr_env env = {lookup, im, v, im->opts->today, 1};
         int ok = 0;
         pn_error e = {0};
         st = pn_expr_eval_bool(q->constraint, &env, &ok, &e);
@@ -261,28 +368,39 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
     importer *im = fr->im;
     const pn_form *f = im->form;
     pn_status st = PN_OK;
+    pn_expr_env env = {lookup, im, NULL, im->opts->today, 1};
+    im->gen++;
     for (size_t i = 0; i < f->nq; i++) {
         const pn_question *q = &f->q[i];
         if (q->repeat != repeat)
             continue;
         int relevant = 1;
-        pn_expr_env env = {lookup, im, NULL, im->opts->today};
         for (size_t k = 0; k < q->nrelevant && relevant; k++) {
+            size_t slot = im->rel_slot[i][k];
+            if (im->slot_gen[slot] == im->gen) {
+                relevant = im->slot_v[slot];
+                continue;
+            }
             pn_error e = {0};
             st = pn_expr_eval_bool(q->relevant[k], &env, &relevant, &e);
             if (st == PN_ENOMEM)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
             if (st != PN_OK) {
+                /* not kept: each question it governs gives the reason */
                 if ((st = reason(fr, q->name, "relevance cannot be evaluated: %s", e.msg)))
                     return st;
                 relevant = 0;
+                continue;
             }
+            im->slot_gen[slot] = im->gen;
+            im->slot_v[slot] = (unsigned char)relevant;
         }
         im->is_relevant[i] = relevant;
         if (q->type == PN_Q_CALCULATE) {
             free(im->owned[i]);
             im->owned[i] = NULL;
             im->val[i] = "";
+            im->gen++; /* an answer changes: the relevance kept may depend on it */
             if (!relevant)
                 continue;
             pn_error e = {0};
@@ -305,6 +423,7 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
                                  "respondent (relevant: %s)",
                                  im->val[i], own ? pn_expr_text(own) : "")))
                     return st;
+                im->gen++; /* the answer becomes empty */
             }
             im->val[i] = "";
             continue;
@@ -370,16 +489,13 @@ static pn_status resolve_reject(importer *im, const char *key, pn_error *err)
 static void bind_values(importer *im, sqlite3_stmt *q, int repeat, int first)
 {
     int p = first;
-    for (size_t i = 0; i < im->form->nq; i++) {
-        const pn_question *qq = &im->form->q[i];
-        if (qq->repeat != repeat || !pn_question_has_value(qq))
-            continue;
+    for (size_t k = 0; k < im->level_nq[1 + repeat]; k++, p++) {
+        size_t i = im->level_q[1 + repeat][k];
         /* not applicable is NULL; applicable but unanswered is '' */
         if (!im->is_relevant[i])
             sqlite3_bind_null(q, p);
         else
             sqlite3_bind_text(q, p, im->val[i] ? im->val[i] : "", -1, SQLITE_STATIC);
-        p++;
     }
 }
 
@@ -614,25 +730,44 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
     return PN_OK;
 }
 
-/* Store the repeat entry read, or replace the stored one (im->found_id) by it. */
-static pn_status store_entry(file_reader *fr, int repeat, const char *key, size_t position,
+/*
+ * Insert the repeat entry read as a new entry: most entries are, so the key is not looked up
+ * first. Sets *@entry_id to the new entry, or to 0 when an entry with that key is stored
+ * already: the UNIQUE constraint on entry_key stopped the INSERT before it wrote anything, and
+ * the caller takes the path of a key met again.
+ */
+static pn_status insert_entry(importer *im, int repeat, const char *key, size_t position,
+                              long long *entry_id, pn_error *err)
+{
+    sqlite3_stmt *q = im->insert_data[1 + repeat];
+    *entry_id = 0;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, im->parent_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)position);
+    sqlite3_bind_text(q, 3, key, -1, SQLITE_STATIC);
+    bind_values(im, q, repeat, 4);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        *entry_id = sqlite3_last_insert_rowid(im->db);
+        return PN_OK;
+    }
+    if (sqlite3_extended_errcode(im->db) == SQLITE_CONSTRAINT_UNIQUE) {
+        sqlite3_reset(q);
+        return PN_OK;
+    }
+    return db_fail(im, err, "cannot store a repeat entry");
+}
+
+/* Complete the repeat entry inserted as @entry_id, or replace the stored one (im->found_id,
+ * when @entry_id is 0) by the entry read: its link, its partner structure. */
+static pn_status store_entry(file_reader *fr, int repeat, const char *key, long long entry_id,
                              pn_error *err)
 {
     importer *im = fr->im;
     const pn_form *f = im->form;
-    long long entry_id = im->found_id;
     sqlite3_stmt *q;
-    if (entry_id == 0) {
-        q = im->insert_data[1 + repeat];
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, im->parent_id);
-        sqlite3_bind_int64(q, 2, (sqlite3_int64)position);
-        sqlite3_bind_text(q, 3, key, -1, SQLITE_TRANSIENT);
-        bind_values(im, q, repeat, 4);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return db_fail(im, err, "cannot store a repeat entry");
-        entry_id = sqlite3_last_insert_rowid(im->db);
-    } else if ((q = im->update_data[1 + repeat]) != NULL) {
+    if (entry_id == 0 && (entry_id = im->found_id) != 0 &&
+        (q = im->update_data[1 + repeat]) != NULL) {
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, entry_id);
         bind_values(im, q, repeat, 2);
@@ -673,7 +808,7 @@ static pn_status store_entry(file_reader *fr, int repeat, const char *key, size_
         }
         if (sqlite3_step(q) != SQLITE_DONE)
             return db_fail(im, err, "cannot store a link");
-        if (*partner) {
+        if (*partner && !ident_set_has(&im->partners, partner)) {
             q = im->insert_partner;
             sqlite3_reset(q);
             sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "ecole" : "centre", -1,
@@ -682,6 +817,9 @@ static pn_status store_entry(file_reader *fr, int repeat, const char *key, size_
             sqlite3_bind_text(q, 3, value_of(im, "partenaire_nom"), -1, SQLITE_STATIC);
             if (sqlite3_step(q) != SQLITE_DONE)
                 return db_fail(im, err, "cannot record a partner structure");
+            /* structures are never deleted, so it stays there until the import ends */
+            if (ident_set_add(&im->partners, partner) != PN_OK)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
         }
     }
     if (im->found_id)
@@ -1032,6 +1170,9 @@ static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *
             im->val[pc->q] = NULL;
             continue;
         }
+        /* a select's cell converts only to names of its list */
+        im->choices_ok[pc->q] = (r == PN_CELL_CONVERTED || r == PN_CELL_SAME) &&
+                                (q->type == PN_Q_SELECT_ONE || q->type == PN_Q_SELECT_MULTIPLE);
         switch (r) {
         case PN_CELL_CONVERTED:
             im->val[pc->q] = pn_strbuf_str(conv);
@@ -1069,6 +1210,7 @@ static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *
             continue;
         const pn_question *q = &form->q[pc->q];
         im->tick_row[pc->q] = 0;
+        im->choices_ok[pc->q] = 0;
         pn_strbuf *out = &im->tick_val[pc->q];
         pn_strbuf_reset(out);
         for (size_t k = 0; k < q->list->n; k++)
@@ -1177,6 +1319,7 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         im->is_relevant[i] = 1;
     }
     memset(im->bad, 0, form->nq);
+    memset(im->choices_ok, 0, form->nq);
     if (repeat >= 0 && fr->ident_col >= 0) {
         const char *ident = f[fr->ident_col];
         int iq = fr->cols[fr->ident_col].q;
@@ -1236,32 +1379,9 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     if ((st = assign_values(fr, n, f, fr->head, err)) != PN_OK)
         return st;
 
-    /* stored already under this key? */
     im->found_id = 0;
     free(im->found_submitted);
     im->found_submitted = NULL;
-    if (linked) {
-        sqlite3_stmt *q = repeat < 0 ? im->find_sub : im->find_entry[repeat];
-        sqlite3_reset(q);
-        if (repeat < 0) {
-            sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-        } else {
-            sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-        }
-        int rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
-            im->found_id = sqlite3_column_int64(q, 0);
-            const unsigned char *at = repeat < 0 ? sqlite3_column_text(q, 1) : NULL;
-            if (at && (im->found_submitted = pn_strdup((const char *)at)) == NULL) {
-                sqlite3_reset(q);
-                return pn_error_set(err, PN_ENOMEM, "out of memory");
-            }
-        }
-        sqlite3_reset(q);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return db_fail(im, err, "cannot look up a key");
-    }
     if (repeat >= 0 && linked && im->parent_state == VERSION_KEPT) {
         /* an entry of a version older than the one stored */
         fr->stats->older++;
@@ -1285,6 +1405,35 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         if (r == PN_CELL_CONVERTED)
             submitted = pn_strbuf_str(&fr->submitted);
     }
+    long long entry_id = 0;
+    if (repeat >= 0 && (st = insert_entry(im, repeat, key, position, &entry_id, err)) != PN_OK)
+        return st;
+    /* stored already under this key? */
+    if (entry_id == 0) {
+        sqlite3_stmt *q = repeat < 0 ? im->find_sub : im->find_entry[repeat];
+        sqlite3_reset(q);
+        if (repeat < 0) {
+            sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+        }
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            im->found_id = sqlite3_column_int64(q, 0);
+            const unsigned char *at = repeat < 0 ? sqlite3_column_text(q, 1) : NULL;
+            if (at && (im->found_submitted = pn_strdup((const char *)at)) == NULL) {
+                sqlite3_reset(q);
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            }
+        }
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return db_fail(im, err, "cannot look up a key");
+        if (repeat >= 0 && im->found_id == 0)
+            return pn_error_set(err, PN_EINTERNAL, "%s:%zu: key '%s' is neither new nor stored",
+                                fr->stats->path, line, key);
+    }
     if (im->found_id) {
         int same = 0;
         if ((st = same_answers(im, repeat, &same, err)) != PN_OK)
@@ -1300,7 +1449,7 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     }
     if (repeat < 0)
         return store_main(fr, line, key, submitted, err);
-    return store_entry(fr, repeat, key, position, err);
+    return store_entry(fr, repeat, key, entry_id, err);
 }
 
 static pn_status prepare(importer *im, sqlite3_stmt **q, const char *sql, pn_error *err)
@@ -1402,6 +1551,61 @@ out:
     return st;
 }
 
+/* Number the distinct relevance expressions (by text) for check_row's memo. */
+static pn_status index_relevance(importer *im, pn_error *err)
+{
+    const pn_form *f = im->form;
+    size_t total = 0, nslots = 0;
+    for (size_t i = 0; i < f->nq; i++)
+        total += f->q[i].nrelevant;
+    const pn_expr **texts = calloc(total ? total : 1, sizeof *texts);
+    im->rel_slot = calloc(f->nq ? f->nq : 1, sizeof *im->rel_slot);
+    im->slot_gen = calloc(total ? total : 1, sizeof *im->slot_gen);
+    im->slot_v = calloc(total ? total : 1, 1);
+    if (texts == NULL || im->rel_slot == NULL || im->slot_gen == NULL || im->slot_v == NULL) {
+        free(texts);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < f->nq; i++) {
+        const pn_question *q = &f->q[i];
+        if ((im->rel_slot[i] = calloc(q->nrelevant ? q->nrelevant : 1, sizeof(size_t))) == NULL) {
+            free(texts);
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+        for (size_t k = 0; k < q->nrelevant; k++) {
+            size_t s = 0;
+            while (s < nslots &&
+                   strcmp(pn_expr_text(texts[s]), pn_expr_text(q->relevant[k])) != 0)
+                s++;
+            if (s == nslots)
+                texts[nslots++] = q->relevant[k];
+            im->rel_slot[i][k] = s;
+        }
+    }
+    free(texts);
+    return PN_OK;
+}
+
+/* The questions that store a value, per level, in the order of the data tables' columns. */
+static pn_status index_levels(importer *im, pn_error *err)
+{
+    const pn_form *f = im->form;
+    size_t nlevels = 1 + f->nrepeats;
+    im->level_q = calloc(nlevels, sizeof *im->level_q);
+    im->level_nq = calloc(nlevels, sizeof *im->level_nq);
+    if (im->level_q == NULL || im->level_nq == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t l = 0; l < nlevels; l++)
+        if ((im->level_q[l] = calloc(f->nq ? f->nq : 1, sizeof(size_t))) == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->nq; i++)
+        if (pn_question_has_value(&f->q[i])) {
+            size_t l = (size_t)(1 + f->q[i].repeat);
+            im->level_q[l][im->level_nq[l]++] = i;
+        }
+    return PN_OK;
+}
+
 static pn_status importer_init(importer *im, pn_error *err)
 {
     const pn_form *f = im->form;
@@ -1422,9 +1626,11 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->tick_row = calloc(nq, 1);
     im->tick_any = calloc(nq, 1);
     im->bad = calloc(nq, 1);
+    im->choices_ok = calloc(nq, 1);
     if (!im->index || !im->val || !im->owned || !im->is_relevant || !im->parent_val ||
         !im->insert_data || !im->find_entry || !im->conv || !im->tick_val || !im->ticks ||
-        !im->tick_row || !im->tick_any || !im->bad || !im->load_row || !im->update_data)
+        !im->tick_row || !im->tick_any || !im->bad || !im->load_row || !im->update_data ||
+        !im->choices_ok)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < f->nq; i++)
         if (f->q[i].type == PN_Q_SELECT_MULTIPLE &&
@@ -1436,6 +1642,8 @@ static pn_status importer_init(importer *im, pn_error *err)
     for (size_t i = 0; i < f->nq; i++)
         im->index[i] = (name_index){f->q[i].name, i};
     qsort(im->index, f->nq, sizeof *im->index, cmp_name_index);
+    if ((st = index_relevance(im, err)) != PN_OK || (st = index_levels(im, err)) != PN_OK)
+        return st;
     if (sqlite3_exec(im->db,
                      "CREATE TEMP TABLE IF NOT EXISTS pn_versions(submission_id INTEGER PRIMARY"
                      " KEY, state INTEGER NOT NULL); DELETE FROM temp.pn_versions;",
@@ -1546,7 +1754,9 @@ static void importer_release(importer *im)
     free(im->tick_row);
     free(im->tick_any);
     free(im->bad);
+    free(im->choices_ok);
     pn_map_release(&im->own_map);
+    ident_set_release(&im->partners);
     if (im->insert_data)
         for (size_t i = 0; i < 1 + f->nrepeats; i++)
             sqlite3_finalize(im->insert_data[i]);
@@ -1567,6 +1777,17 @@ static void importer_release(importer *im)
     free(im->index);
     free(im->val);
     free(im->is_relevant);
+    if (im->rel_slot)
+        for (size_t i = 0; i < f->nq; i++)
+            free(im->rel_slot[i]);
+    free(im->rel_slot);
+    free(im->slot_gen);
+    free(im->slot_v);
+    if (im->level_q)
+        for (size_t l = 0; l < 1 + f->nrepeats; l++)
+            free(im->level_q[l]);
+    free(im->level_q);
+    free(im->level_nq);
 }
 
 static void progress(void *ctx, unsigned long long done, unsigned long long total)
@@ -1627,6 +1848,76 @@ out:
     return st;
 }
 
+/* The first column of a single-value query, or -1 when it fails. */
+static long long query_int(importer *im, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(im->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/*
+ * Before the repeat files are read: drop the index links_pair when they bring many links, to
+ * build it again at the end. Its key starts with the centre, so the links a school reports
+ * land all over it: past the page cache, each insert reads and writes a page of its own,
+ * while building it again is one sort (a million links: about 1 s, against 2 s or more of
+ * upkeep for half a million). The import reads nothing through it. The files are counted at
+ * one link per PAIR_BYTES_PER_LINK bytes (an entry of the partner repeat takes 250 to 300
+ * in an export), and the index is dropped when they bring at least half as many links as
+ * are stored (max(link_id) bounds that number from above): a small import into a large
+ * store keeps it.
+ */
+enum { PAIR_BYTES_PER_LINK = 256 };
+static int IMPORT_SORT_KIB = 8000; /* XXX knob */
+
+static pn_status drop_links_pair(importer *im, const pn_import_result *res, const int *deferred,
+                                 pn_error *err)
+{
+    const pn_form *f = im->form;
+    int partners = pn_form_repeat_index(f, "partenaires");
+    if (f->side == PN_SIDE_NONE || partners < 0 || im->pair_dropped)
+        return PN_OK;
+    unsigned long long bytes = 0;
+    for (size_t i = 0; i < res->nfiles; i++) {
+        struct stat st;
+        if (deferred[i] && res->files[i].repeat == partners && stat(res->files[i].path, &st) == 0)
+            bytes += (unsigned long long)st.st_size;
+    }
+    long long stored = query_int(im, "SELECT coalesce(max(link_id), 0) FROM links");
+    if (stored < 0)
+        return db_fail(im, err, "cannot count the links");
+    if (bytes / PAIR_BYTES_PER_LINK < 1000 || (long long)(bytes / PAIR_BYTES_PER_LINK) < stored / 2)
+        return PN_OK;
+    if (query_int(im, "SELECT count(*) FROM sqlite_schema WHERE type='index' AND"
+                      " name='links_pair'") != 1)
+        return PN_OK; /* not there: nothing to build again */
+    if (sqlite3_exec(im->db, "DROP INDEX links_pair", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(im, err, "cannot prepare the links");
+    im->pair_dropped = 1;
+    return PN_OK;
+}
+
+/* Build links_pair again, in the import's transaction. */
+static pn_status build_links_pair(importer *im, pn_error *err)
+{
+    if (!im->pair_dropped)
+        return PN_OK;
+    /* the sort's memory is the page cache's size: shrink the cache for it, so that the two
+     * together stay within the import's memory */
+    char *pragma = sqlite3_mprintf("PRAGMA cache_size=-%d", IMPORT_SORT_KIB);
+    int rc = pragma ? sqlite3_exec(im->db, pragma, NULL, NULL, NULL) : SQLITE_NOMEM;
+    sqlite3_free(pragma);
+    if (rc != SQLITE_OK ||
+        sqlite3_exec(im->db, "CREATE INDEX links_pair ON links(centre_ident, school_ident)", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return db_fail(im, err, "cannot index the links");
+    im->pair_dropped = 0;
+    return PN_OK;
+}
+
 pn_status pn_import_files(pn_store *store, const pn_form *form, const char *source, size_t len,
                           const char *const *paths, size_t npaths, const pn_import_opts *opts,
                           pn_import_result *res, pn_error *err)
@@ -1653,6 +1944,15 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
             goto out;
         }
     }
+    if (getenv("PN_X_FKOFF"))
+        sqlite3_exec(im.db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+    if (getenv("PN_X_SORT"))
+        IMPORT_SORT_KIB = atoi(getenv("PN_X_SORT"));
+    if (getenv("PN_X_CACHE")) {
+        char *x = sqlite3_mprintf("PRAGMA cache_size=-%s", getenv("PN_X_CACHE"));
+        sqlite3_exec(im.db, x, NULL, NULL, NULL);
+        sqlite3_free(x);
+    }
     if ((st = pn_store_begin(store, err)) != PN_OK)
         goto out;
     if ((st = pn_store_put_form(store, form, source, len, err)) != PN_OK)
@@ -1676,6 +1976,8 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
         for (size_t i = 0; i < npaths; i++) {
             if (round == 1 && !deferred[i])
                 continue;
+            if (round == 1 && (st = drop_links_pair(&im, res, deferred, err)) != PN_OK)
+                goto out;
             if (round == 1) {
                 int first = 1; /* the first file of this repeat */
                 for (size_t k = 0; k < i; k++)
@@ -1697,6 +1999,8 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
         res->older += res->files[i].older;
     }
     res->unmapped_values = im.unmapped_values;
+    if ((st = build_links_pair(&im, err)) != PN_OK)
+        goto out;
     if ((st = prepare(&im, &q,
                       "UPDATE imports SET rows_read=?, stored=?, duplicates=?, rejected=?"
                       " WHERE import_id=?",

@@ -943,17 +943,29 @@ static int convert_multiple(pn_cells *c, size_t qi, const char *v, pn_strbuf *ou
     const char *p = v, *name;
     size_t n;
     int all_names = 1, any = 0;
+    /* canonical: names in the list's order, each once, one space apart, nothing around them:
+     * the value is already what join_seen would make of it (the usual case) */
+    int canonical = 1;
+    size_t last = 0;
+    const char *end = v; /* where the previous name ended */
     while ((name = pn_select_next(&p, &n)) != NULL) {
         const pn_choice *ch = pn_choice_find_n(q->list, name, n);
         if (ch == NULL) {
             all_names = 0;
             break;
         }
-        c->seen[ch - q->list->items] = 1;
+        size_t k = (size_t)(ch - q->list->items);
+        if (any ? k <= last || *end != ' ' || name != end + 1 : name != v)
+            canonical = 0;
+        c->seen[k] = 1;
         any = 1;
+        last = k;
+        end = name + n;
     }
     if (all_names) {
         if (!any)
+            return PN_CELL_SAME;
+        if (canonical && *end == '\0')
             return PN_CELL_SAME;
         if (join_seen(c, q, out) < 0)
             return -1;

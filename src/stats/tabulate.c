@@ -265,7 +265,8 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     }
     const char *side = f->side == PN_SIDE_CENTRE ? "centre" : "ecole";
     rowctx rc = {names, values, ncols};
-    pn_expr_env env = {row_lookup, &rc, NULL, NULL};
+    /* the row's columns stay put while the filter is evaluated */
+    pn_expr_env env = {row_lookup, &rc, NULL, NULL, 1};
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         for (size_t i = 0; i < ncols; i++)

@@ -48,22 +48,30 @@ typedef struct reader {
     pn_csv_info *info;
 } reader;
 
-static void on_field(void *s, size_t len, void *data)
+/* Record that a field starts at @off in r->fields. Returns 0, or -1 when out of memory. */
+static int add_offset(reader *r, size_t off)
 {
-    reader *r = data;
-    if (r->status != PN_OK)
-        return;
     if (r->nfields == r->capfields) {
         size_t cap = r->capfields ? r->capfields * 2 : 32;
         size_t *p = realloc(r->offsets, cap * sizeof *p);
         if (p == NULL) {
             r->status = pn_error_set(r->err, PN_ENOMEM, "out of memory reading '%s'", r->name);
-            return;
+            return -1;
         }
         r->offsets = p;
         r->capfields = cap;
     }
-    r->offsets[r->nfields++] = r->fields.len;
+    r->offsets[r->nfields++] = off;
+    return 0;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    reader *r = data;
+    if (r->status != PN_OK)
+        return;
+    if (add_offset(r, r->fields.len) != 0)
+        return;
     if (pn_strbuf_append(&r->fields, s ? s : "", s ? len : 0) != PN_OK ||
         pn_strbuf_append(&r->fields, "", 1) != PN_OK)
         r->status = pn_error_set(r->err, PN_ENOMEM, "out of memory reading '%s'", r->name);
@@ -132,6 +140,40 @@ char pn_csv_detect_delim(const char *line, size_t len)
     return ',';
 }
 
+/*
+ * The fields of a whole line @s of @n bytes (its line ending left out) that holds no quote,
+ * read as libcsv reads it from the start of a record: split at each delimiter, spaces
+ * trimmed around each field. Most lines of an export are such; libcsv's state machine costs
+ * a callback per field and a test per byte, this a memchr per field. The caller checks that
+ * the line holds a quote nowhere, something other than spaces (libcsv makes no record of a
+ * line of spaces), and that the delimiter is not a space.
+ */
+static void split_line(reader *r, const char *s, size_t n)
+{
+    size_t base = r->fields.len;
+    if (pn_strbuf_append(&r->fields, s, n) != PN_OK) {
+        r->status = pn_error_set(r->err, PN_ENOMEM, "out of memory reading '%s'", r->name);
+        return;
+    }
+    char *buf = r->fields.buf, *end = buf + base + n, *p = buf + base;
+    for (;;) {
+        char *stop = memchr(p, r->delim, (size_t)(end - p));
+        if (stop == NULL)
+            stop = end;
+        char *a = p, *b = stop;
+        while (a < b && *a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            b--;
+        *b = '\0'; /* over the delimiter, a trailing space, or the strbuf's own NUL */
+        if (add_offset(r, (size_t)(a - buf)) != 0)
+            return;
+        if (stop == end)
+            break;
+        p = stop + 1;
+    }
+}
+
 /* Count a line ending: LF, CR, and the LF of a CRLF adds nothing. */
 static void end_line(reader *r, char c)
 {
@@ -163,6 +205,15 @@ static size_t count_chars(const char *s, size_t n)
     return k;
 }
 
+/* Whether @s (@n bytes) holds something other than spaces. */
+static int has_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ')
+            return 1;
+    return 0;
+}
+
 /*
  * Feed @n bytes of decoded text to libcsv one line at a time, so that a record knows the
  * line it starts on: libcsv itself says nothing of where it is. A line that the end of @s
@@ -191,6 +242,18 @@ static pn_status feed(reader *r, const char *s, size_t n)
             continue;
         }
         size_t end = j < n ? j + 1 : n;
+        if (!r->rec_open && j < n && r->delim != ' ' && memchr(s + i, '"', j - i) == NULL &&
+            has_text(s + i, j - i)) {
+            r->rec_start = r->lineno;
+            split_line(r, s + i, j - i);
+            if (r->status == PN_OK)
+                on_record((unsigned char)s[j], r);
+            if (r->status != PN_OK)
+                return r->status;
+            end_line(r, s[j]);
+            i = end;
+            continue;
+        }
         if (!r->rec_open) {
             r->rec_open = 1;
             r->rec_start = r->lineno;
