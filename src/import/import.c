@@ -6,7 +6,10 @@
 #include <string.h>
 #include <strings.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include "import/mapping.h"
@@ -98,6 +101,69 @@ static void ident_set_release(ident_set *set)
     memset(set, 0, sizeof *set);
 }
 
+/* A row read and checked, as the storing side takes it (see the pipeline below). */
+typedef struct row {
+    pn_import_file *stats; /* the file's counts, and its path */
+    size_t line;
+    int repeat; /* -1: a submission; else an entry of this repeat */
+    int reject; /* to record in the rejects, with raw and reasons */
+    const char *key;
+    const char *submitted; /* a submission's time, ISO 8601 when known, or NULL */
+    long long parent_id;   /* an entry's submission */
+    size_t position;       /* an entry's rank in its submission */
+    const char *raw, *reasons;
+    const char **val;         /* per question: the answer as checked, or NULL */
+    const unsigned char *rel; /* per question: the question applies (relevance) */
+    const int *len;           /* per question: the answer's length, or NULL when not known */
+} row;
+
+/* A slot of the pipeline: a row, and the copies of its strings it points to. */
+typedef struct job {
+    row r;
+    pn_strbuf buf;
+    size_t *off; /* per question: 1 + where its answer starts in buf, 0 for none */
+    const char **val;
+    unsigned char *rel;
+    int *len;
+} job;
+
+/*
+ * The pipeline. Reading a row (CSV, cells, checks, calculations) and storing it (SQLite) take
+ * about the same time in a large import, and a machine has two cores or more: the caller's
+ * thread reads and hands each row over to a thread that stores it, so that the import takes
+ * about as long as the longer of the two rather than their sum. Rows are stored one at a
+ * time, in the order they were read, with the statements and in the transaction of a plain
+ * import. Both threads use the one connection: the storing thread for every write, the
+ * reading one for a few reads (a repeat entry's submission), and `db` lets one of them in at
+ * a time. The reading thread waits for the storing one to catch up (pipeline_drain) at the
+ * end of each file, so that what runs between files sees every row before it, and before a
+ * read whose answer a row still in the pipeline could change. When the thread cannot be
+ * started, rows are stored as they come.
+ */
+enum { PIPELINE_JOBS = 128, PIPELINE_BATCH = 32, PIPELINE_BIG = 64 * 1024 };
+
+typedef struct pipeline {
+    pthread_t thread;
+    int running; /* the storing thread runs */
+    int ready;   /* the mutexes and conditions are initialised */
+    job jobs[PIPELINE_JOBS];
+    /* one thread hands jobs over (head), the other stores them (tail): each moves its own
+     * counter and reads the other's, without a lock */
+    _Atomic size_t head, tail;
+    /* a thread with nothing to do sleeps on its condition, under lock; the other wakes it
+     * only when there is enough to do (PIPELINE_BATCH jobs, half the slots free, the end),
+     * since a wake-up per row would cost about as much as storing it */
+    _Atomic int store_waits, read_waits;
+    pthread_mutex_t lock; /* sleeping and waking, stop, err */
+    pthread_cond_t more;  /* jobs were handed over, or stop */
+    pthread_cond_t room;  /* jobs were stored */
+    int stop;
+    _Atomic int failed; /* the storing side failed: the rows after are skipped */
+    pn_status status;   /* its failure, and the message */
+    pn_error err;
+    pthread_mutex_t db; /* the connection */
+} pipeline;
+
 /* Everything prepared once per import. */
 typedef struct importer {
     pn_store *store;
@@ -110,6 +176,7 @@ typedef struct importer {
     const char **val;
     char **owned; /* calculated values, freed per row */
     int *is_relevant;
+    unsigned char *rel; /* is_relevant of the row's level, as the storing side takes it */
     /* relevance is mostly a group's or a repeat's, the same for each of its questions: the
      * result of each distinct expression is kept for the row being checked */
     size_t **rel_slot;     /* per question, per relevance expression: its distinct text */
@@ -126,7 +193,7 @@ typedef struct importer {
     } seen[64];
     /* prepared statements */
     sqlite3_stmt *find_sub, *insert_sub, *insert_reject, *resolve_reject, *find_reject;
-    sqlite3_stmt *upsert_structure, *insert_partner, *insert_link;
+    sqlite3_stmt *upsert_structure, *insert_partner;
     int has_rejects;            /* the form has rejects a stored row may resolve */
     sqlite3_stmt **insert_data; /* 1 + nrepeats: top level then each repeat */
     sqlite3_stmt **find_entry;  /* per repeat */
@@ -160,6 +227,12 @@ typedef struct importer {
     size_t unmapped_columns, unmapped_values;
     ident_set partners; /* partner structures known to be in the store during this import */
     int pair_dropped;   /* links_pair is dropped for the load, to be built again at the end */
+    int links_repeat;   /* the repeat whose entries are links (partenaires), or -1 */
+    /* the questions the storing side reads by name, or -1: the structure's identifier and
+     * details, the partner and the link's class */
+    int q_ident, q_name, q_commune, q_en_qpv, q_code_qpv, q_rep, q_partner, q_partner_name, q_class;
+    sqlite3_stmt *find_parent; /* find_sub for the reading side */
+    pipeline pl;
 } importer;
 
 /* The state of reading one file. */
@@ -209,6 +282,12 @@ static const char *lookup(void *ctx, const char *name)
         im->seen[h].q = qi;
     }
     const char *v = im->val[qi];
+    return v ? v : "";
+}
+
+static const char *value_of(importer *im, const char *name)
+{
+    const char *v = lookup(im, name);
     return v ? v : "";
 }
 
@@ -453,21 +532,22 @@ static pn_status db_fail(importer *im, pn_error *err, const char *what)
     return pn_store_error(im->store, err, what);
 }
 
-static pn_status record_reject(file_reader *fr, size_t line, const char *key, pn_error *err)
+/* ---- storing a row (the storing side of the pipeline) ---- */
+
+static pn_status record_reject(importer *im, const row *r, pn_error *err)
 {
-    importer *im = fr->im;
     sqlite3_stmt *q = im->insert_reject;
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, im->import_id);
     sqlite3_bind_text(q, 2, im->form->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 4, fr->stats->path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, (sqlite3_int64)line);
-    sqlite3_bind_text(q, 6, pn_strbuf_str(&fr->raw), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, pn_strbuf_str(&fr->reasons), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, r->stats->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)r->line);
+    sqlite3_bind_text(q, 6, r->raw, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, r->reasons, -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot record a rejected row");
-    fr->stats->rejected++;
+    r->stats->rejected++;
     im->has_rejects = 1;
     return PN_OK;
 }
@@ -485,24 +565,28 @@ static pn_status resolve_reject(importer *im, const char *key, pn_error *err)
     return PN_OK;
 }
 
-/* Bind the values of level @repeat into the data insert, from parameter @first on. */
-static void bind_values(importer *im, sqlite3_stmt *q, int repeat, int first)
+/* Bind the answers of @r at its level into the data insert, from parameter @first on. */
+static void bind_values(importer *im, const row *r, sqlite3_stmt *q, int first)
 {
     int p = first;
-    for (size_t k = 0; k < im->level_nq[1 + repeat]; k++, p++) {
-        size_t i = im->level_q[1 + repeat][k];
-        /* not applicable is NULL; applicable but unanswered is '' */
-        if (!im->is_relevant[i])
+    for (size_t k = 0; k < im->level_nq[1 + r->repeat]; k++, p++) {
+        size_t i = im->level_q[1 + r->repeat][k];
+        /* not applicable is NULL; applicable but unanswered is ''. A known length spares
+         * SQLite counting the bytes again. */
+        if (!r->rel[i])
             sqlite3_bind_null(q, p);
+        else if (r->val[i] == NULL)
+            sqlite3_bind_text(q, p, "", 0, SQLITE_STATIC);
         else
-            sqlite3_bind_text(q, p, im->val[i] ? im->val[i] : "", -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, p, r->val[i], r->len ? r->len[i] : -1, SQLITE_STATIC);
     }
 }
 
-static const char *value_of(importer *im, const char *name)
+/* The answer to question @qi (-1: no such question) in @r, "" for none: what lookup()
+ * gave the reading side. */
+static const char *row_value(const row *r, int qi)
 {
-    const char *v = lookup(im, name);
-    return v ? v : "";
+    return qi >= 0 && r->val[qi] ? r->val[qi] : "";
 }
 
 /* What happened to a stored submission met again in this import. */
@@ -567,34 +651,32 @@ static int stored_is_newer(const char *stored, const char *incoming)
     return a > b;
 }
 
-/* Whether the stored answers of the row found (im->found_id) are the row's. */
-static pn_status same_answers(importer *im, int repeat, int *same, pn_error *err)
+/* Whether the stored answers of the row found (im->found_id) are those of @r. */
+static pn_status same_answers(importer *im, const row *r, int *same, pn_error *err)
 {
-    sqlite3_stmt *q = im->load_row[1 + repeat];
+    sqlite3_stmt *q = im->load_row[1 + r->repeat];
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, im->found_id);
     if (sqlite3_step(q) != SQLITE_ROW) {
         sqlite3_reset(q);
         return db_fail(im, err, "cannot read stored answers");
     }
-    int col = 0;
     *same = 1;
-    for (size_t i = 0; i < im->form->nq && *same; i++) {
-        const pn_question *qq = &im->form->q[i];
-        if (qq->repeat != repeat || !pn_question_has_value(qq))
-            continue;
-        const char *v = (const char *)sqlite3_column_text(q, col++);
-        if (!im->is_relevant[i])
+    for (size_t k = 0; k < im->level_nq[1 + r->repeat] && *same; k++) {
+        size_t i = im->level_q[1 + r->repeat][k];
+        const char *v = (const char *)sqlite3_column_text(q, (int)k);
+        if (!r->rel[i])
             *same = v == NULL;
         else
-            *same = v != NULL && strcmp(v, im->val[i] ? im->val[i] : "") == 0;
+            *same = v != NULL && strcmp(v, r->val[i] ? r->val[i] : "") == 0;
     }
     sqlite3_reset(q);
     return PN_OK;
 }
 
 /* The structure answering the form, recorded or updated; 0 for a form without a side. */
-static pn_status upsert_structure(importer *im, long long *structure_id, pn_error *err)
+static pn_status upsert_structure(importer *im, const row *r, long long *structure_id,
+                                  pn_error *err)
 {
     const pn_form *f = im->form;
     *structure_id = 0;
@@ -603,13 +685,12 @@ static pn_status upsert_structure(importer *im, long long *structure_id, pn_erro
     sqlite3_stmt *q = im->upsert_structure;
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, value_of(im, f->side == PN_SIDE_CENTRE ? "siret" : "uai"), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, value_of(im, "nom_structure"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, value_of(im, "commune"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, value_of(im, "en_qpv"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, value_of(im, "code_qpv"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, value_of(im, "rep"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, row_value(r, im->q_ident), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, row_value(r, im->q_name), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, row_value(r, im->q_commune), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, row_value(r, im->q_en_qpv), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, row_value(r, im->q_code_qpv), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, row_value(r, im->q_rep), -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_ROW)
         return db_fail(im, err, "cannot record the structure");
     *structure_id = sqlite3_column_int64(q, 0);
@@ -617,15 +698,14 @@ static pn_status upsert_structure(importer *im, long long *structure_id, pn_erro
     return PN_OK;
 }
 
-/* Store the submission read, or replace the stored one (im->found_id) by it. */
-static pn_status store_main(file_reader *fr, size_t line, const char *key, const char *submitted,
-                            pn_error *err)
+/* Store the submission @r, or replace the stored one (im->found_id) by it. */
+static pn_status store_main(importer *im, const row *r, pn_error *err)
 {
-    importer *im = fr->im;
     const pn_form *f = im->form;
     long long structure_id = 0, id = im->found_id;
+    const char *submitted = r->submitted;
     pn_status st;
-    if ((st = upsert_structure(im, &structure_id, err)) != PN_OK)
+    if ((st = upsert_structure(im, r, &structure_id, err)) != PN_OK)
         return st;
     sqlite3_stmt *q = id ? im->update_sub : im->insert_sub;
     sqlite3_reset(q);
@@ -633,11 +713,11 @@ static pn_status store_main(file_reader *fr, size_t line, const char *key, const
         sqlite3_bind_int64(q, 1, id);
     } else {
         sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, r->key, -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_int64(q, 3 - (id != 0), im->import_id);
-    sqlite3_bind_text(q, 4 - (id != 0), fr->stats->path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5 - (id != 0), (sqlite3_int64)line);
+    sqlite3_bind_text(q, 4 - (id != 0), r->stats->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5 - (id != 0), (sqlite3_int64)r->line);
     if (structure_id)
         sqlite3_bind_int64(q, 6 - (id != 0), structure_id);
     else
@@ -657,24 +737,438 @@ static pn_status store_main(file_reader *fr, size_t line, const char *key, const
         q = im->insert_data[0];
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, id);
-        bind_values(im, q, -1, 2);
+        bind_values(im, r, q, 2);
     } else {
         q = im->update_data[0];
         if (q) {
             sqlite3_reset(q);
             sqlite3_bind_int64(q, 1, id);
-            bind_values(im, q, -1, 2);
+            bind_values(im, r, q, 2);
         }
         if ((st = mark_version(im, id, VERSION_REPLACED, err)) != PN_OK)
             return st;
-        fr->stats->replaced++;
+        r->stats->replaced++;
     }
     if (q && sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot store the answers");
     if (im->found_id == 0)
-        fr->stats->stored++;
-    return resolve_reject(im, key, err);
+        r->stats->stored++;
+    return resolve_reject(im, r->key, err);
 }
+
+/*
+ * Insert the repeat entry @r as a new entry: most entries are, so the key is not looked up
+ * first. Sets *@entry_id to the new entry, or to 0 when an entry with that key is stored
+ * already: the UNIQUE constraint on entry_key stopped the INSERT before it wrote anything, and
+ * the caller takes the path of a key met again.
+ */
+static pn_status insert_entry(importer *im, const row *r, long long *entry_id, pn_error *err)
+{
+    sqlite3_stmt *q = im->insert_data[1 + r->repeat];
+    *entry_id = 0;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, r->parent_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)r->position);
+    sqlite3_bind_text(q, 3, r->key, -1, SQLITE_STATIC);
+    bind_values(im, r, q, 4);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        *entry_id = sqlite3_last_insert_rowid(im->db);
+        return PN_OK;
+    }
+    if (sqlite3_extended_errcode(im->db) == SQLITE_CONSTRAINT_UNIQUE) {
+        sqlite3_reset(q);
+        return PN_OK;
+    }
+    return db_fail(im, err, "cannot store a repeat entry");
+}
+
+/* Complete the repeat entry @r inserted as @entry_id, or replace the stored one
+ * (im->found_id, when @entry_id is 0) by it: its link, its partner structure. */
+static pn_status store_entry(importer *im, const row *r, long long entry_id, pn_error *err)
+{
+    const pn_form *f = im->form;
+    sqlite3_stmt *q;
+    if (entry_id == 0 && (entry_id = im->found_id) != 0 &&
+        (q = im->update_data[1 + r->repeat]) != NULL) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, entry_id);
+        bind_values(im, r, q, 2);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return db_fail(im, err, "cannot replace a repeat entry");
+    }
+    if (r->repeat == im->links_repeat) {
+        const char *own = row_value(r, im->q_ident);
+        const char *partner = row_value(r, im->q_partner);
+        const char *klass = row_value(r, im->q_class);
+        const char *centre = f->side == PN_SIDE_CENTRE ? own : partner;
+        const char *school = f->side == PN_SIDE_CENTRE ? partner : own;
+        /* the link of a new entry is made with the others when the file ends
+         * (insert_links); one that was stored already is updated here. An entry of this
+         * file met again has no link yet: the UPDATE finds none, and the link made at the
+         * end takes the entry's last answers, as this UPDATE would have done. */
+        if (im->found_id != 0) {
+            q = im->update_link;
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, entry_id);
+            sqlite3_bind_text(q, 2, centre, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, school, -1, SQLITE_STATIC);
+            if (*klass)
+                sqlite3_bind_text(q, 4, klass, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(q, 4);
+            sqlite3_bind_text(q, 5, f->id, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                return db_fail(im, err, "cannot store a link");
+        }
+        if (*partner && !ident_set_has(&im->partners, partner)) {
+            q = im->insert_partner;
+            sqlite3_reset(q);
+            sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "ecole" : "centre", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, partner, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, row_value(r, im->q_partner_name), -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                return db_fail(im, err, "cannot record a partner structure");
+            /* structures are never deleted, so it stays there until the import ends */
+            if (ident_set_add(&im->partners, partner) != PN_OK)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+    }
+    if (im->found_id)
+        r->stats->replaced++;
+    else
+        r->stats->stored++;
+    return resolve_reject(im, r->key, err);
+}
+
+/* The stored submission or entry with @r's key: im->found_id (0 when none) and, for a
+ * submission, im->found_submitted. */
+static pn_status find_key(importer *im, const row *r, pn_error *err)
+{
+    sqlite3_stmt *q = r->repeat < 0 ? im->find_sub : im->find_entry[r->repeat];
+    sqlite3_reset(q);
+    if (r->repeat < 0) {
+        sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, r->key, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(q, 1, r->key, -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        im->found_id = sqlite3_column_int64(q, 0);
+        const unsigned char *at = r->repeat < 0 ? sqlite3_column_text(q, 1) : NULL;
+        if (at && (im->found_submitted = pn_strdup((const char *)at)) == NULL) {
+            sqlite3_reset(q);
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(im, err, "cannot look up a key");
+    return PN_OK;
+}
+
+/* Store the row @r read and checked: a reject, a new submission or entry, a duplicate, or a
+ * version of a stored one. */
+static pn_status store_row(importer *im, const row *r, pn_error *err)
+{
+    pn_status st;
+    if (r->reject)
+        return record_reject(im, r, err);
+    im->found_id = 0;
+    free(im->found_submitted);
+    im->found_submitted = NULL;
+    long long entry_id = 0;
+    if (r->repeat >= 0 && (st = insert_entry(im, r, &entry_id, err)) != PN_OK)
+        return st;
+    /* stored already under this key? */
+    if (entry_id == 0) {
+        if ((st = find_key(im, r, err)) != PN_OK)
+            return st;
+        if (r->repeat >= 0 && im->found_id == 0)
+            return pn_error_set(err, PN_EINTERNAL, "%s:%zu: key '%s' is neither new nor stored",
+                                r->stats->path, r->line, r->key);
+    }
+    if (im->found_id) {
+        int same = 0;
+        if ((st = same_answers(im, r, &same, err)) != PN_OK)
+            return st;
+        if (same) {
+            r->stats->duplicates++;
+            return resolve_reject(im, r->key, err);
+        }
+        if (r->repeat < 0 && stored_is_newer(im->found_submitted, r->submitted)) {
+            r->stats->older++;
+            return mark_version(im, im->found_id, VERSION_KEPT, err);
+        }
+    }
+    if (r->repeat < 0)
+        return store_main(im, r, err);
+    return store_entry(im, r, entry_id, err);
+}
+
+/* ---- the pipeline ---- */
+
+/* Take @m, trying for a while before sleeping: the other thread holds it for a few
+ * microseconds, less than going to sleep and being woken costs. */
+static void lock_soon(pthread_mutex_t *m)
+{
+    for (int i = 0; i < 4000; i++)
+        if (pthread_mutex_trylock(m) == 0)
+            return;
+    pthread_mutex_lock(m);
+}
+
+/* Let the calling thread use the connection (a no-op without the storing thread). */
+static void db_enter(importer *im)
+{
+    if (im->pl.running)
+        lock_soon(&im->pl.db);
+}
+
+static void db_leave(importer *im)
+{
+    if (im->pl.running)
+        pthread_mutex_unlock(&im->pl.db);
+}
+
+static void *store_thread(void *arg)
+{
+    importer *im = arg;
+    pipeline *pl = &im->pl;
+    size_t t = atomic_load(&pl->tail);
+    for (;;) {
+        size_t h = atomic_load(&pl->head);
+        if (h == t) {
+            pthread_mutex_lock(&pl->lock);
+            atomic_store(&pl->store_waits, 1);
+            while ((h = atomic_load(&pl->head)) == t && !pl->stop)
+                pthread_cond_wait(&pl->more, &pl->lock);
+            atomic_store(&pl->store_waits, 0);
+            pthread_mutex_unlock(&pl->lock);
+            if (h == t)
+                break; /* stopped, and everything handed over is stored */
+        }
+        /* the job at t is this thread's until tail moves past it */
+        if (!atomic_load(&pl->failed)) { /* after a failure, the rest is skipped */
+            pn_error err = {0};
+            lock_soon(&pl->db);
+            pn_status st = store_row(im, &pl->jobs[t % PIPELINE_JOBS].r, &err);
+            pthread_mutex_unlock(&pl->db);
+            if (st != PN_OK) {
+                pthread_mutex_lock(&pl->lock);
+                pl->status = st;
+                pl->err = err;
+                atomic_store(&pl->failed, 1);
+                pthread_mutex_unlock(&pl->lock);
+            }
+        }
+        atomic_store(&pl->tail, ++t);
+        if (atomic_load(&pl->read_waits) &&
+            (h - t <= PIPELINE_JOBS / 2 || t == atomic_load(&pl->head))) {
+            pthread_mutex_lock(&pl->lock);
+            pthread_cond_signal(&pl->room);
+            pthread_mutex_unlock(&pl->lock);
+        }
+    }
+    return NULL;
+}
+
+/* Start the storing thread; without one, rows are stored as they come. */
+static pn_status pipeline_start(importer *im, pn_error *err)
+{
+    pipeline *pl = &im->pl;
+    const pn_form *f = im->form;
+    for (size_t k = 0; k < PIPELINE_JOBS; k++) {
+        job *j = &pl->jobs[k];
+        j->off = calloc(f->nq ? f->nq : 1, sizeof *j->off);
+        j->val = calloc(f->nq ? f->nq : 1, sizeof *j->val);
+        j->rel = calloc(f->nq ? f->nq : 1, 1);
+        j->len = calloc(f->nq ? f->nq : 1, sizeof *j->len);
+        if (j->off == NULL || j->val == NULL || j->rel == NULL || j->len == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        j->buf = (pn_strbuf)PN_STRBUF_INIT;
+    }
+    if (pthread_mutex_init(&pl->lock, NULL) != 0)
+        return PN_OK;
+    if (pthread_mutex_init(&pl->db, NULL) != 0) {
+        pthread_mutex_destroy(&pl->lock);
+        return PN_OK;
+    }
+    if (pthread_cond_init(&pl->more, NULL) != 0) {
+        pthread_mutex_destroy(&pl->db);
+        pthread_mutex_destroy(&pl->lock);
+        return PN_OK;
+    }
+    if (pthread_cond_init(&pl->room, NULL) != 0) {
+        pthread_cond_destroy(&pl->more);
+        pthread_mutex_destroy(&pl->db);
+        pthread_mutex_destroy(&pl->lock);
+        return PN_OK;
+    }
+    pl->ready = 1;
+    pl->running = pthread_create(&pl->thread, NULL, store_thread, im) == 0;
+    return PN_OK;
+}
+
+/* Wait until every row handed over is stored. Returns the storing side's failure, if any,
+ * with its message in @err. */
+static pn_status pipeline_drain(importer *im, pn_error *err)
+{
+    pipeline *pl = &im->pl;
+    if (!pl->running)
+        return PN_OK;
+    pthread_mutex_lock(&pl->lock);
+    atomic_store(&pl->read_waits, 1);
+    while (atomic_load(&pl->tail) != atomic_load(&pl->head)) {
+        if (atomic_load(&pl->store_waits))
+            pthread_cond_signal(&pl->more);
+        pthread_cond_wait(&pl->room, &pl->lock);
+    }
+    atomic_store(&pl->read_waits, 0);
+    pn_status st = pl->status;
+    if (st != PN_OK && err)
+        *err = pl->err;
+    pthread_mutex_unlock(&pl->lock);
+    return st;
+}
+
+/* Stop the storing thread, once it has stored what it was handed. */
+static void pipeline_stop(importer *im)
+{
+    pipeline *pl = &im->pl;
+    if (pl->running) {
+        pthread_mutex_lock(&pl->lock);
+        pl->stop = 1;
+        pthread_cond_signal(&pl->more);
+        pthread_mutex_unlock(&pl->lock);
+        pthread_join(pl->thread, NULL);
+        pl->running = 0;
+    }
+    if (pl->ready) {
+        pthread_cond_destroy(&pl->room);
+        pthread_cond_destroy(&pl->more);
+        pthread_mutex_destroy(&pl->db);
+        pthread_mutex_destroy(&pl->lock);
+        pl->ready = 0;
+    }
+    for (size_t k = 0; k < PIPELINE_JOBS; k++) {
+        pn_strbuf_release(&pl->jobs[k].buf);
+        free(pl->jobs[k].off);
+        free(pl->jobs[k].val);
+        free(pl->jobs[k].rel);
+        free(pl->jobs[k].len);
+        pl->jobs[k].len = NULL;
+        pl->jobs[k].off = NULL;
+        pl->jobs[k].val = NULL;
+        pl->jobs[k].rel = NULL;
+    }
+}
+
+/* 1 + the offset of a copy of @s appended to @b, or 0 for NULL; -1 when out of memory.
+ * Sets *@len to its length when @len is not NULL. */
+static long long put_string(pn_strbuf *b, const char *s, int *len)
+{
+    if (s == NULL)
+        return 0;
+    size_t at = b->len, n = strlen(s);
+    if (n > INT_MAX || pn_strbuf_append(b, s, n + 1) != PN_OK)
+        return -1;
+    if (len)
+        *len = (int)n;
+    return (long long)at + 1;
+}
+
+static const char *at_offset(const pn_strbuf *b, long long off)
+{
+    return off > 0 ? b->buf + off - 1 : NULL;
+}
+
+/* Copy into @j what the storing side reads of @src: the answers at its level and those it
+ * reads by name. */
+static pn_status job_fill(importer *im, job *j, const row *src)
+{
+    pn_strbuf *b = &j->buf;
+    const int named[] = {im->q_ident,   im->q_name,         im->q_commune,
+                         im->q_en_qpv,  im->q_code_qpv,     im->q_rep,
+                         im->q_partner, im->q_partner_name, im->q_class};
+    size_t nlevel = src->reject ? 0 : im->level_nq[1 + src->repeat];
+    const size_t *level = im->level_q[1 + src->repeat];
+    pn_strbuf_reset(b);
+    long long key = put_string(b, src->key, NULL), submitted = put_string(b, src->submitted, NULL),
+              raw = put_string(b, src->raw, NULL), reasons = put_string(b, src->reasons, NULL);
+    int fail = key < 0 || submitted < 0 || raw < 0 || reasons < 0;
+    for (size_t k = 0; k < nlevel && !fail; k++) {
+        size_t i = level[k];
+        long long o = put_string(b, src->val[i], &j->len[i]);
+        fail = o < 0;
+        j->off[i] = (size_t)o;
+        j->rel[i] = src->rel[i];
+    }
+    for (size_t k = 0; k < sizeof named / sizeof named[0] && !src->reject && !fail; k++) {
+        if (named[k] < 0)
+            continue;
+        long long o = put_string(b, src->val[named[k]], &j->len[named[k]]);
+        fail = o < 0;
+        j->off[named[k]] = (size_t)o;
+    }
+    if (fail)
+        return PN_ENOMEM;
+    /* the buffer has stopped moving: point into it */
+    for (size_t k = 0; k < nlevel; k++)
+        j->val[level[k]] = at_offset(b, (long long)j->off[level[k]]);
+    for (size_t k = 0; k < sizeof named / sizeof named[0] && !src->reject; k++)
+        if (named[k] >= 0)
+            j->val[named[k]] = at_offset(b, (long long)j->off[named[k]]);
+    j->r = *src;
+    j->r.key = at_offset(b, key);
+    j->r.submitted = at_offset(b, submitted);
+    j->r.raw = at_offset(b, raw);
+    j->r.reasons = at_offset(b, reasons);
+    j->r.val = j->val;
+    j->r.rel = j->rel;
+    j->r.len = j->len;
+    return PN_OK;
+}
+
+/* Hand @src over to the storing side (or store it at once without the storing thread). */
+static pn_status pipeline_push(importer *im, const row *src, pn_error *err)
+{
+    pipeline *pl = &im->pl;
+    if (!pl->running)
+        return store_row(im, src, err);
+    size_t h = atomic_load(&pl->head);
+    if (h - atomic_load(&pl->tail) == PIPELINE_JOBS) {
+        pthread_mutex_lock(&pl->lock);
+        atomic_store(&pl->read_waits, 1);
+        while (h - atomic_load(&pl->tail) == PIPELINE_JOBS)
+            pthread_cond_wait(&pl->room, &pl->lock);
+        atomic_store(&pl->read_waits, 0);
+        pthread_mutex_unlock(&pl->lock);
+    }
+    if (atomic_load(&pl->failed)) /* a row before could not be stored: stop reading */
+        return pipeline_drain(im, err);
+    /* the slot at head is this thread's until head moves past it */
+    job *j = &pl->jobs[h % PIPELINE_JOBS];
+    if (j->buf.cap > PIPELINE_BIG)
+        pn_strbuf_release(&j->buf); /* memory stays bounded: see below */
+    if (job_fill(im, j, src) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    atomic_store(&pl->head, h + 1);
+    /* a row of huge cells is stored before the next is read, so that the pipeline holds at
+     * most one such row, whatever the file */
+    if (j->buf.len > PIPELINE_BIG)
+        return pipeline_drain(im, err);
+    if (atomic_load(&pl->store_waits) && h + 1 - atomic_load(&pl->tail) >= PIPELINE_BATCH) {
+        pthread_mutex_lock(&pl->lock);
+        pthread_cond_signal(&pl->more);
+        pthread_mutex_unlock(&pl->lock);
+    }
+    return PN_OK;
+}
+
+/* ---- reading a row ---- */
 
 /* Load the top-level answers of the submission keyed @key into im->parent_val. Sets
  * im->parent_id to 0 when there is none. */
@@ -693,15 +1187,21 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
         free(im->parent_val[i]);
         im->parent_val[i] = NULL;
     }
-    sqlite3_stmt *q = im->find_sub;
+    /* the submissions were stored before the repeat files are read, and rows of repeat
+     * files change neither them nor their versions: no need to drain the pipeline */
+    pn_status st = PN_OK;
+    db_enter(im);
+    sqlite3_stmt *q = im->find_parent;
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE)
-        return PN_OK;
-    if (rc != SQLITE_ROW)
-        return db_fail(im, err, "cannot look up a submission");
+        goto out;
+    if (rc != SQLITE_ROW) {
+        st = db_fail(im, err, "cannot look up a submission");
+        goto out;
+    }
     im->parent_id = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
     im->parent_state = VERSION_NONE;
@@ -716,117 +1216,22 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
     q = im->load_parent;
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, im->parent_id);
-    if (sqlite3_step(q) != SQLITE_ROW)
-        return db_fail(im, err, "cannot read a submission's answers");
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        st = db_fail(im, err, "cannot read a submission's answers");
+        goto out;
+    }
     int col = 0;
-    for (size_t i = 0; i < f->nq; i++) {
+    for (size_t i = 0; i < f->nq && st == PN_OK; i++) {
         if (f->q[i].repeat != -1 || !pn_question_has_value(&f->q[i]))
             continue;
         const unsigned char *v = sqlite3_column_text(q, col++);
         if (v && (im->parent_val[i] = pn_strdup((const char *)v)) == NULL)
-            return pn_error_set(err, PN_ENOMEM, "out of memory");
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
     }
+out:
     sqlite3_reset(q);
-    return PN_OK;
-}
-
-/*
- * Insert the repeat entry read as a new entry: most entries are, so the key is not looked up
- * first. Sets *@entry_id to the new entry, or to 0 when an entry with that key is stored
- * already: the UNIQUE constraint on entry_key stopped the INSERT before it wrote anything, and
- * the caller takes the path of a key met again.
- */
-static pn_status insert_entry(importer *im, int repeat, const char *key, size_t position,
-                              long long *entry_id, pn_error *err)
-{
-    sqlite3_stmt *q = im->insert_data[1 + repeat];
-    *entry_id = 0;
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, im->parent_id);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)position);
-    sqlite3_bind_text(q, 3, key, -1, SQLITE_STATIC);
-    bind_values(im, q, repeat, 4);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_DONE) {
-        *entry_id = sqlite3_last_insert_rowid(im->db);
-        return PN_OK;
-    }
-    if (sqlite3_extended_errcode(im->db) == SQLITE_CONSTRAINT_UNIQUE) {
-        sqlite3_reset(q);
-        return PN_OK;
-    }
-    return db_fail(im, err, "cannot store a repeat entry");
-}
-
-/* Complete the repeat entry inserted as @entry_id, or replace the stored one (im->found_id,
- * when @entry_id is 0) by the entry read: its link, its partner structure. */
-static pn_status store_entry(file_reader *fr, int repeat, const char *key, long long entry_id,
-                             pn_error *err)
-{
-    importer *im = fr->im;
-    const pn_form *f = im->form;
-    sqlite3_stmt *q;
-    if (entry_id == 0 && (entry_id = im->found_id) != 0 &&
-        (q = im->update_data[1 + repeat]) != NULL) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, entry_id);
-        bind_values(im, q, repeat, 2);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return db_fail(im, err, "cannot replace a repeat entry");
-    }
-    if (f->side != PN_SIDE_NONE && strcmp(f->repeats[repeat].name, "partenaires") == 0) {
-        const char *own = value_of(im, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
-        const char *partner = value_of(im, "partenaire_id");
-        const char *klass = lookup(im, "type_lien");
-        const char *centre = f->side == PN_SIDE_CENTRE ? own : partner;
-        const char *school = f->side == PN_SIDE_CENTRE ? partner : own;
-        if (im->found_id == 0) {
-            q = im->insert_link;
-            sqlite3_reset(q);
-            sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(q, 2, im->parent_id);
-            sqlite3_bind_int64(q, 3, entry_id);
-            sqlite3_bind_text(q, 4, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_text(q, 5, centre, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 6, school, -1, SQLITE_STATIC);
-            if (klass && *klass)
-                sqlite3_bind_text(q, 7, klass, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(q, 7);
-        } else {
-            q = im->update_link;
-            sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, entry_id);
-            sqlite3_bind_text(q, 2, centre, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, school, -1, SQLITE_STATIC);
-            if (klass && *klass)
-                sqlite3_bind_text(q, 4, klass, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(q, 4);
-            sqlite3_bind_text(q, 5, f->id, -1, SQLITE_STATIC);
-        }
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return db_fail(im, err, "cannot store a link");
-        if (*partner && !ident_set_has(&im->partners, partner)) {
-            q = im->insert_partner;
-            sqlite3_reset(q);
-            sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "ecole" : "centre", -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_text(q, 2, partner, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, value_of(im, "partenaire_nom"), -1, SQLITE_STATIC);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                return db_fail(im, err, "cannot record a partner structure");
-            /* structures are never deleted, so it stays there until the import ends */
-            if (ident_set_add(&im->partners, partner) != PN_OK)
-                return pn_error_set(err, PN_ENOMEM, "out of memory");
-        }
-    }
-    if (im->found_id)
-        fr->stats->replaced++;
-    else
-        fr->stats->stored++;
-    return resolve_reject(im, key, err);
+    db_leave(im);
+    return st;
 }
 
 /* Before the entries of a repeat are read again: the entries of the submissions this import
@@ -1232,21 +1637,42 @@ static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *
  * latest stored submission of that structure. */
 static pn_status find_parent_by_ident(importer *im, const char *ident, char **key, pn_error *err)
 {
+    /* the rows of repeat files store no submission, and the partner structures they add
+     * answer no form: what is in the pipeline cannot change the answer */
     sqlite3_stmt *q = im->find_by_ident;
+    pn_status st = PN_OK;
     *key = NULL;
+    db_enter(im);
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, im->form->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(q, 3, ident, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW && (*key = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL) {
-        sqlite3_reset(q);
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
-    }
+    if (rc == SQLITE_ROW && (*key = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_fail(im, err, "cannot look up a structure");
     sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(im, err, "cannot look up a structure");
+    db_leave(im);
+    return st;
+}
+
+/* Whether the submission keyed @key was rejected. */
+static pn_status parent_rejected(importer *im, const char *key, int *rejected, pn_error *err)
+{
+    /* a row still in the pipeline could record or resolve that reject */
+    pn_status st = pipeline_drain(im, err);
+    if (st != PN_OK)
+        return st;
+    db_enter(im);
+    sqlite3_stmt *q = im->find_reject;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+    *rejected = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_reset(q);
+    db_leave(im);
     return PN_OK;
 }
 
@@ -1348,12 +1774,9 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
             if ((st = load_parent(im, parent, err)) != PN_OK)
                 return st;
             if (im->parent_id == 0) {
-                sqlite3_stmt *q = im->find_reject;
-                sqlite3_reset(q);
-                sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(q, 2, parent, -1, SQLITE_STATIC);
-                int rejected_parent = sqlite3_step(q) == SQLITE_ROW;
-                sqlite3_reset(q);
+                int rejected_parent = 0;
+                if ((st = parent_rejected(im, parent, &rejected_parent, err)) != PN_OK)
+                    return st;
                 reason(fr, fr->head[fr->parent_col],
                        rejected_parent ? "its submission '%s' was rejected; correct it and import "
                                          "both files again"
@@ -1379,9 +1802,6 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     if ((st = assign_values(fr, n, f, fr->head, err)) != PN_OK)
         return st;
 
-    im->found_id = 0;
-    free(im->found_submitted);
-    im->found_submitted = NULL;
     if (repeat >= 0 && linked && im->parent_state == VERSION_KEPT) {
         /* an entry of a version older than the one stored */
         fr->stats->older++;
@@ -1390,66 +1810,38 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     /* an entry that could not be linked has no parent answers to check it against */
     if (linked && (st = check_row(fr, repeat, err)) != PN_OK)
         return st;
+    row r = {.stats = fr->stats,
+             .line = line,
+             .repeat = repeat,
+             .key = key,
+             .parent_id = im->parent_id,
+             .position = position,
+             .val = im->val,
+             .rel = im->rel};
     if (fr->reasons.len) {
         if (raw_row(fr, n, f) != PN_OK)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-        return record_reject(fr, line, key, err);
+        r.reject = 1;
+        r.raw = pn_strbuf_str(&fr->raw);
+        r.reasons = pn_strbuf_str(&fr->reasons);
+        return pipeline_push(im, &r, err);
     }
     const char *submitted = fr->submitted_col >= 0 ? f[fr->submitted_col] : NULL;
     if (repeat < 0) {
         if (submitted == NULL || *submitted == '\0')
             submitted = value_of(im, "end");
-        int r = pn_timestamp_iso(submitted, &fr->submitted);
-        if (r < 0)
+        int c = pn_timestamp_iso(submitted, &fr->submitted);
+        if (c < 0)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-        if (r == PN_CELL_CONVERTED)
+        if (c == PN_CELL_CONVERTED)
             submitted = pn_strbuf_str(&fr->submitted);
+        r.submitted = submitted;
     }
-    long long entry_id = 0;
-    if (repeat >= 0 && (st = insert_entry(im, repeat, key, position, &entry_id, err)) != PN_OK)
-        return st;
-    /* stored already under this key? */
-    if (entry_id == 0) {
-        sqlite3_stmt *q = repeat < 0 ? im->find_sub : im->find_entry[repeat];
-        sqlite3_reset(q);
-        if (repeat < 0) {
-            sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-        } else {
-            sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-        }
-        int rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
-            im->found_id = sqlite3_column_int64(q, 0);
-            const unsigned char *at = repeat < 0 ? sqlite3_column_text(q, 1) : NULL;
-            if (at && (im->found_submitted = pn_strdup((const char *)at)) == NULL) {
-                sqlite3_reset(q);
-                return pn_error_set(err, PN_ENOMEM, "out of memory");
-            }
-        }
-        sqlite3_reset(q);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return db_fail(im, err, "cannot look up a key");
-        if (repeat >= 0 && im->found_id == 0)
-            return pn_error_set(err, PN_EINTERNAL, "%s:%zu: key '%s' is neither new nor stored",
-                                fr->stats->path, line, key);
+    for (size_t k = 0; k < im->level_nq[1 + repeat]; k++) {
+        size_t i = im->level_q[1 + repeat][k];
+        im->rel[i] = (unsigned char)(im->is_relevant[i] != 0);
     }
-    if (im->found_id) {
-        int same = 0;
-        if ((st = same_answers(im, repeat, &same, err)) != PN_OK)
-            return st;
-        if (same) {
-            fr->stats->duplicates++;
-            return resolve_reject(im, key, err);
-        }
-        if (repeat < 0 && stored_is_newer(im->found_submitted, submitted)) {
-            fr->stats->older++;
-            return mark_version(im, im->found_id, VERSION_KEPT, err);
-        }
-    }
-    if (repeat < 0)
-        return store_main(fr, line, key, submitted, err);
-    return store_entry(fr, repeat, key, entry_id, err);
+    return pipeline_push(im, &r, err);
 }
 
 static pn_status prepare(importer *im, sqlite3_stmt **q, const char *sql, pn_error *err)
@@ -1574,8 +1966,7 @@ static pn_status index_relevance(importer *im, pn_error *err)
         }
         for (size_t k = 0; k < q->nrelevant; k++) {
             size_t s = 0;
-            while (s < nslots &&
-                   strcmp(pn_expr_text(texts[s]), pn_expr_text(q->relevant[k])) != 0)
+            while (s < nslots && strcmp(pn_expr_text(texts[s]), pn_expr_text(q->relevant[k])) != 0)
                 s++;
             if (s == nslots)
                 texts[nslots++] = q->relevant[k];
@@ -1606,6 +1997,13 @@ static pn_status index_levels(importer *im, pn_error *err)
     return PN_OK;
 }
 
+/* The index of the question named @name, or -1. */
+static int question_index(const pn_form *f, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    return q ? (int)(q - f->q) : -1;
+}
+
 static pn_status importer_init(importer *im, pn_error *err)
 {
     const pn_form *f = im->form;
@@ -1615,6 +2013,7 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->val = calloc(nq, sizeof *im->val);
     im->owned = calloc(nq, sizeof *im->owned);
     im->is_relevant = calloc(nq, sizeof *im->is_relevant);
+    im->rel = calloc(nq, 1);
     im->parent_val = calloc(nq, sizeof *im->parent_val);
     im->insert_data = calloc(1 + f->nrepeats, sizeof *im->insert_data);
     im->find_entry = calloc(f->nrepeats + 1, sizeof *im->find_entry);
@@ -1627,7 +2026,7 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->tick_any = calloc(nq, 1);
     im->bad = calloc(nq, 1);
     im->choices_ok = calloc(nq, 1);
-    if (!im->index || !im->val || !im->owned || !im->is_relevant || !im->parent_val ||
+    if (!im->index || !im->val || !im->owned || !im->is_relevant || !im->rel || !im->parent_val ||
         !im->insert_data || !im->find_entry || !im->conv || !im->tick_val || !im->ticks ||
         !im->tick_row || !im->tick_any || !im->bad || !im->load_row || !im->update_data ||
         !im->choices_ok)
@@ -1637,6 +2036,16 @@ static pn_status importer_init(importer *im, pn_error *err)
             (im->ticks[i] = calloc(f->q[i].list->n ? f->q[i].list->n : 1, 1)) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
     im->map = im->opts->map ? im->opts->map : &im->own_map;
+    im->links_repeat = f->side != PN_SIDE_NONE ? pn_form_repeat_index(f, "partenaires") : -1;
+    im->q_ident = question_index(f, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
+    im->q_name = question_index(f, "nom_structure");
+    im->q_commune = question_index(f, "commune");
+    im->q_en_qpv = question_index(f, "en_qpv");
+    im->q_code_qpv = question_index(f, "code_qpv");
+    im->q_rep = question_index(f, "rep");
+    im->q_partner = question_index(f, "partenaire_id");
+    im->q_partner_name = question_index(f, "partenaire_nom");
+    im->q_class = question_index(f, "type_lien");
     if ((im->cells = pn_cells_new(f, im->map)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < f->nq; i++)
@@ -1652,6 +2061,9 @@ static pn_status importer_init(importer *im, pn_error *err)
     if ((st = prepare(im, &im->find_sub,
                       "SELECT submission_id, submitted_at FROM submissions WHERE form_id=? AND"
                       " instance_key=?",
+                      err)) ||
+        (st = prepare(im, &im->find_parent,
+                      "SELECT submission_id FROM submissions WHERE form_id=? AND instance_key=?",
                       err)) ||
         (st = prepare(im, &im->insert_sub,
                       "INSERT INTO submissions(form_id, instance_key, import_id, source_file,"
@@ -1695,10 +2107,6 @@ static pn_status importer_init(importer *im, pn_error *err)
                       "SELECT s.instance_key FROM submissions s JOIN structures t"
                       " ON t.structure_id = s.structure_id WHERE s.form_id=?1 AND t.side=?2"
                       " AND t.ident=?3 ORDER BY s.submission_id DESC LIMIT 1",
-                      err)) ||
-        (st = prepare(im, &im->insert_link,
-                      "INSERT INTO links(form_id, submission_id, entry_id, reporter_side,"
-                      " centre_ident, school_ident, class) VALUES(?, ?, ?, ?, ?, ?, ?)",
                       err)))
         return st;
     for (int r = -1; r < (int)f->nrepeats; r++)
@@ -1716,6 +2124,8 @@ static pn_status importer_init(importer *im, pn_error *err)
 static void importer_release(importer *im)
 {
     const pn_form *f = im->form;
+    pipeline_stop(im);
+    sqlite3_finalize(im->find_parent);
     sqlite3_finalize(im->find_sub);
     sqlite3_finalize(im->insert_sub);
     sqlite3_finalize(im->insert_reject);
@@ -1723,7 +2133,6 @@ static void importer_release(importer *im)
     sqlite3_finalize(im->find_reject);
     sqlite3_finalize(im->upsert_structure);
     sqlite3_finalize(im->insert_partner);
-    sqlite3_finalize(im->insert_link);
     sqlite3_finalize(im->load_parent);
     sqlite3_finalize(im->find_by_ident);
     sqlite3_finalize(im->update_sub);
@@ -1777,6 +2186,7 @@ static void importer_release(importer *im)
     free(im->index);
     free(im->val);
     free(im->is_relevant);
+    free(im->rel);
     if (im->rel_slot)
         for (size_t i = 0; i < f->nq; i++)
             free(im->rel_slot[i]);
@@ -1812,6 +2222,15 @@ static pn_status read_file(importer *im, pn_import_file *stats, int defer_repeat
     pn_status st;
     stats->repeat = -1;
     st = pn_csv_read_path(stats->path, &copts, on_row, &fr, &fr.info, err);
+    /* what runs after a file sees all its rows stored; a row that could not be stored came
+     * before whatever stopped the reading, so its failure is the one to report */
+    pn_error store_err = {0};
+    pn_status store_st = pipeline_drain(im, &store_err);
+    if (store_st != PN_OK) {
+        st = store_st;
+        *err = store_err;
+        goto out;
+    }
     if (st == PN_EINTERNAL && fr.deferred) {
         st = PN_OK;
         *deferred = 1;
@@ -1848,6 +2267,54 @@ out:
     return st;
 }
 
+/* The SQL for the value of question @name as an entry of @repeat sees it, 'e' being the
+ * entry's table and 'd' its submission's: what value_of() gives ('' when none). */
+static char *entry_value_sql(const pn_form *f, int repeat, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    if (q == NULL || !pn_question_has_value(q) || (q->repeat != -1 && q->repeat != repeat))
+        return sqlite3_mprintf("''");
+    return sqlite3_mprintf("coalesce(%s.\"%w\", '')", q->repeat == -1 ? "d" : "e", q->name);
+}
+
+/*
+ * Make the links of the entries of @repeat stored after entry @from: one INSERT ... SELECT
+ * when a file ends rather than one INSERT per entry, which costs a statement's set-up, seven
+ * bindings and its end each time. The values are those store_entry() gave the link, read
+ * back from the entry and its submission; the links are made in the entries' order, so they
+ * get the ids they would have got one by one.
+ */
+static pn_status insert_links(importer *im, int repeat, long long from, pn_error *err)
+{
+    const pn_form *f = im->form;
+    char entries[256], subs[256];
+    pn_store_table_name(f, repeat, entries, sizeof entries);
+    pn_store_table_name(f, -1, subs, sizeof subs);
+    char *own = entry_value_sql(f, repeat, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
+    char *partner = entry_value_sql(f, repeat, "partenaire_id");
+    char *klass = entry_value_sql(f, repeat, "type_lien");
+    char *sql = NULL;
+    pn_status st = PN_OK;
+    if (own && partner && klass)
+        sql = sqlite3_mprintf(
+            "INSERT INTO links(form_id, submission_id, entry_id, reporter_side, centre_ident,"
+            " school_ident, class) SELECT %Q, e.submission_id, e.entry_id, %Q, %s, %s,"
+            " nullif(%s, '') FROM \"%w\" e LEFT JOIN \"%w\" d"
+            " ON d.submission_id = e.submission_id WHERE e.entry_id > %lld ORDER BY e.entry_id",
+            f->id, f->side == PN_SIDE_CENTRE ? "centre" : "ecole",
+            f->side == PN_SIDE_CENTRE ? own : partner, f->side == PN_SIDE_CENTRE ? partner : own,
+            klass, entries, subs, from);
+    if (sql == NULL)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    else if (sqlite3_exec(im->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        st = db_fail(im, err, "cannot store a link");
+    sqlite3_free(own);
+    sqlite3_free(partner);
+    sqlite3_free(klass);
+    sqlite3_free(sql);
+    return st;
+}
+
 /* The first column of a single-value query, or -1 when it fails. */
 static long long query_int(importer *im, const char *sql)
 {
@@ -1871,19 +2338,22 @@ static long long query_int(importer *im, const char *sql)
  * store keeps it.
  */
 enum { PAIR_BYTES_PER_LINK = 256 };
-static int IMPORT_SORT_KIB = 8000; /* XXX knob */
+
+/* The page cache, in KiB, while links_pair is built: the sort takes as much memory as the
+ * cache may, and both together must stay well within the import's memory. 4 MiB makes a
+ * million links in a handful of sorted runs, merged as fast as one. */
+enum { PAIR_SORT_KIB = 4000 };
 
 static pn_status drop_links_pair(importer *im, const pn_import_result *res, const int *deferred,
                                  pn_error *err)
 {
-    const pn_form *f = im->form;
-    int partners = pn_form_repeat_index(f, "partenaires");
-    if (f->side == PN_SIDE_NONE || partners < 0 || im->pair_dropped)
+    if (im->links_repeat < 0 || im->pair_dropped)
         return PN_OK;
     unsigned long long bytes = 0;
     for (size_t i = 0; i < res->nfiles; i++) {
         struct stat st;
-        if (deferred[i] && res->files[i].repeat == partners && stat(res->files[i].path, &st) == 0)
+        if (deferred[i] && res->files[i].repeat == im->links_repeat &&
+            stat(res->files[i].path, &st) == 0)
             bytes += (unsigned long long)st.st_size;
     }
     long long stored = query_int(im, "SELECT coalesce(max(link_id), 0) FROM links");
@@ -1905,16 +2375,17 @@ static pn_status build_links_pair(importer *im, pn_error *err)
 {
     if (!im->pair_dropped)
         return PN_OK;
-    /* the sort's memory is the page cache's size: shrink the cache for it, so that the two
-     * together stay within the import's memory */
-    char *pragma = sqlite3_mprintf("PRAGMA cache_size=-%d", IMPORT_SORT_KIB);
-    int rc = pragma ? sqlite3_exec(im->db, pragma, NULL, NULL, NULL) : SQLITE_NOMEM;
-    sqlite3_free(pragma);
-    if (rc != SQLITE_OK ||
+    long long cache = query_int(im, "PRAGMA cache_size");
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", PAIR_SORT_KIB);
+    if (sqlite3_exec(im->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(im->db, "CREATE INDEX links_pair ON links(centre_ident, school_ident)", NULL,
                      NULL, NULL) != SQLITE_OK)
         return db_fail(im, err, "cannot index the links");
     im->pair_dropped = 0;
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=%lld", cache);
+    if (cache != -1 && sqlite3_exec(im->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(im, err, "cannot index the links");
     return PN_OK;
 }
 
@@ -1944,15 +2415,6 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
             goto out;
         }
     }
-    if (getenv("PN_X_FKOFF"))
-        sqlite3_exec(im.db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
-    if (getenv("PN_X_SORT"))
-        IMPORT_SORT_KIB = atoi(getenv("PN_X_SORT"));
-    if (getenv("PN_X_CACHE")) {
-        char *x = sqlite3_mprintf("PRAGMA cache_size=-%s", getenv("PN_X_CACHE"));
-        sqlite3_exec(im.db, x, NULL, NULL, NULL);
-        sqlite3_free(x);
-    }
     if ((st = pn_store_begin(store, err)) != PN_OK)
         goto out;
     if ((st = pn_store_put_form(store, form, source, len, err)) != PN_OK)
@@ -1969,7 +2431,7 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
     q = NULL;
     im.import_id = sqlite3_last_insert_rowid(im.db);
     res->import_id = im.import_id;
-    if ((st = importer_init(&im, err)) != PN_OK)
+    if ((st = importer_init(&im, err)) != PN_OK || (st = pipeline_start(&im, err)) != PN_OK)
         goto out;
     /* main files first, then the repeat files whose entries refer to them */
     for (int round = 0; round < 2; round++)
@@ -1987,7 +2449,22 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
             }
             pn_import_file *fs = &res->files[i];
             fs->rows = fs->stored = fs->duplicates = fs->rejected = fs->replaced = fs->older = 0;
+            long long from = 0; /* the last entry stored before this file */
+            int links = round == 1 && fs->repeat >= 0 && fs->repeat == im.links_repeat;
+            if (links) {
+                char table[256], *sql;
+                pn_store_table_name(form, fs->repeat, table, sizeof table);
+                sql = sqlite3_mprintf("SELECT coalesce(max(entry_id), 0) FROM \"%w\"", table);
+                from = sql ? query_int(&im, sql) : -1;
+                sqlite3_free(sql);
+                if (from < 0) {
+                    st = db_fail(&im, err, "cannot read the entries");
+                    goto out;
+                }
+            }
             if ((st = read_file(&im, fs, round == 0, &deferred[i], err)) != PN_OK)
+                goto out;
+            if (links && (st = insert_links(&im, fs->repeat, from, err)) != PN_OK)
                 goto out;
         }
     for (size_t i = 0; i < npaths; i++) {

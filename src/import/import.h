@@ -73,6 +73,10 @@ typedef struct pn_import_result {
  * @source, @len: the form's XLSForm text, recorded in the store with it.
  * On success *@res holds the counts (release with pn_import_result_release). On failure
  * nothing was changed in the store and @err says why ("file:line: ...").
+ * Rows are read and checked in the calling thread and stored by a second thread, started
+ * and joined within the call (when it cannot be started, everything runs in the caller's):
+ * @store must not be used from another thread meanwhile. @opts->progress is called from the
+ * calling thread.
  */
 pn_status pn_import_files(pn_store *store, const pn_form *form, const char *source, size_t len,
                           const char *const *paths, size_t npaths, const pn_import_opts *opts,

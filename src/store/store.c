@@ -58,6 +58,24 @@ pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
                         s && s->db ? sqlite3_errmsg(s->db) : "cannot allocate a connection");
 }
 
+/*
+ * SQLite's own locking, before its first use. A connection is used by one thread at a time
+ * (an import hands it between its two threads under a lock of its own, see import.c), which
+ * is SQLite's multi-thread mode: the serialized mode's mutex around every call and the memory
+ * statistics' lock cost an import a tenth of its time for nothing. When SQLite was started
+ * already (by a program embedding this one), sqlite3_config refuses and the default stays,
+ * which is safe too.
+ */
+static void configure(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static pn_store *open_db(const char *path, int flags, pn_error *err)
 {
     pn_store *s = calloc(1, sizeof *s);
@@ -65,22 +83,13 @@ static pn_store *open_db(const char *path, int flags, pn_error *err)
         pn_error_set(err, PN_ENOMEM, "out of memory");
         return NULL;
     }
-    if (getenv("PN_X_NOMUTEX"))
-        flags |= SQLITE_OPEN_NOMUTEX;
-    static int once;
-    if (getenv("PN_X_SINGLE") && !once) {
-        once = 1;
-        sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
-        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    }
+    configure();
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         pn_store_error(s, err, "cannot open the project file");
         pn_error_prefix(err, "%s", path);
         pn_store_close(s);
         return NULL;
     }
-    if (getenv("PN_X_LA"))
-        sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, atoi(getenv("PN_X_LA")), atoi(getenv("PN_X_LAN")));
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
     /* A rollback journal keeps the file whole when an import is killed at any moment. */
@@ -107,11 +116,6 @@ pn_store *pn_store_create(const char *path, pn_error *err)
     if (s == NULL)
         return NULL;
     char *msg = NULL;
-    if (getenv("PN_X_PAGE")) {
-        char *x = sqlite3_mprintf("PRAGMA page_size=%s", getenv("PN_X_PAGE"));
-        sqlite3_exec(s->db, x, NULL, NULL, NULL);
-        sqlite3_free(x);
-    }
     int ok = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
              sqlite3_exec(s->db, schema_v1, NULL, NULL, &msg) == SQLITE_OK;
     for (int v = 1; ok && v < PN_STORE_VERSION; v++)

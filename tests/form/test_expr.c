@@ -96,9 +96,9 @@ static void run_case(void **state)
     pn_status st2 = pn_expr_eval(e, &stable, &v2, &err2);
     pn_expr_destroy(e);
     char *got2 = st2 == PN_OK ? pn_value_to_string(&v2) : NULL;
-    int same = st2 == st && v2.type == type && !v2.lent &&
-               (st != PN_OK ? strcmp(err2.msg, err.msg) == 0
-                            : got && got2 && strcmp(got, got2) == 0);
+    int same =
+        st2 == st && v2.type == type && !v2.lent &&
+        (st != PN_OK ? strcmp(err2.msg, err.msg) == 0 : got && got2 && strcmp(got, got2) == 0);
     if (st2 == PN_OK)
         pn_value_release(&v2);
     free(got2);
