@@ -701,6 +701,18 @@ const pn_question *pn_form_find(const pn_form *f, const char *name)
     return NULL;
 }
 
+const pn_question *pn_form_side_question(const pn_form *f)
+{
+    if (f->side == PN_SIDE_NONE)
+        return NULL;
+    return pn_form_find(f, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
+}
+
+const char *pn_side_word(pn_form_side side)
+{
+    return side == PN_SIDE_CENTRE ? "centre" : side == PN_SIDE_ECOLE ? "ecole" : NULL;
+}
+
 int pn_form_repeat_index(const pn_form *f, const char *name)
 {
     for (size_t i = 0; i < f->nrepeats; i++)

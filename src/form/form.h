@@ -107,6 +107,13 @@ void pn_form_destroy(pn_form *f);
 /* The question named @name, or NULL. */
 const pn_question *pn_form_find(const pn_form *f, const char *name);
 
+/* The question naming the structure that answers @f (its top-level siret or uai), or NULL
+ * for a form without a side. */
+const pn_question *pn_form_side_question(const pn_form *f);
+
+/* The word the store uses for @side: "centre", "ecole", or NULL for PN_SIDE_NONE. */
+const char *pn_side_word(pn_form_side side);
+
 /* The index of the repeat named @name, or -1. */
 int pn_form_repeat_index(const pn_form *f, const char *name);
 

@@ -684,7 +684,7 @@ static pn_status upsert_structure(importer *im, const row *r, long long *structu
         return PN_OK;
     sqlite3_stmt *q = im->upsert_structure;
     sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, pn_side_word(f->side), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, row_value(r, im->q_ident), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, row_value(r, im->q_name), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, row_value(r, im->q_commune), -1, SQLITE_STATIC);
@@ -824,8 +824,9 @@ static pn_status store_entry(importer *im, const row *r, long long entry_id, pn_
         if (*partner && !ident_set_has(&im->partners, partner)) {
             q = im->insert_partner;
             sqlite3_reset(q);
-            sqlite3_bind_text(q, 1, f->side == PN_SIDE_CENTRE ? "ecole" : "centre", -1,
-                              SQLITE_STATIC);
+            sqlite3_bind_text(
+                q, 1, pn_side_word(f->side == PN_SIDE_CENTRE ? PN_SIDE_ECOLE : PN_SIDE_CENTRE), -1,
+                SQLITE_STATIC);
             sqlite3_bind_text(q, 2, partner, -1, SQLITE_STATIC);
             sqlite3_bind_text(q, 3, row_value(r, im->q_partner_name), -1, SQLITE_STATIC);
             if (sqlite3_step(q) != SQLITE_DONE)
@@ -1267,15 +1268,6 @@ static const char *describe_column(size_t c, const char *head, char *buf, size_t
     return buf;
 }
 
-/* The question that identifies the structure answering the form (siret, uai), or -1. */
-static int ident_question(const pn_form *form)
-{
-    if (form->side == PN_SIDE_NONE)
-        return -1;
-    const pn_question *q = pn_form_find(form, form->side == PN_SIDE_CENTRE ? "siret" : "uai");
-    return q && q->repeat < 0 ? (int)(q - form->q) : -1;
-}
-
 /* The header: map columns to questions, find the file's level. */
 static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error *err)
 {
@@ -1298,7 +1290,8 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
     for (size_t c = 0; c < n; c++)
         if (fr->cols[c].kind == PN_COL_TICK)
             fr->has_ticks[fr->cols[c].q] = 1;
-    int ident = ident_question(form);
+    const pn_question *side_q = pn_form_side_question(form);
+    int ident = side_q ? (int)(side_q - form->q) : -1;
     int level = -2;   /* not known yet */
     int top_col = -1; /* a top-level column other than the identifier and timestamps */
     for (size_t c = 0; c < n; c++) {
@@ -1497,10 +1490,12 @@ static pn_status unmapped_error(file_reader *fr, char *const *head, pn_error *er
             st = pn_strbuf_puts(&note, "colonne vide dans ce fichier");
         if (st == PN_OK)
             st = pn_map_add(im->map, PN_MAP_COLUMN, head[c], "", pn_strbuf_str(&note));
-        if (st == PN_OK && shown++ < 8)
-            st = pn_strbuf_printf(
-                &list, "%s\n  column %zu '%s' (%s)", shown > 1 ? "" : "", c + 1, head[c],
-                fr->samples[c].len ? pn_strbuf_str(&fr->samples[c]) : "always empty");
+        if (st == PN_OK && shown < 8) {
+            shown++;
+            st = pn_strbuf_printf(&list, "\n  column %zu '%s' (%s)", c + 1, head[c],
+                                  fr->samples[c].len ? pn_strbuf_str(&fr->samples[c])
+                                                     : "always empty");
+        }
     }
     if (st == PN_OK && fr->unmapped > shown)
         st = pn_strbuf_printf(&list, "\n  and %zu more", fr->unmapped - shown);
@@ -1645,8 +1640,7 @@ static pn_status find_parent_by_ident(importer *im, const char *ident, char **ke
     db_enter(im);
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, im->form->side == PN_SIDE_CENTRE ? "centre" : "ecole", -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, pn_side_word(im->form->side), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, ident, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW && (*key = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL)
@@ -1686,22 +1680,19 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         fr->header_done = 1;
         if ((st = read_header(fr, n, f, err)) != PN_OK)
             return st;
-        if (fr->unmapped) {
-            fr->samples = calloc(n ? n : 1, sizeof *fr->samples);
-            fr->nsamples = calloc(n ? n : 1, sizeof *fr->nsamples);
-            if ((fr->head = calloc(n ? n : 1, sizeof *fr->head)) == NULL || !fr->samples ||
-                !fr->nsamples)
-                return pn_error_set(err, PN_ENOMEM, "out of memory");
-            for (size_t c = 0; c < n; c++)
-                if ((fr->head[c] = pn_strdup(f[c])) == NULL)
-                    return pn_error_set(err, PN_ENOMEM, "out of memory");
-            return PN_OK;
-        }
+        /* the header's cells, kept for messages */
         if ((fr->head = calloc(n ? n : 1, sizeof *fr->head)) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
         for (size_t c = 0; c < n; c++)
             if ((fr->head[c] = pn_strdup(f[c])) == NULL)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (fr->unmapped) {
+            fr->samples = calloc(n ? n : 1, sizeof *fr->samples);
+            fr->nsamples = calloc(n ? n : 1, sizeof *fr->nsamples);
+            if (!fr->samples || !fr->nsamples)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            return PN_OK;
+        }
         fr->delim = fr->info.delim ? fr->info.delim : ',';
         if (fr->defer_repeats && fr->stats->repeat >= 0) {
             fr->deferred = 1;
@@ -2037,7 +2028,7 @@ static pn_status importer_init(importer *im, pn_error *err)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
     im->map = im->opts->map ? im->opts->map : &im->own_map;
     im->links_repeat = f->side != PN_SIDE_NONE ? pn_form_repeat_index(f, "partenaires") : -1;
-    im->q_ident = question_index(f, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
+    im->q_ident = f->side == PN_SIDE_NONE ? -1 : question_index(f, pn_form_side_question(f)->name);
     im->q_name = question_index(f, "nom_structure");
     im->q_commune = question_index(f, "commune");
     im->q_en_qpv = question_index(f, "en_qpv");
@@ -2290,7 +2281,7 @@ static pn_status insert_links(importer *im, int repeat, long long from, pn_error
     char entries[256], subs[256];
     pn_store_table_name(f, repeat, entries, sizeof entries);
     pn_store_table_name(f, -1, subs, sizeof subs);
-    char *own = entry_value_sql(f, repeat, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
+    char *own = entry_value_sql(f, repeat, pn_form_side_question(f)->name);
     char *partner = entry_value_sql(f, repeat, "partenaire_id");
     char *klass = entry_value_sql(f, repeat, "type_lien");
     char *sql = NULL;
@@ -2301,9 +2292,8 @@ static pn_status insert_links(importer *im, int repeat, long long from, pn_error
             " school_ident, class) SELECT %Q, e.submission_id, e.entry_id, %Q, %s, %s,"
             " nullif(%s, '') FROM \"%w\" e LEFT JOIN \"%w\" d"
             " ON d.submission_id = e.submission_id WHERE e.entry_id > %lld ORDER BY e.entry_id",
-            f->id, f->side == PN_SIDE_CENTRE ? "centre" : "ecole",
-            f->side == PN_SIDE_CENTRE ? own : partner, f->side == PN_SIDE_CENTRE ? partner : own,
-            klass, entries, subs, from);
+            f->id, pn_side_word(f->side), f->side == PN_SIDE_CENTRE ? own : partner,
+            f->side == PN_SIDE_CENTRE ? partner : own, klass, entries, subs, from);
     if (sql == NULL)
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
     else if (sqlite3_exec(im->db, sql, NULL, NULL, NULL) != SQLITE_OK)

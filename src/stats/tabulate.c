@@ -263,7 +263,7 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         st = pn_store_error(s, err, "cannot read the answers");
         goto out;
     }
-    const char *side = f->side == PN_SIDE_CENTRE ? "centre" : "ecole";
+    const char *side = pn_side_word(f->side);
     rowctx rc = {names, values, ncols};
     /* the row's columns stay put while the filter is evaluated */
     pn_expr_env env = {row_lookup, &rc, NULL, NULL, 1};

@@ -238,11 +238,6 @@ void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size
         snprintf(buf, size, "data_%s__%s", form->id, form->repeats[repeat].name);
 }
 
-static const char *side_name(pn_form_side side)
-{
-    return side == PN_SIDE_CENTRE ? "centre" : side == PN_SIDE_ECOLE ? "ecole" : NULL;
-}
-
 /* Whether @table has a column @col. */
 static int has_column(sqlite3 *db, const char *table, const char *col, int *found)
 {
@@ -325,7 +320,7 @@ pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source
     sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, form->title, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, form->version, -1, SQLITE_STATIC);
-    const char *side = side_name(form->side);
+    const char *side = pn_side_word(form->side);
     if (side)
         sqlite3_bind_text(q, 4, side, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, source, (int)len, SQLITE_STATIC);

@@ -103,6 +103,13 @@ expect_err "ls.csv:1: "
 expect_err "cannot be matched to a question of form 'centre_social' by name, group path or label"
 expect_err "Say what each holds in a mapping file (--map FILE)"
 [ ! -e map.csv ] || fail "a template was written without --map"
+# more than eight columns that cannot be matched: eight are shown, the rest counted
+printf 'a,b,c,d,e,f,g,h,i,j,nom_structure\n1,2,3,4,5,6,7,8,9,10,x\n' >many.csv
+expect_exit 3 "$PN_BIN" --db m.db import --form centre_social many.csv
+expect_err "10 columns of this plain export cannot be matched"
+expect_err "  column 8 'h' (« 8 »)"
+expect_err "  and 2 more"
+if grep -q "column 9 'i'" "$WORK/err"; then fail "more than eight columns listed"; fi
 expect_exit 3 "$PN_BIN" --db m.db import --form centre_social --map map.csv ls.csv
 expect_err "wrote a mapping template 'map.csv'"
 head -c 3 map.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "the template has no BOM for Excel"
