@@ -207,7 +207,7 @@ typedef struct importer {
     /* versions: a row whose key is stored but whose answers differ */
     sqlite3_stmt **load_row;    /* 1 + nrepeats: the stored answers of a submission / entry */
     sqlite3_stmt **update_data; /* 1 + nrepeats */
-    sqlite3_stmt *insert_link, *update_sub, *update_link, *mark_version, *version_state;
+    sqlite3_stmt *update_sub, *update_link, *mark_version, *version_state;
     long long found_id;    /* the stored submission or entry with the row's key, or 0 */
     char *found_submitted; /* its submission time */
     int parent_state;      /* VERSION_* of the current parent */
@@ -803,28 +803,24 @@ static pn_status store_entry(importer *im, const row *r, long long entry_id, pn_
         const char *klass = row_value(r, im->q_class);
         const char *centre = f->side == PN_SIDE_CENTRE ? own : partner;
         const char *school = f->side == PN_SIDE_CENTRE ? partner : own;
-        /* a new entry's link is made, a stored one's is brought up to date */
-        q = im->found_id ? im->update_link : im->insert_link;
-        sqlite3_reset(q);
-        int p = 1;
-        if (im->found_id) {
-            sqlite3_bind_int64(q, p++, entry_id);
-        } else {
-            sqlite3_bind_text(q, p++, f->id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(q, p++, r->parent_id);
-            sqlite3_bind_int64(q, p++, entry_id);
-            sqlite3_bind_text(q, p++, pn_side_word(f->side), -1, SQLITE_STATIC);
+        /* the link of a new entry is made with the others when the file ends
+         * (insert_links); one that was stored already is updated here. An entry of this
+         * file met again has no link yet: the UPDATE finds none, and the link made at the
+         * end takes the entry's last answers, as this UPDATE would have done. */
+        if (im->found_id != 0) {
+            q = im->update_link;
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, entry_id);
+            sqlite3_bind_text(q, 2, centre, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, school, -1, SQLITE_STATIC);
+            if (*klass)
+                sqlite3_bind_text(q, 4, klass, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(q, 4);
+            sqlite3_bind_text(q, 5, f->id, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                return db_fail(im, err, "cannot store a link");
         }
-        sqlite3_bind_text(q, p++, centre, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, p++, school, -1, SQLITE_STATIC);
-        if (*klass)
-            sqlite3_bind_text(q, p++, klass, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(q, p++);
-        if (im->found_id)
-            sqlite3_bind_text(q, p, f->id, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return db_fail(im, err, "cannot store a link");
         if (*partner && !ident_set_has(&im->partners, partner)) {
             q = im->insert_partner;
             sqlite3_reset(q);
@@ -2089,10 +2085,6 @@ static pn_status importer_init(importer *im, pn_error *err)
                       "UPDATE submissions SET import_id=?2, source_file=?3, source_line=?4,"
                       " structure_id=?5, submitted=?6, submitted_at=?7 WHERE submission_id=?1",
                       err)) ||
-        (st = prepare(im, &im->insert_link,
-                      "INSERT INTO links(form_id, submission_id, entry_id, reporter_side,"
-                      " centre_ident, school_ident, class) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                      err)) ||
         (st = prepare(im, &im->update_link,
                       "UPDATE links SET centre_ident=?2, school_ident=?3, class=?4"
                       " WHERE form_id=?5 AND entry_id=?1",
@@ -2135,7 +2127,6 @@ static void importer_release(importer *im)
     sqlite3_finalize(im->load_parent);
     sqlite3_finalize(im->find_by_ident);
     sqlite3_finalize(im->update_sub);
-    sqlite3_finalize(im->insert_link);
     sqlite3_finalize(im->update_link);
     sqlite3_finalize(im->mark_version);
     sqlite3_finalize(im->version_state);
@@ -2267,6 +2258,53 @@ out:
     return st;
 }
 
+/* The SQL for the value of question @name as an entry of @repeat sees it, 'e' being the
+ * entry's table and 'd' its submission's: what value_of() gives ('' when none). */
+static char *entry_value_sql(const pn_form *f, int repeat, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    if (q == NULL || !pn_question_has_value(q) || (q->repeat != -1 && q->repeat != repeat))
+        return sqlite3_mprintf("''");
+    return sqlite3_mprintf("coalesce(%s.\"%w\", '')", q->repeat == -1 ? "d" : "e", q->name);
+}
+
+/*
+ * Make the links of the entries of @repeat stored after entry @from: one INSERT ... SELECT
+ * when a file ends rather than one INSERT per entry, which costs a statement's set-up, seven
+ * bindings and its end each time. The values are those store_entry() gave the link, read
+ * back from the entry and its submission; the links are made in the entries' order, so they
+ * get the ids they would have got one by one.
+ */
+static pn_status insert_links(importer *im, int repeat, long long from, pn_error *err)
+{
+    const pn_form *f = im->form;
+    char entries[256], subs[256];
+    pn_store_table_name(f, repeat, entries, sizeof entries);
+    pn_store_table_name(f, -1, subs, sizeof subs);
+    char *own = entry_value_sql(f, repeat, pn_form_side_question(f)->name);
+    char *partner = entry_value_sql(f, repeat, "partenaire_id");
+    char *klass = entry_value_sql(f, repeat, "type_lien");
+    char *sql = NULL;
+    pn_status st = PN_OK;
+    if (own && partner && klass)
+        sql = sqlite3_mprintf(
+            "INSERT INTO links(form_id, submission_id, entry_id, reporter_side, centre_ident,"
+            " school_ident, class) SELECT %Q, e.submission_id, e.entry_id, %Q, %s, %s,"
+            " nullif(%s, '') FROM \"%w\" e LEFT JOIN \"%w\" d"
+            " ON d.submission_id = e.submission_id WHERE e.entry_id > %lld ORDER BY e.entry_id",
+            f->id, pn_side_word(f->side), f->side == PN_SIDE_CENTRE ? own : partner,
+            f->side == PN_SIDE_CENTRE ? partner : own, klass, entries, subs, from);
+    if (sql == NULL)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    else if (sqlite3_exec(im->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        st = db_fail(im, err, "cannot store a link");
+    sqlite3_free(own);
+    sqlite3_free(partner);
+    sqlite3_free(klass);
+    sqlite3_free(sql);
+    return st;
+}
+
 /* The first column of a single-value query, or -1 when it fails. */
 static long long query_int(importer *im, const char *sql)
 {
@@ -2276,76 +2314,6 @@ static long long query_int(importer *im, const char *sql)
         v = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     return v;
-}
-
-/*
- * Before a repeat file is read into an empty table: drop the index of its entry keys, to
- * build it once the file is read (index_entry_keys). Keys come in the file's order, which is
- * no order of theirs: past the page cache, each insert into the index reads and writes a
- * page of its own, while building it afterwards is one sort (half a million entries: about
- * 0.4 s, against a second or two of upkeep and a store read back from disk). Nothing is
- * read through the index meanwhile: with the table empty at the start, an entry's key can
- * only meet another of the same file, which the index build finds. The drop is made in a
- * savepoint so that the file can then be read again with the index, as any other.
- */
-static pn_status drop_entry_keys(importer *im, int repeat, int *dropped, pn_error *err)
-{
-    char table[256];
-    *dropped = 0;
-    if (repeat < 0)
-        return PN_OK;
-    pn_store_table_name(im->form, repeat, table, sizeof table);
-    char *any = sqlite3_mprintf("SELECT EXISTS(SELECT 1 FROM \"%w\")", table);
-    char *index = sqlite3_mprintf("SELECT count(*) FROM sqlite_schema WHERE type='index' AND"
-                                  " name='%q_key'",
-                                  table);
-    char *drop = sqlite3_mprintf("SAVEPOINT pn_entry_keys; DROP INDEX \"%w_key\"", table);
-    pn_status st = PN_OK;
-    long long stored = any ? query_int(im, any) : -1, found = index ? query_int(im, index) : -1;
-    if (any == NULL || index == NULL || drop == NULL)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    else if (stored < 0 || found < 0)
-        st = db_fail(im, err, "cannot read the entries");
-    else if (stored == 0 && found == 1) {
-        if (sqlite3_exec(im->db, drop, NULL, NULL, NULL) != SQLITE_OK)
-            st = db_fail(im, err, "cannot prepare the entries");
-        else
-            *dropped = 1;
-    }
-    sqlite3_free(any);
-    sqlite3_free(index);
-    sqlite3_free(drop);
-    return st;
-}
-
-/*
- * After the file: build the index of entry keys again. When two entries of the file share a
- * key, the build fails: everything since drop_entry_keys is rolled back (rows, links,
- * partners, rejects) and *@again set, for the file to be read once more with the index, the
- * way a key met again is handled in any import (a duplicate or a newer version). What this
- * side keeps of the rows read (the submission loaded, the partners recorded) is forgotten
- * with them.
- */
-static pn_status index_entry_keys(importer *im, int repeat, int *again, pn_error *err)
-{
-    *again = 0;
-    int rc = pn_store_index_entry_keys(im->store, im->form, repeat);
-    if (rc == SQLITE_OK) {
-        if (sqlite3_exec(im->db, "RELEASE pn_entry_keys", NULL, NULL, NULL) != SQLITE_OK)
-            return db_fail(im, err, "cannot index the entries");
-        return PN_OK;
-    }
-    if (rc != SQLITE_CONSTRAINT_UNIQUE)
-        return db_fail(im, err, "cannot index the entries");
-    if (sqlite3_exec(im->db, "ROLLBACK TO pn_entry_keys; RELEASE pn_entry_keys", NULL, NULL,
-                     NULL) != SQLITE_OK)
-        return db_fail(im, err, "cannot index the entries");
-    free(im->parent_key);
-    im->parent_key = NULL;
-    im->parent_id = 0;
-    ident_set_release(&im->partners);
-    *again = 1;
-    return PN_OK;
 }
 
 /*
@@ -2471,22 +2439,23 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
             }
             pn_import_file *fs = &res->files[i];
             fs->rows = fs->stored = fs->duplicates = fs->rejected = fs->replaced = fs->older = 0;
-            int keys_dropped = 0;
-            if (round == 1 && (st = drop_entry_keys(&im, fs->repeat, &keys_dropped, err)))
-                goto out;
-            if ((st = read_file(&im, fs, round == 0, &deferred[i], err)) != PN_OK)
-                goto out;
-            if (keys_dropped) {
-                int again = 0;
-                if ((st = index_entry_keys(&im, fs->repeat, &again, err)) != PN_OK)
+            long long from = 0; /* the last entry stored before this file */
+            int links = round == 1 && fs->repeat >= 0 && fs->repeat == im.links_repeat;
+            if (links) {
+                char table[256], *sql;
+                pn_store_table_name(form, fs->repeat, table, sizeof table);
+                sql = sqlite3_mprintf("SELECT coalesce(max(entry_id), 0) FROM \"%w\"", table);
+                from = sql ? query_int(&im, sql) : -1;
+                sqlite3_free(sql);
+                if (from < 0) {
+                    st = db_fail(&im, err, "cannot read the entries");
                     goto out;
-                if (again) {
-                    fs->rows = fs->stored = fs->duplicates = fs->rejected = fs->replaced =
-                        fs->older = 0;
-                    if ((st = read_file(&im, fs, 0, &deferred[i], err)) != PN_OK)
-                        goto out;
                 }
             }
+            if ((st = read_file(&im, fs, round == 0, &deferred[i], err)) != PN_OK)
+                goto out;
+            if (links && (st = insert_links(&im, fs->repeat, from, err)) != PN_OK)
+                goto out;
         }
     for (size_t i = 0; i < npaths; i++) {
         res->rows += res->files[i].rows;

@@ -49,21 +49,8 @@ static const char *const schema_v1 =
     "ALTER TABLE submissions ADD COLUMN submitted_at TEXT;"                                        \
     "CREATE INDEX submissions_structure ON submissions(structure_id);"
 
-static int migrate_v3(sqlite3 *db);
-
-/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, by its
- * SQL or its function (which returns an SQLite result code). */
-static const struct {
-    const char *sql;
-    int (*fn)(sqlite3 *db);
-} migrations[PN_STORE_VERSION - 1] = {{SCHEMA_V2, NULL}, {NULL, migrate_v3}};
-
-static int migrate(sqlite3 *db, int v, char **msg)
-{
-    if (migrations[v - 1].fn)
-        return migrations[v - 1].fn(db);
-    return sqlite3_exec(db, migrations[v - 1].sql, NULL, NULL, msg);
-}
+/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1. */
+static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2};
 
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
 {
@@ -132,7 +119,7 @@ pn_store *pn_store_create(const char *path, pn_error *err)
     int ok = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
              sqlite3_exec(s->db, schema_v1, NULL, NULL, &msg) == SQLITE_OK;
     for (int v = 1; ok && v < PN_STORE_VERSION; v++)
-        ok = migrate(s->db, v, &msg) == SQLITE_OK;
+        ok = sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) == SQLITE_OK;
     if (ok) {
         char bump[128];
         snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version'",
@@ -188,7 +175,7 @@ pn_store *pn_store_open(const char *path, pn_error *err)
         char bump[128];
         snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version'", v + 1);
         if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-            migrate(s->db, v, &msg) != SQLITE_OK ||
+            sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             pn_error_set(err, PN_ESTORE, "%s: cannot migrate schema %d to %d: %s", path, v, v + 1,
@@ -266,37 +253,6 @@ static int has_column(sqlite3 *db, const char *table, const char *col, int *foun
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* A repeat's table, without its indexes (repeat_indexes). */
-static char *repeat_table_sql(const char *table)
-{
-    return sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(entry_id INTEGER PRIMARY KEY,"
-                           " submission_id INTEGER NOT NULL REFERENCES submissions,"
-                           " position INTEGER NOT NULL, entry_key TEXT NOT NULL)",
-                           table);
-}
-
-/*
- * The indexes of a repeat's table: by submission, and the entry keys, unique. The key index
- * is one of its own (not a UNIQUE clause in the table) so that an import can drop it while it
- * fills an empty table and build it again after (see import.c).
- */
-static int repeat_indexes(sqlite3 *db, const char *table)
-{
-    char *sql = sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_sub\" ON \"%w\"(submission_id);"
-                                "CREATE UNIQUE INDEX IF NOT EXISTS \"%w_key\" ON \"%w\"(entry_key)",
-                                table, table, table, table);
-    int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    sqlite3_free(sql);
-    return rc;
-}
-
-int pn_store_index_entry_keys(pn_store *s, const pn_form *form, int repeat)
-{
-    char table[256];
-    pn_store_table_name(form, repeat, table, sizeof table);
-    return repeat_indexes(s->db, table);
-}
-
 /* Create @form's table at @repeat, or add the columns it lacks. */
 static pn_status ensure_table(pn_store *s, const pn_form *form, int repeat, pn_error *err)
 {
@@ -309,11 +265,14 @@ static pn_status ensure_table(pn_store *s, const pn_form *form, int repeat, pn_e
                               "KEY REFERENCES submissions)",
                               table);
     else
-        sql = repeat_table_sql(table);
+        sql = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(entry_id INTEGER PRIMARY KEY,"
+                              " submission_id INTEGER NOT NULL REFERENCES submissions,"
+                              " position INTEGER NOT NULL, entry_key TEXT NOT NULL UNIQUE);"
+                              "CREATE INDEX IF NOT EXISTS \"%w_sub\" ON \"%w\"(submission_id)",
+                              table, table, table);
     if (sql == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
-    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-        (repeat >= 0 && repeat_indexes(s->db, table) != SQLITE_OK)) {
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         st = pn_store_error(s, err, table);
         goto out;
     }
@@ -342,84 +301,6 @@ static pn_status ensure_table(pn_store *s, const pn_form *form, int repeat, pn_e
 out:
     sqlite3_free(sql);
     return st;
-}
-
-/*
- * Version 3: the entry keys of a repeat's table get an index of their own rather than a
- * UNIQUE clause, which SQLite cannot drop. Each repeat table is made again: renamed, created
- * anew, its rows copied, the old one dropped, the indexes built. Nothing else changes.
- */
-static int migrate_v3(sqlite3 *db)
-{
-    sqlite3_stmt *q = NULL;
-    char **tables = NULL;
-    size_t n = 0;
-    int rc = sqlite3_prepare_v2(
-        db,
-        "SELECT m.name FROM sqlite_schema m WHERE m.type='table' AND EXISTS(SELECT 1 FROM"
-        " pragma_index_list(m.name) l WHERE l.origin='u' AND EXISTS(SELECT 1 FROM"
-        " pragma_index_info(l.name) i WHERE i.name='entry_key')) ORDER BY m.name",
-        -1, &q, NULL);
-    int step = SQLITE_DONE;
-    while (rc == SQLITE_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        char **t = realloc(tables, (n + 1) * sizeof *t);
-        if (t == NULL) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        tables = t;
-        if ((tables[n] = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL)
-            rc = SQLITE_NOMEM;
-        else
-            n++;
-    }
-    if (rc == SQLITE_OK && step != SQLITE_DONE)
-        rc = step;
-    sqlite3_finalize(q);
-    q = NULL;
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-        const char *t = tables[i];
-        char *sql = sqlite3_mprintf("DROP INDEX IF EXISTS \"%w_sub\";"
-                                    "ALTER TABLE \"%w\" RENAME TO \"%w__v2\";",
-                                    t, t, t);
-        rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-        sqlite3_free(sql);
-        if (rc == SQLITE_OK) {
-            sql = repeat_table_sql(t);
-            rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-            sqlite3_free(sql);
-        }
-        /* the answers' columns, in their order, after the four the table starts with */
-        sql = sqlite3_mprintf("SELECT name FROM pragma_table_info('%q__v2') WHERE cid >= 4"
-                              " ORDER BY cid",
-                              t);
-        rc = rc == SQLITE_OK && sql ? sqlite3_prepare_v2(db, sql, -1, &q, NULL) : rc;
-        sqlite3_free(sql);
-        step = SQLITE_DONE;
-        while (rc == SQLITE_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-            sql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT", t,
-                                  (const char *)sqlite3_column_text(q, 0));
-            rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-            sqlite3_free(sql);
-        }
-        if (rc == SQLITE_OK && step != SQLITE_DONE)
-            rc = step;
-        sqlite3_finalize(q);
-        q = NULL;
-        if (rc == SQLITE_OK) {
-            sql = sqlite3_mprintf("INSERT INTO \"%w\" SELECT * FROM \"%w__v2\";"
-                                  "DROP TABLE \"%w__v2\";",
-                                  t, t, t);
-            rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-            sqlite3_free(sql);
-        }
-        if (rc == SQLITE_OK)
-            rc = repeat_indexes(db, t);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(tables[i]);
-    free(tables);
-    return rc;
 }
 
 pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source, size_t len,

@@ -16,11 +16,8 @@
  * per variable, so that a national import writes one row per submission or link rather
  * than one row per answer):
  *   "data_<form>"(submission_id PRIMARY KEY, <variable> ...)
- *   "data_<form>__<repeat>"(entry_id PRIMARY KEY, submission_id, position, entry_key,
+ *   "data_<form>__<repeat>"(entry_id PRIMARY KEY, submission_id, position, entry_key UNIQUE,
  *                           <variable> ...)
- *     indexed "..._sub"(submission_id) and "..._key"(entry_key) UNIQUE; the key index is one
- *     of its own since version 3, so that an import filling an empty table can build it
- *     after the load (pn_store_index_entry_keys).
  * A new version of a form adds the columns it lacks (nothing is dropped).
  */
 #ifndef PN_STORE_STORE_H
@@ -31,7 +28,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 3
+#define PN_STORE_VERSION 2
 
 typedef struct pn_store pn_store;
 
@@ -80,14 +77,6 @@ pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 
 /* The table name holding @form's answers at @repeat (-1: top level), into @buf. */
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
-
-/*
- * pn_store_index_entry_keys - build the indexes of @form's repeat @repeat that are missing
- * (an import drops the key index, "<table>_key", while it fills an empty table). Returns an
- * SQLite result code: SQLITE_CONSTRAINT_UNIQUE (extended codes are on) when two entries
- * share a key.
- */
-int pn_store_index_entry_keys(pn_store *s, const pn_form *form, int repeat);
 
 /* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE. */
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what);

@@ -311,8 +311,7 @@ static void test_open_migrates_v1(void **state)
         SQLITE_OK);
     pn_store_close(s);
     s = open_ok(fx->path);
-    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
-                     PN_STORE_VERSION);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"), 2);
     assert_int_equal(query_int(s, "SELECT count(*) FROM pragma_table_info('submissions')"
                                   " WHERE name='submitted_at'"),
                      1);
@@ -323,74 +322,6 @@ static void test_open_migrates_v1(void **state)
                                   " AND submitted='2026-03-01' AND submitted_at IS NULL"),
                      1);
     pn_store_close(s);
-}
-
-/* A store of schema version 2 is migrated when opened: each repeat table's UNIQUE entry key
- * becomes an index of its own, with every row, column and value kept, and still unique. */
-static void test_open_migrates_v2(void **state)
-{
-    fixture *fx = *state;
-    pn_store *s = create_ok(fx->path);
-    char *source = NULL;
-    size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
-    pn_error err = {0};
-    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
-    /* back to version 2: the repeat table as panorama 0.2 made it, with two entries */
-    sqlite3 *db = pn_store_db(s);
-    assert_int_equal(
-        sqlite3_exec(db,
-                     "DROP TABLE data_centre_social__partenaires;"
-                     "CREATE TABLE data_centre_social__partenaires(entry_id INTEGER PRIMARY KEY,"
-                     " submission_id INTEGER NOT NULL REFERENCES submissions,"
-                     " position INTEGER NOT NULL, entry_key TEXT NOT NULL UNIQUE);"
-                     "CREATE INDEX data_centre_social__partenaires_sub ON"
-                     " data_centre_social__partenaires(submission_id);"
-                     "ALTER TABLE data_centre_social__partenaires ADD COLUMN partenaire_id TEXT;"
-                     "ALTER TABLE data_centre_social__partenaires ADD COLUMN rythme TEXT;"
-                     "INSERT INTO imports(import_id, form_id, files) VALUES(1, 'centre_social',"
-                     " 'a.csv');"
-                     "INSERT INTO submissions(submission_id, form_id, instance_key, import_id,"
-                     " source_file, source_line) VALUES(7, 'centre_social', 'uuid:a', 1, 'a.csv',"
-                     " 2);"
-                     "INSERT INTO data_centre_social__partenaires VALUES(3, 7, 1, 'uuid:a/p[1]',"
-                     " '0951099D', 'regulier'), (5, 7, 2, 'uuid:a/p[2]', '0950001X', NULL);"
-                     "UPDATE meta SET value='2' WHERE key='schema_version'",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
-    pn_store_close(s);
-    s = open_ok(fx->path);
-    db = pn_store_db(s);
-    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
-                     PN_STORE_VERSION);
-    assert_int_equal(query_int(s, "SELECT count(*) FROM pragma_index_list("
-                                  "'data_centre_social__partenaires') WHERE origin='u'"),
-                     0);
-    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_schema WHERE type='index' AND"
-                                  " name IN ('data_centre_social__partenaires_key',"
-                                  " 'data_centre_social__partenaires_sub')"),
-                     2);
-    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%__v2'"),
-                     0);
-    assert_int_equal(query_int(s, "SELECT group_concat(name, ',') = 'entry_id,submission_id,"
-                                  "position,entry_key,partenaire_id,rythme' FROM (SELECT name"
-                                  " FROM pragma_table_info('data_centre_social__partenaires')"
-                                  " ORDER BY cid)"),
-                     1);
-    assert_int_equal(query_int(s, "SELECT count(*) FROM data_centre_social__partenaires WHERE"
-                                  " (entry_id, submission_id, position, entry_key, partenaire_id,"
-                                  " rythme) IN (VALUES(3, 7, 1, 'uuid:a/p[1]', '0951099D',"
-                                  " 'regulier')) OR (entry_id=5 AND entry_key='uuid:a/p[2]' AND"
-                                  " rythme IS NULL)"),
-                     2);
-    assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO data_centre_social__partenaires(submission_id,"
-                                  " position, entry_key) VALUES(7, 3, 'uuid:a/p[1]')",
-                                  NULL, NULL, NULL),
-                     SQLITE_CONSTRAINT_UNIQUE);
-    pn_store_close(s);
-    pn_form_destroy(f);
-    free(source);
 }
 
 static void test_open_meta_without_version(void **state)
@@ -661,7 +592,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
