@@ -36,8 +36,8 @@ static const char *const count_sql[] = {
     "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
     "SELECT count(DISTINCT commune) FROM structures WHERE responded=1 AND commune <> ''",
     "SELECT count(*) FROM links",
-    "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident"
-    " HAVING count(DISTINCT reporter_side) = 2)",
+    ("SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident"
+     " HAVING count(DISTINCT reporter_side) = 2)"),
     "SELECT count(*) FROM rejects",
 };
 

@@ -477,8 +477,8 @@ pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const 
     int cum = t->ordered && t->cum_pct != NULL;
     int ci = t->ci_low != NULL && t->ci_high != NULL;
     const char *heads[7] = {"Modalit\xc3\xa9", "Effectif", "% du total",
-                            "% des r\xc3\xa9ponses "
-                            "valides"};
+                            ("% des r\xc3\xa9ponses "
+                             "valides")};
     lxw_col_t ncols = 4;
     lxw_col_t cum_col = 0, ci_col = 0;
     if (cum) {
@@ -843,8 +843,8 @@ static const char *const month_names[] = {"janvier",
                                           "septembre",
                                           "octobre",
                                           "novembre",
-                                          "d\xc3\xa9"
-                                          "cembre"};
+                                          ("d\xc3\xa9"
+                                           "cembre")};
 
 /* Days from 1970-01-01 to @y-@m-@d in the proleptic Gregorian calendar (H. Hinnant's
  * days_from_civil): what timegm() does, which POSIX lacks. */
