@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # make bench: national scale (1,000,000 reported links by default).
-# Times panorama's import and report, and, on the same files in the same run, the reference
-# `sqlite3 .import` (the SQLite shell loading the CSV files into plain tables, no checks).
-# Prints wall time, peak resident memory (GNU time) and throughput.
+# Times panorama's import and, on the same files in the same run, the reference
+# `sqlite3 .import` (the SQLite shell loading the CSV files into plain tables, no checks),
+# then panorama's report. Prints wall time, peak resident memory (GNU time) and throughput.
+#
+# A shared machine's speed drifts by a fifth or more from one minute to the next, so one
+# timing of each says little: the two are timed in turn, PN_BENCH_RUNS rounds (3 by
+# default), each import into a new project file, and the figures are the medians, the
+# ratio being the median of each round's own ratio.
 set -euo pipefail
+export LC_ALL=C # numbers printed with a dot, whatever the user's locale
 BUILD=${1:-build}
 LINKS=${PN_BENCH_LINKS:-1000000}
+RUNS=${PN_BENCH_RUNS:-3}
 DATA=bench/data
 PN="$BUILD/panorama"
 mkdir -p "$DATA"
@@ -16,53 +23,72 @@ if [ ! -f "$DATA/links-$LINKS" ]; then
   "$BUILD/pn-generate" national "$DATA" "$LINKS"
   touch "$DATA/links-$LINKS"
 fi
-rm -f "$DATA/bench.db" "$DATA/ref.db" "$DATA/bench.xlsx"
 
 files=("$DATA/centre_social.csv" "$DATA/centre_social-partenaires.csv" "$DATA/ecole.csv"
   "$DATA/ecole-partenaires.csv")
 bytes=$(cat "${files[@]}" | wc -c)
 rows=$(( $(cat "${files[@]}" | wc -l) - 4 ))
 
-# run NAME CMD...: time CMD with GNU time; appends "NAME seconds peak_kib" to results
-results=()
+# run NAME CMD...: time CMD with GNU time; sets $secs and $kib
 run() {
   local name=$1
   shift
   /usr/bin/time -f "%e %M" -o "$DATA/time.out" "$@" >"$DATA/$name.log" 2>&1 \
     || { cat "$DATA/$name.log" >&2; echo "bench: $name failed" >&2; exit 1; }
-  results+=("$name $(cat "$DATA/time.out")")
+  read -r secs kib <"$DATA/time.out"
 }
 
-"$PN" --db "$DATA/bench.db" init >/dev/null
-run "panorama-import-centres" "$PN" --db "$DATA/bench.db" import --form centre_social \
-  "$DATA/centre_social.csv" "$DATA/centre_social-partenaires.csv"
-run "panorama-import-ecoles" "$PN" --db "$DATA/bench.db" import --form ecole \
-  "$DATA/ecole.csv" "$DATA/ecole-partenaires.csv"
+# median of the numbers given
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+centres=() ecoles=() totals=() refs=() ratios=() impmem=0
+for round in $(seq 1 "$RUNS"); do
+  rm -f "$DATA/bench.db" "$DATA/ref.db"
+  "$PN" --db "$DATA/bench.db" init >/dev/null
+  run "panorama-import-centres" "$PN" --db "$DATA/bench.db" import --form centre_social \
+    "$DATA/centre_social.csv" "$DATA/centre_social-partenaires.csv"
+  c=$secs
+  [ "$kib" -gt "$impmem" ] && impmem=$kib
+  run "panorama-import-ecoles" "$PN" --db "$DATA/bench.db" import --form ecole \
+    "$DATA/ecole.csv" "$DATA/ecole-partenaires.csv"
+  e=$secs
+  [ "$kib" -gt "$impmem" ] && impmem=$kib
+  run "sqlite3-import" sqlite3 "$DATA/ref.db" \
+    ".mode csv" \
+    ".import ${files[0]} centres" ".import ${files[1]} centres_partenaires" \
+    ".import ${files[2]} ecoles" ".import ${files[3]} ecoles_partenaires"
+  r=$secs refmem=$kib
+  t=$(echo "$c + $e" | bc -l)
+  centres+=("$c") ecoles+=("$e") totals+=("$t") refs+=("$r")
+  ratios+=("$(echo "$t / $r" | bc -l)")
+  printf 'bench: round %d of %d: panorama import %.2f s, sqlite3 .import %.2f s (%.2fx)\n' \
+    "$round" "$RUNS" "$t" "$r" "$(echo "$t / $r" | bc -l)" >&2
+done
+rm -f "$DATA/bench.xlsx"
 run "panorama-report" "$PN" --db "$DATA/bench.db" report reports/demo.csv -o "$DATA/bench.xlsx"
-run "sqlite3-import" sqlite3 "$DATA/ref.db" \
-  ".mode csv" \
-  ".import ${files[0]} centres" ".import ${files[1]} centres_partenaires" \
-  ".import ${files[2]} ecoles" ".import ${files[3]} ecoles_partenaires"
+report=$secs repmem=$kib
 
 links=$(sqlite3 "$DATA/bench.db" "SELECT count(*) FROM links")
 rejected=$(sqlite3 "$DATA/bench.db" "SELECT count(*) FROM rejects")
 printf '\nbench: %s rows in 4 files, %.1f MB; panorama stored %s links, rejected %s rows\n' \
   "$rows" "$(echo "$bytes / 1000000" | bc -l)" "$links" "$rejected"
+printf 'medians of %d rounds (each: panorama, then sqlite3, on the same files)\n' "$RUNS"
 printf '%-26s %10s %12s %14s\n' step seconds "peak MiB" "rows/s"
-imp=0 impmem=0
-for r in "${results[@]}"; do
-  set -- $r
-  rate=-
-  case $1 in
-  panorama-import-*) imp=$(echo "$imp + $2" | bc -l); [ "$3" -gt "$impmem" ] && impmem=$3 ;;
-  sqlite3-import) ref=$2 ;;
-  esac
-  [ "$1" = sqlite3-import ] && rate=$(printf '%.0f' "$(echo "$rows / $2" | bc -l)")
-  printf '%-26s %10.2f %12.1f %14s\n' "$1" "$2" "$(echo "$3 / 1024" | bc -l)" "$rate"
-done
+ref=$(median "${refs[@]}") imp=$(median "${totals[@]}")
+printf '%-26s %10.2f %12s %14s\n' panorama-import-centres "$(median "${centres[@]}")" - -
+printf '%-26s %10.2f %12s %14s\n' panorama-import-ecoles "$(median "${ecoles[@]}")" - -
 printf '%-26s %10.2f %12.1f %14.0f\n' "panorama-import (total)" "$imp" \
   "$(echo "$impmem / 1024" | bc -l)" "$(echo "$rows / $imp" | bc -l)"
-printf 'panorama import / sqlite3 .import: %.2fx the time\n' "$(echo "$imp / $ref" | bc -l)"
+printf '%-26s %10.2f %12.1f %14.0f\n' sqlite3-import "$ref" "$(echo "$refmem / 1024" | bc -l)" \
+  "$(echo "$rows / $ref" | bc -l)"
+printf '%-26s %10.2f %12.1f %14s\n' "panorama-report (once)" "$report" \
+  "$(echo "$repmem / 1024" | bc -l)" -
+printf 'panorama import / sqlite3 .import: %.2fx the time (median of the rounds; %s)\n' \
+  "$(median "${ratios[@]}")" "$(printf '%s\n' "${ratios[@]}" | sort -g |
+    awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')"
 printf 'store: %.1f MB (sqlite3 .import: %.1f MB)\n' \
   "$(echo "$(stat -c %s "$DATA/bench.db") / 1000000" | bc -l)" \
   "$(echo "$(stat -c %s "$DATA/ref.db") / 1000000" | bc -l)"
