@@ -75,7 +75,7 @@ links=$(sqlite3 "$DATA/bench.db" "SELECT count(*) FROM links")
 rejected=$(sqlite3 "$DATA/bench.db" "SELECT count(*) FROM rejects")
 printf '\nbench: %s rows in 4 files, %.1f MB; panorama stored %s links, rejected %s rows\n' \
   "$rows" "$(echo "$bytes / 1000000" | bc -l)" "$links" "$rejected"
-printf 'medians of %d rounds (each: panorama, then sqlite3, on the same files)\n' "$RUNS"
+printf 'times: medians of %d rounds (each: panorama, then sqlite3, on the same files); memory: the highest peak\n' "$RUNS"
 printf '%-26s %10s %12s %14s\n' step seconds "peak MiB" "rows/s"
 ref=$(median "${refs[@]}") imp=$(median "${totals[@]}")
 printf '%-26s %10.2f %12s %14s\n' panorama-import-centres "$(median "${centres[@]}")" - -
