@@ -721,6 +721,11 @@ int pn_form_repeat_index(const pn_form *f, const char *name)
     return -1;
 }
 
+int pn_form_links_repeat(const pn_form *f)
+{
+    return f->side != PN_SIDE_NONE ? pn_form_repeat_index(f, "partenaires") : -1;
+}
+
 const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name)
 {
     return pn_choice_find_n(list, name, strlen(name));

@@ -117,6 +117,10 @@ const char *pn_side_word(pn_form_side side);
 /* The index of the repeat named @name, or -1. */
 int pn_form_repeat_index(const pn_form *f, const char *name);
 
+/* The repeat whose entries are the links a structure reports (partenaires), or -1 for a
+ * form without a side or without that repeat. */
+int pn_form_links_repeat(const pn_form *f);
+
 /* The choice of @list named @name, or NULL. */
 const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name);
 

@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <sys/stat.h>
 
 #include "import/mapping.h"
 #include "util/csv.h"
@@ -207,7 +206,7 @@ typedef struct importer {
     /* versions: a row whose key is stored but whose answers differ */
     sqlite3_stmt **load_row;    /* 1 + nrepeats: the stored answers of a submission / entry */
     sqlite3_stmt **update_data; /* 1 + nrepeats */
-    sqlite3_stmt *update_sub, *update_link, *mark_version, *version_state;
+    sqlite3_stmt *update_sub, *mark_version, *version_state;
     long long found_id;    /* the stored submission or entry with the row's key, or 0 */
     char *found_submitted; /* its submission time */
     int parent_state;      /* VERSION_* of the current parent */
@@ -226,11 +225,10 @@ typedef struct importer {
     unsigned char *choices_ok;
     size_t unmapped_columns, unmapped_values;
     ident_set partners; /* partner structures known to be in the store during this import */
-    int pair_dropped;   /* links_pair is dropped for the load, to be built again at the end */
     int links_repeat;   /* the repeat whose entries are links (partenaires), or -1 */
     /* the questions the storing side reads by name, or -1: the structure's identifier and
      * details, the partner and the link's class */
-    int q_ident, q_name, q_commune, q_en_qpv, q_code_qpv, q_rep, q_partner, q_partner_name, q_class;
+    int q_ident, q_name, q_commune, q_en_qpv, q_code_qpv, q_rep, q_partner, q_partner_name;
     sqlite3_stmt *find_parent; /* find_sub for the reading side */
     pipeline pl;
 } importer;
@@ -784,7 +782,8 @@ static pn_status insert_entry(importer *im, const row *r, long long *entry_id, p
 }
 
 /* Complete the repeat entry @r inserted as @entry_id, or replace the stored one
- * (im->found_id, when @entry_id is 0) by it: its link, its partner structure. */
+ * (im->found_id, when @entry_id is 0) by it; the partner structure of a link. (A link is
+ * the entry itself, seen through the view links: nothing else to write.) */
 static pn_status store_entry(importer *im, const row *r, long long entry_id, pn_error *err)
 {
     const pn_form *f = im->form;
@@ -798,29 +797,7 @@ static pn_status store_entry(importer *im, const row *r, long long entry_id, pn_
             return db_fail(im, err, "cannot replace a repeat entry");
     }
     if (r->repeat == im->links_repeat) {
-        const char *own = row_value(r, im->q_ident);
         const char *partner = row_value(r, im->q_partner);
-        const char *klass = row_value(r, im->q_class);
-        const char *centre = f->side == PN_SIDE_CENTRE ? own : partner;
-        const char *school = f->side == PN_SIDE_CENTRE ? partner : own;
-        /* the link of a new entry is made with the others when the file ends
-         * (insert_links); one that was stored already is updated here. An entry of this
-         * file met again has no link yet: the UPDATE finds none, and the link made at the
-         * end takes the entry's last answers, as this UPDATE would have done. */
-        if (im->found_id != 0) {
-            q = im->update_link;
-            sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, entry_id);
-            sqlite3_bind_text(q, 2, centre, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, school, -1, SQLITE_STATIC);
-            if (*klass)
-                sqlite3_bind_text(q, 4, klass, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(q, 4);
-            sqlite3_bind_text(q, 5, f->id, -1, SQLITE_STATIC);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                return db_fail(im, err, "cannot store a link");
-        }
         if (*partner && !ident_set_has(&im->partners, partner)) {
             q = im->insert_partner;
             sqlite3_reset(q);
@@ -1093,7 +1070,7 @@ static pn_status job_fill(importer *im, job *j, const row *src)
     pn_strbuf *b = &j->buf;
     const int named[] = {im->q_ident,   im->q_name,         im->q_commune,
                          im->q_en_qpv,  im->q_code_qpv,     im->q_rep,
-                         im->q_partner, im->q_partner_name, im->q_class};
+                         im->q_partner, im->q_partner_name};
     size_t nlevel = src->reject ? 0 : im->level_nq[1 + src->repeat];
     const size_t *level = im->level_q[1 + src->repeat];
     pn_strbuf_reset(b);
@@ -1244,11 +1221,9 @@ static pn_status drop_replaced_entries(importer *im, int repeat, pn_error *err)
         return PN_OK;
     pn_store_table_name(im->form, repeat, table, sizeof table);
     char *sql = sqlite3_mprintf(
-        "DELETE FROM links WHERE form_id=%Q AND entry_id IN (SELECT entry_id FROM \"%w\""
-        " WHERE submission_id IN (SELECT submission_id FROM temp.pn_versions WHERE state=%d));"
         "DELETE FROM \"%w\" WHERE submission_id IN (SELECT submission_id FROM temp.pn_versions"
         " WHERE state=%d);",
-        im->form->id, table, VERSION_REPLACED, table, VERSION_REPLACED);
+        table, VERSION_REPLACED);
     if (sql == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     int rc = sqlite3_exec(im->db, sql, NULL, NULL, NULL);
@@ -2027,7 +2002,7 @@ static pn_status importer_init(importer *im, pn_error *err)
             (im->ticks[i] = calloc(f->q[i].list->n ? f->q[i].list->n : 1, 1)) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
     im->map = im->opts->map ? im->opts->map : &im->own_map;
-    im->links_repeat = f->side != PN_SIDE_NONE ? pn_form_repeat_index(f, "partenaires") : -1;
+    im->links_repeat = pn_form_links_repeat(f);
     im->q_ident = f->side == PN_SIDE_NONE ? -1 : question_index(f, pn_form_side_question(f)->name);
     im->q_name = question_index(f, "nom_structure");
     im->q_commune = question_index(f, "commune");
@@ -2036,7 +2011,6 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->q_rep = question_index(f, "rep");
     im->q_partner = question_index(f, "partenaire_id");
     im->q_partner_name = question_index(f, "partenaire_nom");
-    im->q_class = question_index(f, "type_lien");
     if ((im->cells = pn_cells_new(f, im->map)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < f->nq; i++)
@@ -2085,10 +2059,6 @@ static pn_status importer_init(importer *im, pn_error *err)
                       "UPDATE submissions SET import_id=?2, source_file=?3, source_line=?4,"
                       " structure_id=?5, submitted=?6, submitted_at=?7 WHERE submission_id=?1",
                       err)) ||
-        (st = prepare(im, &im->update_link,
-                      "UPDATE links SET centre_ident=?2, school_ident=?3, class=?4"
-                      " WHERE form_id=?5 AND entry_id=?1",
-                      err)) ||
         (st = prepare(im, &im->mark_version,
                       "INSERT OR REPLACE INTO temp.pn_versions(submission_id, state) VALUES(?, ?)",
                       err)) ||
@@ -2127,7 +2097,6 @@ static void importer_release(importer *im)
     sqlite3_finalize(im->load_parent);
     sqlite3_finalize(im->find_by_ident);
     sqlite3_finalize(im->update_sub);
-    sqlite3_finalize(im->update_link);
     sqlite3_finalize(im->mark_version);
     sqlite3_finalize(im->version_state);
     for (size_t i = 0; i < 1 + f->nrepeats; i++) {
@@ -2258,127 +2227,6 @@ out:
     return st;
 }
 
-/* The SQL for the value of question @name as an entry of @repeat sees it, 'e' being the
- * entry's table and 'd' its submission's: what value_of() gives ('' when none). */
-static char *entry_value_sql(const pn_form *f, int repeat, const char *name)
-{
-    const pn_question *q = pn_form_find(f, name);
-    if (q == NULL || !pn_question_has_value(q) || (q->repeat != -1 && q->repeat != repeat))
-        return sqlite3_mprintf("''");
-    return sqlite3_mprintf("coalesce(%s.\"%w\", '')", q->repeat == -1 ? "d" : "e", q->name);
-}
-
-/*
- * Make the links of the entries of @repeat stored after entry @from: one INSERT ... SELECT
- * when a file ends rather than one INSERT per entry, which costs a statement's set-up, seven
- * bindings and its end each time. The values are those store_entry() gave the link, read
- * back from the entry and its submission; the links are made in the entries' order, so they
- * get the ids they would have got one by one.
- */
-static pn_status insert_links(importer *im, int repeat, long long from, pn_error *err)
-{
-    const pn_form *f = im->form;
-    char entries[256], subs[256];
-    pn_store_table_name(f, repeat, entries, sizeof entries);
-    pn_store_table_name(f, -1, subs, sizeof subs);
-    char *own = entry_value_sql(f, repeat, pn_form_side_question(f)->name);
-    char *partner = entry_value_sql(f, repeat, "partenaire_id");
-    char *klass = entry_value_sql(f, repeat, "type_lien");
-    char *sql = NULL;
-    pn_status st = PN_OK;
-    if (own && partner && klass)
-        sql = sqlite3_mprintf(
-            "INSERT INTO links(form_id, submission_id, entry_id, reporter_side, centre_ident,"
-            " school_ident, class) SELECT %Q, e.submission_id, e.entry_id, %Q, %s, %s,"
-            " nullif(%s, '') FROM \"%w\" e LEFT JOIN \"%w\" d"
-            " ON d.submission_id = e.submission_id WHERE e.entry_id > %lld ORDER BY e.entry_id",
-            f->id, pn_side_word(f->side), f->side == PN_SIDE_CENTRE ? own : partner,
-            f->side == PN_SIDE_CENTRE ? partner : own, klass, entries, subs, from);
-    if (sql == NULL)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    else if (sqlite3_exec(im->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        st = db_fail(im, err, "cannot store a link");
-    sqlite3_free(own);
-    sqlite3_free(partner);
-    sqlite3_free(klass);
-    sqlite3_free(sql);
-    return st;
-}
-
-/* The first column of a single-value query, or -1 when it fails. */
-static long long query_int(importer *im, const char *sql)
-{
-    sqlite3_stmt *q = NULL;
-    long long v = -1;
-    if (sqlite3_prepare_v2(im->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
-}
-
-/*
- * Before the repeat files are read: drop the index links_pair when they bring many links, to
- * build it again at the end. Its key starts with the centre, so the links a school reports
- * land all over it: past the page cache, each insert reads and writes a page of its own,
- * while building it again is one sort (a million links: about 1 s, against 2 s or more of
- * upkeep for half a million). The import reads nothing through it. The files are counted at
- * one link per PAIR_BYTES_PER_LINK bytes (an entry of the partner repeat takes 250 to 300
- * in an export), and the index is dropped when they bring at least half as many links as
- * are stored (max(link_id) bounds that number from above): a small import into a large
- * store keeps it.
- */
-enum { PAIR_BYTES_PER_LINK = 256 };
-
-/* The page cache, in KiB, while links_pair is built: the sort takes as much memory as the
- * cache may, and both together must stay well within the import's memory. 4 MiB makes a
- * million links in a handful of sorted runs, merged as fast as one. */
-enum { PAIR_SORT_KIB = 4000 };
-
-static pn_status drop_links_pair(importer *im, const pn_import_result *res, const int *deferred,
-                                 pn_error *err)
-{
-    if (im->links_repeat < 0 || im->pair_dropped)
-        return PN_OK;
-    unsigned long long bytes = 0;
-    for (size_t i = 0; i < res->nfiles; i++) {
-        struct stat st;
-        if (deferred[i] && res->files[i].repeat == im->links_repeat &&
-            stat(res->files[i].path, &st) == 0)
-            bytes += (unsigned long long)st.st_size;
-    }
-    long long stored = query_int(im, "SELECT coalesce(max(link_id), 0) FROM links");
-    if (stored < 0)
-        return db_fail(im, err, "cannot count the links");
-    if (bytes / PAIR_BYTES_PER_LINK < 1000 || (long long)(bytes / PAIR_BYTES_PER_LINK) < stored / 2)
-        return PN_OK;
-    if (query_int(im, "SELECT count(*) FROM sqlite_schema WHERE type='index' AND"
-                      " name='links_pair'") != 1)
-        return PN_OK; /* not there: nothing to build again */
-    if (sqlite3_exec(im->db, "DROP INDEX links_pair", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(im, err, "cannot prepare the links");
-    im->pair_dropped = 1;
-    return PN_OK;
-}
-
-/* Build links_pair again, in the import's transaction. */
-static pn_status build_links_pair(importer *im, pn_error *err)
-{
-    if (!im->pair_dropped)
-        return PN_OK;
-    long long cache = query_int(im, "PRAGMA cache_size");
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", PAIR_SORT_KIB);
-    if (sqlite3_exec(im->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(im->db, "CREATE INDEX links_pair ON links(centre_ident, school_ident)", NULL,
-                     NULL, NULL) != SQLITE_OK)
-        return db_fail(im, err, "cannot index the links");
-    im->pair_dropped = 0;
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=%lld", cache);
-    if (cache != -1 && sqlite3_exec(im->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(im, err, "cannot index the links");
-    return PN_OK;
-}
-
 pn_status pn_import_files(pn_store *store, const pn_form *form, const char *source, size_t len,
                           const char *const *paths, size_t npaths, const pn_import_opts *opts,
                           pn_import_result *res, pn_error *err)
@@ -2428,8 +2276,6 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
         for (size_t i = 0; i < npaths; i++) {
             if (round == 1 && !deferred[i])
                 continue;
-            if (round == 1 && (st = drop_links_pair(&im, res, deferred, err)) != PN_OK)
-                goto out;
             if (round == 1) {
                 int first = 1; /* the first file of this repeat */
                 for (size_t k = 0; k < i; k++)
@@ -2439,22 +2285,7 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
             }
             pn_import_file *fs = &res->files[i];
             fs->rows = fs->stored = fs->duplicates = fs->rejected = fs->replaced = fs->older = 0;
-            long long from = 0; /* the last entry stored before this file */
-            int links = round == 1 && fs->repeat >= 0 && fs->repeat == im.links_repeat;
-            if (links) {
-                char table[256], *sql;
-                pn_store_table_name(form, fs->repeat, table, sizeof table);
-                sql = sqlite3_mprintf("SELECT coalesce(max(entry_id), 0) FROM \"%w\"", table);
-                from = sql ? query_int(&im, sql) : -1;
-                sqlite3_free(sql);
-                if (from < 0) {
-                    st = db_fail(&im, err, "cannot read the entries");
-                    goto out;
-                }
-            }
             if ((st = read_file(&im, fs, round == 0, &deferred[i], err)) != PN_OK)
-                goto out;
-            if (links && (st = insert_links(&im, fs->repeat, from, err)) != PN_OK)
                 goto out;
         }
     for (size_t i = 0; i < npaths; i++) {
@@ -2466,8 +2297,6 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
         res->older += res->files[i].older;
     }
     res->unmapped_values = im.unmapped_values;
-    if ((st = build_links_pair(&im, err)) != PN_OK)
-        goto out;
     if ((st = prepare(&im, &q,
                       "UPDATE imports SET rows_read=?, stored=?, duplicates=?, rejected=?"
                       " WHERE import_id=?",

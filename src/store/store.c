@@ -49,8 +49,23 @@ static const char *const schema_v1 =
     "ALTER TABLE submissions ADD COLUMN submitted_at TEXT;"                                        \
     "CREATE INDEX submissions_structure ON submissions(structure_id);"
 
-/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1. */
-static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2};
+/* Version 3: links is a view over the entries of each form's partner repeat (links_view),
+ * no longer a table holding a copy of them: one source of truth, and an import no longer
+ * writes every link twice (a national import spent a quarter of its time on the copy and
+ * its pair index, which the report's dyad count reads no faster than a sort). */
+#define SCHEMA_V3 "DROP INDEX IF EXISTS links_pair; DROP TABLE IF EXISTS links;"
+
+/* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, then
+ * after_migration() does what SQL alone cannot. */
+static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3};
+
+static pn_status links_view(pn_store *s, pn_error *err);
+
+/* The part of migration to version @to that needs the stored forms. */
+static pn_status after_migration(pn_store *s, int to, pn_error *err)
+{
+    return to == 3 ? links_view(s, err) : PN_OK;
+}
 
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
 {
@@ -116,10 +131,12 @@ pn_store *pn_store_create(const char *path, pn_error *err)
     if (s == NULL)
         return NULL;
     char *msg = NULL;
+    pn_error sub = {0};
     int ok = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
              sqlite3_exec(s->db, schema_v1, NULL, NULL, &msg) == SQLITE_OK;
     for (int v = 1; ok && v < PN_STORE_VERSION; v++)
-        ok = sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) == SQLITE_OK;
+        ok = sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) == SQLITE_OK &&
+             after_migration(s, v + 1, &sub) == PN_OK;
     if (ok) {
         char bump[128];
         snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version'",
@@ -129,7 +146,7 @@ pn_store *pn_store_create(const char *path, pn_error *err)
     }
     if (!ok) {
         pn_error_set(err, PN_ESTORE, "%s: cannot create the schema: %s", path,
-                     msg ? msg : sqlite3_errmsg(s->db));
+                     msg ? msg : sub.status ? sub.msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         pn_store_close(s);
         remove(path);
@@ -173,13 +190,15 @@ pn_store *pn_store_open(const char *path, pn_error *err)
     for (int v = version; v < latest; v++) {
         char *msg = NULL;
         char bump[128];
+        pn_error sub = {0};
         snprintf(bump, sizeof bump, "UPDATE meta SET value='%d' WHERE key='schema_version'", v + 1);
         if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
+            after_migration(s, v + 1, &sub) != PN_OK ||
             sqlite3_exec(s->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             pn_error_set(err, PN_ESTORE, "%s: cannot migrate schema %d to %d: %s", path, v, v + 1,
-                         msg ? msg : sqlite3_errmsg(s->db));
+                         msg ? msg : sub.status ? sub.msg : sqlite3_errmsg(s->db));
             sqlite3_free(msg);
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             pn_store_close(s);
@@ -332,6 +351,7 @@ pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source
     for (int r = -1; r < (int)form->nrepeats; r++)
         if ((st = ensure_table(s, form, r, err)) != PN_OK)
             goto out;
+    st = links_view(s, err);
 out:
     sqlite3_finalize(q);
     return st;
@@ -414,5 +434,81 @@ out:
         *ids = NULL;
         *n = 0;
     }
+    return st;
+}
+
+/* What the links view gives for question @name of @f as an entry of @repeat sees it, 'e'
+ * being the entry's table and 'd' its submission's: '' when the form has no such value. */
+static char *link_value_sql(const pn_form *f, int repeat, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    if (q == NULL || !pn_question_has_value(q) || (q->repeat != -1 && q->repeat != repeat))
+        return sqlite3_mprintf("''");
+    return sqlite3_mprintf("coalesce(%s.\"%w\", '')", q->repeat == -1 ? "d" : "e", q->name);
+}
+
+/* Append to @sql the SELECT of the links reported in form @f. */
+static pn_status link_select(const pn_form *f, int repeat, pn_strbuf *sql)
+{
+    char entries[256], subs[256];
+    pn_store_table_name(f, repeat, entries, sizeof entries);
+    pn_store_table_name(f, -1, subs, sizeof subs);
+    char *own = link_value_sql(f, repeat, pn_form_side_question(f)->name);
+    char *partner = link_value_sql(f, repeat, "partenaire_id");
+    char *klass = link_value_sql(f, repeat, "type_lien");
+    char *part = NULL;
+    if (own && partner && klass)
+        part = sqlite3_mprintf(
+            "SELECT %Q, e.submission_id, e.entry_id, %Q, %s, %s, nullif(%s, '') FROM \"%w\" e"
+            " LEFT JOIN \"%w\" d ON d.submission_id = e.submission_id",
+            f->id, pn_side_word(f->side), f->side == PN_SIDE_CENTRE ? own : partner,
+            f->side == PN_SIDE_CENTRE ? partner : own, klass, entries, subs);
+    pn_status st = part && pn_strbuf_puts(sql, part) == PN_OK ? PN_OK : PN_ENOMEM;
+    sqlite3_free(own);
+    sqlite3_free(partner);
+    sqlite3_free(klass);
+    sqlite3_free(part);
+    return st;
+}
+
+/*
+ * Make the view links again from the stored forms: one row per entry of each form's partner
+ * repeat, with the centre and the school it joins (the structure's own identifier read from
+ * its submission), who reported it and its class. Each form's entries and answers are the one
+ * copy of a link, so a new version of a submission or of a form is seen there at once.
+ */
+static pn_status links_view(pn_store *s, pn_error *err)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    pn_strbuf sql = PN_STRBUF_INIT;
+    pn_status st = pn_store_form_ids(s, &ids, &n, err);
+    int any = 0;
+    if (st == PN_OK && pn_strbuf_puts(&sql, "DROP VIEW IF EXISTS links; CREATE VIEW links(form_id,"
+                                            " submission_id, entry_id, reporter_side,"
+                                            " centre_ident, school_ident, class) AS ") != PN_OK)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && st == PN_OK; i++) {
+        pn_form *f = pn_store_get_form(s, ids[i], NULL, NULL, err);
+        if (f == NULL) {
+            st = err->status ? err->status : PN_ESTORE;
+            break;
+        }
+        int r = pn_form_links_repeat(f);
+        if (r >= 0 && ((any && pn_strbuf_puts(&sql, " UNION ALL ") != PN_OK) ||
+                       link_select(f, r, &sql) != PN_OK))
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        any |= r >= 0;
+        pn_form_destroy(f);
+    }
+    if (st == PN_OK && !any &&
+        pn_strbuf_puts(&sql, "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE 0") != PN_OK)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st == PN_OK && sqlite3_exec(s->db, pn_strbuf_str(&sql), NULL, NULL, NULL) != SQLITE_OK)
+        st = pn_store_error(s, err, "cannot make the view of the links");
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    pn_strbuf_release(&sql);
     return st;
 }

@@ -9,9 +9,11 @@
  *   submissions(submission_id, form_id, instance_key, import_id, source_file, source_line,
  *               structure_id, submitted, submitted_at)   submitted: the date, submitted_at:
  *               the full time as the tool wrote it (v2), to tell the newer of two versions
- *   links(link_id, form_id, submission_id, entry_id, reporter_side, centre_ident,
- *         school_ident, class)            one row per reported link
  *   rejects(reject_id, import_id, form_id, instance_key, file, line, raw, reasons)
+ * and one view:
+ *   links(form_id, submission_id, entry_id, reporter_side, centre_ident, school_ident, class)
+ *         one row per reported link: an entry of a form's partner repeat (v3; a table
+ *         before), made again from the stored forms whenever a form is recorded
  * Answers live in one table per form, created from the form model (wide: one TEXT column
  * per variable, so that a national import writes one row per submission or link rather
  * than one row per answer):
@@ -28,7 +30,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 2
+#define PN_STORE_VERSION 3
 
 typedef struct pn_store pn_store;
 

@@ -461,9 +461,9 @@ static void select_multiple_tokens(void **state)
     free(r);
 }
 
-/* An entry met again in the file that brought it: a new version replaces it, and the link
- * made for it (when the file ends) has the last answers; the same answers again are a
- * duplicate. A later import updates the links it finds and adds the others after them. */
+/* An entry met again in the file that brought it: a new version replaces it, and its link
+ * has the last answers; the same answers again are a duplicate. A later import updates the
+ * links it finds and adds the others after them. */
 static void entry_again_in_its_file(void **state)
 {
     fixture *fx = *state;
@@ -491,10 +491,10 @@ static void entry_again_in_its_file(void **state)
     assert_int_equal(res.files[1].duplicates, 1);
     pn_import_result_release(&res);
     assert_int_equal(scalar(fx, "SELECT count(*) FROM links"), 2);
-    char *l1 = text(fx, "SELECT link_id || ' ' || submission_id || ' ' || reporter_side || ' ' "
+    char *l1 = text(fx, "SELECT entry_id || ' ' || submission_id || ' ' || reporter_side || ' ' "
                         "|| centre_ident || ' ' || school_ident || ' ' || class FROM links WHERE "
                         "entry_id = 1");
-    char *l2 = text(fx, "SELECT link_id || ' ' || class FROM links WHERE entry_id = 2");
+    char *l2 = text(fx, "SELECT entry_id || ' ' || class FROM links WHERE entry_id = 2");
     assert_string_equal(l1, "1 1 centre 73282932000074 0951099D cooperation_reguliere");
     assert_string_equal(l2, "2 partenariat_formalise");
     free(l1), free(l2);
@@ -511,54 +511,55 @@ static void entry_again_in_its_file(void **state)
     assert_int_equal(res.stored, 1);
     assert_int_equal(res.replaced, 1);
     pn_import_result_release(&res);
-    l2 = text(fx, "SELECT link_id || ' ' || class FROM links WHERE entry_id = 2");
-    char *l3 = text(fx, "SELECT link_id || ' ' || school_ident || ' ' || class FROM links WHERE "
+    l2 = text(fx, "SELECT entry_id || ' ' || class FROM links WHERE entry_id = 2");
+    char *l3 = text(fx, "SELECT entry_id || ' ' || school_ident || ' ' || class FROM links WHERE "
                         "entry_id = 3");
     assert_string_equal(l2, "2 ponctuel");
     assert_string_equal(l3, "3 0422170F ponctuel");
     free(l2), free(l3);
 }
 
-/* A repeat file that brings many links: links_pair is built again at the end of the import,
- * and holds every link. */
-static void many_links_keep_their_index(void **state)
+/* A link is its entry seen through the view links: a new version of the submission alone
+ * (no repeat file) that corrects the centre's SIRET moves every link it reported, with
+ * nothing else to keep in step. */
+static void links_follow_their_submission(void **state)
 {
     fixture *fx = *state;
     pn_error err = {0};
     pn_import_result res = {0};
-    char main_csv[1024];
+    char main_csv[1024], part_csv[1024];
     snprintf(main_csv, sizeof main_csv,
              "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01T10:00:00,uuid:a\n",
              MAIN_HEAD);
-    const char *m = put(fx, "m.csv", main_csv);
-    /* about 300 kB: enough for the import to build the index again rather than keep it */
-    char path[256];
-    snprintf(path, sizeof path, "%s/many.csv", fx->dir);
-    FILE *out = fopen(path, "wb");
-    assert_non_null(out);
-    fputs(PART_HEAD, out);
-    static const char *const uai[] = {"0951099D", "0940176F", "0422170F"};
-    for (int k = 1; k <= 2500; k++)
-        fprintf(out,
-                "uuid:a,uuid:a/p[%d],%s,École numéro %d du réseau d'éducation prioritaire,"
-                "regulier,mensuelle,convention,partenariat,,,2019\n",
-                k, uai[k % 3], k);
-    fclose(out);
-    const char *paths[2] = {m, path};
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:a,uuid:a/p[1],0951099D,École 1,ponctuel,annuelle,aucune,information,,,"
+             "2024\n"
+             "uuid:a,uuid:a/p[2],0940176F,École 3,regulier,mensuelle,convention,partenariat,,,"
+             "2019\n",
+             PART_HEAD);
+    const char *paths[2] = {put(fx, "m.csv", main_csv), put(fx, "p.csv", part_csv)};
     if (run(fx, paths, 2, &res, &err) != PN_OK)
         fail_msg("%s", err.msg);
-    assert_int_equal(res.stored, 2501);
     pn_import_result_release(&res);
-    assert_int_equal(scalar(fx, "SELECT count(*) FROM links"), 2500);
-    assert_int_equal(scalar(fx, "SELECT count(*) FROM sqlite_schema WHERE type='index' AND "
-                                "name='links_pair'"),
-                     1);
-    assert_int_equal(scalar(fx, "SELECT count(*) FROM links INDEXED BY links_pair WHERE "
-                                "centre_ident='73282932000074'"),
-                     2500);
-    assert_int_equal(scalar(fx, "SELECT count(*) FROM pragma_integrity_check WHERE "
-                                "integrity_check <> 'ok'"),
-                     0);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM links WHERE centre_ident='73282932000074'"),
+                     2);
+    /* a day later, the same submission with the SIRET corrected */
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,44306184100005,95018,non,,rep,oui,,,,2026-03-02T10:00:00,uuid:a\n",
+             MAIN_HEAD);
+    const char *again[1] = {put(fx, "m2.csv", main_csv)};
+    if (run(fx, again, 1, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.replaced, 1);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM links"), 2);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM links WHERE centre_ident='44306184100005'"
+                                " AND reporter_side='centre' AND form_id='centre_social'"),
+                     2);
+    char *classes = text(fx, "SELECT group_concat(school_ident || ' ' || class, ', ') FROM"
+                             " (SELECT * FROM links ORDER BY entry_id)");
+    assert_string_equal(classes, "0951099D ponctuel, 0940176F partenariat_formalise");
+    free(classes);
 }
 
 int main(void)
@@ -572,7 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(semicolon_bom_and_content_key, setup, teardown),
         cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(many_links_keep_their_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

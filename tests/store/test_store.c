@@ -191,8 +191,13 @@ static void test_create_then_open(void **state)
                      1);
     assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
                                   "name IN ('meta','forms','imports','structures','submissions',"
-                                  "'links','rejects')"),
-                     7);
+                                  "'rejects')"),
+                     6);
+    /* links is a view, empty while no form is stored */
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='view' AND "
+                                  "name='links'"),
+                     1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM links"), 0);
     assert_int_equal(query_int(s, "PRAGMA foreign_keys"), 1);
     pn_store_close(s);
 
@@ -290,28 +295,74 @@ static void test_open_foreign_sqlite(void **state)
     assert_string_equal(err.msg, expected);
 }
 
+/* The links table of schema versions 1 and 2 and its index, as panorama 0.2 wrote them, in
+ * place of the view. */
+#define LINKS_TABLE_V2                                                                             \
+    "DROP VIEW links;"                                                                             \
+    "CREATE TABLE links(link_id INTEGER PRIMARY KEY, form_id TEXT NOT NULL,"                       \
+    " submission_id INTEGER NOT NULL REFERENCES submissions, entry_id INTEGER NOT NULL,"           \
+    " reporter_side TEXT NOT NULL, centre_ident TEXT, school_ident TEXT, class TEXT,"              \
+    " UNIQUE(form_id, entry_id));"                                                                 \
+    "CREATE INDEX links_pair ON links(centre_ident, school_ident);"
+
+/* A store with the real centre form, one submission and one link, in the tables; @s is left
+ * open. */
+static void put_one_link(pn_store *s)
+{
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_error err = {0};
+    if (pn_store_put_form(s, f, source, len, &err) != PN_OK)
+        fail_msg("put_form: %s", err.msg);
+    pn_form_destroy(f);
+    free(source);
+    assert_int_equal(
+        sqlite3_exec(pn_store_db(s),
+                     "INSERT INTO imports(import_id, form_id, files) VALUES(1, 'centre_social',"
+                     " 'a.csv');"
+                     "INSERT INTO submissions(submission_id, form_id, instance_key, import_id,"
+                     " source_file, source_line, submitted)"
+                     " VALUES(1, 'centre_social', 'uuid:a', 1, 'a.csv', 2, '2026-03-01');"
+                     "INSERT INTO data_centre_social(submission_id, siret)"
+                     " VALUES(1, '73282932000074');"
+                     "INSERT INTO data_centre_social__partenaires(entry_id, submission_id,"
+                     " position, entry_key, partenaire_id, type_lien)"
+                     " VALUES(1, 1, 1, 'uuid:a/p[1]', '0951099D', 'ponctuel');",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+}
+
+/* What the links of put_one_link() look like, however they are stored. */
+static const char *const ONE_LINK = "SELECT count(*) FROM links WHERE form_id='centre_social'"
+                                    " AND submission_id=1 AND entry_id=1"
+                                    " AND reporter_side='centre'"
+                                    " AND centre_ident='73282932000074'"
+                                    " AND school_ident='0951099D' AND class='ponctuel'";
+
 /* A store of schema version 1 is migrated when opened: the full submission time and the
- * index that links a repeat file by the structure's identifier appear, nothing is lost. */
+ * index that links a repeat file by the structure's identifier appear, the links become a
+ * view, nothing is lost. */
 static void test_open_migrates_v1(void **state)
 {
     fixture *fx = *state;
     pn_store *s = create_ok(fx->path);
+    put_one_link(s);
     /* back to version 1 as panorama 0.1 wrote it */
-    assert_int_equal(
-        sqlite3_exec(pn_store_db(s),
-                     "DROP INDEX submissions_structure;"
-                     "ALTER TABLE submissions DROP COLUMN submitted_at;"
-                     "INSERT INTO imports(import_id, form_id, files) VALUES(1, 'f', 'a.csv');"
-                     "INSERT INTO forms VALUES('f', 'F', '1', NULL, 'x', NULL);"
-                     "INSERT INTO submissions(form_id, instance_key, import_id,"
-                     " source_file, source_line, submitted)"
-                     " VALUES('f', 'uuid:a', 1, 'a.csv', 2, '2026-03-01');"
-                     "UPDATE meta SET value='1' WHERE key='schema_version'",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
+                                                 "ALTER TABLE submissions DROP COLUMN submitted_at;"
+                                                 "INSERT INTO links VALUES(1, 'centre_social', 1,"
+                                                 " 1, 'centre', '73282932000074', '0951099D',"
+                                                 " 'ponctuel');"
+                                                 "UPDATE meta SET value='1' WHERE"
+                                                 " key='schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     pn_store_close(s);
     s = open_ok(fx->path);
-    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"), 2);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
     assert_int_equal(query_int(s, "SELECT count(*) FROM pragma_table_info('submissions')"
                                   " WHERE name='submitted_at'"),
                      1);
@@ -321,6 +372,35 @@ static void test_open_migrates_v1(void **state)
     assert_int_equal(query_int(s, "SELECT count(*) FROM submissions WHERE instance_key='uuid:a'"
                                   " AND submitted='2026-03-01' AND submitted_at IS NULL"),
                      1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE type='view' AND"
+                                  " name='links'"),
+                     1);
+    assert_int_equal(query_int(s, ONE_LINK), 1);
+    pn_store_close(s);
+}
+
+/* Version 2 to 3: the links table and its index go, the view shows the same links. */
+static void test_open_migrates_v2(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    put_one_link(s);
+    assert_int_equal(query_int(s, ONE_LINK), 1); /* the view of a new store */
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  LINKS_TABLE_V2 "INSERT INTO links VALUES(1, 'centre_social', 1,"
+                                                 " 1, 'centre', '73282932000074', '0951099D',"
+                                                 " 'ponctuel');"
+                                                 "UPDATE meta SET value='2' WHERE"
+                                                 " key='schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"), 3);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='links_pair'"
+                                  " OR (name='links' AND type <> 'view')"),
+                     0);
+    assert_int_equal(query_int(s, ONE_LINK), 1);
     pn_store_close(s);
 }
 
@@ -592,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
