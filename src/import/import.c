@@ -756,9 +756,9 @@ static pn_status store_main(importer *im, const row *r, pn_error *err)
 
 /*
  * Insert the repeat entry @r as a new entry: most entries are, so the key is not looked up
- * first. Sets *@entry_id to the new entry, or to 0 when an entry with that key is stored
- * already: the UNIQUE constraint on entry_key stopped the INSERT before it wrote anything, and
- * the caller takes the path of a key met again.
+ * first. Sets *@entry_id to the new entry, or to 0 when its submission has an entry with that
+ * key already: the UNIQUE constraint on (submission_id, entry_key) stopped the INSERT before
+ * it wrote anything, and the caller takes the path of a key met again.
  */
 static pn_status insert_entry(importer *im, const row *r, long long *entry_id, pn_error *err)
 {
@@ -830,7 +830,8 @@ static pn_status find_key(importer *im, const row *r, pn_error *err)
         sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, r->key, -1, SQLITE_STATIC);
     } else {
-        sqlite3_bind_text(q, 1, r->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 1, r->parent_id);
+        sqlite3_bind_text(q, 2, r->key, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
@@ -1895,7 +1896,7 @@ static pn_status prepare_data(importer *im, int repeat, pn_error *err)
             goto out;
         }
     } else {
-        sql = sqlite3_mprintf("SELECT entry_id FROM \"%w\" WHERE entry_key=?", table);
+        sql = sqlite3_mprintf("SELECT entry_id FROM \"%w\" WHERE submission_id=? AND entry_key=?", table);
         if (sql == NULL || (st = prepare(im, &im->find_entry[repeat], sql, err)) != PN_OK) {
             if (sql == NULL)
                 st = pn_error_set(err, PN_ENOMEM, "out of memory");

@@ -49,10 +49,18 @@ static const char *const schema_v1 =
     "ALTER TABLE submissions ADD COLUMN submitted_at TEXT;"                                        \
     "CREATE INDEX submissions_structure ON submissions(structure_id);"
 
-/* Version 3: links is a view over the entries of each form's partner repeat (links_view),
- * no longer a table holding a copy of them: one source of truth, and an import no longer
- * writes every link twice (a national import spent a quarter of its time on the copy and
- * its pair index, which the report's dyad count reads no faster than a sort). */
+/*
+ * Version 3, for a faster import:
+ * - links is a view over the entries of each form's partner repeat (links_view), no longer a
+ *   table holding a copy of them: one source of truth, and an import no longer writes every
+ *   link twice (a national import spent a quarter of its time on the copy and its pair
+ *   index, which the report's dyad count reads no faster than a sort);
+ * - an entry's key is unique within its submission, UNIQUE(submission_id, entry_key), rather
+ *   than across the table with an index by submission beside it (rebuild_repeat_tables). A
+ *   key is made from its submission's (ODK's KEY, or the parent's key and the position), so
+ *   nothing that was one entry becomes two; and as entries come grouped by submission, the
+ *   index grows at its end instead of at random places of a 40 MB B-tree.
+ */
 #define SCHEMA_V3 "DROP INDEX IF EXISTS links_pair; DROP TABLE IF EXISTS links;"
 
 /* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, then
@@ -60,11 +68,15 @@ static const char *const schema_v1 =
 static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3};
 
 static pn_status links_view(pn_store *s, pn_error *err);
+static pn_status rebuild_repeat_tables(pn_store *s, pn_error *err);
 
-/* The part of migration to version @to that needs the stored forms. */
+/* The part of migration to version @to that SQL alone cannot do. */
 static pn_status after_migration(pn_store *s, int to, pn_error *err)
 {
-    return to == 3 ? links_view(s, err) : PN_OK;
+    pn_status st = PN_OK;
+    if (to == 3 && (st = rebuild_repeat_tables(s, err)) == PN_OK)
+        st = links_view(s, err);
+    return st;
 }
 
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
@@ -272,6 +284,108 @@ static int has_column(sqlite3 *db, const char *table, const char *col, int *foun
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The table of a repeat's entries, before the answers' columns are added. */
+static char *repeat_table_sql(const char *table)
+{
+    return sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(entry_id INTEGER PRIMARY KEY,"
+                           " submission_id INTEGER NOT NULL REFERENCES submissions,"
+                           " position INTEGER NOT NULL, entry_key TEXT NOT NULL,"
+                           " UNIQUE(submission_id, entry_key))",
+                           table);
+}
+
+/* Run @sql (from sqlite3_mprintf, freed here). */
+static pn_status exec_owned(pn_store *s, char *sql, const char *what, pn_error *err)
+{
+    pn_status st = PN_OK;
+    if (sql == NULL)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    else if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        st = pn_store_error(s, err, what);
+    sqlite3_free(sql);
+    return st;
+}
+
+/* The names @sql selects (one column), in *@names (*@n of them, freed by the caller). */
+static pn_status select_names(pn_store *s, const char *sql, char ***names, size_t *n,
+                              pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    *names = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the schema");
+    int rc = SQLITE_DONE;
+    while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char **p = realloc(*names, (*n + 1) * sizeof *p);
+        if (p == NULL || (p[*n] = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (p != NULL)
+            *names = p;
+        if (st == PN_OK)
+            (*n)++;
+    }
+    if (st == PN_OK && rc != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot read the schema");
+    sqlite3_finalize(q);
+    return st;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/*
+ * Make each repeat table of version 2 (entry_key UNIQUE on its own, and an index by
+ * submission) again as repeat_table_sql() makes it: a new table with the same columns in
+ * the same order, every row copied with its entry_id, the old table and its index dropped.
+ */
+static pn_status rebuild_repeat_tables(pn_store *s, pn_error *err)
+{
+    char **tables = NULL;
+    size_t n = 0;
+    pn_status st = select_names(
+        s,
+        "SELECT m.name FROM sqlite_schema m WHERE m.type='table' AND EXISTS(SELECT 1 FROM"
+        " pragma_index_list(m.name) l WHERE l.origin='u' AND (SELECT group_concat(i.name) FROM"
+        " pragma_index_info(l.name) i) = 'entry_key') ORDER BY m.name",
+        &tables, &n, err);
+    for (size_t i = 0; i < n && st == PN_OK; i++) {
+        const char *t = tables[i];
+        char fresh[300], **cols = NULL;
+        size_t ncols = 0;
+        snprintf(fresh, sizeof fresh, "%s__v3", t);
+        char *sql = sqlite3_mprintf("SELECT name FROM pragma_table_info(%Q) WHERE cid >= 4"
+                                    " ORDER BY cid",
+                                    t);
+        if (sql == NULL)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        else
+            st = select_names(s, sql, &cols, &ncols, err);
+        sqlite3_free(sql);
+        if (st == PN_OK)
+            st = exec_owned(s, repeat_table_sql(fresh), t, err);
+        for (size_t c = 0; c < ncols && st == PN_OK; c++)
+            st = exec_owned(
+                s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT", fresh, cols[c]),
+                t, err);
+        if (st == PN_OK)
+            st = exec_owned(s,
+                            sqlite3_mprintf("INSERT INTO \"%w\" SELECT * FROM \"%w\";"
+                                            "DROP INDEX IF EXISTS \"%w_sub\"; DROP TABLE \"%w\";"
+                                            "ALTER TABLE \"%w\" RENAME TO \"%w\"",
+                                            fresh, t, t, t, fresh, t),
+                            t, err);
+        free_names(cols, ncols);
+    }
+    free_names(tables, n);
+    return st;
+}
+
 /* Create @form's table at @repeat, or add the columns it lacks. */
 static pn_status ensure_table(pn_store *s, const pn_form *form, int repeat, pn_error *err)
 {
@@ -284,11 +398,7 @@ static pn_status ensure_table(pn_store *s, const pn_form *form, int repeat, pn_e
                               "KEY REFERENCES submissions)",
                               table);
     else
-        sql = sqlite3_mprintf("CREATE TABLE IF NOT EXISTS \"%w\"(entry_id INTEGER PRIMARY KEY,"
-                              " submission_id INTEGER NOT NULL REFERENCES submissions,"
-                              " position INTEGER NOT NULL, entry_key TEXT NOT NULL UNIQUE);"
-                              "CREATE INDEX IF NOT EXISTS \"%w_sub\" ON \"%w\"(submission_id)",
-                              table, table, table);
+        sql = repeat_table_sql(table);
     if (sql == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
@@ -400,37 +510,9 @@ out:
 
 pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err)
 {
-    sqlite3_stmt *q = NULL;
-    pn_status st = PN_OK;
-    *ids = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT form_id FROM forms ORDER BY form_id", -1, &q, NULL) !=
-        SQLITE_OK) {
-        st = pn_store_error(s, err, "cannot read the forms");
-        goto out;
-    }
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        char **p = realloc(*ids, (*n + 1) * sizeof *p);
-        if (p == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        *ids = p;
-        if ((p[*n] = pn_strdup((const char *)sqlite3_column_text(q, 0))) == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        (*n)++;
-    }
-    if (rc != SQLITE_DONE)
-        st = pn_store_error(s, err, "cannot read the forms");
-out:
-    sqlite3_finalize(q);
+    pn_status st = select_names(s, "SELECT form_id FROM forms ORDER BY form_id", ids, n, err);
     if (st != PN_OK) {
-        for (size_t i = 0; i < *n; i++)
-            free((*ids)[i]);
-        free(*ids);
+        free_names(*ids, *n);
         *ids = NULL;
         *n = 0;
     }
@@ -506,9 +588,7 @@ static pn_status links_view(pn_store *s, pn_error *err)
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
     if (st == PN_OK && sqlite3_exec(s->db, pn_strbuf_str(&sql), NULL, NULL, NULL) != SQLITE_OK)
         st = pn_store_error(s, err, "cannot make the view of the links");
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
+    free_names(ids, n);
     pn_strbuf_release(&sql);
     return st;
 }

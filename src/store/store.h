@@ -18,8 +18,9 @@
  * per variable, so that a national import writes one row per submission or link rather
  * than one row per answer):
  *   "data_<form>"(submission_id PRIMARY KEY, <variable> ...)
- *   "data_<form>__<repeat>"(entry_id PRIMARY KEY, submission_id, position, entry_key UNIQUE,
- *                           <variable> ...)
+ *   "data_<form>__<repeat>"(entry_id PRIMARY KEY, submission_id, position, entry_key,
+ *                           <variable> ..., UNIQUE(submission_id, entry_key))   (v3: the key
+ *                           was unique in the table, with an index by submission)
  * A new version of a form adds the columns it lacks (nothing is dropped).
  */
 #ifndef PN_STORE_STORE_H

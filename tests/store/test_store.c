@@ -305,9 +305,21 @@ static void test_open_foreign_sqlite(void **state)
     " UNIQUE(form_id, entry_id));"                                                                 \
     "CREATE INDEX links_pair ON links(centre_ident, school_ident);"
 
+/* The partner repeat's table as versions 1 and 2 made it: its key unique on its own, an
+ * index by submission, and (here) two of the answers' columns. */
+#define REPEAT_TABLE_V2                                                                            \
+    "DROP TABLE data_centre_social__partenaires;"                                                  \
+    "CREATE TABLE data_centre_social__partenaires(entry_id INTEGER PRIMARY KEY,"                   \
+    " submission_id INTEGER NOT NULL REFERENCES submissions, position INTEGER NOT NULL,"           \
+    " entry_key TEXT NOT NULL UNIQUE);"                                                            \
+    "CREATE INDEX data_centre_social__partenaires_sub ON"                                          \
+    " data_centre_social__partenaires(submission_id);"                                             \
+    "ALTER TABLE data_centre_social__partenaires ADD COLUMN type_lien TEXT;"                       \
+    "ALTER TABLE data_centre_social__partenaires ADD COLUMN partenaire_id TEXT;"
+
 /* A store with the real centre form, one submission and one link, in the tables; @s is left
- * open. */
-static void put_one_link(pn_store *s)
+ * open. @before_rows (SQL, or NULL) runs once the form is recorded, before the rows go in. */
+static void put_one_link(pn_store *s, const char *before_rows)
 {
     char *source = NULL;
     size_t len = 0;
@@ -317,6 +329,8 @@ static void put_one_link(pn_store *s)
         fail_msg("put_form: %s", err.msg);
     pn_form_destroy(f);
     free(source);
+    if (before_rows)
+        assert_int_equal(sqlite3_exec(pn_store_db(s), before_rows, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(pn_store_db(s),
                      "INSERT INTO imports(import_id, form_id, files) VALUES(1, 'centre_social',"
@@ -347,7 +361,7 @@ static void test_open_migrates_v1(void **state)
 {
     fixture *fx = *state;
     pn_store *s = create_ok(fx->path);
-    put_one_link(s);
+    put_one_link(s, REPEAT_TABLE_V2);
     /* back to version 1 as panorama 0.1 wrote it */
     assert_int_equal(sqlite3_exec(pn_store_db(s),
                                   LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
@@ -379,13 +393,24 @@ static void test_open_migrates_v1(void **state)
     pn_store_close(s);
 }
 
-/* Version 2 to 3: the links table and its index go, the view shows the same links. */
+/* Version 2 to 3: the links table and its index go, the view shows the same links; the
+ * repeat table is made again with its key unique within a submission, every row, column and
+ * value kept. */
 static void test_open_migrates_v2(void **state)
 {
     fixture *fx = *state;
     pn_store *s = create_ok(fx->path);
-    put_one_link(s);
+    put_one_link(s, NULL);
     assert_int_equal(query_int(s, ONE_LINK), 1); /* the view of a new store */
+    pn_store_close(s);
+    unlink(fx->path);
+    s = create_ok(fx->path);
+    put_one_link(s, REPEAT_TABLE_V2);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  "INSERT INTO data_centre_social__partenaires VALUES(5, 1, 2,"
+                                  " 'uuid:a/p[2]', NULL, '0950001X')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     assert_int_equal(sqlite3_exec(pn_store_db(s),
                                   LINKS_TABLE_V2 "INSERT INTO links VALUES(1, 'centre_social', 1,"
                                                  " 1, 'centre', '73282932000074', '0951099D',"
@@ -401,6 +426,37 @@ static void test_open_migrates_v2(void **state)
                                   " OR (name='links' AND type <> 'view')"),
                      0);
     assert_int_equal(query_int(s, ONE_LINK), 1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM links"), 2);
+    /* the repeat table */
+    assert_int_equal(query_int(s, "SELECT group_concat(name, ',') = 'entry_id,submission_id,"
+                                  "position,entry_key,type_lien,partenaire_id' FROM (SELECT name"
+                                  " FROM pragma_table_info('data_centre_social__partenaires')"
+                                  " ORDER BY cid)"),
+                     1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM data_centre_social__partenaires WHERE"
+                                  " (entry_id, submission_id, position, entry_key, type_lien,"
+                                  " partenaire_id) IN (VALUES(1, 1, 1, 'uuid:a/p[1]', 'ponctuel',"
+                                  " '0951099D')) OR (entry_id=5 AND submission_id=1 AND position=2"
+                                  " AND entry_key='uuid:a/p[2]' AND type_lien IS NULL AND"
+                                  " partenaire_id='0950001X')"),
+                     2);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE"
+                                  " 'data_centre_social__partenaires%' AND type='index'"
+                                  " AND sql IS NOT NULL"),
+                     0); /* the index by submission is gone */
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%__v3'"),
+                     0);
+    sqlite3 *db = pn_store_db(s);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO data_centre_social__partenaires(submission_id,"
+                                  " position, entry_key) VALUES(1, 3, 'uuid:a/p[1]')",
+                                  NULL, NULL, NULL),
+                     SQLITE_CONSTRAINT_UNIQUE);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM pragma_index_list("
+                                  "'data_centre_social__partenaires') l WHERE l.origin='u' AND"
+                                  " (SELECT group_concat(name) FROM pragma_index_info(l.name))"
+                                  " = 'submission_id,entry_key'"),
+                     1);
     pn_store_close(s);
 }
 
