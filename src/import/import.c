@@ -423,7 +423,8 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
     if (q->constraint && !im->bad[i]) {
         pn_expr_env env = {lookup, im, v, im->opts->today, 1};
         int ok = 0;
-        pn_error e = {0};
+        pn_error e;
+        pn_error_clear(&e);
         st = pn_expr_eval_bool(q->constraint, &env, &ok, &e);
         if (st == PN_ENOMEM)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
@@ -458,7 +459,8 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
                 relevant = im->slot_v[slot];
                 continue;
             }
-            pn_error e = {0};
+            pn_error e;
+            pn_error_clear(&e);
             st = pn_expr_eval_bool(q->relevant[k], &env, &relevant, &e);
             if (st == PN_ENOMEM)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
@@ -480,7 +482,8 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
             im->gen++; /* an answer changes: the relevance kept may depend on it */
             if (!relevant)
                 continue;
-            pn_error e = {0};
+            pn_error e;
+            pn_error_clear(&e);
             st = pn_expr_eval_string(q->calculation, &env, &im->owned[i], &e);
             if (st == PN_ENOMEM)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
@@ -931,7 +934,8 @@ static void *store_thread(void *arg)
         }
         /* the job at t is this thread's until tail moves past it */
         if (!atomic_load(&pl->failed)) { /* after a failure, the rest is skipped */
-            pn_error err = {0};
+            pn_error err;
+            pn_error_clear(&err);
             lock_soon(&pl->db);
             pn_status st = store_row(im, &pl->jobs[t % PIPELINE_JOBS].r, &err);
             pthread_mutex_unlock(&pl->db);
