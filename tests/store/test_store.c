@@ -421,7 +421,8 @@ static void test_open_migrates_v2(void **state)
                      SQLITE_OK);
     pn_store_close(s);
     s = open_ok(fx->path);
-    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"), 3);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
     assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='links_pair'"
                                   " OR (name='links' AND type <> 'view')"),
                      0);
