@@ -227,7 +227,7 @@ typedef struct importer {
     ident_set partners; /* partner structures known to be in the store during this import */
     int links_repeat;   /* the repeat whose entries are links (partenaires), or -1 */
     /* the questions the storing side reads by name, or -1: the structure's identifier and
-     * details, the partner and the link's class */
+     * details, and the partner's identifier and name */
     int q_ident, q_name, q_commune, q_en_qpv, q_code_qpv, q_rep, q_partner, q_partner_name;
     sqlite3_stmt *find_parent; /* find_sub for the reading side */
     pipeline pl;
@@ -1073,9 +1073,8 @@ static const char *at_offset(const pn_strbuf *b, long long off)
 static pn_status job_fill(importer *im, job *j, const row *src)
 {
     pn_strbuf *b = &j->buf;
-    const int named[] = {im->q_ident,   im->q_name,         im->q_commune,
-                         im->q_en_qpv,  im->q_code_qpv,     im->q_rep,
-                         im->q_partner, im->q_partner_name};
+    const int named[] = {im->q_ident,    im->q_name, im->q_commune, im->q_en_qpv,
+                         im->q_code_qpv, im->q_rep,  im->q_partner, im->q_partner_name};
     size_t nlevel = src->reject ? 0 : im->level_nq[1 + src->repeat];
     const size_t *level = im->level_q[1 + src->repeat];
     pn_strbuf_reset(b);
@@ -1900,7 +1899,8 @@ static pn_status prepare_data(importer *im, int repeat, pn_error *err)
             goto out;
         }
     } else {
-        sql = sqlite3_mprintf("SELECT entry_id FROM \"%w\" WHERE submission_id=? AND entry_key=?", table);
+        sql = sqlite3_mprintf("SELECT entry_id FROM \"%w\" WHERE submission_id=? AND entry_key=?",
+                              table);
         if (sql == NULL || (st = prepare(im, &im->find_entry[repeat], sql, err)) != PN_OK) {
             if (sql == NULL)
                 st = pn_error_set(err, PN_ENOMEM, "out of memory");

@@ -158,7 +158,9 @@ pn_store *pn_store_create(const char *path, pn_error *err)
     }
     if (!ok) {
         pn_error_set(err, PN_ESTORE, "%s: cannot create the schema: %s", path,
-                     msg ? msg : sub.status ? sub.msg : sqlite3_errmsg(s->db));
+                     msg          ? msg
+                     : sub.status ? sub.msg
+                                  : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         pn_store_close(s);
         remove(path);
@@ -210,7 +212,9 @@ pn_store *pn_store_open(const char *path, pn_error *err)
             sqlite3_exec(s->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             pn_error_set(err, PN_ESTORE, "%s: cannot migrate schema %d to %d: %s", path, v, v + 1,
-                         msg ? msg : sub.status ? sub.msg : sqlite3_errmsg(s->db));
+                         msg          ? msg
+                         : sub.status ? sub.msg
+                                      : sqlite3_errmsg(s->db));
             sqlite3_free(msg);
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             pn_store_close(s);
@@ -307,8 +311,7 @@ static pn_status exec_owned(pn_store *s, char *sql, const char *what, pn_error *
 }
 
 /* The names @sql selects (one column), in *@names (*@n of them, freed by the caller). */
-static pn_status select_names(pn_store *s, const char *sql, char ***names, size_t *n,
-                              pn_error *err)
+static pn_status select_names(pn_store *s, const char *sql, char ***names, size_t *n, pn_error *err)
 {
     sqlite3_stmt *q = NULL;
     pn_status st = PN_OK;
@@ -371,8 +374,8 @@ static pn_status rebuild_repeat_tables(pn_store *s, pn_error *err)
             st = exec_owned(s, repeat_table_sql(fresh), t, err);
         for (size_t c = 0; c < ncols && st == PN_OK; c++)
             st = exec_owned(
-                s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT", fresh, cols[c]),
-                t, err);
+                s, sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT", fresh, cols[c]), t,
+                err);
         if (st == PN_OK)
             st = exec_owned(s,
                             sqlite3_mprintf("INSERT INTO \"%w\" SELECT * FROM \"%w\";"

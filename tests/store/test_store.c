@@ -445,8 +445,7 @@ static void test_open_migrates_v2(void **state)
                                   " 'data_centre_social__partenaires%' AND type='index'"
                                   " AND sql IS NOT NULL"),
                      0); /* the index by submission is gone */
-    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%__v3'"),
-                     0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%__v3'"), 0);
     sqlite3 *db = pn_store_db(s);
     assert_int_equal(sqlite3_exec(db,
                                   "INSERT INTO data_centre_social__partenaires(submission_id,"
