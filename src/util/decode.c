@@ -197,6 +197,28 @@ static pn_status open_converter(pn_decoder *d, const char *from, const char *dis
  * else only what the first read holds. A tight loop over pn_utf8_scan: a 300 MB UTF-8 file
  * costs one extra read from the page cache.
  */
+/*
+ * Whether the @n bytes at @u look like UTF-16 without a byte order mark (as some database and
+ * script exports write it): 1 little-endian, 2 big-endian, 0 neither. Text has no NUL
+ * character, and a CSV file's characters are mostly ASCII or Latin-1, so in UTF-16 one byte of
+ * most pairs is zero, always the same one, and no pair is two zeros. Text in an 8-bit encoding
+ * has no zero byte at all; a binary file has zero pairs.
+ */
+static int utf16_without_bom(const unsigned char *u, size_t n)
+{
+    size_t pairs = n / 2 < 2048 ? n / 2 : 2048, le = 0, be = 0;
+    if (pairs < 2)
+        return 0;
+    for (size_t i = 0; i < pairs; i++) {
+        unsigned char a = u[2 * i], b = u[2 * i + 1];
+        if (a == 0 && b == 0)
+            return 0;
+        le += a != 0 && b == 0;
+        be += a == 0 && b != 0;
+    }
+    return le * 4 >= pairs * 3 ? 1 : be * 4 >= pairs * 3 ? 2 : 0;
+}
+
 static pn_status probe(pn_decoder *d, int *bad, pn_error *err)
 {
     int multi = 0;
@@ -424,14 +446,15 @@ pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding, pn
     int bom8 = n >= 3 && memcmp(u, "\xEF\xBB\xBF", 3) == 0;
     int le = n >= 2 && u[0] == 0xFF && u[1] == 0xFE;
     int be = n >= 2 && u[0] == 0xFE && u[1] == 0xFF;
+    int bare16 = le || be || bom8 ? 0 : utf16_without_bom(u, n);
     const char *from = NULL; /* the encoding to open with iconv, if any */
     if (d->mode == MODE_ICONV) {
         /* opened above */
     } else if (canon == NULL) {
         int bad = 0;
-        if (le)
+        if (le || bare16 == 1)
             from = "UTF-16LE";
-        else if (be)
+        else if (be || bare16 == 2)
             from = "UTF-16BE";
         else if (!bom8 && (st = probe(d, &bad, err)) != PN_OK)
             goto out;
@@ -441,7 +464,7 @@ pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding, pn
             from = "WINDOWS-1252";
     } else if (strcmp(canon, "UTF-16") == 0) {
         /* iconv's own UTF-16 takes big-endian without a mark; Windows writes little-endian */
-        from = be ? "UTF-16BE" : "UTF-16LE";
+        from = be || bare16 == 2 ? "UTF-16BE" : "UTF-16LE";
     } else if (strcmp(canon, "UTF-8") != 0) {
         from = canon;
     }

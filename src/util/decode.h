@@ -10,6 +10,8 @@
  * Detection, when no encoding is given:
  * - a byte order mark decides: EF BB BF is UTF-8 (skipped), FF FE is UTF-16LE, FE FF is
  *   UTF-16BE (both skipped);
+ * - without one, a start where one byte of most pairs is zero, always the same one, and no
+ *   pair is two zeros is UTF-16 without a mark (LE or BE by which byte): text has no NUL;
  * - a ZIP (.xlsx, .ods) or OLE (.xls) signature is an error: a workbook is not a CSV file;
  * - otherwise the file is scanned for UTF-8 (all of it when the stream can seek, which then
  *   goes back to where it was; the first 64 KiB otherwise). Valid: UTF-8. Invalid, with no

@@ -210,6 +210,57 @@ static void test_utf16_cut_by_chunk(void **state)
     free(s);
 }
 
+/* UTF-16 without a byte order mark, either way round, from the zero bytes of its ASCII; a
+ * binary file, whose zero bytes come in pairs, stays bytes for the CSV reader to refuse. */
+static void test_utf16_without_bom(void **state)
+{
+    (void)state;
+    static const char text[] = "Horodateur;Nom de l\xE2\x80\x99\xC3\xA9"
+                               "cole\r\n"
+                               "24/03/2026;\xC3\x89"
+                               "cole Jean-Jaur\xC3\xA8s\r\n";
+    static const char le[] = "H\0o\0r\0o\0d\0a\0t\0e\0u\0r\0;\0N\0o\0m\0 \0d\0e\0 \0l\0"
+                             "\x19\x20\xE9\0c\0o\0l\0e\0\r\0\n\0"
+                             "2\0"
+                             "4\0/\0"
+                             "0\0"
+                             "3\0/\0"
+                             "2\0"
+                             "0\0"
+                             "2\0"
+                             "6\0;\0\xC9\0c\0o\0l\0e\0 \0"
+                             "J\0e\0a\0n\0-\0J\0a\0u\0r\0\xE8\0s\0\r\0\n\0";
+    char be[sizeof le];
+    for (size_t i = 0; i + 1 < sizeof le; i += 2) {
+        be[i] = le[i + 1];
+        be[i + 1] = le[i];
+    }
+    const struct {
+        const char *bytes;
+        const char *encoding;
+    } cases[] = {{le, "UTF-16LE"}, {be, "UTF-16BE"}};
+    for (size_t k = 0; k < 2; k++) {
+        pn_strbuf out = PN_STRBUF_INIT;
+        char enc[32];
+        pn_error err = {0};
+        assert_int_equal(decode_mem(cases[k].bytes, sizeof le - 1, NULL, &out, enc, &err), PN_OK);
+        assert_string_equal(enc, cases[k].encoding);
+        assert_int_equal(out.len, sizeof text - 1);
+        assert_memory_equal(out.buf, text, sizeof text - 1);
+        pn_strbuf_release(&out);
+    }
+    /* the start of an ELF file */
+    static const char elf[] = "\x7F"
+                              "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0";
+    pn_strbuf out = PN_STRBUF_INIT;
+    char enc[32];
+    pn_error err = {0};
+    assert_int_equal(decode_mem(elf, sizeof elf - 1, NULL, &out, enc, &err), PN_OK);
+    assert_string_equal(enc, "UTF-8");
+    assert_int_equal(out.len, sizeof elf - 1);
+    pn_strbuf_release(&out);
+}
+
 static void test_pipe(void **state)
 {
     (void)state;
@@ -399,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_windows1252_late),
         cmocka_unit_test(test_mixed_found_far_ahead),
         cmocka_unit_test(test_utf16_cut_by_chunk),
+        cmocka_unit_test(test_utf16_without_bom),
         cmocka_unit_test(test_pipe),
         cmocka_unit_test(test_regular_file_size),
         cmocka_unit_test(test_messages_use_given_position),
