@@ -289,34 +289,6 @@ static const char *value_of(importer *im, const char *name)
     return v ? v : "";
 }
 
-static int is_integer(const char *s)
-{
-    if (*s == '-' || *s == '+')
-        s++;
-    if (*s == '\0')
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
-static int is_decimal(const char *s)
-{
-    int digits = 0, dot = 0;
-    if (*s == '-' || *s == '+')
-        s++;
-    for (; *s; s++) {
-        if (*s >= '0' && *s <= '9')
-            digits++;
-        else if (*s == '.' && !dot)
-            dot = 1;
-        else
-            return 0;
-    }
-    return digits > 0;
-}
-
 static int is_date(const char *s)
 {
     if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
@@ -385,11 +357,11 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
     }
     switch (q->type) {
     case PN_Q_INTEGER:
-        if (!is_integer(v))
+        if (!pn_is_integer(v))
             return reason(fr, q->name, "expected a whole number, found '%s'", v);
         break;
     case PN_Q_DECIMAL:
-        if (!is_decimal(v))
+        if (!pn_is_decimal(v))
             return reason(fr, q->name, "expected a number (with '.' for decimals), found '%s'", v);
         break;
     case PN_Q_DATE:

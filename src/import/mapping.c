@@ -803,7 +803,7 @@ static int is_digit(char ch)
     return ch >= '0' && ch <= '9';
 }
 
-static int valid_integer(const char *s)
+int pn_is_integer(const char *s)
 {
     if (*s == '-' || *s == '+')
         s++;
@@ -815,7 +815,7 @@ static int valid_integer(const char *s)
     return 1;
 }
 
-static int valid_decimal(const char *s)
+int pn_is_decimal(const char *s)
 {
     int digits = 0, dot = 0;
     if (*s == '-' || *s == '+')
@@ -1093,7 +1093,7 @@ static int convert_number(const char *v, int decimal, pn_strbuf *out)
     if (!changed || pn_strbuf_append(out, "", 0) != PN_OK)
         return changed ? -1 : PN_CELL_SAME;
     const char *s = pn_strbuf_str(out);
-    if (decimal ? valid_decimal(s) : valid_integer(s))
+    if (decimal ? pn_is_decimal(s) : pn_is_integer(s))
         return PN_CELL_CONVERTED;
     return PN_CELL_SAME;
 }
@@ -1118,9 +1118,9 @@ int pn_cells_convert(pn_cells *c, size_t qi, const char *v, pn_strbuf *out)
     case PN_Q_SELECT_MULTIPLE:
         return convert_multiple(c, qi, v, out);
     case PN_Q_INTEGER:
-        return valid_integer(v) ? PN_CELL_SAME : convert_number(v, 0, out);
+        return pn_is_integer(v) ? PN_CELL_SAME : convert_number(v, 0, out);
     case PN_Q_DECIMAL:
-        return valid_decimal(v) ? PN_CELL_SAME : convert_number(v, 1, out);
+        return pn_is_decimal(v) ? PN_CELL_SAME : convert_number(v, 1, out);
     case PN_Q_DATE:
         return convert_date(v, 0, out);
     case PN_Q_DATETIME:

@@ -157,6 +157,14 @@ typedef enum pn_cell_result {
 int pn_cells_convert(pn_cells *c, size_t q, const char *v, pn_strbuf *out);
 
 /*
+ * pn_is_integer, pn_is_decimal - whether @s is a number as the store keeps one: an optional
+ * sign and digits, with at most one '.' for a decimal. pn_cells_convert leaves such a cell as
+ * it is and rewrites others (a decimal comma) into this form, which the import then checks.
+ */
+int pn_is_integer(const char *s);
+int pn_is_decimal(const char *s);
+
+/*
  * pn_timestamp_iso - a submission time as ISO 8601 (YYYY-MM-DDThh:mm:ss...): Google Forms'
  * "15/03/2026 10:22:33" and LimeSurvey's "2026-03-15 10:22:33" are rewritten into @out
  * (returns PN_CELL_CONVERTED); anything else is left (PN_CELL_SAME). -1: out of memory.

@@ -296,14 +296,16 @@ static void test_open_foreign_sqlite(void **state)
 }
 
 /* The links table of schema versions 1 and 2 and its index, as panorama 0.2 wrote them, in
- * place of the view. */
+ * place of the view, holding the copy of put_one_link()'s link. */
 #define LINKS_TABLE_V2                                                                             \
     "DROP VIEW links;"                                                                             \
     "CREATE TABLE links(link_id INTEGER PRIMARY KEY, form_id TEXT NOT NULL,"                       \
     " submission_id INTEGER NOT NULL REFERENCES submissions, entry_id INTEGER NOT NULL,"           \
     " reporter_side TEXT NOT NULL, centre_ident TEXT, school_ident TEXT, class TEXT,"              \
     " UNIQUE(form_id, entry_id));"                                                                 \
-    "CREATE INDEX links_pair ON links(centre_ident, school_ident);"
+    "CREATE INDEX links_pair ON links(centre_ident, school_ident);"                                \
+    "INSERT INTO links VALUES(1, 'centre_social', 1, 1, 'centre', '73282932000074', '0951099D',"   \
+    " 'ponctuel');"
 
 /* The partner repeat's table as versions 1 and 2 made it: its key unique on its own, an
  * index by submission, and (here) two of the answers' columns. */
@@ -366,9 +368,6 @@ static void test_open_migrates_v1(void **state)
     assert_int_equal(sqlite3_exec(pn_store_db(s),
                                   LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
                                                  "ALTER TABLE submissions DROP COLUMN submitted_at;"
-                                                 "INSERT INTO links VALUES(1, 'centre_social', 1,"
-                                                 " 1, 'centre', '73282932000074', '0951099D',"
-                                                 " 'ponctuel');"
                                                  "UPDATE meta SET value='1' WHERE"
                                                  " key='schema_version'",
                                   NULL, NULL, NULL),
@@ -412,10 +411,7 @@ static void test_open_migrates_v2(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_exec(pn_store_db(s),
-                                  LINKS_TABLE_V2 "INSERT INTO links VALUES(1, 'centre_social', 1,"
-                                                 " 1, 'centre', '73282932000074', '0951099D',"
-                                                 " 'ponctuel');"
-                                                 "UPDATE meta SET value='2' WHERE"
+                                  LINKS_TABLE_V2 "UPDATE meta SET value='2' WHERE"
                                                  " key='schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
