@@ -191,7 +191,8 @@ typedef struct importer {
         size_t q;
     } seen[64];
     /* prepared statements */
-    sqlite3_stmt *find_sub, *insert_sub, *insert_reject, *resolve_reject, *find_reject;
+    sqlite3_stmt *find_sub, *insert_sub, *insert_reject, *forget_reject, *resolve_reject;
+    sqlite3_stmt *find_reject;
     sqlite3_stmt *upsert_structure, *insert_partner;
     int has_rejects;            /* the form has rejects a stored row may resolve */
     sqlite3_stmt **insert_data; /* 1 + nrepeats: top level then each repeat */
@@ -507,17 +508,40 @@ static pn_status db_fail(importer *im, pn_error *err, const char *what)
 
 /* ---- storing a row (the storing side of the pipeline) ---- */
 
+/* The level a reject records for a row at @repeat: '' for a submission, else the repeat's
+ * name (store.h). */
+static const char *reject_level(const importer *im, int repeat)
+{
+    return repeat < 0 ? "" : im->form->repeats[repeat].name;
+}
+
+/*
+ * Record the rejected row @r. Every rejected row is kept, whatever its key: only the same row
+ * (same form, level, key and raw text) recorded by an earlier import is replaced by this
+ * record, so that importing a file again does not list its rejects twice.
+ */
 static pn_status record_reject(importer *im, const row *r, pn_error *err)
 {
-    sqlite3_stmt *q = im->insert_reject;
+    const char *level = reject_level(im, r->repeat);
+    sqlite3_stmt *q = im->forget_reject;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, level, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, r->raw, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, im->import_id);
+    if (im->has_rejects && sqlite3_step(q) != SQLITE_DONE)
+        return db_fail(im, err, "cannot record a rejected row");
+    q = im->insert_reject;
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, im->import_id);
     sqlite3_bind_text(q, 2, im->form->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, r->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, r->stats->path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, (sqlite3_int64)r->line);
-    sqlite3_bind_text(q, 6, r->raw, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, r->reasons, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, level, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, r->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, r->stats->path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)r->line);
+    sqlite3_bind_text(q, 7, r->raw, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, r->reasons, -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot record a rejected row");
     r->stats->rejected++;
@@ -525,14 +549,17 @@ static pn_status record_reject(importer *im, const row *r, pn_error *err)
     return PN_OK;
 }
 
-static pn_status resolve_reject(importer *im, const char *key, pn_error *err)
+/* A row of @r's form and level stored under @r's key resolves the rejects of that key at that
+ * level (and those kept from before levels were recorded). */
+static pn_status resolve_reject(importer *im, const row *r, pn_error *err)
 {
     if (!im->has_rejects)
         return PN_OK;
     sqlite3_stmt *q = im->resolve_reject;
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, reject_level(im, r->repeat), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->key, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(q) != SQLITE_DONE)
         return db_fail(im, err, "cannot update the rejects");
     return PN_OK;
@@ -726,7 +753,7 @@ static pn_status store_main(importer *im, const row *r, pn_error *err)
         return db_fail(im, err, "cannot store the answers");
     if (im->found_id == 0)
         r->stats->stored++;
-    return resolve_reject(im, r->key, err);
+    return resolve_reject(im, r, err);
 }
 
 /*
@@ -792,7 +819,7 @@ static pn_status store_entry(importer *im, const row *r, long long entry_id, pn_
         r->stats->replaced++;
     else
         r->stats->stored++;
-    return resolve_reject(im, r->key, err);
+    return resolve_reject(im, r, err);
 }
 
 /* The stored submission or entry with @r's key: im->found_id (0 when none) and, for a
@@ -850,7 +877,7 @@ static pn_status store_row(importer *im, const row *r, pn_error *err)
             return st;
         if (same) {
             r->stats->duplicates++;
-            return resolve_reject(im, r->key, err);
+            return resolve_reject(im, r, err);
         }
         if (r->repeat < 0 && stored_is_newer(im->found_submitted, r->submitted)) {
             r->stats->older++;
@@ -2013,15 +2040,21 @@ static pn_status importer_init(importer *im, pn_error *err)
                       " VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                       err)) ||
         (st = prepare(im, &im->insert_reject,
-                      "INSERT INTO rejects(import_id, form_id, instance_key, file, line, raw,"
-                      " reasons) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(form_id, instance_key)"
-                      " DO UPDATE SET import_id=excluded.import_id, file=excluded.file,"
-                      " line=excluded.line, raw=excluded.raw, reasons=excluded.reasons",
+                      "INSERT INTO rejects(import_id, form_id, level, instance_key, file, line,"
+                      " raw, reasons) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                      err)) ||
+        (st = prepare(im, &im->forget_reject,
+                      "DELETE FROM rejects WHERE form_id=?1 AND (level=?2 OR level IS NULL) AND"
+                      " instance_key=?3 AND raw=?4 AND import_id<>?5",
                       err)) ||
         (st = prepare(im, &im->resolve_reject,
-                      "DELETE FROM rejects WHERE form_id=? AND instance_key=?", err)) ||
+                      "DELETE FROM rejects WHERE form_id=?1 AND (level=?2 OR level IS NULL) AND"
+                      " instance_key=?3",
+                      err)) ||
         (st = prepare(im, &im->find_reject,
-                      "SELECT 1 FROM rejects WHERE form_id=? AND instance_key=?", err)) ||
+                      "SELECT 1 FROM rejects WHERE form_id=? AND (level='' OR level IS NULL) AND"
+                      " instance_key=?",
+                      err)) ||
         (st = prepare(im, &im->upsert_structure,
                       "INSERT INTO structures(side, ident, name, commune, en_qpv, code_qpv, rep,"
                       " responded) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)"
@@ -2067,6 +2100,7 @@ static void importer_release(importer *im)
     sqlite3_finalize(im->find_sub);
     sqlite3_finalize(im->insert_sub);
     sqlite3_finalize(im->insert_reject);
+    sqlite3_finalize(im->forget_reject);
     sqlite3_finalize(im->resolve_reject);
     sqlite3_finalize(im->find_reject);
     sqlite3_finalize(im->upsert_structure);

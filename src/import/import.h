@@ -15,7 +15,9 @@
  * content. A key already stored with the same answers is a duplicate; with other answers, a
  * new version: the newer by submission time replaces the older (a replaced submission's
  * repeat entries are replaced by those of the repeat files of the same import), the older is
- * left aside. A row stored later under the key of a reject resolves that reject.
+ * left aside. Every rejected row is recorded (the same row from an earlier import is replaced,
+ * not listed twice); a row stored later resolves the rejects of its form, its level
+ * (submission or entry of the same repeat) and its key.
  *
  * Everything happens in one transaction: a file that cannot be read as CSV, a row whose cells
  * do not line up with the header, or a header column that cannot be mapped stops the import

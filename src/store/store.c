@@ -63,9 +63,27 @@ static const char *const schema_v1 =
  */
 #define SCHEMA_V3 "DROP INDEX IF EXISTS links_pair; DROP TABLE IF EXISTS links;"
 
+/*
+ * Version 4: every rejected row is kept. A reject was unique by (form, key), so rows that
+ * shared a key overwrote one another (1,000 rejected rows with three keys kept 3), and a
+ * stored row resolved a reject of the other level with the same key (a partner survey's
+ * response 7 deleted the main survey's reject 7). A reject now records its level: '' for a
+ * submission, the repeat's name for an entry; rejects kept from before have no level (NULL),
+ * which any row of their form and key resolves, as it did.
+ */
+#define SCHEMA_V4                                                                                  \
+    "CREATE TABLE rejects_v4(reject_id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL,"           \
+    " form_id TEXT NOT NULL, level TEXT, instance_key TEXT NOT NULL, file TEXT NOT NULL,"          \
+    " line INTEGER NOT NULL, raw TEXT NOT NULL, reasons TEXT NOT NULL);"                           \
+    "INSERT INTO rejects_v4(reject_id, import_id, form_id, level, instance_key, file, line, raw,"  \
+    " reasons) SELECT reject_id, import_id, form_id, NULL, instance_key, file, line, raw, reasons" \
+    " FROM rejects;"                                                                               \
+    "DROP TABLE rejects; ALTER TABLE rejects_v4 RENAME TO rejects;"                                \
+    "CREATE INDEX rejects_key ON rejects(form_id, instance_key);"
+
 /* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, then
  * after_migration() does what SQL alone cannot. */
-static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3};
+static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3, SCHEMA_V4};
 
 static pn_status links_view(pn_store *s, pn_error *err);
 static pn_status rebuild_repeat_tables(pn_store *s, pn_error *err);

@@ -9,7 +9,9 @@
  *   submissions(submission_id, form_id, instance_key, import_id, source_file, source_line,
  *               structure_id, submitted, submitted_at)   submitted: the date, submitted_at:
  *               the full time as the tool wrote it (v2), to tell the newer of two versions
- *   rejects(reject_id, import_id, form_id, instance_key, file, line, raw, reasons)
+ *   rejects(reject_id, import_id, form_id, level, instance_key, file, line, raw, reasons)
+ *               every rejected row (v4: one per key before); level: '' for a submission,
+ *               the repeat's name for an entry, NULL for a reject kept from before v4
  * and one view:
  *   links(form_id, submission_id, entry_id, reporter_side, centre_ident, school_ident, class)
  *         one row per reported link: an entry of a form's partner repeat (v3; a table
@@ -31,7 +33,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 3
+#define PN_STORE_VERSION 4
 
 typedef struct pn_store pn_store;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "import/import.h"
+#include "util/strbuf.h"
 
 typedef struct fixture {
     char dir[64];
@@ -316,6 +317,89 @@ static void rejects_with_every_reason(void **state)
     assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='uuid:c'"), 0);
 }
 
+/* Every rejected row is kept, whatever its key: 1,000 rows sharing three keys are 1,000
+ * rejects; the same file again lists them once. */
+static void every_reject_kept(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    pn_strbuf csv = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_puts(&csv, MAIN_HEAD), PN_OK);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(pn_strbuf_printf(&csv,
+                                          "Centre %d,123,95018,non,,rep,non,,,,2026-03-01,"
+                                          "uuid:k%d\n",
+                                          i, i % 3),
+                         PN_OK);
+    const char *paths[1] = {put(fx, "many.csv", pn_strbuf_str(&csv))};
+    pn_strbuf_release(&csv);
+    if (run(fx, paths, 1, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.rejected, 1000);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects"), 1000);
+    assert_int_equal(scalar(fx, "SELECT count(DISTINCT line) FROM rejects"), 1000);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE raw LIKE 'Centre 999,%'"), 1);
+    /* the same file again: the same rows, recorded once */
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.rejected, 1000);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects"), 1000);
+    assert_int_equal(scalar(fx, "SELECT count(DISTINCT import_id) FROM rejects"), 1);
+}
+
+/* A reject is resolved by a row of the same form and level with its key only: a tool without
+ * repeat groups numbers the partner survey's responses from 1 as it does the main survey's. */
+static void reject_resolved_at_its_level(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024], part_csv[1024];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01,8\n"
+             "Centre B,123,95018,non,,rep,non,,,,2026-03-01,7\n",
+             MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%s8,7,0951099D,École 1,regulier,mensuelle,convention,partenariat,,,2019\n"
+             "8,9,0951099A,École 2,regulier,mensuelle,convention,partenariat,,,2019\n",
+             PART_HEAD);
+    const char *paths[2] = {put(fx, "main.csv", main_csv), put(fx, "part.csv", part_csv)};
+    if (run(fx, paths, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.stored, 2);
+    assert_int_equal(res.rejected, 2);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='7' AND"
+                                " level=''"),
+                     1);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='9' AND"
+                                " level='partenaires'"),
+                     1);
+    /* a submission keyed 9 does not resolve the entry's reject 9 */
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre C,73282932000074,95018,non,,rep,non,,,,2026-03-01,9\n", MAIN_HEAD);
+    paths[0] = put(fx, "main9.csv", main_csv);
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_OK);
+    assert_int_equal(res.stored, 1);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects"), 2);
+    /* the corrected entry does */
+    snprintf(part_csv, sizeof part_csv,
+             "%s8,9,0422170F,École 2,regulier,mensuelle,convention,partenariat,,,2019\n",
+             PART_HEAD);
+    const char *both[2] = {put(fx, "main.csv", main_csv), put(fx, "part9.csv", part_csv)};
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01,8\n", MAIN_HEAD);
+    both[0] = put(fx, "main8.csv", main_csv);
+    if (run(fx, both, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    pn_import_result_release(&res);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='9'"), 0);
+    assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='7'"), 1);
+}
+
 static void orphan_and_ragged_entries(void **state)
 {
     fixture *fx = *state;
@@ -568,6 +652,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(main_and_repeat, setup, teardown),
         cmocka_unit_test_setup_teardown(newer_version_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(rejects_with_every_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_reject_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(reject_resolved_at_its_level, setup, teardown),
         cmocka_unit_test_setup_teardown(orphan_and_ragged_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_file_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(semicolon_bom_and_content_key, setup, teardown),

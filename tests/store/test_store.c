@@ -456,6 +456,42 @@ static void test_open_migrates_v2(void **state)
     pn_store_close(s);
 }
 
+/* Version 3 to 4: the rejects lose their unique (form, key) and gain a level; those kept
+ * from before have none (NULL), every row kept. */
+static void test_open_migrates_v3(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    assert_int_equal(
+        sqlite3_exec(pn_store_db(s),
+                     "DROP TABLE rejects;"
+                     "CREATE TABLE rejects(reject_id INTEGER PRIMARY KEY, import_id INTEGER NOT"
+                     " NULL, form_id TEXT NOT NULL, instance_key TEXT NOT NULL, file TEXT NOT"
+                     " NULL, line INTEGER NOT NULL, raw TEXT NOT NULL, reasons TEXT NOT NULL,"
+                     " UNIQUE(form_id, instance_key));"
+                     "INSERT INTO rejects VALUES(1, 1, 'ecole', 'k1', 'a.csv', 2, 'x,y', 'r1'),"
+                     " (2, 1, 'ecole', 'k2', 'a.csv', 3, 'z,t', 'r2');"
+                     "UPDATE meta SET value='3' WHERE key='schema_version'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM rejects WHERE level IS NULL AND"
+                                  " ((reject_id=1 AND instance_key='k1' AND line=2 AND raw='x,y'"
+                                  " AND reasons='r1') OR (reject_id=2 AND reasons='r2'))"),
+                     2);
+    /* two rejects with one key may now be kept */
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  "INSERT INTO rejects(import_id, form_id, level, instance_key,"
+                                  " file, line, raw, reasons) VALUES(2, 'ecole', '', 'k1',"
+                                  " 'b.csv', 2, 'x,y,z', 'r3')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM rejects WHERE instance_key='k1'"), 2);
+    pn_store_close(s);
+}
 static void test_open_meta_without_version(void **state)
 {
     fixture *fx = *state;
@@ -725,6 +761,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migrates_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
