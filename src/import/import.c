@@ -2324,6 +2324,9 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
     }
     sqlite3_finalize(q);
     q = NULL;
+    /* the partners this import named: their names by a rule that does not depend on order */
+    if (im.partners.n && (st = pn_store_name_partners(store, form->side, err)) != PN_OK)
+        goto out;
     importer_release(&im);
     memset(&im, 0, sizeof im);
     st = pn_store_commit(store, err);

@@ -613,3 +613,69 @@ static pn_status links_view(pn_store *s, pn_error *err)
     pn_strbuf_release(&sql);
     return st;
 }
+
+/* Append to @sql the SELECT of the partner identifiers and names given in the links of @f (a
+ * form of side @side), read from its partner repeat alone: no join, as it runs after every
+ * import. Appends nothing when the form has no such repeat or questions. */
+static pn_status partner_names_select(const pn_form *f, pn_form_side side, pn_strbuf *sql)
+{
+    int r = pn_form_links_repeat(f);
+    const pn_question *id = pn_form_find(f, "partenaire_id");
+    const pn_question *name = pn_form_find(f, "partenaire_nom");
+    if (f->side != side || r < 0 || id == NULL || name == NULL || id->repeat != r ||
+        name->repeat != r)
+        return PN_OK;
+    char entries[256];
+    pn_store_table_name(f, r, entries, sizeof entries);
+    char *part = sqlite3_mprintf("%sSELECT \"%w\" AS ident, \"%w\" AS name FROM \"%w\"",
+                                 sql->len ? " UNION ALL " : "", id->name, name->name, entries);
+    pn_status st = part && pn_strbuf_puts(sql, part) == PN_OK ? PN_OK : PN_ENOMEM;
+    sqlite3_free(part);
+    return st;
+}
+
+pn_status pn_store_name_partners(pn_store *s, pn_form_side reporter, pn_error *err)
+{
+    const char *partner_side = reporter == PN_SIDE_CENTRE  ? pn_side_word(PN_SIDE_ECOLE)
+                               : reporter == PN_SIDE_ECOLE ? pn_side_word(PN_SIDE_CENTRE)
+                                                           : NULL;
+    char **ids = NULL;
+    size_t n = 0;
+    pn_strbuf names = PN_STRBUF_INIT;
+    sqlite3_stmt *q = NULL;
+    char *sql = NULL;
+    if (partner_side == NULL)
+        return PN_OK;
+    pn_status st = pn_store_form_ids(s, &ids, &n, err);
+    for (size_t i = 0; i < n && st == PN_OK; i++) {
+        pn_form *f = pn_store_get_form(s, ids[i], NULL, NULL, err);
+        if (f == NULL)
+            st = err->status ? err->status : PN_ESTORE;
+        else if (partner_names_select(f, reporter, &names) != PN_OK)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        pn_form_destroy(f);
+    }
+    if (st != PN_OK || names.len == 0)
+        goto out;
+    /* per partner, its names counted over the links that name it; the first by count, then
+     * by name, wins */
+    sql = sqlite3_mprintf(
+        "UPDATE structures SET name = b.name FROM (SELECT ident, name FROM (SELECT ident, name,"
+        " row_number() OVER (PARTITION BY ident ORDER BY count(*) DESC, name) AS rank FROM (%s)"
+        " WHERE name <> '' GROUP BY ident, name) WHERE rank = 1) b WHERE structures.side = %Q"
+        " AND structures.responded = 0 AND structures.ident = b.ident AND structures.name IS"
+        " NOT b.name",
+        pn_strbuf_str(&names), partner_side);
+    if (sql == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot name the partner structures");
+out:
+    sqlite3_finalize(q);
+    sqlite3_free(sql);
+    pn_strbuf_release(&names);
+    free_names(ids, n);
+    return st;
+}

@@ -77,6 +77,16 @@ pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source
 pn_form *pn_store_get_form(pn_store *s, const char *form_id, char **source, size_t *len,
                            pn_error *err);
 
+/*
+ * pn_store_name_partners - name each structure that has not answered itself (responded = 0)
+ * and that the structures of side @reporter name as a partner: by the name its partners give
+ * it most often over every stored link, and among names given as often, the first in byte
+ * order. The result does not depend on the order in which the answers came (ODK Central
+ * exports newest first, others oldest first). A structure that answered keeps its own name.
+ * PN_SIDE_NONE does nothing. Returns PN_OK or PN_ESTORE.
+ */
+pn_status pn_store_name_partners(pn_store *s, pn_form_side reporter, pn_error *err);
+
 /* The ids of the stored forms, in order; the caller frees each and the array. */
 pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 

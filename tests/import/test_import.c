@@ -400,6 +400,61 @@ static void reject_resolved_at_its_level(void **state)
     assert_int_equal(scalar(fx, "SELECT count(*) FROM rejects WHERE instance_key='7'"), 1);
 }
 
+/* The name kept for a structure that did not answer itself: the name its partners give it
+ * most often, then the first in byte order; whatever the order of the rows. */
+static void partner_name_by_rule(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024], part_csv[2048];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01,a\n"
+             "Centre B,73282932000074,95018,non,,rep,oui,,,,2026-03-02,b\n"
+             "Centre C,73282932000074,95018,non,,rep,oui,,,,2026-03-03,c\n",
+             MAIN_HEAD);
+    /* newest first, as ODK Central exports: 0951099D is "École Jaurès" twice, "Ecole Jaures"
+     * once; 0422170F and 0940176F are named once each way, in both orders */
+    snprintf(part_csv, sizeof part_csv,
+             "%sc,c1,0951099D,École Jaurès,ponctuel,,,,,,2020\n"
+             "c,c2,0422170F,Zola,ponctuel,,,,,,2020\n"
+             "c,c3,0940176F,Hugo,ponctuel,,,,,,2020\n"
+             "b,b1,0951099D,École Jaurès,ponctuel,,,,,,2020\n"
+             "b,b2,0422170F,Hugo,ponctuel,,,,,,2020\n"
+             "b,b3,0940176F,Zola,ponctuel,,,,,,2020\n"
+             "a,a1,0951099D,Ecole Jaures,ponctuel,,,,,,2020\n",
+             PART_HEAD);
+    const char *paths[2] = {put(fx, "main.csv", main_csv), put(fx, "part.csv", part_csv)};
+    if (run(fx, paths, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.rejected, 0);
+    pn_import_result_release(&res);
+    char *n1 = text(fx, "SELECT name FROM structures WHERE ident='0951099D'");
+    char *n2 = text(fx, "SELECT name FROM structures WHERE ident='0422170F'");
+    char *n3 = text(fx, "SELECT name FROM structures WHERE ident='0940176F'");
+    assert_string_equal(n1, "École Jaurès");
+    assert_string_equal(n2, "Hugo");
+    assert_string_equal(n3, "Hugo");
+    free(n1), free(n2), free(n3);
+    /* a later import of other centres' answers counts with the stored ones */
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre D,73282932000074,95018,non,,rep,oui,,,,2026-03-04,d\n"
+             "Centre E,73282932000074,95018,non,,rep,oui,,,,2026-03-05,e\n",
+             MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%sd,d1,0951099D,Ecole Jaures,ponctuel,,,,,,2020\n"
+             "e,e1,0951099D,Ecole Jaures,ponctuel,,,,,,2020\n",
+             PART_HEAD);
+    paths[0] = put(fx, "main2.csv", main_csv);
+    paths[1] = put(fx, "part2.csv", part_csv);
+    if (run(fx, paths, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    pn_import_result_release(&res);
+    n1 = text(fx, "SELECT name FROM structures WHERE ident='0951099D'");
+    assert_string_equal(n1, "Ecole Jaures");
+    free(n1);
+}
+
 static void orphan_and_ragged_entries(void **state)
 {
     fixture *fx = *state;
@@ -654,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rejects_with_every_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(every_reject_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(reject_resolved_at_its_level, setup, teardown),
+        cmocka_unit_test_setup_teardown(partner_name_by_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(orphan_and_ragged_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_file_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(semicolon_bom_and_content_key, setup, teardown),
