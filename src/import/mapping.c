@@ -158,7 +158,12 @@ static pn_col meta_column(const char *h, pn_dialect d)
         {"refurl", PN_COL_IGNORED, 0},
         {"ipaddr", PN_COL_IGNORED, 0},
         {"interviewtime", PN_COL_IGNORED, 0},
-        /* the same with "full question text" headings, French and English */
+        /* the same with "full question text" headings: createFieldMap() and
+         * createTimingsFieldMap() in LimeSurvey's application/helpers/common_helper.php print
+         * gT("Response ID")... in the export's language; the French strings are the msgstr
+         * of LimeSurvey's catalogue locale/fr/fr.mo, identical in releases 3.8.1, 3.14.9,
+         * 3.28.66, 5.6.33, 6.1.8 and 6.4.2 (the token column is gT("Token"), French "Code",
+         * in 3.x, and gT("Access code") from 5.x) */
         {"ID de la réponse", PN_COL_KEY, 4},
         {"Response ID", PN_COL_KEY, 4},
         {"Date de soumission", PN_COL_SUBMITTED, 0},
@@ -167,19 +172,20 @@ static pn_col meta_column(const char *h, pn_dialect d)
         {"Last page", PN_COL_IGNORED, 0},
         {"Langue de départ", PN_COL_IGNORED, 0},
         {"Start language", PN_COL_IGNORED, 0},
-        {"Graine", PN_COL_IGNORED, 0},
+        {"Tête de série", PN_COL_IGNORED, 0},
         {"Seed", PN_COL_IGNORED, 0},
-        {"Code d'invitation", PN_COL_IGNORED, 0},
+        {"Code d'accès", PN_COL_IGNORED, 0},
+        {"Access code", PN_COL_IGNORED, 0},
         {"Token", PN_COL_IGNORED, 0},
-        {"Adresse IP", PN_COL_IGNORED, 0},
-        {"IP address", PN_COL_IGNORED, 0},
-        {"URL de provenance", PN_COL_IGNORED, 0},
-        {"Referrer URL", PN_COL_IGNORED, 0},
-        {"Date de début", PN_COL_IGNORED, 0},
+        {"Date de lancement", PN_COL_IGNORED, 0},
         {"Date started", PN_COL_IGNORED, 0},
         {"Date de la dernière action", PN_COL_IGNORED, 0},
         {"Date last action", PN_COL_IGNORED, 0},
-        {"Durée totale", PN_COL_IGNORED, 0},
+        {"Adresse IP", PN_COL_IGNORED, 0},
+        {"IP address", PN_COL_IGNORED, 0},
+        {"URL référente", PN_COL_IGNORED, 0},
+        {"Referrer URL", PN_COL_IGNORED, 0},
+        {"Temps total :", PN_COL_IGNORED, 0},
         {"Total time", PN_COL_IGNORED, 0},
     };
     pn_col c = {PN_COL_UNMAPPED, -1, -1, 0};
@@ -196,13 +202,22 @@ static pn_col meta_column(const char *h, pn_dialect d)
         c.kind = PN_COL_IGNORED;
         return c;
     }
-    if (d == PN_DIALECT_LIME)
+    if (d == PN_DIALECT_LIME) {
         for (size_t i = 0; i < sizeof lime / sizeof lime[0]; i++)
             if (strcmp(h, lime[i].name) == 0) {
                 c.kind = lime[i].kind;
                 c.rank = lime[i].rank;
                 return c;
             }
+        /* the timings (createTimingsFieldMap()): gT('Group time') . ": " . the group's name,
+         * gT('Question time') . ": " . the question's code; French "Durée pour le groupe "
+         * and "Durée pour la question" */
+        static const char *const timings[] = {"Durée pour le groupe : ", "Durée pour la question: ",
+                                              "Group time: ", "Question time: "};
+        for (size_t i = 0; i < sizeof timings / sizeof timings[0]; i++)
+            if (strncmp(h, timings[i], strlen(timings[i])) == 0)
+                c.kind = PN_COL_IGNORED;
+    }
     return c;
 }
 

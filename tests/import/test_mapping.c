@@ -180,6 +180,32 @@ static void limesurvey_header(void **state)
                                 "unmapped",          "unmapped",          "unmapped",
                                 "tick:freins:temps", "tick:freins:autre", "unmapped"};
     expect_header(fx, NULL, PN_DIALECT_PLAIN, 9, h, want_plain);
+
+    /* "full question text" headings, French as LimeSurvey's catalogue has them (mapping.c),
+     * and English */
+    const char *fr[] = {"ID de la réponse",
+                        "Date de soumission",
+                        "Dernière page",
+                        "Langue de départ",
+                        "Tête de série",
+                        "Code d'accès",
+                        "Date de lancement",
+                        "Date de la dernière action",
+                        "Adresse IP",
+                        "URL référente",
+                        "Temps total :",
+                        "Durée pour le groupe : Identification",
+                        "Durée pour la question: siret",
+                        "Access code",
+                        "Referrer URL",
+                        "Group time: Freins",
+                        "Question time: Q1",
+                        "Code d'invitation"};
+    const char *frwant[] = {"key",     "submitted", "ignored", "ignored", "ignored", "ignored",
+                            "ignored", "ignored",   "ignored", "ignored", "ignored", "ignored",
+                            "ignored", "ignored",   "ignored", "ignored", "ignored", "unmapped"};
+    expect_header(fx, NULL, PN_DIALECT_LIME, 18, fr, frwant);
+    assert_int_equal(pn_dialect_detect(18, (char *const *)fr, "UTF-8 (BOM)", ','), PN_DIALECT_LIME);
 }
 
 static void dialect_of_a_spreadsheet(void **state)

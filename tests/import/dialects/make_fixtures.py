@@ -402,11 +402,12 @@ def make_odk(form, rows, parts, out):
 
 NULL = None
 LS_META = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp"]
-# Full-text headings of the metadata columns: LimeSurvey prints gT("Response ID") etc. in
-# the administrator's language. The French strings are not checked against LimeSurvey's
-# catalogue (see README.md).
+# Full-text headings of the metadata columns: createFieldMap() prints gT("Response ID"),
+# gT("Date submitted"), gT("Last page"), gT("Start language"), gT("Seed"), gT("Date started"),
+# gT("Date last action") in the export's language; these are the msgstr of LimeSurvey's French
+# catalogue, locale/fr/fr.mo, the same in releases 3.8.1 to 6.4.2 (see README.md).
 LS_META_FULL = ["ID de la réponse", "Date de soumission", "Dernière page", "Langue de départ",
-                "Graine"]
+                "Tête de série", "Date de lancement", "Date de la dernière action"]
 
 
 def ls_line(values, sep):
@@ -529,8 +530,10 @@ def make_limesurvey(form, rows, parts, out):
             n += 1
             done_at = parse_ts(r["end"]) + dt.timedelta(minutes=4 * (i + 1),
                                                         seconds=h(p["KEY"]) % 50)
+            started = done_at - dt.timedelta(minutes=3)
             vals = [str(n + 1), done_at.strftime("%Y-%m-%d %H:%M:%S"), "1", "fr",
-                    str(h(p["KEY"], "seed") % 2**31), r[form.ident]]
+                    str(h(p["KEY"], "seed") % 2**31), started.strftime("%Y-%m-%d %H:%M:%S"),
+                    done_at.strftime("%Y-%m-%d %H:%M:%S"), r[form.ident]]
             for q, choice in pcols:
                 vals.append(ls_long(form, q, choice, p))
             lines.append(ls_line(vals, ","))
