@@ -22,6 +22,7 @@ enum scol {
     S_CMSG,
     S_CALC,
     S_APPEARANCE,
+    S_PERSONAL,
     S_NCOL
 };
 static const char *const survey_heads[S_NCOL] = {
@@ -34,6 +35,7 @@ static const char *const survey_heads[S_NCOL] = {
     "constraint_message",
     "calculation",
     "appearance",
+    "personnel",
 };
 enum ccol { C_LIST, C_NAME, C_LABEL, C_NCOL };
 static const char *const choice_heads[C_NCOL] = {"list_name", "name", "label"};
@@ -247,6 +249,17 @@ static int parse_required(const char *s)
 {
     return strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 ||
            strcasecmp(s, "true()") == 0 || strcasecmp(s, "oui") == 0;
+}
+
+/* A yes/no cell: yes, oui, true, 1 are yes; empty, no, non, false, 0 are no. Returns 0 for
+ * anything else. */
+static int parse_flag(const char *s, int *out)
+{
+    if (parse_required(s))
+        return *out = 1;
+    *out = 0;
+    return *s == '\0' || strcasecmp(s, "no") == 0 || strcasecmp(s, "non") == 0 ||
+           strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "false()") == 0;
 }
 
 /* Maps an XLSForm type word to a model type; returns 0 when unknown. */
@@ -518,6 +531,13 @@ static pn_status build(loader *ld, pn_error *err)
             goto out;
         }
         q.required = parse_required(r->cell[S_REQUIRED]);
+        if (!parse_flag(r->cell[S_PERSONAL], &q.personal)) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column 'personnel': expected 'oui' (the answer is personal "
+                              "data) or nothing, found '%s'",
+                              ld->name, r->line, r->cell[S_PERSONAL]);
+            goto out;
+        }
         q.ordered = strstr(r->cell[S_APPEARANCE], "likert") != NULL || q.type == PN_Q_INTEGER;
         /* relevance: each enclosing group's, then the question's own */
         q.relevant = calloc(depth + 1, sizeof *q.relevant);

@@ -12,6 +12,9 @@
  * - a `calculate` whose name is also a choice list name takes that list's labels and
  *   order (the link typology `type_lien` is such a calculate);
  * - a select_one with appearance `likert` is an ordered scale;
+ * - a question whose `personnel` column says `oui` holds personal data: it stays in the
+ *   project file and is never tabulated or published (pyxform and the collecting tools
+ *   ignore a column they do not know);
  * - a form with a top-level `siret` is a centre social's, one with `uai` a school's;
  *   its repeat `partenaires` holds one reported link per entry, partner in `partenaire_id`.
  */
@@ -57,6 +60,9 @@ typedef struct pn_question {
     const pn_choice_list *list; /* select_* and calculates that have a list; lent by the form */
     int required;
     int ordered;        /* an ordered scale: appearance 'likert' (cumulative % makes sense) */
+    int personal;       /* column 'personnel' says 'oui': personal data (a respondent's name,
+                         * e-mail, phone), kept in the project file, never tabulated or
+                         * published */
     pn_expr **relevant; /* the relevance of the enclosing groups and repeat, then the
                          * question's own; all must hold */
     size_t nrelevant;

@@ -333,6 +333,42 @@ static char *title_of(const varref *v)
     return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
 }
 
+/* PN_EUSAGE when a stored form marks @name as personal data (form.h), with why. */
+static pn_status refuse_personal(pn_form *const *forms, size_t n, const char *name, pn_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const pn_question *q = pn_form_find(forms[i], name);
+        if (q && q->personal)
+            return pn_error_set(err, PN_EUSAGE,
+                                "'%s' holds personal data (column 'personnel' of form '%s'): it "
+                                "stays in the project file and is never tabulated or published",
+                                name, forms[i]->id);
+    }
+    return PN_OK;
+}
+
+/* Whether the table @req asks for uses a question that holds personal data: as the variable,
+ * the --by variable or in the filter. */
+static pn_status check_personal(pn_form *const *forms, size_t n, const pn_tab_request *req,
+                                pn_error *err)
+{
+    pn_status st = refuse_personal(forms, n, req->var, err);
+    if (st == PN_OK && req->by && *req->by)
+        st = refuse_personal(forms, n, req->by, err);
+    if (st != PN_OK || req->where == NULL || *req->where == '\0')
+        return st;
+    pn_error ignored = {0};
+    pn_expr *filter = pn_expr_parse(req->where, &ignored);
+    const char *const *refs = NULL;
+    size_t nrefs = 0;
+    if (filter) /* a filter that does not parse is reported where it is used */
+        pn_expr_refs(filter, &refs, &nrefs);
+    for (size_t i = 0; i < nrefs && st == PN_OK; i++)
+        st = refuse_personal(forms, n, refs[i], err);
+    pn_expr_destroy(filter);
+    return st;
+}
+
 pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
 {
     char **ids = NULL;
@@ -358,6 +394,8 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             st = err ? err->status : PN_ESTORE;
             goto out;
         }
+    if ((st = check_personal(forms, nids, req, err)) != PN_OK)
+        goto out;
     /* categories first from the choice lists, in the form's order */
     for (size_t i = 0; i < nids; i++) {
         varref v, b;

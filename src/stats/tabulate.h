@@ -33,7 +33,8 @@ typedef struct pn_tab_result {
 /*
  * pn_tabulate - count and compute the table @req asks for.
  * Returns PN_OK with *@out filled (release with pn_tab_result_release), PN_EUSAGE when a
- * variable is unknown or cannot be tabulated that way, PN_EINPUT for a bad filter.
+ * variable is unknown or cannot be tabulated that way or when the variable, the --by variable
+ * or the filter uses a question that holds personal data (form.h), PN_EINPUT for a bad filter.
  */
 pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err);
 

@@ -44,6 +44,25 @@ expect_exit 3 "$PN_BIN" --db p.db import --form centre_social empty.csv
 expect_err "empty.csv: the file is empty"
 [ "$(sum)" = "$before" ] || fail "an empty file changed the store"
 
+# personal data (column 'personnel' of the forms) is never tabulated or published
+for var in courriel nom_repondant; do
+  expect_exit 2 "$PN_BIN" --db p.db tab "$var"
+  expect_err "panorama: '$var' holds personal data (column 'personnel' of form 'centre_social'): it stays in the project file and is never tabulated or published"
+  [ ! -s "$WORK/out" ] || fail "tab $var printed: $(head -3 "$WORK/out")"
+done
+expect_exit 2 "$PN_BIN" --db p.db tab type_lien --by courriel
+expect_err "'courriel' holds personal data"
+expect_exit 2 "$PN_BIN" --db p.db tab en_qpv --where "\${courriel} = 'a@b.fr'"
+expect_err "'courriel' holds personal data"
+{ head -1 reports/demo.csv; echo 'table,Noms,Noms des répondants,nom_repondant,,,bar,'; } >names.csv
+set +e
+"$PN_BIN" --db p.db report names.csv -o names.xlsx >"$WORK/out" 2>"$WORK/err"
+got=$?
+set -e
+[ "$got" -ne 0 ] || fail "a report spec row on nom_repondant succeeded"
+expect_err "names.csv:2: sheet 'Noms': 'nom_repondant' holds personal data"
+[ ! -e names.xlsx ] || fail "a report on personal data wrote a workbook"
+
 # usage errors and help
 expect_exit 2 "$PN_BIN" --db none.db tab type_lien
 expect_err "no project file 'none.db'; create one with 'panorama init'"

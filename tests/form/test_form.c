@@ -67,6 +67,15 @@ static void check_common(const pn_form *f)
     assert_int_equal(f->nrepeats, 1);
     assert_int_equal(pn_form_repeat_index(f, "no_such_repeat"), -1);
 
+    /* personal data: the respondent's name and e-mail, and nothing else */
+    size_t personal = 0;
+    for (size_t i = 0; i < f->nq; i++)
+        personal += f->q[i].personal != 0;
+    assert_int_equal(personal, 2);
+    assert_true(must_find(f, "nom_repondant")->personal);
+    assert_true(must_find(f, "courriel")->personal);
+    assert_false(must_find(f, "nom_structure")->personal);
+
     /* the link typology: a calculate that takes its list's labels and order */
     const pn_question *tl = must_find(f, "type_lien");
     assert_int_equal(tl->type, PN_Q_CALCULATE);
@@ -336,6 +345,10 @@ static const bad_case bad_cases[] = {
     {"survey with only a group", HEAD ",begin_group,g,G,,,\n,end_group,,,,,\n",
      "bad.csv: the survey sheet has no question"},
     {"not CSV at all", "survey\n,type,\"name\n", "bad.csv:2: unterminated quoted field"},
+    {"personal data flag neither yes nor no",
+     "survey\n,type,name,label,personnel\n,text,a,A,peut-etre\n",
+     "bad.csv:3: column 'personnel': expected 'oui' (the answer is personal data) or nothing, "
+     "found 'peut-etre'"},
 };
 
 static void test_bad_forms(void **state)
