@@ -2112,7 +2112,15 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
     }
     if ((st = pn_store_begin(store, err)) != PN_OK)
         goto out;
-    if ((st = pn_store_put_form(store, form, source, len, err)) != PN_OK)
+    pn_form_state state;
+    if ((st = pn_store_form_state(store, form->id, source, len, &state, err)) != PN_OK)
+        goto out;
+    /* a form that changed: the stored answers get its calculations before new ones come */
+    if (state == PN_FORM_DIFFERS)
+        st = pn_recalc_form(store, form, source, len, im.opts->today, &res->recalc, err);
+    else
+        st = pn_store_put_form(store, form, source, len, err);
+    if (st != PN_OK)
         goto out;
     if ((st = prepare(&im, &q, "INSERT INTO imports(form_id, files) VALUES(?, ?)", err)))
         goto out;
@@ -2189,5 +2197,6 @@ out:
 void pn_import_result_release(pn_import_result *res)
 {
     free(res->files);
+    pn_recalc_result_release(&res->recalc);
     memset(res, 0, sizeof *res);
 }
