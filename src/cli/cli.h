@@ -12,6 +12,9 @@
 #ifndef PN_CLI_CLI_H
 #define PN_CLI_CLI_H
 
+#include <stdio.h>
+
+#include "import/recalc.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -39,8 +42,26 @@ pn_status cmd_import(pn_cli *cli, pn_error *err);
 pn_status cmd_rejects(pn_cli *cli, pn_error *err);
 pn_status cmd_tab(pn_cli *cli, pn_error *err);
 pn_status cmd_report(pn_cli *cli, pn_error *err);
+pn_status cmd_form(pn_cli *cli, pn_error *err);
 
 /* Whether argv[i] asks for help. */
 int cli_wants_help(int argc, char **argv);
+
+/* Read the whole file @path into *@out (NUL-terminated, *@len bytes; the caller frees it). */
+pn_status cli_slurp(const char *path, char **out, size_t *len, pn_error *err);
+
+/*
+ * cli_warn_stale_forms - say on stderr which files of the forms folder @dir differ from the
+ * form stored under the same id (dir/ID.csv against form ID), and the command that applies
+ * them. Compares the files' content with the stored text; changes nothing. @except: a form
+ * id to leave out (the one a command is applying), or NULL.
+ */
+void cli_warn_stale_forms(pn_cli *cli, const char *dir, const char *except);
+
+/* Print what recalculating a form changed (@res, of @form), one line per calculate, each
+ * line starting with @prefix: "form 'ecole': 37 of 432 links changed class: 20 ponctuel ->
+ * partenariat_formalise, ...". */
+void cli_print_recalc(FILE *out, const char *prefix, const pn_form *form,
+                      const pn_recalc_result *res);
 
 #endif

@@ -32,7 +32,7 @@ pn_status cmd_init(pn_cli *cli, pn_error *err)
 }
 
 /* Read a whole file into a string the caller frees. */
-static pn_status slurp(const char *path, char **out, size_t *len, pn_error *err)
+pn_status cli_slurp(const char *path, char **out, size_t *len, pn_error *err)
 {
     FILE *in = fopen(path, "rb");
     pn_strbuf sb = PN_STRBUF_INIT;
@@ -104,7 +104,7 @@ static pn_form *load_form(pn_cli *cli, const char *dir, const char *id, char **s
     struct stat st;
     snprintf(path, sizeof path, "%s/%s.csv", dir, id);
     if (stat(path, &st) == 0) {
-        if (slurp(path, src, len, err) != PN_OK)
+        if (cli_slurp(path, src, len, err) != PN_OK)
             return NULL;
         pn_form *f = pn_form_load_text(path, *src, *len, err);
         if (f && strcmp(f->id, id) != 0) {
@@ -328,6 +328,7 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
         st = err->status;
         goto out;
     }
+    cli_warn_stale_forms(cli, dir, form->id);
     if (map_path) {
         struct stat sb;
         map_exists = stat(map_path, &sb) == 0;
@@ -374,6 +375,13 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
     }
     if (st != PN_OK)
         goto out;
+    if (res.recalc.form_id) {
+        fprintf(stderr,
+                "panorama: form '%s' differs from the one stored in '%s': stored the new version "
+                "and applied its calculations to the stored answers first\n",
+                form->id, cli->db_path);
+        cli_print_recalc(stderr, "panorama: ", form, &res.recalc);
+    }
     for (size_t i = 0; i < res.nfiles; i++) {
         const pn_import_file *f = &res.files[i];
         printf("%s: %s, %s, %s: %zu %s (%s): %zu stored, %zu already in the store, %zu rejected",

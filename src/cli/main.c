@@ -5,7 +5,8 @@
 #include "cli/cli.h"
 #include "stats/stats.h"
 
-enum { NEEDS_STORE = 1 };
+/* CHECKS_FORMS: says which files of forms/ differ from the stored forms (changes nothing) */
+enum { NEEDS_STORE = 1, CHECKS_FORMS = 2 };
 
 typedef struct command {
     const char *name;
@@ -34,17 +35,27 @@ static const command commands[] = {
      "reported, never guessed: with --map FILE, the program writes it to FILE as a template "
      "to complete, and reads FILE on the next import. Rows that do not fit the form are kept "
      "aside with every reason: see 'panorama rejects'."},
-    {"rejects", cmd_rejects, NEEDS_STORE, "panorama [--db FILE] rejects [--format text|csv]",
+    {"rejects", cmd_rejects, NEEDS_STORE | CHECKS_FORMS,
+     "panorama [--db FILE] rejects [--format text|csv]",
      "List the rows that were rejected, with file, line, every reason and the raw row."},
-    {"tab", cmd_tab, NEEDS_STORE,
+    {"tab", cmd_tab, NEEDS_STORE | CHECKS_FORMS,
      "panorama [--db FILE] tab VAR [--by VAR] [--where EXPR] [--format text|csv]",
      "Frequency table of VAR (a multiple-response table for a select_multiple), or the "
      "cross-tab of VAR by the --by variable with chi-square tests. --where keeps the units "
      "for which the XLSForm expression is true, e.g. --where \"${en_qpv} = 'oui'\". The "
      "pseudo-variable 'reseau' is the respondent's network."},
-    {"report", cmd_report, NEEDS_STORE, "panorama [--db FILE] report [SPEC] [-o FILE.xlsx]",
+    {"report", cmd_report, NEEDS_STORE | CHECKS_FORMS,
+     "panorama [--db FILE] report [SPEC] [-o FILE.xlsx]",
      "Write the Excel workbook that SPEC describes (default reports/demo.csv) to FILE.xlsx "
      "(default panorama.xlsx)."},
+    {"form", cmd_form, NEEDS_STORE, "panorama [--db FILE] form update [--forms DIR] [FORM...]",
+     "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
+     "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "
+     "there), stores it in place of the stored version (adding the questions it adds), and "
+     "applies its calculations, the link typology among them, to every stored answer of that "
+     "form, all in one transaction; then it says how many values changed (for a class, from "
+     "which to which). 'import' does the same when the form it reads differs from the "
+     "stored one, and the other commands say when a file in forms/ differs."},
 };
 
 static void usage(FILE *out)
@@ -143,6 +154,8 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+    if (cmd->flags & CHECKS_FORMS)
+        cli_warn_stale_forms(&cli, "forms", NULL);
     st = cmd->run(&cli, &err);
 done:
     pn_store_close(cli.store);

@@ -793,6 +793,25 @@ const char *pn_expr_text(const pn_expr *e)
     return e->text;
 }
 
+static int result_literals(const pn_expr *e, const node *n, pn_expr_literal_fn fn, void *ctx)
+{
+    int rc = 0;
+    if (n->kind == N_STR)
+        return fn(ctx, n->str, char_pos(e->text, n->pos));
+    if (n->kind == N_CALL && n->op == F_IF)
+        for (size_t i = 1; i < n->nkids && rc == 0; i++)
+            rc = result_literals(e, n->kids[i], fn, ctx);
+    else if (n->kind == N_CALL && n->op == F_COALESCE)
+        for (size_t i = 0; i < n->nkids && rc == 0; i++)
+            rc = result_literals(e, n->kids[i], fn, ctx);
+    return rc;
+}
+
+int pn_expr_result_literals(const pn_expr *e, pn_expr_literal_fn fn, void *ctx)
+{
+    return result_literals(e, e->root, fn, ctx);
+}
+
 /* ---- the evaluator ---- */
 
 typedef struct evaluator {

@@ -110,6 +110,16 @@ int pn_expr_uses_dot(const pn_expr *e);
  */
 const char *pn_select_next(const char **s, size_t *len);
 
+/*
+ * pn_expr_result_literals - the string literals @e can give as its value: @e itself when it
+ * is a literal, else those of the result branches of if() and of both arguments of
+ * coalesce(), recursively (not the conditions, nor the arguments of other functions).
+ * Calls @fn for each, in order, with the literal's text (lent) and its 1-based character
+ * position; stops at the first nonzero return of @fn and returns it, else 0.
+ */
+typedef int (*pn_expr_literal_fn)(void *ctx, const char *text, size_t pos);
+int pn_expr_result_literals(const pn_expr *e, pn_expr_literal_fn fn, void *ctx);
+
 /* The source text @e was parsed from (lent). */
 const char *pn_expr_text(const pn_expr *e);
 

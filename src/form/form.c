@@ -377,6 +377,35 @@ static pn_status check_refs(const loader *ld, size_t line, const char *col, cons
     return PN_OK;
 }
 
+/* What check_classes() hands to the callback. */
+typedef struct class_check {
+    const pn_choice_list *list;
+    const char *bad; /* the first literal that is not a choice, lent by the expression */
+} class_check;
+
+static int not_a_choice(void *ctx, const char *text, size_t pos)
+{
+    class_check *c = ctx;
+    (void)pos;
+    if (*text == '\0' || pn_choice_find(c->list, text) != NULL)
+        return 0; /* '' is no value at all, not a class */
+    c->bad = text;
+    return 1;
+}
+
+/* A calculate that takes the labels of @list (it has the list's name) gives one of its choices:
+ * each string literal @e can return must be a name of @list. */
+static pn_status check_classes(const loader *ld, size_t line, const pn_choice_list *list,
+                               const pn_expr *e, pn_error *err)
+{
+    class_check c = {list, NULL};
+    if (pn_expr_result_literals(e, not_a_choice, &c) == 0)
+        return PN_OK;
+    return pn_error_set(err, PN_EINPUT,
+                        "%s:%zu: column 'calculation': '%s' is not a choice of list '%s'", ld->name,
+                        line, c.bad, list->name);
+}
+
 /* Builds the questions from the survey rows. Group relevance is parsed again for each
  * question it covers, so that every question owns all its expressions. */
 static pn_status build(loader *ld, pn_error *err)
@@ -569,6 +598,9 @@ static pn_status build(loader *ld, pn_error *err)
         if (q.type == PN_Q_CALCULATE &&
             (st = parse_expr(ld, r->line, "calculation", r->cell[S_CALC], &q.calculation, err)) !=
                 PN_OK)
+            goto out;
+        if (q.list && q.calculation &&
+            (st = check_classes(ld, r->line, q.list, q.calculation, err)) != PN_OK)
             goto out;
         if ((st = push_question(f, &q, err)) != PN_OK)
             goto out;

@@ -11,20 +11,10 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 
+#include "import/calc.h"
 #include "import/mapping.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
-
-/* A name -> question index entry, sorted by name for bsearch. */
-typedef struct name_index {
-    const char *name;
-    size_t q;
-} name_index;
-
-static int cmp_name_index(const void *a, const void *b)
-{
-    return strcmp(((const name_index *)a)->name, ((const name_index *)b)->name);
-}
 
 /*
  * A set of strings, for the partner structures already recorded by this import: a school or
@@ -170,26 +160,15 @@ typedef struct importer {
     const pn_form *form;
     const pn_import_opts *opts;
     long long import_id;
-    name_index *index; /* form->nq entries */
-    /* values of the row being checked, one per question of the form */
+    /* relevance and calculations of the row being checked (calc.h) */
+    pn_calc calc;
+    /* values of the row being checked, one per question of the form: calc.val */
     const char **val;
-    char **owned; /* calculated values, freed per row */
     int *is_relevant;
     unsigned char *rel; /* is_relevant of the row's level, as the storing side takes it */
-    /* relevance is mostly a group's or a repeat's, the same for each of its questions: the
-     * result of each distinct expression is kept for the row being checked */
-    size_t **rel_slot;     /* per question, per relevance expression: its distinct text */
-    unsigned *slot_gen;    /* per distinct text: the generation its result belongs to */
-    unsigned char *slot_v; /* per distinct text: the result */
-    unsigned gen;          /* bumped per row, and when an answer changes during the checks */
     /* questions that store a value, per level (1 + repeat), in the form's order */
     size_t **level_q;
     size_t *level_nq;
-    /* lookup(): the question a name (a pointer of the form's expressions) was found at */
-    struct {
-        const char *name;
-        size_t q;
-    } seen[64];
     /* prepared statements */
     sqlite3_stmt *find_sub, *insert_sub, *insert_reject, *forget_reject, *resolve_reject;
     sqlite3_stmt *find_reject;
@@ -260,33 +239,9 @@ typedef struct file_reader {
     pn_strbuf raw;
 } file_reader;
 
-static const char *lookup(void *ctx, const char *name)
-{
-    importer *im = ctx;
-    /* names come from the form's expressions, whose strings live as long as the import:
-     * remember where each pointer was found (checked by one strcmp, so a reused address
-     * cannot mislead) rather than searching every time */
-    size_t h = ((uintptr_t)name >> 3) % (sizeof im->seen / sizeof im->seen[0]);
-    size_t qi;
-    if (im->seen[h].name == name && strcmp(im->form->q[im->seen[h].q].name, name) == 0) {
-        qi = im->seen[h].q;
-    } else {
-        name_index probe = {name, 0};
-        name_index *hit =
-            bsearch(&probe, im->index, im->form->nq, sizeof *im->index, cmp_name_index);
-        if (hit == NULL)
-            return NULL;
-        qi = hit->q;
-        im->seen[h].name = name;
-        im->seen[h].q = qi;
-    }
-    const char *v = im->val[qi];
-    return v ? v : "";
-}
-
 static const char *value_of(importer *im, const char *name)
 {
-    const char *v = lookup(im, name);
+    const char *v = pn_calc_lookup(&im->calc, name);
     return v ? v : "";
 }
 
@@ -394,7 +349,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
         break;
     }
     if (q->constraint && !im->bad[i]) {
-        pn_expr_env env = {lookup, im, v, im->opts->today, 1};
+        pn_expr_env env = {pn_calc_lookup, &im->calc, v, im->opts->today, 1};
         int ok = 0;
         pn_error e;
         pn_error_clear(&e);
@@ -419,53 +374,27 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
     importer *im = fr->im;
     const pn_form *f = im->form;
     pn_status st = PN_OK;
-    pn_expr_env env = {lookup, im, NULL, im->opts->today, 1};
-    im->gen++;
+    pn_calc_row(&im->calc);
     for (size_t i = 0; i < f->nq; i++) {
         const pn_question *q = &f->q[i];
         if (q->repeat != repeat)
             continue;
         int relevant = 1;
-        for (size_t k = 0; k < q->nrelevant && relevant; k++) {
-            size_t slot = im->rel_slot[i][k];
-            if (im->slot_gen[slot] == im->gen) {
-                relevant = im->slot_v[slot];
-                continue;
-            }
-            pn_error e;
-            pn_error_clear(&e);
-            st = pn_expr_eval_bool(q->relevant[k], &env, &relevant, &e);
-            if (st == PN_ENOMEM)
-                return pn_error_set(err, PN_ENOMEM, "out of memory");
-            if (st != PN_OK) {
-                /* not kept: each question it governs gives the reason */
-                if ((st = reason(fr, q->name, "relevance cannot be evaluated: %s", e.msg)))
-                    return st;
-                relevant = 0;
-                continue;
-            }
-            im->slot_gen[slot] = im->gen;
-            im->slot_v[slot] = (unsigned char)relevant;
-        }
+        pn_error e;
+        pn_error_clear(&e);
+        st = pn_calc_relevant(&im->calc, i, &relevant, &e);
+        if (st == PN_ENOMEM)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (st != PN_OK && (st = reason(fr, q->name, "relevance cannot be evaluated: %s", e.msg)))
+            return st;
         im->is_relevant[i] = relevant;
         if (q->type == PN_Q_CALCULATE) {
-            free(im->owned[i]);
-            im->owned[i] = NULL;
-            im->val[i] = "";
-            im->gen++; /* an answer changes: the relevance kept may depend on it */
-            if (!relevant)
-                continue;
-            pn_error e;
             pn_error_clear(&e);
-            st = pn_expr_eval_string(q->calculation, &env, &im->owned[i], &e);
+            st = pn_calc_value(&im->calc, i, relevant, &e);
             if (st == PN_ENOMEM)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
-            if (st != PN_OK) {
-                if ((st = reason(fr, q->name, "cannot be calculated: %s", e.msg)))
-                    return st;
-                continue;
-            }
-            im->val[i] = im->owned[i];
+            if (st != PN_OK && (st = reason(fr, q->name, "cannot be calculated: %s", e.msg)))
+                return st;
             continue;
         }
         if (!relevant) {
@@ -476,7 +405,7 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
                                  "respondent (relevant: %s)",
                                  im->val[i], own ? pn_expr_text(own) : "")))
                     return st;
-                im->gen++; /* the answer becomes empty */
+                pn_calc_changed(&im->calc); /* the answer becomes empty */
             }
             im->val[i] = "";
             continue;
@@ -582,7 +511,7 @@ static void bind_values(importer *im, const row *r, sqlite3_stmt *q, int first)
     }
 }
 
-/* The answer to question @qi (-1: no such question) in @r, "" for none: what lookup()
+/* The answer to question @qi (-1: no such question) in @r, "" for none: what pn_calc_lookup()
  * gave the reading side. */
 static const char *row_value(const row *r, int qi)
 {
@@ -1913,40 +1842,6 @@ out:
     return st;
 }
 
-/* Number the distinct relevance expressions (by text) for check_row's memo. */
-static pn_status index_relevance(importer *im, pn_error *err)
-{
-    const pn_form *f = im->form;
-    size_t total = 0, nslots = 0;
-    for (size_t i = 0; i < f->nq; i++)
-        total += f->q[i].nrelevant;
-    const pn_expr **texts = calloc(total ? total : 1, sizeof *texts);
-    im->rel_slot = calloc(f->nq ? f->nq : 1, sizeof *im->rel_slot);
-    im->slot_gen = calloc(total ? total : 1, sizeof *im->slot_gen);
-    im->slot_v = calloc(total ? total : 1, 1);
-    if (texts == NULL || im->rel_slot == NULL || im->slot_gen == NULL || im->slot_v == NULL) {
-        free(texts);
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < f->nq; i++) {
-        const pn_question *q = &f->q[i];
-        if ((im->rel_slot[i] = calloc(q->nrelevant ? q->nrelevant : 1, sizeof(size_t))) == NULL) {
-            free(texts);
-            return pn_error_set(err, PN_ENOMEM, "out of memory");
-        }
-        for (size_t k = 0; k < q->nrelevant; k++) {
-            size_t s = 0;
-            while (s < nslots && strcmp(pn_expr_text(texts[s]), pn_expr_text(q->relevant[k])) != 0)
-                s++;
-            if (s == nslots)
-                texts[nslots++] = q->relevant[k];
-            im->rel_slot[i][k] = s;
-        }
-    }
-    free(texts);
-    return PN_OK;
-}
-
 /* The questions that store a value, per level, in the order of the data tables' columns. */
 static pn_status index_levels(importer *im, pn_error *err)
 {
@@ -1979,9 +1874,9 @@ static pn_status importer_init(importer *im, pn_error *err)
     const pn_form *f = im->form;
     pn_status st;
     size_t nq = f->nq ? f->nq : 1;
-    im->index = calloc(nq, sizeof *im->index);
-    im->val = calloc(nq, sizeof *im->val);
-    im->owned = calloc(nq, sizeof *im->owned);
+    if ((st = pn_calc_init(&im->calc, f, im->opts->today, err)) != PN_OK)
+        return st;
+    im->val = im->calc.val;
     im->is_relevant = calloc(nq, sizeof *im->is_relevant);
     im->rel = calloc(nq, 1);
     im->parent_val = calloc(nq, sizeof *im->parent_val);
@@ -1996,10 +1891,9 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->tick_any = calloc(nq, 1);
     im->bad = calloc(nq, 1);
     im->choices_ok = calloc(nq, 1);
-    if (!im->index || !im->val || !im->owned || !im->is_relevant || !im->rel || !im->parent_val ||
-        !im->insert_data || !im->find_entry || !im->conv || !im->tick_val || !im->ticks ||
-        !im->tick_row || !im->tick_any || !im->bad || !im->load_row || !im->update_data ||
-        !im->choices_ok)
+    if (!im->is_relevant || !im->rel || !im->parent_val || !im->insert_data || !im->find_entry ||
+        !im->conv || !im->tick_val || !im->ticks || !im->tick_row || !im->tick_any || !im->bad ||
+        !im->load_row || !im->update_data || !im->choices_ok)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < f->nq; i++)
         if (f->q[i].type == PN_Q_SELECT_MULTIPLE &&
@@ -2017,10 +1911,7 @@ static pn_status importer_init(importer *im, pn_error *err)
     im->q_partner_name = question_index(f, "partenaire_nom");
     if ((im->cells = pn_cells_new(f, im->map)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < f->nq; i++)
-        im->index[i] = (name_index){f->q[i].name, i};
-    qsort(im->index, f->nq, sizeof *im->index, cmp_name_index);
-    if ((st = index_relevance(im, err)) != PN_OK || (st = index_levels(im, err)) != PN_OK)
+    if ((st = index_levels(im, err)) != PN_OK)
         return st;
     if (sqlite3_exec(im->db,
                      "CREATE TEMP TABLE IF NOT EXISTS pn_versions(submission_id INTEGER PRIMARY"
@@ -2145,25 +2036,14 @@ static void importer_release(importer *im)
             sqlite3_finalize(im->find_entry[i]);
     free(im->insert_data);
     free(im->find_entry);
-    if (im->owned)
-        for (size_t i = 0; i < f->nq; i++)
-            free(im->owned[i]);
     if (im->parent_val)
         for (size_t i = 0; i < f->nq; i++)
             free(im->parent_val[i]);
-    free(im->owned);
     free(im->parent_val);
     free(im->parent_key);
-    free(im->index);
-    free(im->val);
+    pn_calc_release(&im->calc);
     free(im->is_relevant);
     free(im->rel);
-    if (im->rel_slot)
-        for (size_t i = 0; i < f->nq; i++)
-            free(im->rel_slot[i]);
-    free(im->rel_slot);
-    free(im->slot_gen);
-    free(im->slot_v);
     if (im->level_q)
         for (size_t l = 0; l < 1 + f->nrepeats; l++)
             free(im->level_q[l]);
@@ -2266,7 +2146,15 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
     }
     if ((st = pn_store_begin(store, err)) != PN_OK)
         goto out;
-    if ((st = pn_store_put_form(store, form, source, len, err)) != PN_OK)
+    pn_form_state state;
+    if ((st = pn_store_form_state(store, form->id, source, len, &state, err)) != PN_OK)
+        goto out;
+    /* a form that changed: the stored answers get its calculations before new ones come */
+    if (state == PN_FORM_DIFFERS)
+        st = pn_recalc_form(store, form, source, len, im.opts->today, &res->recalc, err);
+    else
+        st = pn_store_put_form(store, form, source, len, err);
+    if (st != PN_OK)
         goto out;
     if ((st = prepare(&im, &q, "INSERT INTO imports(form_id, files) VALUES(?, ?)", err)))
         goto out;
@@ -2346,5 +2234,6 @@ out:
 void pn_import_result_release(pn_import_result *res)
 {
     free(res->files);
+    pn_recalc_result_release(&res->recalc);
     memset(res, 0, sizeof *res);
 }

@@ -19,6 +19,9 @@
  * not listed twice); a row stored later resolves the rejects of its form, its level
  * (submission or entry of the same repeat) and its key.
  *
+ * When @form's text differs from the form stored under its id, the new form is recorded and
+ * every stored answer of it recalculated first (import/recalc.h), in the same transaction.
+ *
  * Everything happens in one transaction: a file that cannot be read as CSV, a row whose cells
  * do not line up with the header, or a header column that cannot be mapped stops the import
  * and leaves the store as it was.
@@ -30,6 +33,7 @@
 
 #include "form/form.h"
 #include "import/mapping.h"
+#include "import/recalc.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -68,6 +72,9 @@ typedef struct pn_import_result {
     size_t rows, stored, duplicates, rejected, replaced, older;
     size_t unmapped_columns; /* columns no rule maps (the import then failed) */
     size_t unmapped_values;  /* distinct choice values no rule maps (their rows rejected) */
+    /* when the form differed from the one stored under its id: the stored answers were
+     * recalculated with it first, in the import's transaction (recalc.form_id is set) */
+    pn_recalc_result recalc;
 } pn_import_result;
 
 /*

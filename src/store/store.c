@@ -529,6 +529,26 @@ out:
     return f;
 }
 
+pn_status pn_store_form_state(pn_store *s, const char *form_id, const char *source, size_t len,
+                              pn_form_state *state, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    *state = PN_FORM_ABSENT;
+    if (sqlite3_prepare_v2(s->db, "SELECT source IS ?2 FROM forms WHERE form_id=?1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the forms");
+    sqlite3_bind_text(q, 1, form_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, source, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *state = sqlite3_column_int(q, 0) ? PN_FORM_SAME : PN_FORM_DIFFERS;
+    else if (rc != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot read the forms");
+    sqlite3_finalize(q);
+    return st;
+}
+
 pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err)
 {
     pn_status st = select_names(s, "SELECT form_id FROM forms ORDER BY form_id", ids, n, err);

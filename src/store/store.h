@@ -87,6 +87,20 @@ pn_form *pn_store_get_form(pn_store *s, const char *form_id, char **source, size
  */
 pn_status pn_store_name_partners(pn_store *s, pn_form_side reporter, pn_error *err);
 
+/* How a form's text compares with the one stored under its id. */
+typedef enum pn_form_state {
+    PN_FORM_ABSENT,  /* no form of that id is stored */
+    PN_FORM_SAME,    /* the stored text is the same, byte for byte */
+    PN_FORM_DIFFERS, /* a form of that id is stored with another text */
+} pn_form_state;
+
+/*
+ * pn_store_form_state - compare @len bytes of @source with the text of the stored form
+ * @form_id, into *@state. Reads only; PN_ESTORE when the store cannot be read.
+ */
+pn_status pn_store_form_state(pn_store *s, const char *form_id, const char *source, size_t len,
+                              pn_form_state *state, pn_error *err);
+
 /* The ids of the stored forms, in order; the caller frees each and the array. */
 pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 

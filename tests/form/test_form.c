@@ -315,6 +315,15 @@ static const bad_case bad_cases[] = {
      "bad.csv:3: column 'constraint': expression '. >': at character"},
     {"bad expression in calculation", HEAD ",calculate,c,,,,1 +* 2\n",
      "bad.csv:3: column 'calculation': expression '1 +* 2': at character"},
+    {"calculate giving a class not in its list",
+     HEAD ",text,a,A,,,\n,calculate,yn,,,,\"if(${a} = 'x', 'yes', if(${a} = 'y', 'no', "
+          "'peut-etre'))\"\n" YN,
+     "bad.csv:4: column 'calculation': 'peut-etre' is not a choice of list 'yn'"},
+    {"calculate giving a bare literal not in its list", HEAD ",calculate,yn,,,,'oui'\n" YN,
+     "bad.csv:3: column 'calculation': 'oui' is not a choice of list 'yn'"},
+    {"calculate giving a class not in its list through coalesce()",
+     HEAD ",text,a,A,,,\n,calculate,yn,,,,\"coalesce(${a}, 'non')\"\n" YN,
+     "bad.csv:4: column 'calculation': 'non' is not a choice of list 'yn'"},
     {"unknown reference in relevant", HEAD ",text,a,A,,,\n,text,b,B,${zzz} = 'x',,\n",
      "bad.csv:4: column 'relevant': ${zzz} is not a question of this form"},
     {"unknown reference in calculation",
@@ -371,6 +380,23 @@ static void test_bad_forms(void **state)
 }
 
 /*
+ * A calculate named like a choice list gives that list's choices: the literals its result
+ * can be are checked, not those of its conditions, and '' (no class) is allowed.
+ */
+static void test_calculate_classes(void **state)
+{
+    (void)state;
+    pn_form *f =
+        load_text("ok.csv", HEAD ",text,a,A,,,\n"
+                                 ",calculate,yn,,,,\"if(${a} = 'peut-etre', 'yes', "
+                                 "if(${a} = '', '', 'no'))\"\n"
+                                 ",calculate,other,,,,\"if(${a} = 'x', 'libre', '')\"\n" YN);
+    assert_non_null(must_find(f, "yn")->list);
+    assert_null(must_find(f, "other")->list);
+    pn_form_destroy(f);
+}
+
+/*
  * A group's or repeat's relevance is folded into each question inside it; its ${name}
  * references are checked at the group's own line, whether or not the question has a
  * relevance of its own.
@@ -415,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_minimal_without_settings),
         cmocka_unit_test(test_group_relevance_folded),
         cmocka_unit_test(test_bad_forms),
+        cmocka_unit_test(test_calculate_classes),
         cmocka_unit_test(test_bad_group_relevance_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,229 @@
+/* form: the subcommands on the forms themselves (update), and what the other commands say
+ * about the forms folder. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "import/recalc.h"
+
+/* "forms/ecole.csv" into @buf. */
+static void form_path(const char *dir, const char *id, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s.csv", dir, id);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+void cli_warn_stale_forms(pn_cli *cli, const char *dir, const char *except)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    pn_error ignored = {0};
+    if (pn_store_form_ids(cli->store, &ids, &n, &ignored) != PN_OK)
+        return; /* the command itself will say what is wrong with the store */
+    for (size_t i = 0; i < n; i++) {
+        char path[4096], *src = NULL;
+        size_t len = 0;
+        pn_form_state state = PN_FORM_SAME;
+        form_path(dir, ids[i], path, sizeof path);
+        if ((except == NULL || strcmp(ids[i], except) != 0) && file_exists(path) &&
+            cli_slurp(path, &src, &len, &ignored) == PN_OK &&
+            pn_store_form_state(cli->store, ids[i], src, len, &state, &ignored) == PN_OK &&
+            state == PN_FORM_DIFFERS) {
+            char db[4200] = "", forms[4200] = "";
+            if (strcmp(cli->db_path, "panorama.db") != 0)
+                snprintf(db, sizeof db, " --db %s", cli->db_path);
+            if (strcmp(dir, "forms") != 0)
+                snprintf(forms, sizeof forms, " --forms %s", dir);
+            fprintf(stderr,
+                    "panorama: %s differs from the form stored in %s; run 'panorama%s form "
+                    "update%s %s' to apply it\n",
+                    path, cli->db_path, db, forms, ids[i]);
+        }
+        free(src);
+        free(ids[i]);
+    }
+    free(ids);
+}
+
+/* A stored value as the summary shows it. */
+static const char *shown(const char *v)
+{
+    return v == NULL ? "(not applicable)" : *v == '\0' ? "(empty)" : v;
+}
+
+void cli_print_recalc(FILE *out, const char *prefix, const pn_form *form,
+                      const pn_recalc_result *res)
+{
+    if (res->nvars == 0)
+        fprintf(out, "%sform '%s': no calculation to apply\n", prefix, res->form_id);
+    for (size_t i = 0; i < res->nvars; i++) {
+        const pn_recalc_var *v = &res->vars[i];
+        char unit[300];
+        if (v->links)
+            snprintf(unit, sizeof unit, "%s", v->rows == 1 ? "link" : "links");
+        else if (v->repeat < 0)
+            snprintf(unit, sizeof unit, "%s", v->rows == 1 ? "submission" : "submissions");
+        else
+            snprintf(unit, sizeof unit, "%s of '%s'", v->rows == 1 ? "entry" : "entries",
+                     form->repeats[v->repeat].name);
+        fprintf(out, "%sform '%s': %zu of %zu %s changed ", prefix, res->form_id, v->changed,
+                v->rows, unit);
+        if (v->links && v->has_list)
+            fputs("class", out);
+        else
+            fprintf(out, "'%s'", v->name);
+        for (size_t k = 0; k < v->nchanges; k++)
+            fprintf(out, "%s%zu %s \u2192 %s", k ? ", " : ": ", v->changes[k].n,
+                    shown(v->changes[k].from), shown(v->changes[k].to));
+        fputc('\n', out);
+    }
+}
+
+/* One form to update: its file, its model and its text. */
+typedef struct update {
+    char path[4096];
+    pn_form *form;
+    char *src;
+    size_t len;
+    pn_form_state state;
+    pn_recalc_result res;
+} update;
+
+/* Read @u->path, the form @id. */
+static pn_status read_update(pn_cli *cli, const char *id, update *u, pn_error *err)
+{
+    pn_status st = cli_slurp(u->path, &u->src, &u->len, err);
+    if (st != PN_OK)
+        return st;
+    if ((u->form = pn_form_load_text(u->path, u->src, u->len, err)) == NULL)
+        return err->status;
+    if (strcmp(u->form->id, id) != 0)
+        return pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'",
+                            u->path, u->form->id, id);
+    if ((st = pn_store_form_state(cli->store, id, u->src, u->len, &u->state, err)) != PN_OK)
+        return st;
+    if (u->state == PN_FORM_ABSENT)
+        return pn_error_set(err, PN_EUSAGE,
+                            "form '%s' is not in '%s', so it has no answers to update; "
+                            "'panorama import' stores it with its answers",
+                            id, cli->db_path);
+    return PN_OK;
+}
+
+static pn_status form_update(pn_cli *cli, int argc, char **argv, pn_error *err)
+{
+    const char *dir = "forms";
+    const char **names = calloc((size_t)argc, sizeof *names);
+    char **ids = NULL;
+    size_t nnames = 0, nids = 0, nu = 0;
+    update *u = NULL;
+    pn_status st = PN_OK;
+    pn_opts o;
+    if (names == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_opts_init(&o, argc, argv);
+    o.cmd = "form update";
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "--forms", &dir))
+            continue;
+        if (o.error || o.arg[0] == '-') {
+            st = pn_opts_fail(&o, err);
+            goto out;
+        }
+        names[nnames++] = o.arg;
+    }
+    if (o.error) {
+        st = pn_opts_fail(&o, err);
+        goto out;
+    }
+    if (nnames == 0) {
+        /* every stored form that has a file in the folder */
+        if ((st = pn_store_form_ids(cli->store, &ids, &nids, err)) != PN_OK)
+            goto out;
+        const char **p = realloc(names, (nids ? nids : 1) * sizeof *p);
+        if (p == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        names = p;
+        for (size_t i = 0; i < nids; i++) {
+            char path[4096];
+            form_path(dir, ids[i], path, sizeof path);
+            if (file_exists(path))
+                names[nnames++] = ids[i];
+        }
+        if (nnames == 0) {
+            st = pn_error_set(err, PN_EUSAGE, "no form of '%s' has a file in '%s'%s",
+                              cli->db_path, dir, nids ? "" : " (the project file has no form)");
+            goto out;
+        }
+    }
+    if ((u = calloc(nnames, sizeof *u)) == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (; nu < nnames; nu++) {
+        form_path(dir, names[nu], u[nu].path, sizeof u[nu].path);
+        if ((st = read_update(cli, names[nu], &u[nu], err)) != PN_OK) {
+            nu++;
+            goto out;
+        }
+    }
+    /* every form in one transaction: all are applied, or none */
+    if ((st = pn_store_begin(cli->store, err)) != PN_OK)
+        goto out;
+    for (size_t i = 0; i < nu && st == PN_OK; i++)
+        st = pn_recalc_form(cli->store, u[i].form, u[i].src, u[i].len, NULL, &u[i].res, err);
+    if (st == PN_OK)
+        st = pn_store_commit(cli->store, err);
+    else
+        pn_store_rollback(cli->store);
+    if (st != PN_OK)
+        goto out;
+    for (size_t i = 0; i < nu; i++) {
+        printf("form '%s': %s %s\n", u[i].form->id,
+               u[i].state == PN_FORM_DIFFERS ? "stored the new version from"
+                                             : "the stored form is the same as",
+               u[i].path);
+        cli_print_recalc(stdout, "", u[i].form, &u[i].res);
+    }
+out:
+    for (size_t i = 0; u && i < nu; i++) {
+        pn_recalc_result_release(&u[i].res);
+        pn_form_destroy(u[i].form);
+        free(u[i].src);
+    }
+    free(u);
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    free(names);
+    return st;
+}
+
+/* The verbs of `panorama form`. */
+static const struct {
+    const char *name;
+    pn_status (*run)(pn_cli *, int, char **, pn_error *);
+} verbs[] = {
+    {"update", form_update},
+};
+
+pn_status cmd_form(pn_cli *cli, pn_error *err)
+{
+    if (cli->argc < 2)
+        return pn_error_set(err, PN_EUSAGE, "usage: form needs a verb: update");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(cli->argv[1], verbs[i].name) == 0)
+            return verbs[i].run(cli, cli->argc - 1, cli->argv + 1, err);
+    return pn_error_set(err, PN_EUSAGE, "usage: '%s' is not a verb of 'form' (expected update)",
+                        cli->argv[1]);
+}
