@@ -839,7 +839,7 @@ static void test_tab_result_writers(void **state)
 {
     (void)state;
     pn_tab_part parts[2] = {{0}, {0}};
-    pn_tab_result r = {PN_TAB_FREQ, parts, 2, (char *)"q1"};
+    pn_tab_result r = {.kind = PN_TAB_FREQ, .parts = parts, .nparts = 2, .split = (char *)"q1"};
     parts[0].network = (char *)"centre";
     parts[0].network_label = (char *)"Centres sociaux";
     parts[0].freq = freq_new(0);
@@ -866,7 +866,7 @@ static void test_tab_result_writers(void **state)
     assert_null(strstr(csv, "freq,q1,"));
     free(csv);
     /* pooled: exactly what the freq writers write */
-    pn_tab_result pooled = {PN_TAB_FREQ, parts, 1, NULL};
+    pn_tab_result pooled = {.kind = PN_TAB_FREQ, .parts = parts, .nparts = 1};
     parts[0].network = parts[0].network_label = NULL;
     text = capture(w_tab_text, &pooled);
     assert_string_equal(text, one);
