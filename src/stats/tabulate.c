@@ -840,13 +840,14 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
                           "'%s' is a multiple-choice question and cannot be a --by variable", by);
         goto out;
     }
-    if (var_split && by && b0.q == NULL) {
-        /* one table per network, each by network, would hold one column each */
+    if ((var_split && by && b0.q == NULL) || (by_split && v0.q == NULL)) {
+        /* one table per network, each by network, would hold one column (or row) each */
+        const char *asked = var_split ? req->var : by, *other = var_split ? by : req->var;
         st = pn_error_set(err, PN_EUSAGE,
                           "the forms ask '%s' differently (label or choices): its networks "
-                          "cannot be set side by side in one cross-tab by '%s'; 'tab %s' shows "
+                          "cannot be set side by side in one cross-tab with '%s'; 'tab %s' shows "
                           "each network's table under its own wording",
-                          req->var, by, req->var);
+                          asked, other, asked);
         goto out;
     }
     if (req->where && *req->where && (st = check_filter(forms, nids, req->where, err)) != PN_OK)

@@ -49,6 +49,8 @@ grep -q "un tableau par réseau" t.txt || fail "the text does not say why there 
 # a cross-tab by network of such a question would set one wording against the other
 expect_exit 2 "$PN_BIN" --db d.db tab rep --by reseau
 expect_err "the forms ask 'rep' differently"
+expect_exit 2 "$PN_BIN" --db d.db tab reseau --by rep
+expect_err "the forms ask 'rep' differently (label or choices): its networks cannot be set side by side in one cross-tab with 'reseau'"
 # and a cross-tab by a question both ask alike is split too: each network's own table
 tabcsv rep --by en_qpv >t.csv
 grep -q "^crosstab,rep@centre,en_qpv," t.csv && grep -q "^crosstab,rep@ecole,en_qpv," t.csv \
