@@ -505,24 +505,7 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return st;
     if ((st = pn_tabulate(cli->store, &req, &res, err)) != PN_OK)
         return st;
-    if (csv)
-        st = pn_stats_write_csv_header(stdout, err);
-    if (st == PN_OK) {
-        switch (res.kind) {
-        case PN_TAB_FREQ:
-            st = csv ? pn_freq_write_csv(stdout, res.freq, err)
-                     : pn_freq_write_text(stdout, res.freq, err);
-            break;
-        case PN_TAB_MULTI:
-            st = csv ? pn_multi_write_csv(stdout, res.multi, err)
-                     : pn_multi_write_text(stdout, res.multi, err);
-            break;
-        case PN_TAB_CROSSTAB:
-            st = csv ? pn_crosstab_write_csv(stdout, res.xt, err)
-                     : pn_crosstab_write_text(stdout, res.xt, err);
-            break;
-        }
-    }
+    st = csv ? pn_tab_write_csv(stdout, &res, err) : pn_tab_write_text(stdout, &res, err);
     pn_tab_result_release(&res);
     return st;
 }

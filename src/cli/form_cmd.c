@@ -106,8 +106,8 @@ static pn_status read_update(pn_cli *cli, const char *id, update *u, pn_error *e
     if ((u->form = pn_form_load_text(u->path, u->src, u->len, err)) == NULL)
         return err->status;
     if (strcmp(u->form->id, id) != 0)
-        return pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'",
-                            u->path, u->form->id, id);
+        return pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'", u->path,
+                            u->form->id, id);
     if ((st = pn_store_form_state(cli->store, id, u->src, u->len, &u->state, err)) != PN_OK)
         return st;
     if (u->state == PN_FORM_ABSENT)
@@ -161,8 +161,8 @@ static pn_status form_update(pn_cli *cli, int argc, char **argv, pn_error *err)
                 names[nnames++] = ids[i];
         }
         if (nnames == 0) {
-            st = pn_error_set(err, PN_EUSAGE, "no form of '%s' has a file in '%s'%s",
-                              cli->db_path, dir, nids ? "" : " (the project file has no form)");
+            st = pn_error_set(err, PN_EUSAGE, "no form of '%s' has a file in '%s'%s", cli->db_path,
+                              dir, nids ? "" : " (the project file has no form)");
             goto out;
         }
     }

@@ -128,17 +128,7 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
             pn_error_prefix(err, "%s:%zu: sheet '%s'", spec->path, it->line, it->sheet);
             goto out;
         }
-        switch (res.kind) {
-        case PN_TAB_FREQ:
-            st = pn_workbook_add_freq(wb, it, res.freq, err);
-            break;
-        case PN_TAB_MULTI:
-            st = pn_workbook_add_multi(wb, it, res.multi, err);
-            break;
-        case PN_TAB_CROSSTAB:
-            st = pn_workbook_add_crosstab(wb, it, res.xt, err);
-            break;
-        }
+        st = pn_workbook_add_result(wb, it, &res, err);
         pn_tab_result_release(&res);
         if (st != PN_OK)
             goto out;

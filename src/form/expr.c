@@ -812,6 +812,37 @@ int pn_expr_result_literals(const pn_expr *e, pn_expr_literal_fn fn, void *ctx)
     return result_literals(e, e->root, fn, ctx);
 }
 
+/* The choice tests under @n, in the order of the text (see pn_expr_choice_tests). */
+static pn_status choice_tests(const pn_expr *e, const node *n, pn_expr_choice_fn fn, void *ctx,
+                              pn_error *err)
+{
+    const node *ref = NULL, *lit = NULL;
+    if (n->nkids == 2 && ((n->kind == N_BIN && (n->op == T_EQ || n->op == T_NE)) ||
+                          (n->kind == N_CALL && n->op == F_SELECTED))) {
+        const node *a = n->kids[0], *b = n->kids[1];
+        if (a->kind == N_REF && b->kind == N_STR) {
+            ref = a;
+            lit = b;
+        } else if (n->kind == N_BIN && a->kind == N_STR && b->kind == N_REF) {
+            ref = b;
+            lit = a;
+        }
+    }
+    if (ref != NULL)
+        return fn(ctx, ref->str, lit->str, char_pos(e->text, lit->pos), err);
+    for (size_t i = 0; i < n->nkids; i++) {
+        pn_status st = choice_tests(e, n->kids[i], fn, ctx, err);
+        if (st != PN_OK)
+            return st;
+    }
+    return PN_OK;
+}
+
+pn_status pn_expr_choice_tests(const pn_expr *e, pn_expr_choice_fn fn, void *ctx, pn_error *err)
+{
+    return e->root ? choice_tests(e, e->root, fn, ctx, err) : PN_OK;
+}
+
 /* ---- the evaluator ---- */
 
 typedef struct evaluator {

@@ -99,6 +99,21 @@ pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **o
  */
 void pn_expr_refs(const pn_expr *e, const char *const **names, size_t *n);
 
+/*
+ * pn_expr_choice_tests - visit the places where @e tests a reference against a text literal
+ * as a choice name: ${q} = 'x', 'x' = ${q}, ${q} != 'x', 'x' != ${q} and selected(${q}, 'x')
+ * (the literal is quoted; a number such as ${q} = 3 is not visited, nor are other uses of a
+ * literal: <, contains(), a computed value). Calls @fn once per place, in the order of the
+ * text, with the name q, the literal x (both lent for the call) and the 1-based character
+ * position of the literal in pn_expr_text(@e). Stops at the first status @fn returns that
+ * is not PN_OK and returns it; PN_OK when every call returned PN_OK. Allocates nothing.
+ * A caller that knows the questions uses it to catch a label given for a choice name
+ * ("${commune} = 'Argenteuil'" where the name is '95018'), which would match nothing.
+ */
+typedef pn_status (*pn_expr_choice_fn)(void *ctx, const char *name, const char *literal, size_t pos,
+                                       pn_error *err);
+pn_status pn_expr_choice_tests(const pn_expr *e, pn_expr_choice_fn fn, void *ctx, pn_error *err);
+
 /* Whether @e uses '.'. */
 int pn_expr_uses_dot(const pn_expr *e);
 

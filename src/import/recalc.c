@@ -100,9 +100,8 @@ static void where(sqlite3_stmt *q, const pn_form *f, int repeat, char *buf, size
         snprintf(buf, size, "form '%s': stored submission '%s' (imported from %s:%lld)", f->id,
                  key ? key : "", file ? file : "", (long long)sqlite3_column_int64(q, 3));
     else
-        snprintf(buf, size, "form '%s': entry %lld of repeat '%s' of stored submission '%s'",
-                 f->id, (long long)sqlite3_column_int64(q, 2), f->repeats[repeat].name,
-                 key ? key : "");
+        snprintf(buf, size, "form '%s': entry %lld of repeat '%s' of stored submission '%s'", f->id,
+                 (long long)sqlite3_column_int64(q, 2), f->repeats[repeat].name, key ? key : "");
 }
 
 static pn_status prepare_level(pn_store *store, const pn_form *f, level *lv, pn_error *err)
@@ -146,8 +145,8 @@ static pn_status prepare_level(pn_store *store, const pn_form *f, level *lv, pn_
         goto out;
     }
     for (size_t k = 0; k < lv->ncalcs; k++) {
-        char *one = sqlite3_mprintf("%s\"%w\"=?%d", k ? ", " : "", f->q[lv->calcs[k]].name,
-                                    (int)k + 2);
+        char *one =
+            sqlite3_mprintf("%s\"%w\"=?%d", k ? ", " : "", f->q[lv->calcs[k]].name, (int)k + 2);
         st = one && pn_strbuf_puts(&set, one) == PN_OK ? PN_OK : PN_ENOMEM;
         sqlite3_free(one);
         if (st != PN_OK)
@@ -311,8 +310,7 @@ pn_status pn_recalc_form(pn_store *store, const pn_form *form, const char *sourc
         goto out;
     /* submissions first: an entry's calculations see its submission's new values */
     for (size_t l = 0; l < nlevels && st == PN_OK; l++)
-        if (levels[l].ncalcs &&
-            (st = prepare_level(store, form, &levels[l], err)) == PN_OK)
+        if (levels[l].ncalcs && (st = prepare_level(store, form, &levels[l], err)) == PN_OK)
             st = recalc_level(store, form, &c, &levels[l], res, err);
     for (size_t i = 0; i < res->nvars && st == PN_OK; i++)
         if (res->vars[i].nchanges > 1)

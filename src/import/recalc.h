@@ -39,7 +39,7 @@ typedef struct pn_recalc_var {
 } pn_recalc_var;
 
 typedef struct pn_recalc_result {
-    char *form_id; /* owned; NULL when nothing was recalculated */
+    char *form_id;       /* owned; NULL when nothing was recalculated */
     pn_recalc_var *vars; /* one per calculate of the form, in the form's order; owned */
     size_t nvars;
 } pn_recalc_result;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "stats/stats.h"
+#include "stats/tabulate.h"
 #include "util/error.h"
 
 /* Names of the two sheets the writer adds itself; a spec may not use them. */
@@ -156,6 +157,30 @@ pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const
  */
 pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, const pn_crosstab *t,
                                    pn_error *err);
+
+/*
+ * pn_workbook_add_multi_crosstab - add a sheet with a multiple-response cross-tab (a
+ * select_multiple by a single-answer variable). Two blocks: the counts, with each
+ * column's respondents (the base of its %) and non-response under them; the % of each
+ * column's respondents, with an "Ensemble" column; then PN_MULTI_CROSSTAB_NOTE (no
+ * chi-square: the rows are not exclusive). Chart: one series per column, the % of its
+ * respondents over the options, clustered bars (column when @it says column, none when
+ * none). Returns as pn_workbook_add_freq().
+ */
+pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
+                                         const pn_multi_crosstab *t, pn_error *err);
+
+/*
+ * pn_workbook_add_result - add the sheet for a result of pn_tabulate (lent).
+ * A pooled result is the sheet pn_workbook_add_<kind> writes. A split one (each network's
+ * own table, r->split set) is one sheet: under the title, PN_TAB_SPLIT_NOTE; then, for
+ * each network, a heading line "Centres sociaux — Question : <its own label> — variable
+ * <name>", its table as the sheet of a table alone lays it out, and its chart beside it,
+ * titled "<sheet title> — <network>"; tables are stacked with room for their charts; the
+ * note of @it comes under the last one. Returns as pn_workbook_add_freq().
+ */
+pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it, const pn_tab_result *r,
+                                 pn_error *err);
 
 /* What the cover and the methodology sheet say. Everything is lent for the call. */
 typedef struct pn_workbook_info {

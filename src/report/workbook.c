@@ -23,6 +23,7 @@
 
 #include <xlsxwriter.h>
 
+#include "stats/format.h"
 #include "util/strbuf.h"
 
 #define SOURCE_TEXT                                                                                \
@@ -35,6 +36,7 @@ typedef struct sheet_entry {
     char *name;  /* owned */
     char *title; /* owned */
     lxw_worksheet *ws;
+    double width0; /* width of the label column so far: the widest of the sheet's tables */
 } sheet_entry;
 
 struct pn_workbook {
@@ -304,7 +306,7 @@ static pn_status begin_sheet(pn_workbook *wb, const pn_report_item *it, const ch
         wb->capsheets = cap;
     }
     const char *title = it->title && it->title[0] ? it->title : fallback_title;
-    sheet_entry se = {pn_strdup(it->sheet), pn_strdup(title ? title : it->sheet), NULL};
+    sheet_entry se = {pn_strdup(it->sheet), pn_strdup(title ? title : it->sheet), NULL, 0};
     if (se.name == NULL || se.title == NULL) {
         free(se.name);
         free(se.title);
@@ -368,6 +370,20 @@ static pn_status end_sheet(pn_workbook *wb, const char *sheet, pn_error *err)
                         lxw_message(e, buf, sizeof buf));
 }
 
+/* About the row below a chart inserted at @row with @y_scale (Excel's default chart is
+ * 288 pixels high, a default row 20 pixels), for the table stacked under it. */
+static lxw_row_t chart_bottom(lxw_row_t row, double y_scale)
+{
+    return row + (lxw_row_t)ceil(288.0 * y_scale / 20.0) + 1;
+}
+
+/* Width @w of the label column of @se, or wider if another table of the sheet was. */
+static void label_width(pn_workbook *wb, sheet_entry *se, double w)
+{
+    se->width0 = fmax(se->width0, w);
+    latch(wb, worksheet_set_column(se->ws, 0, 0, se->width0, NULL));
+}
+
 static pn_status chart_title(pn_workbook *wb, lxw_chart *chart, const char *title)
 {
     /* A title starting with '=' would be taken for a cell reference. */
@@ -381,12 +397,15 @@ static pn_status chart_title(pn_workbook *wb, lxw_chart *chart, const char *titl
 }
 
 /*
- * A single-series chart of @k categories: labels in column 0 and values in column
- * @value_col, rows @first.. of sheet @se. @axis names the value axis.
+ * A single-series chart titled @title of @k categories: labels in column 0 and values in
+ * column @value_col, rows @first.. of sheet @se, placed at the table's head (the row above
+ * @first). @axis names the value axis. *@bottom is set to about the row below the chart
+ * (left alone without a chart).
  */
-static pn_status single_series_chart(pn_workbook *wb, sheet_entry *se, pn_chart_kind kind,
-                                     lxw_row_t first, size_t k, lxw_col_t value_col,
-                                     const char *axis, lxw_col_t at_col, pn_error *err)
+static pn_status single_series_chart(pn_workbook *wb, sheet_entry *se, const char *title,
+                                     pn_chart_kind kind, lxw_row_t first, size_t k,
+                                     lxw_col_t value_col, const char *axis, lxw_col_t at_col,
+                                     lxw_row_t *bottom, pn_error *err)
 {
     if (kind == PN_CHART_NONE || k == 0)
         return PN_OK;
@@ -398,7 +417,7 @@ static pn_status single_series_chart(pn_workbook *wb, sheet_entry *se, pn_chart_
     if (chart == NULL || axis_name == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
     lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
-    if (s == NULL || chart_title(wb, chart, se->title) != PN_OK)
+    if (s == NULL || chart_title(wb, chart, title) != PN_OK)
         return pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
     lxw_row_t last = first + (lxw_row_t)k - 1;
     chart_series_set_categories(s, se->name, first, 0, last, 0);
@@ -437,8 +456,9 @@ static pn_status single_series_chart(pn_workbook *wb, sheet_entry *se, pn_chart_
             opt.x_scale = clamp((140.0 + 70.0 * (double)k) / 480.0, 1.25, 2.5);
         }
     }
-    lxw_error e = worksheet_insert_chart_opt(se->ws, HEAD_ROW, at_col, chart, &opt);
+    lxw_error e = worksheet_insert_chart_opt(se->ws, first - 1, at_col, chart, &opt);
     latch(wb, e);
+    *bottom = chart_bottom(first - 1, opt.y_scale);
     return PN_OK;
 }
 
@@ -452,28 +472,26 @@ static pn_status table_info(pn_strbuf *sb, const char *label, const char *var)
 
 /* ---- frequency table -------------------------------------------------------------------- */
 
-pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
-                               pn_error *err)
+static pn_status freq_computed(const pn_report_item *it, const pn_freq *t, pn_error *err)
 {
-    pn_strbuf info = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    pn_status st = PN_OK;
+    if (t == NULL || (t->k > 0 && (t->count == NULL || t->pct == NULL || t->valid_pct == NULL)))
+        return pn_error_set(err, PN_EINTERNAL,
+                            "sheet '%s': the frequency table of '%s' was not "
+                            "computed",
+                            it && it->sheet ? it->sheet : "", t && t->var ? t->var : "");
+    return PN_OK;
+}
 
-    if (t == NULL || (t->k > 0 && (t->count == NULL || t->pct == NULL || t->valid_pct == NULL))) {
-        st = pn_error_set(err, PN_EINTERNAL,
-                          "sheet '%s': the frequency table of '%s' was not "
-                          "computed",
-                          it && it->sheet ? it->sheet : "", t && t->var ? t->var : "");
-        goto out;
-    }
-    if (table_info(&info, t->title, t->var) != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->title, &ws, &se, err)) != PN_OK)
-        goto out;
-
+/*
+ * The table @t with its head at row @top of @se, @note under it, and its chart titled
+ * @title beside it; *@bottom: the first row below both. The other draw_ functions do the
+ * same for their kind.
+ */
+static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                           const pn_freq *t, lxw_row_t top, const char *note, const char *title,
+                           lxw_row_t *bottom, pn_error *err)
+{
+    lxw_worksheet *ws = se->ws;
     int cum = t->ordered && t->cum_pct != NULL;
     int ci = t->ci_low != NULL && t->ci_high != NULL;
     const char *heads[7] = {"Modalit\xc3\xa9", "Effectif", "% du total",
@@ -491,11 +509,11 @@ pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const 
         heads[ncols++] = "IC 95 % : borne haute";
     }
     for (lxw_col_t c = 0; c < ncols; c++)
-        put_str(wb, ws, HEAD_ROW, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
-    latch(wb, worksheet_set_row(ws, HEAD_ROW, 45, NULL));
+        put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
+    latch(wb, worksheet_set_row(ws, top, 45, NULL));
 
     double width = 14;
-    lxw_row_t row = HEAD_ROW + 1;
+    lxw_row_t row = top + 1;
     for (size_t i = 0; i < t->k; i++, row++) {
         const char *label = cat_label(&t->cats[i]);
         width = fmax(width, (double)text_width(label));
@@ -522,14 +540,33 @@ pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const 
         put_str(wb, ws, row, c, "", wb->f.total_pct);
 
     width = clamp(width + 2, 16, 60);
-    latch(wb, worksheet_set_column(ws, 0, 0, width, NULL));
+    label_width(wb, se, width);
     latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(ncols - 1), 13, NULL));
-    put_wrapped(wb, ws, row + 2, ncols, it->note, width + 13.0 * (ncols - 1), wb->f.note);
+    put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
+    *bottom = row + (note && note[0] ? 4 : 2);
+    return single_series_chart(wb, se, title, it->chart, top + 1, t->k,
+                               it->chart == PN_CHART_PIE ? 1 : 3, "% des r\xc3\xa9ponses valides",
+                               (lxw_col_t)(ncols + 1), bottom, err);
+}
 
-    st = single_series_chart(wb, se, it->chart, HEAD_ROW + 1, t->k,
-                             it->chart == PN_CHART_PIE ? 1 : 3, "% des r\xc3\xa9ponses valides",
-                             (lxw_col_t)(ncols + 1), err);
-    if (st != PN_OK)
+pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
+                               pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    lxw_worksheet *ws = NULL;
+    sheet_entry *se = NULL;
+    lxw_row_t bottom;
+    pn_status st;
+
+    if ((st = freq_computed(it, t, err)) != PN_OK)
+        goto out;
+    if (table_info(&info, t->title, t->var) != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->title, &ws, &se, err)) != PN_OK)
+        goto out;
+    if ((st = draw_freq(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err)) != PN_OK)
         goto out;
     st = end_sheet(wb, se->name, err);
 out:
@@ -539,38 +576,30 @@ out:
 
 /* ---- multiple-response table ----------------------------------------------------------- */
 
-pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const pn_multi *t,
-                                pn_error *err)
+static pn_status multi_computed(const pn_report_item *it, const pn_multi *t, pn_error *err)
 {
-    pn_strbuf info = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    pn_status st = PN_OK;
-
     if (t == NULL ||
-        (t->k > 0 && (t->count == NULL || t->pct_cases == NULL || t->pct_responses == NULL))) {
-        st = pn_error_set(err, PN_EINTERNAL,
-                          "sheet '%s': the multiple-response table of '%s' was not computed",
-                          it && it->sheet ? it->sheet : "", t && t->var ? t->var : "");
-        goto out;
-    }
-    if (table_info(&info, t->title, t->var) != PN_OK ||
-        pn_strbuf_puts(&info, " (plusieurs r\xc3\xa9ponses possibles)") != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->title, &ws, &se, err)) != PN_OK)
-        goto out;
+        (t->k > 0 && (t->count == NULL || t->pct_cases == NULL || t->pct_responses == NULL)))
+        return pn_error_set(err, PN_EINTERNAL,
+                            "sheet '%s': the multiple-response table of '%s' was not computed",
+                            it && it->sheet ? it->sheet : "", t && t->var ? t->var : "");
+    return PN_OK;
+}
 
+static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                            const pn_multi *t, lxw_row_t top, const char *note, const char *title,
+                            lxw_row_t *bottom, pn_error *err)
+{
+    lxw_worksheet *ws = se->ws;
     const char *heads[] = {"Modalit\xc3\xa9", "Effectif", "% des r\xc3\xa9pondants",
                            "% des r\xc3\xa9ponses"};
     const lxw_col_t ncols = 4;
     for (lxw_col_t c = 0; c < ncols; c++)
-        put_str(wb, ws, HEAD_ROW, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
-    latch(wb, worksheet_set_row(ws, HEAD_ROW, 45, NULL));
+        put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
+    latch(wb, worksheet_set_row(ws, top, 45, NULL));
 
     double width = 14, sum_cases = 0;
-    lxw_row_t row = HEAD_ROW + 1;
+    lxw_row_t row = top + 1;
     for (size_t i = 0; i < t->k; i++, row++) {
         const char *label = cat_label(&t->cats[i]);
         width = fmax(width, (double)text_width(label));
@@ -595,16 +624,37 @@ pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const
     put_num(wb, ws, row, 1, t->missing, wb->f.count);
 
     width = clamp(width + 2, 40, 60);
-    latch(wb, worksheet_set_column(ws, 0, 0, width, NULL));
+    label_width(wb, se, width);
     latch(wb, worksheet_set_column(ws, 1, ncols - 1, 13, NULL));
-    put_wrapped(wb, ws, row + 2, ncols, it->note, width + 13.0 * (ncols - 1), wb->f.note);
+    put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
+    *bottom = row + (note && note[0] ? 4 : 2);
 
     pn_chart_kind kind = it->chart == PN_CHART_COLUMN ? PN_CHART_COLUMN
                          : it->chart == PN_CHART_NONE ? PN_CHART_NONE
                                                       : PN_CHART_BAR;
-    st = single_series_chart(wb, se, kind, HEAD_ROW + 1, t->k, 2, "% des r\xc3\xa9pondants",
-                             ncols + 1, err);
-    if (st != PN_OK)
+    return single_series_chart(wb, se, title, kind, top + 1, t->k, 2, "% des r\xc3\xa9pondants",
+                               ncols + 1, bottom, err);
+}
+
+pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const pn_multi *t,
+                                pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    lxw_worksheet *ws = NULL;
+    sheet_entry *se = NULL;
+    lxw_row_t bottom;
+    pn_status st;
+
+    if ((st = multi_computed(it, t, err)) != PN_OK)
+        goto out;
+    if (table_info(&info, t->title, t->var) != PN_OK ||
+        pn_strbuf_puts(&info, " (plusieurs r\xc3\xa9ponses possibles)") != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->title, &ws, &se, err)) != PN_OK)
+        goto out;
+    if ((st = draw_multi(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err)) != PN_OK)
         goto out;
     st = end_sheet(wb, se->name, err);
 out:
@@ -726,34 +776,23 @@ out:
     return st;
 }
 
-pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, const pn_crosstab *t,
-                                   pn_error *err)
+static pn_status crosstab_computed(const pn_report_item *it, const pn_crosstab *t, pn_error *err)
 {
-    pn_strbuf info = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    pn_status st = PN_OK;
-
     if (t == NULL || (t->r > 0 && t->c > 0 &&
                       (t->count == NULL || t->row_total == NULL || t->col_total == NULL ||
-                       t->row_pct == NULL || t->col_pct == NULL))) {
-        st = pn_error_set(err, PN_EINTERNAL, "sheet '%s': the cross-tab of '%s' was not computed",
-                          it && it->sheet ? it->sheet : "", t && t->row_var ? t->row_var : "");
-        goto out;
-    }
-    if (pn_strbuf_printf(&info, "Lignes : %s (variable %s) ; colonnes : %s (variable %s)",
-                         t->row_title && t->row_title[0] ? t->row_title : t->row_var,
-                         t->row_var ? t->row_var : "",
-                         t->col_title && t->col_title[0] ? t->col_title : t->col_var,
-                         t->col_var ? t->col_var : "") != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->row_title, &ws, &se, err)) != PN_OK)
-        goto out;
-    worksheet_freeze_panes(ws, 0, 1); /* the blocks have their own heads: freeze the labels */
+                       t->row_pct == NULL || t->col_pct == NULL)))
+        return pn_error_set(err, PN_EINTERNAL, "sheet '%s': the cross-tab of '%s' was not computed",
+                            it && it->sheet ? it->sheet : "", t && t->row_var ? t->row_var : "");
+    return PN_OK;
+}
 
-    lxw_row_t row = HEAD_ROW;
+static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                               const pn_crosstab *t, lxw_row_t top, const char *note,
+                               const char *title, lxw_row_t *bottom, pn_error *err)
+{
+    lxw_worksheet *ws = se->ws;
+    pn_status st = PN_OK;
+    lxw_row_t row = top;
     row = crosstab_block(wb, ws, t, BLOCK_COUNT, row);
     row = crosstab_block(wb, ws, t, BLOCK_ROW_PCT, row);
     row = crosstab_block(wb, ws, t, BLOCK_COL_PCT, row);
@@ -767,13 +806,14 @@ pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, co
     for (size_t j = 0; j < t->c; j++)
         colw = fmax(colw, (double)text_width(cat_label(&t->col_cats[j])) / 2 + 2);
     colw = clamp(colw, 10, 18);
-    latch(wb, worksheet_set_column(ws, 0, 0, width, NULL));
+    label_width(wb, se, width);
     latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(t->c + 1), colw, NULL));
 
     if ((st = crosstab_tests(wb, ws, t, row, width, &row, err)) != PN_OK)
-        goto out;
+        return st;
     lxw_col_t ncols = (lxw_col_t)(t->c + 2 > 4 ? t->c + 2 : 4);
-    put_wrapped(wb, ws, row, ncols, it->note, width + colw * (ncols - 1), wb->f.note);
+    put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
+    *bottom = row + (note && note[0] ? 2 : 0);
 
     if (it->chart != PN_CHART_NONE && t->r > 0 && t->c > 0) {
         uint8_t type = it->chart == PN_CHART_COLUMN ? LXW_CHART_COLUMN
@@ -784,18 +824,18 @@ pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, co
         char *vaxis = keep(wb, type == LXW_CHART_COLUMN_STACKED_PERCENT ? "R\xc3\xa9partition (%)"
                                                                         : "Effectif");
         if (chart == NULL || axis == NULL || vaxis == NULL ||
-            chart_title(wb, chart, se->title) != PN_OK) {
+            chart_title(wb, chart, title) != PN_OK) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
-            goto out;
+            return st;
         }
-        lxw_row_t head = HEAD_ROW + 1;
+        lxw_row_t head = top + 1;
         int labels = type == LXW_CHART_COLUMN_STACKED_PERCENT ? (t->c <= 12 && t->r <= 6)
                                                               : (t->r * t->c <= 24);
         for (size_t i = 0; i < t->r; i++) {
             lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
             if (s == NULL) {
                 st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
-                goto out;
+                return st;
             }
             lxw_row_t data = head + 1 + (lxw_row_t)i;
             chart_series_set_categories(s, se->name, head, 1, head, (lxw_col_t)t->c);
@@ -822,11 +862,324 @@ pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, co
                                  .x_scale = clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
                                  /* room for slanted labels of many columns */
                                  .y_scale = t->c > 12 ? 2.2 : 1.35};
-        latch(wb, worksheet_insert_chart_opt(ws, HEAD_ROW, (lxw_col_t)(t->c + 3), chart, &opt));
+        latch(wb, worksheet_insert_chart_opt(ws, top, (lxw_col_t)(t->c + 3), chart, &opt));
+        lxw_row_t below = chart_bottom(top, opt.y_scale);
+        if (below > *bottom)
+            *bottom = below;
+    }
+    return st;
+}
+
+static pn_status crosstab_info(pn_strbuf *info, const char *row_title, const char *row_var,
+                               const char *col_title, const char *col_var)
+{
+    return pn_strbuf_printf(info, "Lignes : %s (variable %s) ; colonnes : %s (variable %s)",
+                            row_title && row_title[0] ? row_title : row_var, row_var ? row_var : "",
+                            col_title && col_title[0] ? col_title : col_var,
+                            col_var ? col_var : "");
+}
+
+pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, const pn_crosstab *t,
+                                   pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    lxw_worksheet *ws = NULL;
+    sheet_entry *se = NULL;
+    lxw_row_t bottom;
+    pn_status st;
+
+    if ((st = crosstab_computed(it, t, err)) != PN_OK)
+        goto out;
+    if (crosstab_info(&info, t->row_title, t->row_var, t->col_title, t->col_var) != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->row_title, &ws, &se, err)) != PN_OK)
+        goto out;
+    worksheet_freeze_panes(ws, 0, 1); /* the blocks have their own heads: freeze the labels */
+    if ((st = draw_crosstab(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err)) != PN_OK)
+        goto out;
+    st = end_sheet(wb, se->name, err);
+out:
+    pn_strbuf_release(&info);
+    return st;
+}
+
+/* ---- multiple-response cross-tab -------------------------------------------------------- */
+
+static pn_status multi_crosstab_computed(const pn_report_item *it, const pn_multi_crosstab *t,
+                                         pn_error *err)
+{
+    if (t == NULL || t->col_pct == NULL || t->row_total == NULL || t->total_pct == NULL)
+        return pn_error_set(err, PN_EINTERNAL,
+                            "sheet '%s': the multiple-response cross-tab of '%s' was not computed",
+                            it && it->sheet ? it->sheet : "", t && t->row_var ? t->row_var : "");
+    return PN_OK;
+}
+
+/* The head of a block of the multiple-response cross-tab at @row. */
+static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_multi_crosstab *t,
+                                lxw_row_t row)
+{
+    put_str(wb, ws, row, 0, t->row_title && t->row_title[0] ? t->row_title : t->row_var,
+            wb->f.head_left);
+    for (size_t j = 0; j < t->c; j++)
+        put_str(wb, ws, row, (lxw_col_t)(j + 1), cat_label(&t->col_cats[j]), wb->f.head);
+    put_str(wb, ws, row, (lxw_col_t)(t->c + 1), "Ensemble", wb->f.head);
+    latch(wb, worksheet_set_row(ws, row, 32, NULL));
+}
+
+/*
+ * Two blocks: the counts, with each column's respondents (the base) and non-response under
+ * them; the % of each column's respondents. Then the note that there is no chi-square.
+ * Chart: one series per column category, the % of its respondents over the options,
+ * clustered bars (column when the item says column).
+ */
+static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                                     const pn_multi_crosstab *t, lxw_row_t top, const char *note,
+                                     const char *title, lxw_row_t *bottom, pn_error *err)
+{
+    lxw_worksheet *ws = se->ws;
+    size_t r = t->r, c = t->c;
+    lxw_row_t row = top;
+
+    put_str(wb, ws, row++, 0, "Effectifs", wb->f.section);
+    multi_crosstab_head(wb, ws, t, row++);
+    for (size_t i = 0; i < r; i++, row++) {
+        put_str(wb, ws, row, 0, cat_label(&t->row_cats[i]), wb->f.label);
+        for (size_t j = 0; j < c; j++)
+            put_num(wb, ws, row, (lxw_col_t)(j + 1), t->count[i * c + j], wb->f.count);
+        put_num(wb, ws, row, (lxw_col_t)(c + 1), t->row_total[i], wb->f.count);
+    }
+    put_str(wb, ws, row, 0, "R\xc3\xa9pondants (base des %)", wb->f.total_label);
+    for (size_t j = 0; j < c; j++)
+        put_num(wb, ws, row, (lxw_col_t)(j + 1), t->cases[j], wb->f.total_count);
+    put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_cases, wb->f.total_count);
+    row++;
+    put_str(wb, ws, row, 0,
+            "Non-r\xc3\xa9ponse (aucune case coch\xc3\xa9"
+            "e)",
+            wb->f.label);
+    for (size_t j = 0; j < c; j++)
+        put_num(wb, ws, row, (lxw_col_t)(j + 1), t->missing[j], wb->f.count);
+    put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_missing, wb->f.count);
+    row += 2;
+
+    put_str(wb, ws, row++, 0, "Pourcentages des r\xc3\xa9pondants de chaque colonne (%)",
+            wb->f.section);
+    lxw_row_t pct_head = row;
+    multi_crosstab_head(wb, ws, t, row++);
+    for (size_t i = 0; i < r; i++, row++) {
+        put_str(wb, ws, row, 0, cat_label(&t->row_cats[i]), wb->f.label);
+        for (size_t j = 0; j < c; j++)
+            put_num(wb, ws, row, (lxw_col_t)(j + 1), t->col_pct[i * c + j], wb->f.pct);
+        put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_pct[i], wb->f.pct);
+    }
+    row++;
+
+    double width = 16;
+    width = fmax(width, (double)text_width(t->row_title));
+    for (size_t i = 0; i < r; i++)
+        width = fmax(width, (double)text_width(cat_label(&t->row_cats[i])));
+    width = clamp(width + 2, 30, 60);
+    double colw = 10;
+    for (size_t j = 0; j < c; j++)
+        colw = fmax(colw, (double)text_width(cat_label(&t->col_cats[j])) / 2 + 2);
+    colw = clamp(colw, 10, 18);
+    label_width(wb, se, width);
+    latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(c + 1), colw, NULL));
+    lxw_col_t ncols = (lxw_col_t)(c + 2 > 4 ? c + 2 : 4);
+    put_wrapped(wb, ws, row, ncols, PN_MULTI_CROSSTAB_NOTE, width + colw * (ncols - 1), wb->f.warn);
+    row += 2;
+    put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
+    *bottom = row + (note && note[0] ? 2 : 0);
+
+    if (it->chart == PN_CHART_NONE || r == 0 || c == 0)
+        return PN_OK;
+    uint8_t type = it->chart == PN_CHART_COLUMN ? LXW_CHART_COLUMN : LXW_CHART_BAR;
+    lxw_chart *chart = workbook_add_chart(wb->lxw, type);
+    char *vaxis = keep(wb, "% des r\xc3\xa9pondants");
+    if (chart == NULL || vaxis == NULL || chart_title(wb, chart, title) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
+    for (size_t j = 0; j < c; j++) {
+        lxw_chart_series *sr = chart_add_series(chart, NULL, NULL);
+        if (sr == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
+        lxw_col_t col = (lxw_col_t)(j + 1);
+        chart_series_set_categories(sr, se->name, pct_head + 1, 0, pct_head + (lxw_row_t)r, 0);
+        chart_series_set_values(sr, se->name, pct_head + 1, col, pct_head + (lxw_row_t)r, col);
+        chart_series_set_name_range(sr, se->name, pct_head, col);
+        if (r * c <= 24) {
+            chart_series_set_labels(sr);
+            chart_series_set_labels_num_format(sr, "0");
+        }
+    }
+    chart_set_series_gap(chart, 60);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    lxw_chart_axis *cat = type == LXW_CHART_BAR ? chart->y_axis : chart->x_axis;
+    lxw_chart_axis *val = type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis;
+    chart_axis_set_name(val, vaxis);
+    chart_axis_set_min(val, 0);
+    chart_axis_set_num_format(val, "0");
+    if (type == LXW_CHART_BAR) {
+        chart_axis_set_reverse(cat);
+        chart_axis_set_crossing_max(cat);
+    }
+    double bars = (double)(r * (c ? c : 1));
+    lxw_chart_options opt = {
+        .x_offset = 10,
+        .x_scale = 1.5,
+        .y_scale = type == LXW_CHART_BAR ? clamp((80.0 + 16.0 * bars) / 288.0, 1.2, 4.0) : 1.35};
+    latch(wb, worksheet_insert_chart_opt(ws, top, (lxw_col_t)(c + 3), chart, &opt));
+    lxw_row_t below = chart_bottom(top, opt.y_scale);
+    if (below > *bottom)
+        *bottom = below;
+    return PN_OK;
+}
+
+pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
+                                         const pn_multi_crosstab *t, pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    lxw_worksheet *ws = NULL;
+    sheet_entry *se = NULL;
+    lxw_row_t bottom;
+    pn_status st;
+
+    if ((st = multi_crosstab_computed(it, t, err)) != PN_OK)
+        goto out;
+    if (crosstab_info(&info, t->row_title, t->row_var, t->col_title, t->col_var) != PN_OK ||
+        pn_strbuf_puts(&info, " (plusieurs r\xc3\xa9ponses possibles)") != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), t->row_title, &ws, &se, err)) != PN_OK)
+        goto out;
+    worksheet_freeze_panes(ws, 0, 1);
+    st = draw_multi_crosstab(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err);
+    if (st == PN_OK)
+        st = end_sheet(wb, se->name, err);
+out:
+    pn_strbuf_release(&info);
+    return st;
+}
+
+/* ---- a tabulate result: one table, or one per network -------------------------------------- */
+
+static pn_status part_computed(const pn_report_item *it, pn_tab_kind kind, const pn_tab_part *p,
+                               pn_error *err)
+{
+    switch (kind) {
+    case PN_TAB_FREQ:
+        return freq_computed(it, p->freq, err);
+    case PN_TAB_MULTI:
+        return multi_computed(it, p->multi, err);
+    case PN_TAB_CROSSTAB:
+        return crosstab_computed(it, p->xt, err);
+    case PN_TAB_MULTI_CROSSTAB:
+        return multi_crosstab_computed(it, p->mxt, err);
+    }
+    return pn_error_set(err, PN_EINTERNAL, "sheet '%s': a table of no known kind",
+                        it && it->sheet ? it->sheet : "");
+}
+
+/* The question line of a part's table, as the sheet of a table alone has it. */
+static pn_status part_info(pn_strbuf *sb, pn_tab_kind kind, const pn_tab_part *p)
+{
+    switch (kind) {
+    case PN_TAB_FREQ:
+        return table_info(sb, p->freq->title, p->freq->var);
+    case PN_TAB_MULTI:
+        if (table_info(sb, p->multi->title, p->multi->var) != PN_OK)
+            return PN_ENOMEM;
+        return pn_strbuf_puts(sb, " (plusieurs r\xc3\xa9ponses possibles)");
+    case PN_TAB_CROSSTAB:
+        return crosstab_info(sb, p->xt->row_title, p->xt->row_var, p->xt->col_title,
+                             p->xt->col_var);
+    case PN_TAB_MULTI_CROSSTAB:
+        if (crosstab_info(sb, p->mxt->row_title, p->mxt->row_var, p->mxt->col_title,
+                          p->mxt->col_var) != PN_OK)
+            return PN_ENOMEM;
+        return pn_strbuf_puts(sb, " (plusieurs r\xc3\xa9ponses possibles)");
+    }
+    return PN_EINTERNAL;
+}
+
+pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it, const pn_tab_result *r,
+                                 pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT, head = PN_STRBUF_INIT, title = PN_STRBUF_INIT;
+    lxw_worksheet *ws = NULL;
+    sheet_entry *se = NULL;
+    pn_status st = PN_OK;
+
+    if (r == NULL || r->nparts == 0)
+        return pn_error_set(err, PN_EINTERNAL, "sheet '%s': no table",
+                            it && it->sheet ? it->sheet : "");
+    if (r->split == NULL && r->nparts == 1) {
+        const pn_tab_part *p = &r->parts[0];
+        switch (r->kind) {
+        case PN_TAB_FREQ:
+            return pn_workbook_add_freq(wb, it, p->freq, err);
+        case PN_TAB_MULTI:
+            return pn_workbook_add_multi(wb, it, p->multi, err);
+        case PN_TAB_CROSSTAB:
+            return pn_workbook_add_crosstab(wb, it, p->xt, err);
+        case PN_TAB_MULTI_CROSSTAB:
+            return pn_workbook_add_multi_crosstab(wb, it, p->mxt, err);
+        }
+    }
+    for (size_t i = 0; i < r->nparts; i++)
+        if ((st = part_computed(it, r->kind, &r->parts[i], err)) != PN_OK)
+            return st;
+    /* one sheet: the note on the split, then each network's table under its own heading */
+    if (pn_strbuf_printf(&info, PN_TAB_SPLIT_NOTE, r->split ? r->split : "") != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = begin_sheet(wb, it, pn_strbuf_str(&info), NULL, &ws, &se, err)) != PN_OK)
+        goto out;
+    worksheet_freeze_panes(ws, HEAD_ROW, 0);
+    lxw_row_t top = HEAD_ROW;
+    for (size_t i = 0; i < r->nparts; i++) {
+        const pn_tab_part *p = &r->parts[i];
+        const char *net = p->network_label ? p->network_label : "";
+        pn_strbuf_release(&head);
+        pn_strbuf_release(&title);
+        if (pn_strbuf_printf(&head, "%s \xe2\x80\x94 ", net) != PN_OK ||
+            part_info(&head, r->kind, p) != PN_OK ||
+            pn_strbuf_printf(&title, "%s \xe2\x80\x94 %s", se->title, net) != PN_OK) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+        /* the head of a table alone is on HEAD_ROW; here the network's heading is */
+        put_str(wb, ws, top, 0, pn_strbuf_str(&head), wb->f.section);
+        const char *note = i + 1 == r->nparts ? it->note : NULL;
+        const char *t = pn_strbuf_str(&title);
+        lxw_row_t bottom = top;
+        switch (r->kind) {
+        case PN_TAB_FREQ:
+            st = draw_freq(wb, se, it, p->freq, top + 1, note, t, &bottom, err);
+            break;
+        case PN_TAB_MULTI:
+            st = draw_multi(wb, se, it, p->multi, top + 1, note, t, &bottom, err);
+            break;
+        case PN_TAB_CROSSTAB:
+            st = draw_crosstab(wb, se, it, p->xt, top + 1, note, t, &bottom, err);
+            break;
+        case PN_TAB_MULTI_CROSSTAB:
+            st = draw_multi_crosstab(wb, se, it, p->mxt, top + 1, note, t, &bottom, err);
+            break;
+        }
+        if (st != PN_OK)
+            goto out;
+        top = bottom + 1;
     }
     st = end_sheet(wb, se->name, err);
 out:
     pn_strbuf_release(&info);
+    pn_strbuf_release(&head);
+    pn_strbuf_release(&title);
     return st;
 }
 

@@ -459,6 +459,61 @@ pn_status pn_crosstab_write_text(FILE *out, const pn_crosstab *t, pn_error *err)
     return flush_text(out, &sb, st, err);
 }
 
+pn_status pn_multi_crosstab_write_text(FILE *out, const pn_multi_crosstab *t, pn_error *err)
+{
+    if (t->col_pct == NULL)
+        return not_computed(err, t->row_var);
+    pn_strbuf sb = PN_STRBUF_INIT;
+    grid g;
+    char a[CELL_MAX];
+    size_t r = t->r, c = t->c;
+    grid_init(&g, c + 3, 2);
+
+    grid_add(&g, "");
+    grid_add(&g, "");
+    for (size_t j = 0; j < c; j++)
+        grid_add(&g, cat_label(&t->col_cats[j]));
+    grid_add(&g, "Ensemble");
+    grid_rule(&g);
+    for (size_t i = 0; i < r; i++) {
+        grid_add(&g, cat_label(&t->row_cats[i]));
+        grid_add(&g, "Effectif");
+        for (size_t j = 0; j < c; j++)
+            grid_add(&g, count_str(a, t->count[i * c + j]));
+        grid_add(&g, count_str(a, t->row_total[i]));
+        grid_add(&g, "");
+        grid_add(&g, "% des répondants");
+        for (size_t j = 0; j < c; j++)
+            grid_add(&g, pct_str(a, t->col_pct[i * c + j]));
+        grid_add(&g, pct_str(a, t->total_pct[i]));
+    }
+    grid_rule(&g);
+    grid_add(&g, "Répondants (base des %)");
+    grid_add(&g, "Effectif");
+    for (size_t j = 0; j < c; j++)
+        grid_add(&g, count_str(a, t->cases[j]));
+    grid_add(&g, count_str(a, t->total_cases));
+    grid_add(&g, "Non-réponse (aucune case)");
+    grid_add(&g, "Effectif");
+    for (size_t j = 0; j < c; j++)
+        grid_add(&g, count_str(a, t->missing[j]));
+    grid_add(&g, count_str(a, t->total_missing));
+
+    pn_status st = title_line(&sb, t->row_title, t->row_var);
+    if (st == PN_OK)
+        st = pn_strbuf_puts(&sb, " × ");
+    if (st == PN_OK)
+        st = title_line(&sb, t->col_title, t->col_var);
+    if (st == PN_OK)
+        st = pn_strbuf_puts(&sb, "\n\n");
+    if (st == PN_OK)
+        st = grid_render(&g, &sb);
+    if (st == PN_OK)
+        st = pn_strbuf_puts(&sb, "\n" PN_MULTI_CROSSTAB_NOTE "\n");
+    grid_release(&g);
+    return flush_text(out, &sb, st, err);
+}
+
 /* ---------------------------------------------------------------- csv */
 
 static void csv_row(FILE *out, const char *table, const char *var, const char *by, const char *row,
@@ -490,47 +545,50 @@ pn_status pn_stats_write_csv_header(FILE *out, pn_error *err)
     return csv_done(out, err);
 }
 
-pn_status pn_freq_write_csv(FILE *out, const pn_freq *t, pn_error *err)
+/* The writers below take the name written in the var column: the table's own, or
+ * "name@network" for one network's table (see pn_tab_write_csv). */
+
+static pn_status freq_csv(FILE *out, const pn_freq *t, const char *var, pn_error *err)
 {
     if (t->pct == NULL)
         return not_computed(err, t->var);
     for (size_t i = 0; i < t->k; i++) {
         const char *row = t->cats[i].name;
-        csv_row(out, "freq", t->var, "", row, "", "n", t->count[i]);
-        csv_row(out, "freq", t->var, "", row, "", "pct", t->pct[i]);
-        csv_row(out, "freq", t->var, "", row, "", "valid_pct", t->valid_pct[i]);
+        csv_row(out, "freq", var, "", row, "", "n", t->count[i]);
+        csv_row(out, "freq", var, "", row, "", "pct", t->pct[i]);
+        csv_row(out, "freq", var, "", row, "", "valid_pct", t->valid_pct[i]);
         if (t->cum_pct)
-            csv_row(out, "freq", t->var, "", row, "", "cum_pct", t->cum_pct[i]);
-        csv_row(out, "freq", t->var, "", row, "", "ci_low", t->ci_low[i]);
-        csv_row(out, "freq", t->var, "", row, "", "ci_high", t->ci_high[i]);
+            csv_row(out, "freq", var, "", row, "", "cum_pct", t->cum_pct[i]);
+        csv_row(out, "freq", var, "", row, "", "ci_low", t->ci_low[i]);
+        csv_row(out, "freq", var, "", row, "", "ci_high", t->ci_high[i]);
     }
-    csv_row(out, "freq", t->var, "", "", "", "missing", t->missing);
-    csv_row(out, "freq", t->var, "", "", "", "valid", t->valid);
-    csv_row(out, "freq", t->var, "", "", "", "total", t->total);
+    csv_row(out, "freq", var, "", "", "", "missing", t->missing);
+    csv_row(out, "freq", var, "", "", "", "valid", t->valid);
+    csv_row(out, "freq", var, "", "", "", "total", t->total);
     return csv_done(out, err);
 }
 
-pn_status pn_multi_write_csv(FILE *out, const pn_multi *t, pn_error *err)
+static pn_status multi_csv(FILE *out, const pn_multi *t, const char *var, pn_error *err)
 {
     if (t->pct_cases == NULL)
         return not_computed(err, t->var);
     for (size_t i = 0; i < t->k; i++) {
         const char *row = t->cats[i].name;
-        csv_row(out, "multi", t->var, "", row, "", "n", t->count[i]);
-        csv_row(out, "multi", t->var, "", row, "", "pct_responses", t->pct_responses[i]);
-        csv_row(out, "multi", t->var, "", row, "", "pct_cases", t->pct_cases[i]);
+        csv_row(out, "multi", var, "", row, "", "n", t->count[i]);
+        csv_row(out, "multi", var, "", row, "", "pct_responses", t->pct_responses[i]);
+        csv_row(out, "multi", var, "", row, "", "pct_cases", t->pct_cases[i]);
     }
-    csv_row(out, "multi", t->var, "", "", "", "cases", t->cases);
-    csv_row(out, "multi", t->var, "", "", "", "responses", t->responses);
-    csv_row(out, "multi", t->var, "", "", "", "missing", t->missing);
+    csv_row(out, "multi", var, "", "", "", "cases", t->cases);
+    csv_row(out, "multi", var, "", "", "", "responses", t->responses);
+    csv_row(out, "multi", var, "", "", "", "missing", t->missing);
     return csv_done(out, err);
 }
 
-pn_status pn_crosstab_write_csv(FILE *out, const pn_crosstab *t, pn_error *err)
+static pn_status crosstab_csv(FILE *out, const pn_crosstab *t, const char *v, pn_error *err)
 {
     if (t->expected == NULL)
         return not_computed(err, t->row_var);
-    const char *v = t->row_var, *by = t->col_var;
+    const char *by = t->col_var;
     for (size_t i = 0; i < t->r; i++) {
         for (size_t j = 0; j < t->c; j++) {
             size_t ij = i * t->c + j;
@@ -554,4 +612,138 @@ pn_status pn_crosstab_write_csv(FILE *out, const pn_crosstab *t, pn_error *err)
     csv_row(out, "crosstab", v, by, "", "", "fisher_p", t->fisher_p);
     csv_row(out, "crosstab", v, by, "", "", "low_expected_pct", t->low_expected_pct);
     return csv_done(out, err);
+}
+
+static pn_status multi_crosstab_csv(FILE *out, const pn_multi_crosstab *t, const char *v,
+                                    pn_error *err)
+{
+    if (t->col_pct == NULL)
+        return not_computed(err, t->row_var);
+    const char *by = t->col_var, *table = "multi_crosstab";
+    for (size_t i = 0; i < t->r; i++) {
+        const char *row = t->row_cats[i].name;
+        for (size_t j = 0; j < t->c; j++) {
+            size_t ij = i * t->c + j;
+            const char *col = t->col_cats[j].name;
+            csv_row(out, table, v, by, row, col, "n", t->count[ij]);
+            csv_row(out, table, v, by, row, col, "pct_cases", t->col_pct[ij]);
+        }
+        csv_row(out, table, v, by, row, "", "n", t->row_total[i]);
+        csv_row(out, table, v, by, row, "", "pct_cases", t->total_pct[i]);
+    }
+    for (size_t j = 0; j < t->c; j++) {
+        csv_row(out, table, v, by, "", t->col_cats[j].name, "cases", t->cases[j]);
+        csv_row(out, table, v, by, "", t->col_cats[j].name, "missing", t->missing[j]);
+    }
+    csv_row(out, table, v, by, "", "", "cases", t->total_cases);
+    csv_row(out, table, v, by, "", "", "missing", t->total_missing);
+    return csv_done(out, err);
+}
+
+pn_status pn_freq_write_csv(FILE *out, const pn_freq *t, pn_error *err)
+{
+    return freq_csv(out, t, t->var, err);
+}
+
+pn_status pn_multi_write_csv(FILE *out, const pn_multi *t, pn_error *err)
+{
+    return multi_csv(out, t, t->var, err);
+}
+
+pn_status pn_crosstab_write_csv(FILE *out, const pn_crosstab *t, pn_error *err)
+{
+    return crosstab_csv(out, t, t->row_var, err);
+}
+
+pn_status pn_multi_crosstab_write_csv(FILE *out, const pn_multi_crosstab *t, pn_error *err)
+{
+    return multi_crosstab_csv(out, t, t->row_var, err);
+}
+
+/* ---------------------------------------------------------------- a tabulate result */
+
+/* The row variable of @p's table, lent. */
+static const char *part_var(pn_tab_kind kind, const pn_tab_part *p)
+{
+    switch (kind) {
+    case PN_TAB_FREQ:
+        return p->freq ? p->freq->var : NULL;
+    case PN_TAB_MULTI:
+        return p->multi ? p->multi->var : NULL;
+    case PN_TAB_CROSSTAB:
+        return p->xt ? p->xt->row_var : NULL;
+    case PN_TAB_MULTI_CROSSTAB:
+        return p->mxt ? p->mxt->row_var : NULL;
+    }
+    return NULL;
+}
+
+pn_status pn_tab_write_text(FILE *out, const pn_tab_result *r, pn_error *err)
+{
+    pn_status st = PN_OK;
+    if (r->split != NULL) {
+        pn_strbuf sb = PN_STRBUF_INIT;
+        st = pn_strbuf_printf(&sb, PN_TAB_SPLIT_NOTE "\n\n", r->split);
+        if ((st = flush_text(out, &sb, st, err)) != PN_OK)
+            return st;
+    }
+    for (size_t i = 0; i < r->nparts && st == PN_OK; i++) {
+        const pn_tab_part *p = &r->parts[i];
+        if (p->network_label != NULL) {
+            pn_strbuf sb = PN_STRBUF_INIT;
+            st = pn_strbuf_printf(&sb, "%s== %s ==\n", i ? "\n" : "", p->network_label);
+            if ((st = flush_text(out, &sb, st, err)) != PN_OK)
+                return st;
+        }
+        if (part_var(r->kind, p) == NULL)
+            return pn_error_set(err, PN_EINTERNAL, "a part of a table has no table");
+        switch (r->kind) {
+        case PN_TAB_FREQ:
+            st = pn_freq_write_text(out, p->freq, err);
+            break;
+        case PN_TAB_MULTI:
+            st = pn_multi_write_text(out, p->multi, err);
+            break;
+        case PN_TAB_CROSSTAB:
+            st = pn_crosstab_write_text(out, p->xt, err);
+            break;
+        case PN_TAB_MULTI_CROSSTAB:
+            st = pn_multi_crosstab_write_text(out, p->mxt, err);
+            break;
+        }
+    }
+    return st;
+}
+
+pn_status pn_tab_write_csv(FILE *out, const pn_tab_result *r, pn_error *err)
+{
+    pn_status st = pn_stats_write_csv_header(out, err);
+    for (size_t i = 0; i < r->nparts && st == PN_OK; i++) {
+        const pn_tab_part *p = &r->parts[i];
+        const char *var = part_var(r->kind, p);
+        pn_strbuf name = PN_STRBUF_INIT;
+        if (var == NULL)
+            return pn_error_set(err, PN_EINTERNAL, "a part of a table has no table");
+        if (p->network != NULL) {
+            if (pn_strbuf_printf(&name, "%s@%s", var, p->network) != PN_OK)
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            var = pn_strbuf_str(&name);
+        }
+        switch (r->kind) {
+        case PN_TAB_FREQ:
+            st = freq_csv(out, p->freq, var, err);
+            break;
+        case PN_TAB_MULTI:
+            st = multi_csv(out, p->multi, var, err);
+            break;
+        case PN_TAB_CROSSTAB:
+            st = crosstab_csv(out, p->xt, var, err);
+            break;
+        case PN_TAB_MULTI_CROSSTAB:
+            st = multi_crosstab_csv(out, p->mxt, var, err);
+            break;
+        }
+        pn_strbuf_release(&name);
+    }
+    return st;
 }

@@ -184,6 +184,80 @@ pn_status pn_multi_compute(pn_multi *t, pn_error *err)
     return PN_OK;
 }
 
+/* ---------------------------------------------------------------- pn_multi_crosstab */
+
+pn_multi_crosstab *pn_multi_crosstab_create(size_t r, size_t c)
+{
+    if (c != 0 && r > SIZE_MAX / c / sizeof(double))
+        return NULL;
+    pn_multi_crosstab *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    t->r = r;
+    t->c = c;
+    t->row_cats = calloc(r ? r : 1, sizeof *t->row_cats);
+    t->col_cats = calloc(c ? c : 1, sizeof *t->col_cats);
+    t->count = doubles_alloc(r * c);
+    t->cases = doubles_alloc(c);
+    t->missing = doubles_alloc(c);
+    if (t->row_cats == NULL || t->col_cats == NULL || t->count == NULL || t->cases == NULL ||
+        t->missing == NULL) {
+        pn_multi_crosstab_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+void pn_multi_crosstab_destroy(pn_multi_crosstab *t)
+{
+    if (t == NULL)
+        return;
+    free(t->row_var);
+    free(t->col_var);
+    free(t->row_title);
+    free(t->col_title);
+    categories_free(t->row_cats, t->r);
+    categories_free(t->col_cats, t->c);
+    free(t->count);
+    free(t->cases);
+    free(t->missing);
+    free(t->col_pct);
+    free(t->row_total);
+    free(t->total_pct);
+    free(t);
+}
+
+pn_status pn_multi_crosstab_compute(pn_multi_crosstab *t, pn_error *err)
+{
+    size_t r = t->r, c = t->c;
+    const char *rv = t->row_var ? t->row_var : "", *cv = t->col_var ? t->col_var : "";
+    if (doubles_renew(&t->col_pct, r * c) || doubles_renew(&t->row_total, r) ||
+        doubles_renew(&t->total_pct, r))
+        return nomem(err, "a multiple-response cross-tabulation");
+    t->total_cases = t->total_missing = 0;
+    for (size_t j = 0; j < c; j++) {
+        if (!(t->cases[j] >= 0) || !(t->missing[j] >= 0))
+            return pn_error_set(err, PN_EINTERNAL, "'%s' by '%s': a column's base is not a count",
+                                rv, cv);
+        t->total_cases += t->cases[j];
+        t->total_missing += t->missing[j];
+    }
+    for (size_t i = 0; i < r; i++) {
+        for (size_t j = 0; j < c; j++) {
+            double o = t->count[i * c + j];
+            if (!(o >= 0) || o > t->cases[j])
+                return pn_error_set(err, PN_EINTERNAL,
+                                    "'%s' by '%s': count %g in a cell is not a count of the "
+                                    "column's %g respondents",
+                                    rv, cv, o, t->cases[j]);
+            t->col_pct[i * c + j] = percent(o, t->cases[j]);
+            t->row_total[i] += o;
+        }
+        t->total_pct[i] = percent(t->row_total[i], t->total_cases);
+    }
+    return PN_OK;
+}
+
 /* ---------------------------------------------------------------- pn_crosstab */
 
 pn_crosstab *pn_crosstab_create(size_t r, size_t c)

@@ -98,6 +98,35 @@ typedef struct pn_crosstab {
     double low_expected_pct;
 } pn_crosstab;
 
+/*
+ * pn_multi_crosstab - multiple-response cross-tab: the options of a select_multiple (rows)
+ * by the categories of a single-answer variable (columns), as SPSS's MULT RESPONSE /TABLES
+ * with percentages of cases by column.
+ * Filled by the caller: row_var, col_var, row_title, col_title, r, c, row_cats, col_cats,
+ * count (r*c, row-major: units of column j that ticked option i), cases[c] (units of column
+ * j that ticked at least one option: the column's base) and missing[c] (relevant units of
+ * column j that ticked none).
+ * Computed by pn_multi_crosstab_compute:
+ *   col_pct[r*c] = count / cases[j] * 100 (NaN when cases[j] is 0; a column sums to 100 or
+ *   more, since a unit may tick several options);
+ *   row_total[r] (the row over every column), total_cases and total_missing (sums of cases
+ *   and missing), total_pct[r] = row_total / total_cases * 100 (the "Ensemble" column).
+ * There is no test of independence: the rows are not exclusive (one unit counts in several
+ * rows), so a chi-square on these counts would count units more than once.
+ */
+typedef struct pn_multi_crosstab {
+    char *row_var, *col_var;
+    char *row_title, *col_title;
+    size_t r, c;
+    pn_category *row_cats, *col_cats;
+    double *count;
+    double *cases, *missing;
+    double *col_pct;
+    double *row_total;
+    double total_cases, total_missing;
+    double *total_pct;
+} pn_multi_crosstab;
+
 /* Turn off GSL's aborting error handler. Call once before any compute. */
 void pn_stats_init(void);
 
@@ -119,6 +148,14 @@ pn_status pn_multi_compute(pn_multi *t, pn_error *err);
 pn_crosstab *pn_crosstab_create(size_t r, size_t c);
 void pn_crosstab_destroy(pn_crosstab *t);
 pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err);
+
+/* pn_multi_crosstab_create(r, c): zeroed count (r*c), cases and missing (c) and the
+ * category arrays; compute returns PN_EINTERNAL when a count, base or non-response is
+ * negative or a count exceeds its column's base (an option ticked by more units than
+ * ticked any). */
+pn_multi_crosstab *pn_multi_crosstab_create(size_t r, size_t c);
+void pn_multi_crosstab_destroy(pn_multi_crosstab *t);
+pn_status pn_multi_crosstab_compute(pn_multi_crosstab *t, pn_error *err);
 
 /* Wilson score interval for @x successes out of @n at 95 %; proportions in [0, 1].
  * NaN bounds when n == 0. */

@@ -1,10 +1,12 @@
 #include "stats/tabulate.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fold.h"
 #include "util/strbuf.h"
 
 #define RESEAU "reseau"
@@ -171,9 +173,12 @@ static int cmp_cat(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Count one form's units into @c. */
+/*
+ * Count one form's units into @c. For a select_multiple by a variable, @base gets each
+ * column's respondents (row 0) and non-response (row 1); NULL otherwise.
+ */
 static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, const varref *by,
-                            const char *where, counter *c, pn_error *err)
+                            const char *where, counter *c, counter *base, pn_error *err)
 {
     sqlite3 *db = pn_store_db(s);
     pn_expr *filter = NULL;
@@ -182,6 +187,8 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     const char **names = NULL;
     const char **values = NULL;
     size_t ncols = 0;
+    int *fill = NULL; /* per column: 1 for ${reseau}, whose value is the form's network */
+    const char *side = pn_side_word(f->side);
     pn_status st = PN_OK;
     int level = var->level;
     if (by && by->level >= 0) {
@@ -207,7 +214,8 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     }
     names = calloc(nwant + nrefs + 1, sizeof *names);
     values = calloc(nwant + nrefs + 1, sizeof *values);
-    if (names == NULL || values == NULL) {
+    fill = calloc(nwant + nrefs + 1, sizeof *fill);
+    if (names == NULL || values == NULL || fill == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
@@ -221,6 +229,7 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         if (i < nwant) {
             qq = want[i];
             if (qq == NULL) { /* reseau */
+                fill[ncols] = 1;
                 names[ncols++] = RESEAU;
                 if (pn_strbuf_puts(&sql, ", NULL") != PN_OK)
                     goto nomem;
@@ -229,12 +238,17 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         } else {
             qq = pn_form_find(f, refs[i - nwant]);
             if (qq == NULL || !pn_question_has_value(qq)) {
-                st = pn_error_set(err, PN_EUSAGE, "--where: ${%s} is not a question of form '%s'",
-                                  refs[i - nwant], f->id);
-                goto out;
+                /* ${reseau} is the form's network; a question this form lacks reads as
+                 * empty, like one that is not relevant (pn_tabulate checked that some form
+                 * has it) */
+                fill[ncols] = qq == NULL && strcmp(refs[i - nwant], RESEAU) == 0;
+                names[ncols++] = refs[i - nwant];
+                if (pn_strbuf_puts(&sql, ", NULL") != PN_OK)
+                    goto nomem;
+                continue;
             }
             if (qq->repeat >= 0 && qq->repeat != level) {
-                st = pn_error_set(err, PN_EUSAGE,
+                st = pn_error_set(err, PN_EINPUT,
                                   "--where: ${%s} is in a repeat group the table does not count",
                                   qq->name);
                 goto out;
@@ -263,7 +277,6 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         st = pn_store_error(s, err, "cannot read the answers");
         goto out;
     }
-    const char *side = pn_side_word(f->side);
     rowctx rc = {names, values, ncols};
     /* the row's columns stay put while the filter is evaluated */
     pn_expr_env env = {row_lookup, &rc, NULL, NULL, 1};
@@ -271,9 +284,9 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         for (size_t i = 0; i < ncols; i++)
             values[i] = (const char *)sqlite3_column_text(q, (int)i + 1);
-        for (size_t i = 0; i < nwant; i++)
-            if (want[i] == NULL)
-                values[i] = side;
+        for (size_t i = 0; i < ncols; i++)
+            if (fill[i])
+                values[i] = side ? side : "";
         if (filter) {
             int keep = 0;
             if ((st = pn_expr_eval_bool(filter, &env, &keep, err)) != PN_OK) {
@@ -287,11 +300,16 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         const char *b = by ? values[1] : NULL;
         if (v == NULL || (by && b == NULL))
             continue; /* not applicable */
+        size_t col = 0;
         if (*v == '\0' || (by && *b == '\0')) {
             c->missing += 1;
+            /* a column's non-response: its unit ticked nothing */
+            if (base && *b != '\0' &&
+                (cat_add(&c->cols, b, NULL, &col) != PN_OK ||
+                 counter_add(base, 1, col, 1) != PN_OK))
+                goto nomem;
             continue;
         }
-        size_t col = 0;
         if (by && (st = cat_add(&c->cols, b, NULL, &col)) != PN_OK)
             goto nomem;
         if (var->q && var->q->type == PN_Q_SELECT_MULTIPLE) {
@@ -308,6 +326,8 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
                 c->cases += 1;
             else
                 c->missing += 1;
+            if (base && counter_add(base, any ? 0 : 1, col, 1) != PN_OK)
+                goto nomem;
             continue;
         }
         size_t r;
@@ -325,6 +345,7 @@ out:
     pn_expr_destroy(filter);
     free(names);
     free(values);
+    free(fill);
     return st;
 }
 
@@ -369,33 +390,21 @@ static pn_status check_personal(pn_form *const *forms, size_t n, const pn_tab_re
     return st;
 }
 
-pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
+/*
+ * Count the units of the @nids @forms (each has the variables of @req; pn_tabulate checked
+ * them) into one table of kind @kind, set in *@out.
+ */
+static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
+                                const pn_tab_request *req, pn_tab_kind kind, pn_tab_part *out,
+                                pn_error *err)
 {
-    char **ids = NULL;
-    size_t nids = 0;
-    pn_form **forms = NULL;
-    counter c = {0};
-    pn_status st;
+    counter c = {0}, base = {0};
+    pn_status st = PN_OK;
     int used = 0;
     varref first_var = {0}, first_by = {0};
     const char *by = req->by && *req->by ? req->by : NULL;
     int multi = 0;
-    memset(out, 0, sizeof *out);
 
-    if ((st = pn_store_form_ids(s, &ids, &nids, err)) != PN_OK)
-        goto out;
-    forms = calloc(nids ? nids : 1, sizeof *forms);
-    if (forms == NULL) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < nids; i++)
-        if ((forms[i] = pn_store_get_form(s, ids[i], NULL, NULL, err)) == NULL) {
-            st = err ? err->status : PN_ESTORE;
-            goto out;
-        }
-    if ((st = check_personal(forms, nids, req, err)) != PN_OK)
-        goto out;
     /* categories first from the choice lists, in the form's order */
     for (size_t i = 0; i < nids; i++) {
         varref v, b;
@@ -417,33 +426,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         }
     }
     if (!used) {
-        int var_known = 0;
-        for (size_t i = 0; i < nids; i++) {
-            varref v;
-            if (resolve(forms[i], req->var, &v) == PN_OK)
-                var_known = 1;
-        }
-        if (nids == 0)
-            st = pn_error_set(err, PN_EUSAGE,
-                              "the project file holds no answers yet; run "
-                              "'panorama import' first");
-        else if (!var_known)
-            st = pn_error_set(err, PN_EUSAGE, "no question '%s' in the stored forms", req->var);
-        else
-            st =
-                pn_error_set(err, PN_EUSAGE, "no stored form has both '%s' and '%s'", req->var, by);
-        goto out;
-    }
-    if (multi && by) {
-        st = pn_error_set(err, PN_EUSAGE,
-                          "'%s' is a multiple-choice question: cross-tabs of a select_multiple "
-                          "are not supported yet; tabulate it alone or with --where",
-                          req->var);
-        goto out;
-    }
-    if (by && first_by.q && first_by.q->type == PN_Q_SELECT_MULTIPLE) {
-        st = pn_error_set(err, PN_EUSAGE,
-                          "'%s' is a multiple-choice question and cannot be a --by variable", by);
+        st = pn_error_set(err, PN_EINTERNAL, "no form to count '%s' in", req->var);
         goto out;
     }
     for (size_t i = 0; i < nids; i++) {
@@ -452,7 +435,8 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             continue;
         if (by && resolve(forms[i], by, &b) != PN_OK)
             continue;
-        if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c, err)) != PN_OK)
+        if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c,
+                             multi && by ? &base : NULL, err)) != PN_OK)
             goto out;
     }
     /* values outside any choice list (text, numbers) come in sorted order */
@@ -494,11 +478,33 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             goto out;
     }
     const size_t k = c.rows.n;
-    if (by) {
+    if (kind == PN_TAB_MULTI_CROSSTAB) {
+        pn_multi_crosstab *t = pn_multi_crosstab_create(k, c.cols.n);
+        if (t == NULL)
+            goto nomem;
+        out->mxt = t;
+        t->row_var = pn_strdup(req->var);
+        t->col_var = pn_strdup(by);
+        t->row_title = title_of(&first_var);
+        t->col_title = title_of(&first_by);
+        if (!t->row_var || !t->col_var || !t->row_title || !t->col_title)
+            goto nomem;
+        for (size_t j = 0; j < c.cols.n; j++) {
+            for (size_t i = 0; i < k; i++)
+                t->count[i * c.cols.n + j] = counter_get(&c, i, j);
+            t->cases[j] = counter_get(&base, 0, j);
+            t->missing[j] = counter_get(&base, 1, j);
+        }
+        if (k > 0) /* no category at all: the arrays may be NULL */
+            memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
+        if (c.cols.n > 0)
+            memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
+        c.rows.n = c.cols.n = 0; /* the table owns the names now */
+        st = pn_multi_crosstab_compute(t, err);
+    } else if (by) {
         pn_crosstab *t = pn_crosstab_create(k, c.cols.n);
         if (t == NULL)
             goto nomem;
-        out->kind = PN_TAB_CROSSTAB;
         out->xt = t;
         t->row_var = pn_strdup(req->var);
         t->col_var = pn_strdup(by);
@@ -517,7 +523,6 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         pn_multi *t = pn_multi_create(k);
         if (t == NULL)
             goto nomem;
-        out->kind = PN_TAB_MULTI;
         out->multi = t;
         t->var = pn_strdup(req->var);
         t->title = title_of(&first_var);
@@ -534,7 +539,6 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         pn_freq *t = pn_freq_create(k);
         if (t == NULL)
             goto nomem;
-        out->kind = PN_TAB_FREQ;
         out->freq = t;
         t->var = pn_strdup(req->var);
         t->title = title_of(&first_var);
@@ -553,24 +557,399 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
 nomem:
     st = pn_error_set(err, PN_ENOMEM, "out of memory");
 out:
-    if (st != PN_OK)
-        pn_tab_result_release(out);
     catset_release(&c.rows);
     catset_release(&c.cols);
     free(c.cell);
+    free(base.cell);
+    return st;
+}
+
+/* Whether two forms ask a variable alike: the same type, label and choice list (names and
+ * labels, in order). The pseudo-variable reseau is the same everywhere. */
+static int asked_alike(const varref *a, const varref *b)
+{
+    if (a->q == NULL || b->q == NULL)
+        return a->q == b->q;
+    if (a->q->type != b->q->type || strcmp(a->q->label, b->q->label) != 0)
+        return 0;
+    const pn_choice_list *x = a->q->list, *y = b->q->list;
+    if (x == NULL || y == NULL)
+        return x == y;
+    if (x->n != y->n)
+        return 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->items[i].name, y->items[i].name) != 0 ||
+            strcmp(x->items[i].label, y->items[i].label) != 0)
+            return 0;
+    return 1;
+}
+
+/* The choices of ${reseau} in a filter (the categories add_list_categories gives it). */
+static const pn_choice reseau_items[] = {{(char *)"centre", (char *)"Centres sociaux"},
+                                         {(char *)"ecole", (char *)"\xc3\x89"
+                                                                   "coles"}};
+static const pn_choice_list reseau_list = {(char *)RESEAU, (pn_choice *)reseau_items, 2};
+
+/* The choice list ${@name} has in form @f, NULL when it has none there. */
+static const pn_choice_list *list_of(const pn_form *f, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    if (q != NULL)
+        return pn_question_has_value(q) ? q->list : NULL;
+    return strcmp(name, RESEAU) == 0 && f->side != PN_SIDE_NONE ? &reseau_list : NULL;
+}
+
+/* Whether ${@name} names something in form @f: a question with an answer, or reseau. */
+static int names_something(const pn_form *f, const char *name)
+{
+    const pn_question *q = pn_form_find(f, name);
+    if (q != NULL)
+        return pn_question_has_value(q);
+    return strcmp(name, RESEAU) == 0 && f->side != PN_SIDE_NONE;
+}
+
+/* Levenshtein distance between two byte strings (folded texts). SIZE_MAX when out of
+ * memory, which ranks last. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t *row = malloc((lb + 1) * sizeof *row);
+    if (row == NULL)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[lb];
+    free(row);
+    return d;
+}
+
+/* The forms a filter is checked against, and its text, for check_choice. */
+typedef struct choice_check {
+    pn_form *const *forms;
+    size_t nforms;
+    const char *text;
+} choice_check;
+
+#define LIST_ALL_MAX 12 /* a message lists every choice name of a list up to this many */
+#define CLOSEST 3       /* else the closest ones */
+
+/* pn_expr_choice_fn: @literal must be a choice name of ${@name} in some form that gives it
+ * a choice list; else an input error that says which name the literal is the label of, or
+ * which names there are. */
+static pn_status check_choice(void *ctx, const char *name, const char *literal, size_t pos,
+                              pn_error *err)
+{
+    const choice_check *cc = ctx;
+    int has_list = 0;
+    if (literal[0] == '\0')
+        return PN_OK; /* ${q} = '' tests for no answer */
+    for (size_t i = 0; i < cc->nforms; i++) {
+        const pn_choice_list *l = list_of(cc->forms[i], name);
+        if (l == NULL)
+            continue;
+        has_list = 1;
+        if (pn_choice_find(l, literal) != NULL)
+            return PN_OK;
+    }
+    if (!has_list)
+        return PN_OK; /* a text or number question: any literal may match */
+
+    pn_strbuf msg = PN_STRBUF_INIT;
+    char *key = pn_fold(literal), *folded = NULL;
+    const pn_choice *match = NULL, *best[CLOSEST] = {NULL};
+    size_t bestd[CLOSEST], nnames = 0;
+    pn_status st = PN_OK;
+    if (key == NULL)
+        goto nomem;
+    /* a choice whose label (or name, in another case) folds to the literal */
+    for (size_t i = 0; i < cc->nforms && match == NULL; i++) {
+        const pn_choice_list *l = list_of(cc->forms[i], name);
+        for (size_t k = 0; l && k < l->n && match == NULL; k++) {
+            if ((folded = pn_fold(l->items[k].label)) == NULL)
+                goto nomem;
+            if (strcmp(folded, key) == 0 || pn_fold_equal(l->items[k].name, literal))
+                match = &l->items[k];
+            free(folded);
+            folded = NULL;
+        }
+    }
+    if (pn_strbuf_printf(&msg,
+                         "expression '%s': at character %zu: '%s' is not a choice name of ${%s}",
+                         cc->text, pos, literal, name) != PN_OK)
+        goto nomem;
+    if (match != NULL) {
+        if (pn_strbuf_printf(&msg, "; the choice labelled '%s' is named '%s': write '%s'",
+                             match->label, match->name, match->name) != PN_OK)
+            goto nomem;
+        goto done;
+    }
+    /* the distinct names, ranked by the distance of their name or label to the literal */
+    for (size_t i = 0; i < cc->nforms; i++) {
+        const pn_choice_list *l = list_of(cc->forms[i], name);
+        for (size_t k = 0; l && k < l->n; k++) {
+            const pn_choice *ch = &l->items[k];
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) {
+                const pn_choice_list *o = list_of(cc->forms[j], name);
+                seen = o != NULL && pn_choice_find(o, ch->name) != NULL;
+            }
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = strcmp(l->items[j].name, ch->name) == 0;
+            if (seen)
+                continue;
+            nnames++;
+            if ((folded = pn_fold(ch->label)) == NULL)
+                goto nomem;
+            size_t d = edit_distance(folded, key);
+            free(folded);
+            if ((folded = pn_fold(ch->name)) == NULL)
+                goto nomem;
+            size_t dn = edit_distance(folded, key);
+            free(folded);
+            folded = NULL;
+            if (dn < d)
+                d = dn;
+            for (size_t j = 0; j < CLOSEST; j++)
+                if (best[j] == NULL || d < bestd[j]) {
+                    for (size_t m = CLOSEST - 1; m > j; m--) {
+                        best[m] = best[m - 1];
+                        bestd[m] = bestd[m - 1];
+                    }
+                    best[j] = ch;
+                    bestd[j] = d;
+                    break;
+                }
+        }
+    }
+    if (nnames <= LIST_ALL_MAX) {
+        /* every name, in the forms' order */
+        if (pn_strbuf_puts(&msg, ", nor the label of one; its choices are") != PN_OK)
+            goto nomem;
+        size_t listed = 0;
+        for (size_t i = 0; i < cc->nforms; i++) {
+            const pn_choice_list *l = list_of(cc->forms[i], name);
+            for (size_t k = 0; l && k < l->n; k++) {
+                const pn_choice *ch = &l->items[k];
+                int seen = 0;
+                for (size_t j = 0; j < i && !seen; j++) {
+                    const pn_choice_list *o = list_of(cc->forms[j], name);
+                    seen = o != NULL && pn_choice_find(o, ch->name) != NULL;
+                }
+                for (size_t j = 0; j < k && !seen; j++)
+                    seen = strcmp(l->items[j].name, ch->name) == 0;
+                if (seen)
+                    continue;
+                if (pn_strbuf_printf(&msg, "%s '%s' (%s)", listed++ ? "," : "", ch->name,
+                                     ch->label) != PN_OK)
+                    goto nomem;
+            }
+        }
+    } else {
+        if (pn_strbuf_printf(&msg, ", nor the label of one; the closest of its %zu choices are",
+                             nnames) != PN_OK)
+            goto nomem;
+        for (size_t j = 0; j < CLOSEST && best[j]; j++)
+            if (pn_strbuf_printf(&msg, "%s '%s' (%s)", j ? "," : "", best[j]->name,
+                                 best[j]->label) != PN_OK)
+                goto nomem;
+    }
+done:
+    st = pn_error_set(err, PN_EINPUT, "--where: %s", pn_strbuf_str(&msg));
+    goto out;
+nomem:
+    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
+    free(folded);
+    free(key);
+    pn_strbuf_release(&msg);
+    return st;
+}
+
+/* Check the filter @where against every stored form: it parses, each ${name} is a question
+ * of some form (or reseau), each choice test uses a choice name. */
+static pn_status check_filter(pn_form *const *forms, size_t nforms, const char *where,
+                              pn_error *err)
+{
+    pn_expr *filter = pn_expr_parse(where, err);
+    pn_status st = PN_OK;
+    if (filter == NULL) {
+        pn_error_prefix(err, "--where");
+        return err ? err->status : PN_EINPUT;
+    }
+    const char *const *refs;
+    size_t nrefs;
+    pn_expr_refs(filter, &refs, &nrefs);
+    for (size_t i = 0; i < nrefs && st == PN_OK; i++) {
+        int known = 0;
+        for (size_t k = 0; k < nforms && !known; k++)
+            known = names_something(forms[k], refs[i]);
+        if (!known)
+            st = pn_error_set(err, PN_EINPUT,
+                              "--where: expression '%s': ${%s} is not a question of any stored "
+                              "form",
+                              where, refs[i]);
+    }
+    choice_check cc = {forms, nforms, where};
+    if (st == PN_OK)
+        st = pn_expr_choice_tests(filter, check_choice, &cc, err);
+    pn_expr_destroy(filter);
+    return st;
+}
+
+pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
+{
+    char **ids = NULL;
+    size_t nids = 0, nused = 0;
+    pn_form **forms = NULL, **used = NULL;
+    pn_strbuf split = PN_STRBUF_INIT;
+    pn_status st;
+    const char *by = req->by && *req->by ? req->by : NULL;
+    varref v0 = {0}, b0 = {0};
+    int var_known = 0, var_split = 0, by_split = 0, mixed = 0;
+    memset(out, 0, sizeof *out);
+
+    if ((st = pn_store_form_ids(s, &ids, &nids, err)) != PN_OK)
+        goto out;
+    forms = calloc(nids ? nids : 1, sizeof *forms);
+    used = calloc(nids ? nids : 1, sizeof *used);
+    if (forms == NULL || used == NULL)
+        goto nomem;
+    for (size_t i = 0; i < nids; i++)
+        if ((forms[i] = pn_store_get_form(s, ids[i], NULL, NULL, err)) == NULL) {
+            st = err ? err->status : PN_ESTORE;
+            goto out;
+        }
+    if ((st = check_personal(forms, nids, req, err)) != PN_OK)
+        goto out;
+    /* the forms that have both variables, and whether they ask them alike */
+    for (size_t i = 0; i < nids; i++) {
+        varref v, b = {0};
+        if (resolve(forms[i], req->var, &v) != PN_OK)
+            continue;
+        var_known = 1;
+        if (by && resolve(forms[i], by, &b) != PN_OK)
+            continue;
+        if (nused == 0) {
+            v0 = v;
+            b0 = b;
+        } else {
+            var_split |= !asked_alike(&v0, &v);
+            by_split |= by && !asked_alike(&b0, &b);
+            mixed |= (v0.q && v0.q->type == PN_Q_SELECT_MULTIPLE) !=
+                     (v.q && v.q->type == PN_Q_SELECT_MULTIPLE);
+        }
+        used[nused++] = forms[i];
+    }
+    if (nused == 0) {
+        if (nids == 0)
+            st = pn_error_set(err, PN_EUSAGE,
+                              "the project file holds no answers yet; run "
+                              "'panorama import' first");
+        else if (!var_known)
+            st = pn_error_set(err, PN_EUSAGE, "no question '%s' in the stored forms", req->var);
+        else
+            st =
+                pn_error_set(err, PN_EUSAGE, "no stored form has both '%s' and '%s'", req->var, by);
+        goto out;
+    }
+    if (mixed) {
+        st = pn_error_set(err, PN_EUSAGE,
+                          "'%s' is a multiple-choice question in one form and not in another; "
+                          "tabulate each network with --where \"${reseau} = '...'\"",
+                          req->var);
+        goto out;
+    }
+    if (by && b0.q && b0.q->type == PN_Q_SELECT_MULTIPLE) {
+        st = pn_error_set(err, PN_EUSAGE,
+                          "'%s' is a multiple-choice question and cannot be a --by variable", by);
+        goto out;
+    }
+    if ((var_split && by && b0.q == NULL) || (by_split && v0.q == NULL)) {
+        /* one table per network, each by network, would hold one column (or row) each */
+        const char *asked = var_split ? req->var : by, *other = var_split ? by : req->var;
+        st = pn_error_set(err, PN_EUSAGE,
+                          "the forms ask '%s' differently (label or choices): its networks "
+                          "cannot be set side by side in one cross-tab with '%s'; 'tab %s' shows "
+                          "each network's table under its own wording",
+                          asked, other, asked);
+        goto out;
+    }
+    if (req->where && *req->where && (st = check_filter(forms, nids, req->where, err)) != PN_OK)
+        goto out;
+    int multi = v0.q && v0.q->type == PN_Q_SELECT_MULTIPLE;
+    out->kind = by ? (multi ? PN_TAB_MULTI_CROSSTAB : PN_TAB_CROSSTAB)
+                   : (multi ? PN_TAB_MULTI : PN_TAB_FREQ);
+    int pooled = !var_split && !by_split;
+    size_t nparts = pooled ? 1 : nused;
+    if ((out->parts = calloc(nparts, sizeof *out->parts)) == NULL)
+        goto nomem;
+    out->nparts = nparts;
+    for (size_t i = 0; i < nparts; i++) {
+        pn_tab_part *p = &out->parts[i];
+        if ((st = tabulate_forms(s, pooled ? used : &used[i], pooled ? nused : 1, req, out->kind, p,
+                                 err)) != PN_OK)
+            goto out;
+        if (pooled)
+            continue;
+        const pn_form *f = used[i];
+        const char *word = pn_side_word(f->side);
+        p->network = pn_strdup(word ? word : f->id);
+        p->network_label = pn_strdup(f->side == PN_SIDE_CENTRE  ? "Centres sociaux"
+                                     : f->side == PN_SIDE_ECOLE ? "\xc3\x89"
+                                                                  "coles"
+                                                                : f->title);
+        if (p->network == NULL || p->network_label == NULL)
+            goto nomem;
+    }
+    if (!pooled) {
+        if ((var_split && pn_strbuf_puts(&split, req->var) != PN_OK) ||
+            (by_split && pn_strbuf_printf(&split, "%s%s", var_split ? ", " : "", by) != PN_OK) ||
+            (out->split = pn_strdup(pn_strbuf_str(&split))) == NULL)
+            goto nomem;
+    }
+    goto out;
+nomem:
+    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
+    if (st != PN_OK)
+        pn_tab_result_release(out);
     for (size_t i = 0; i < nids; i++) {
         pn_form_destroy(forms ? forms[i] : NULL);
         free(ids[i]);
     }
     free(forms);
+    free(used);
     free(ids);
+    pn_strbuf_release(&split);
     return st;
 }
 
 void pn_tab_result_release(pn_tab_result *r)
 {
-    pn_freq_destroy(r->freq);
-    pn_multi_destroy(r->multi);
-    pn_crosstab_destroy(r->xt);
+    for (size_t i = 0; r->parts && i < r->nparts; i++) {
+        pn_tab_part *p = &r->parts[i];
+        free(p->network);
+        free(p->network_label);
+        pn_freq_destroy(p->freq);
+        pn_multi_destroy(p->multi);
+        pn_crosstab_destroy(p->xt);
+        pn_multi_crosstab_destroy(p->mxt);
+    }
+    free(r->parts);
+    free(r->split);
     memset(r, 0, sizeof *r);
 }

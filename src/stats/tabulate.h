@@ -1,13 +1,16 @@
 /*
  * tabulate.h - count answers in the store into stats tables.
  *
- * A variable is looked up by name in every stored form; forms that share a name are pooled
- * (both networks answer `type_lien`, `freins`, ...). The unit of a table is the deeper level
+ * A variable is looked up by name in every stored form; forms that ask it alike are pooled
+ * (both networks answer `type_lien`, `freins`, ...), others give one table each (see
+ * pn_tab_result). The unit of a table is the deeper level
  * of its variables: a link (repeat entry) when either variable is in a repeat, else a
  * submission; a repeat entry sees its submission's answers too. A unit for which the
  * variable does not apply (not relevant) is outside the base; a relevant unanswered one is
  * missing. The pseudo-variable `reseau` is the respondent's network (centre social / école).
  * A `where` filter is an XLSForm expression evaluated on each unit.
+ * A select_multiple by a single-answer variable is a multiple-response cross-tab: per
+ * column, the units that ticked each option and the column's respondents (its base).
  */
 #ifndef PN_STATS_TABULATE_H
 #define PN_STATS_TABULATE_H
@@ -15,7 +18,12 @@
 #include "stats/stats.h"
 #include "store/store.h"
 
-typedef enum pn_tab_kind { PN_TAB_FREQ, PN_TAB_MULTI, PN_TAB_CROSSTAB } pn_tab_kind;
+typedef enum pn_tab_kind {
+    PN_TAB_FREQ,
+    PN_TAB_MULTI,
+    PN_TAB_CROSSTAB,
+    PN_TAB_MULTI_CROSSTAB /* a select_multiple by a single-answer variable */
+} pn_tab_kind;
 
 typedef struct pn_tab_request {
     const char *var;   /* required */
@@ -23,18 +31,53 @@ typedef struct pn_tab_request {
     const char *where; /* NULL or "": every unit */
 } pn_tab_request;
 
+/* One table of a result: the table of every network pooled, or one network's own. The
+ * table of the result's kind is set, the others are NULL. */
+typedef struct pn_tab_part {
+    char *network;          /* NULL when pooled; else the form's network as `reseau` names it
+                             * ("centre", "ecole"; the form id for a form of neither), owned */
+    char *network_label;    /* NULL when pooled; else "Centres sociaux", "Écoles" (the form's
+                             * title for a form of neither), owned */
+    pn_freq *freq;          /* PN_TAB_FREQ */
+    pn_multi *multi;        /* PN_TAB_MULTI */
+    pn_crosstab *xt;        /* PN_TAB_CROSSTAB */
+    pn_multi_crosstab *mxt; /* PN_TAB_MULTI_CROSSTAB */
+} pn_tab_part;
+
+/*
+ * The result: one part when the forms that have the variables ask them alike (the same
+ * label, type and choice list, names and labels, for `var` and for `by`), and then the
+ * forms are pooled; else one part per form, in the order of the stored forms, each
+ * counted over its own units under its own labels (both forms have a `rep` or an
+ * `acteurs`, but not the same question: pooling them would count schools' answers under
+ * the centres' wording).
+ */
 typedef struct pn_tab_result {
     pn_tab_kind kind;
-    pn_freq *freq;   /* PN_TAB_FREQ */
-    pn_multi *multi; /* PN_TAB_MULTI */
-    pn_crosstab *xt; /* PN_TAB_CROSSTAB */
+    pn_tab_part *parts; /* nparts parts, owned */
+    size_t nparts;
+    char *split; /* NULL when pooled; else the variables the forms ask differently, e.g.
+                  * "travaille_avec" or "rep, acteurs", owned */
 } pn_tab_result;
 
 /*
  * pn_tabulate - count and compute the table @req asks for.
- * Returns PN_OK with *@out filled (release with pn_tab_result_release), PN_EUSAGE when a
- * variable is unknown or cannot be tabulated that way or when the variable, the --by variable
- * or the filter uses a question that holds personal data (form.h), PN_EINPUT for a bad filter.
+ *
+ * Filters: ${reseau} is the unit's network ("centre", "ecole") unless a form has a question
+ * of that name. A question that one form lacks reads as empty ('') for that form's units,
+ * as a question that is not relevant reads in XLSForm: ${freins_autre} != '' keeps no unit
+ * of a form without it, and a filter on a question of one form keeps only that form's
+ * units. A filter that names a question no stored form has is an error, and so is a choice
+ * test (= or != with a quoted literal other than '', selected()) whose literal is not a
+ * choice name of that select question in any form (the message gives the name whose label the
+ * literal is, or the closest names).
+ *
+ * Returns PN_OK with *@out filled (release with pn_tab_result_release); PN_EUSAGE when a
+ * variable is unknown or cannot be tabulated that way (a select_multiple as --by, two
+ * repeat groups) or when the variable, the --by variable or the filter uses a question that
+ * holds personal data (form.h); PN_EINPUT for a bad filter (syntax, unknown question, a literal
+ * that is not a choice name, a question of a repeat the table does not count); PN_ESTORE,
+ * PN_ENOMEM.
  */
 pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err);
 

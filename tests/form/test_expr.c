@@ -367,6 +367,56 @@ static void test_lent_lookup(void **state)
     pn_expr_destroy(e);
 }
 
+/* Collects the choice tests pn_expr_choice_tests visits as "name=literal@pos" words. */
+static pn_status collect_choice(void *ctx, const char *name, const char *literal, size_t pos,
+                                pn_error *err)
+{
+    char *buf = ctx;
+    size_t len = strlen(buf);
+    snprintf(buf + len, 512 - len, "%s%s=%s@%zu", len ? " " : "", name, literal, pos);
+    if (strcmp(literal, "stop") == 0)
+        return pn_error_set(err, PN_EINPUT, "stopped at '%s'", literal);
+    return PN_OK;
+}
+
+static void test_choice_tests(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"${commune} = 'Argenteuil'", "commune=Argenteuil@14"},
+        {"'ecole' = ${reseau}", "reseau=ecole@1"},
+        {"${a} != 'x' and (selected(${b}, 'y') or not(${c} = \"z\"))", "a=x@9 b=y@33 c=z@52"},
+        /* accents count as one character each */
+        {"${é} = 'é' or ${a} = 'b'", "é=é@8 a=b@22"},
+        /* not choice tests: numbers, other operators, other functions, two references */
+        {"${a} = 3 or ${a} < 'x' or contains(${a}, 'x') or ${a} = ${b} or 'x' = 'y'", ""},
+        {"count-selected(${a}) > 1 and selected(., 'x')", ""},
+        /* inside any other construct */
+        {"if(${a} = 'x', 1, 0) = 1", "a=x@11"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pn_error err = {0};
+        char got[512] = "";
+        pn_expr *e = pn_expr_parse(cases[i].text, &err);
+        assert_non_null(e);
+        assert_int_equal(pn_expr_choice_tests(e, collect_choice, got, &err), PN_OK);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("'%s': visited \"%s\", expected \"%s\"", cases[i].text, got, cases[i].want);
+        pn_expr_destroy(e);
+    }
+    /* the first status that is not PN_OK stops the walk and comes back */
+    pn_error err = {0};
+    char got[512] = "";
+    pn_expr *e = pn_expr_parse("${a} = 'stop' or ${b} = 'y'", &err);
+    assert_non_null(e);
+    assert_int_equal(pn_expr_choice_tests(e, collect_choice, got, &err), PN_EINPUT);
+    assert_string_equal(got, "a=stop@8");
+    assert_string_equal(err.msg, "stopped at 'stop'");
+    pn_expr_destroy(e);
+}
+
 static void test_deep_nesting(void **state)
 {
     (void)state;
@@ -407,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_null), cmocka_unit_test(test_eval_helpers),
         cmocka_unit_test(test_conversions),    cmocka_unit_test(test_locale),
         cmocka_unit_test(test_lent_lookup),    cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_choice_tests),
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     const char *dir = getenv("PN_SOURCE_DIR");

@@ -486,6 +486,66 @@ static void test_multi(void **state)
     pn_multi_destroy(NULL);
 }
 
+/*
+ * Six respondents in two columns, by hand: column A (c1) has u1 {x, y}, u2 {x}, u3 {y, z},
+ * u4 {x, z} and one unit that ticked nothing; column B (c2) has u5 {z}, u6 {x, y, z} and two
+ * that ticked nothing. So A: x 3, y 2, z 2 of 4 respondents (75, 50, 50 %); B: x 1, y 1,
+ * z 2 of 2 (50, 50, 100 %); over both: x 4, y 3, z 4 of 6 (66.7, 50, 66.7 %), 3 missing.
+ */
+static pn_multi_crosstab *mxt_new(void)
+{
+    pn_multi_crosstab *t = pn_multi_crosstab_create(3, 2);
+    assert_non_null(t);
+    t->row_var = pn_strdup("aides");
+    t->col_var = pn_strdup("reseau");
+    t->row_title = pn_strdup("Aides reçues");
+    t->col_title = pn_strdup("Réseau");
+    set_cat(&t->row_cats[0], "x", "Logement");
+    set_cat(&t->row_cats[1], "y", "Santé");
+    set_cat(&t->row_cats[2], "z", "Emploi");
+    set_cat(&t->col_cats[0], "c1", "Centres");
+    set_cat(&t->col_cats[1], "c2", "Écoles");
+    const double count[] = {3, 1, 2, 1, 2, 2};
+    memcpy(t->count, count, sizeof count);
+    t->cases[0] = 4;
+    t->cases[1] = 2;
+    t->missing[0] = 1;
+    t->missing[1] = 2;
+    pn_error err = {0};
+    assert_int_equal(pn_multi_crosstab_compute(t, &err), PN_OK);
+    return t;
+}
+
+static void test_multi_crosstab(void **state)
+{
+    (void)state;
+    pn_multi_crosstab *t = mxt_new();
+    const double col_pct[] = {75, 50, 50, 50, 50, 100};
+    const double row_total[] = {4, 3, 4};
+    const double total_pct[] = {400.0 / 6, 50, 400.0 / 6};
+    CLOSE_ARRAY(t->col_pct, col_pct, 6);
+    CLOSE_ARRAY(t->row_total, row_total, 3);
+    CLOSE_ARRAY(t->total_pct, total_pct, 3);
+    CLOSE(t->total_cases, 6);
+    CLOSE(t->total_missing, 3);
+    /* computing again gives the same figures */
+    pn_error err = {0};
+    assert_int_equal(pn_multi_crosstab_compute(t, &err), PN_OK);
+    CLOSE_ARRAY(t->row_total, row_total, 3);
+    /* a column without respondents has undefined percentages */
+    t->cases[1] = 0;
+    t->count[1] = t->count[3] = t->count[5] = 0;
+    assert_int_equal(pn_multi_crosstab_compute(t, &err), PN_OK);
+    assert_true(isnan(t->col_pct[1]) && isnan(t->col_pct[5]));
+    CLOSE(t->col_pct[0], 75);
+    /* an option ticked by more units than the column's respondents is not a count */
+    t->count[0] = 5;
+    assert_int_equal(pn_multi_crosstab_compute(t, &err), PN_EINTERNAL);
+    assert_non_null(strstr(err.msg, "'aides' by 'reseau'"));
+    pn_multi_crosstab_destroy(t);
+    pn_multi_crosstab_destroy(NULL);
+}
+
 /* Expected bounds evaluated with mpmath at 40 digits, z = sqrt(2) erfinv(0.95). */
 static void test_wilson(void **state)
 {
@@ -550,6 +610,23 @@ static pn_status w_freq_csv(FILE *f, const void *t, pn_error *err)
 static pn_status w_multi_csv(FILE *f, const void *t, pn_error *err)
 {
     return pn_multi_write_csv(f, t, err);
+}
+
+static pn_status w_mxt_text(FILE *f, const void *t, pn_error *err)
+{
+    return pn_multi_crosstab_write_text(f, t, err);
+}
+static pn_status w_mxt_csv(FILE *f, const void *t, pn_error *err)
+{
+    return pn_multi_crosstab_write_csv(f, t, err);
+}
+static pn_status w_tab_text(FILE *f, const void *r, pn_error *err)
+{
+    return pn_tab_write_text(f, r, err);
+}
+static pn_status w_tab_csv(FILE *f, const void *r, pn_error *err)
+{
+    return pn_tab_write_csv(f, r, err);
 }
 
 static void test_format_number(void **state)
@@ -715,6 +792,95 @@ static void test_multi_text(void **state)
     pn_multi_destroy(t);
 }
 
+static void test_multi_crosstab_writers(void **state)
+{
+    (void)state;
+    pn_multi_crosstab *t = mxt_new();
+    char *text = capture(w_mxt_text, t);
+    const char *expected =
+        "Aides reçues (aides) × Réseau (reseau)\n"
+        "\n"
+        "                                             Centres  Écoles  Ensemble\n"
+        "----------------------------------------------------------------------\n"
+        "Logement                   Effectif                3       1         4\n"
+        "                           % des répondants     75.0    50.0      66.7\n"
+        "Santé                      Effectif                2       1         3\n"
+        "                           % des répondants     50.0    50.0      50.0\n"
+        "Emploi                     Effectif                2       2         4\n"
+        "                           % des répondants     50.0   100.0      66.7\n"
+        "----------------------------------------------------------------------\n"
+        "Répondants (base des %)    Effectif                4       2         6\n"
+        "Non-réponse (aucune case)  Effectif                1       2         3\n"
+        "\n" PN_MULTI_CROSSTAB_NOTE "\n";
+    assert_string_equal(text, expected);
+    assert_null(strstr(text, "Khi-deux"));
+    free(text);
+    char *csv = capture(w_mxt_csv, t);
+    assert_non_null(strstr(csv, "multi_crosstab,aides,reseau,x,c1,n,3\n"
+                                "multi_crosstab,aides,reseau,x,c1,pct_cases,75\n"
+                                "multi_crosstab,aides,reseau,x,c2,n,1\n"
+                                "multi_crosstab,aides,reseau,x,c2,pct_cases,50\n"
+                                "multi_crosstab,aides,reseau,x,,n,4\n"
+                                "multi_crosstab,aides,reseau,x,,pct_cases,66.666666666666671\n"));
+    assert_non_null(strstr(csv, "multi_crosstab,aides,reseau,,c1,cases,4\n"
+                                "multi_crosstab,aides,reseau,,c1,missing,1\n"
+                                "multi_crosstab,aides,reseau,,c2,cases,2\n"
+                                "multi_crosstab,aides,reseau,,c2,missing,2\n"
+                                "multi_crosstab,aides,reseau,,,cases,6\n"
+                                "multi_crosstab,aides,reseau,,,missing,3\n"));
+    assert_null(strstr(csv, "chi2"));
+    free(csv);
+    pn_multi_crosstab_destroy(t);
+}
+
+/* A result split by network: each table under its network's heading and its own label,
+ * and in CSV with var "name@network"; a pooled result is its table alone. */
+static void test_tab_result_writers(void **state)
+{
+    (void)state;
+    pn_tab_part parts[2] = {{0}, {0}};
+    pn_tab_result r = {.kind = PN_TAB_FREQ, .parts = parts, .nparts = 2, .split = (char *)"q1"};
+    parts[0].network = (char *)"centre";
+    parts[0].network_label = (char *)"Centres sociaux";
+    parts[0].freq = freq_new(0);
+    parts[1].network = (char *)"ecole";
+    parts[1].network_label = (char *)"Écoles";
+    parts[1].freq = freq_new(0);
+    free(parts[1].freq->title);
+    parts[1].freq->title = pn_strdup("Question des écoles");
+    pn_error err = {0};
+    assert_int_equal(pn_freq_compute(parts[1].freq, &err), PN_OK);
+    char *text = capture(w_tab_text, &r);
+    char *one = capture(w_freq_text, parts[0].freq);
+    const char *head = "Les questionnaires des deux réseaux ne posent pas la même question sous ce "
+                       "nom (q1 : libellé ou liste de choix différents) : un tableau par réseau, "
+                       "sous son propre libellé.\n\n== Centres sociaux ==\n";
+    assert_int_equal(strncmp(text, head, strlen(head)), 0);
+    assert_int_equal(strncmp(text + strlen(head), one, strlen(one)), 0);
+    assert_non_null(strstr(text, "\n\n== Écoles ==\nQuestion des écoles (q1)\n"));
+    free(text);
+    char *csv = capture(w_tab_csv, &r);
+    const char *first = "table,var,by,row,col,measure,value\nfreq,q1@centre,,jamais,,n,7\n";
+    assert_int_equal(strncmp(csv, first, strlen(first)), 0);
+    assert_non_null(strstr(csv, "freq,q1@ecole,,jamais,,n,7\n"));
+    assert_null(strstr(csv, "freq,q1,"));
+    free(csv);
+    /* pooled: exactly what the freq writers write */
+    pn_tab_result pooled = {.kind = PN_TAB_FREQ, .parts = parts, .nparts = 1};
+    parts[0].network = parts[0].network_label = NULL;
+    text = capture(w_tab_text, &pooled);
+    assert_string_equal(text, one);
+    free(text);
+    csv = capture(w_tab_csv, &pooled);
+    char *alone = capture(w_freq_csv, parts[0].freq);
+    assert_string_equal(csv + strlen("table,var,by,row,col,measure,value\n"), alone);
+    free(csv);
+    free(alone);
+    free(one);
+    pn_freq_destroy(parts[0].freq);
+    pn_freq_destroy(parts[1].freq);
+}
+
 static void test_crosstab_text(void **state)
 {
     (void)state;
@@ -847,12 +1013,15 @@ int main(void)
         cmocka_unit_test(test_freq_pspp),
         cmocka_unit_test(test_freq_empty),
         cmocka_unit_test(test_multi),
+        cmocka_unit_test(test_multi_crosstab),
         cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_format_number),
         cmocka_unit_test(test_crosstab_csv),
         cmocka_unit_test(test_freq_multi_csv),
         cmocka_unit_test(test_freq_text),
         cmocka_unit_test(test_multi_text),
+        cmocka_unit_test(test_multi_crosstab_writers),
+        cmocka_unit_test(test_tab_result_writers),
         cmocka_unit_test(test_crosstab_text),
         cmocka_unit_test(test_writers_locale),
         cmocka_unit_test(test_write_error),
