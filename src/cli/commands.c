@@ -495,7 +495,12 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return pn_error_set(err, PN_EUSAGE, "usage: tab needs a variable name");
     if ((st = parse_format(fmt, &csv, err)) != PN_OK)
         return st;
-    if ((st = pn_tabulate(cli->store, &req, &res, err)) != PN_OK)
+    /* one snapshot, even while an import commits */
+    if ((st = pn_store_begin_read(cli->store, err)) != PN_OK)
+        return st;
+    st = pn_tabulate(cli->store, &req, &res, err);
+    pn_store_end_read(cli->store);
+    if (st != PN_OK)
         return st;
     if (csv)
         st = pn_stats_write_csv_header(stdout, err);

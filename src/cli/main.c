@@ -58,7 +58,8 @@ static void usage(FILE *out)
     fprintf(out, "\noptions:\n"
                  "  --db FILE   the project file (default: panorama.db in the current folder)\n"
                  "\nexit codes: 0 success, 2 usage error, 3 input error (nothing changed),\n"
-                 "4 file error, 5 store error, 6 internal error\n");
+                 "4 file error, 5 store error (damaged project file), 6 internal error,\n"
+                 "7 project file in use (another panorama is writing to it; nothing changed)\n");
 }
 
 static int exit_code(pn_status st)
@@ -77,6 +78,8 @@ static int exit_code(pn_status st)
     case PN_ENOMEM:
     case PN_EINTERNAL:
         return PN_EXIT_INTERNAL;
+    case PN_EBUSY:
+        return PN_EXIT_BUSY;
     }
     return PN_EXIT_INTERNAL;
 }

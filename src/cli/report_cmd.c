@@ -105,6 +105,10 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
         spec_path = "reports/demo.csv";
     if ((st = pn_report_spec_load(spec_path, &spec, err)) != PN_OK)
         goto out;
+    /* Every figure of the workbook from one snapshot of the store, even while an import
+     * commits: its cover and its sheets never mix the store before and after it. */
+    if ((st = pn_store_begin_read(cli->store, err)) != PN_OK)
+        goto out;
     for (size_t i = 0; i < sizeof count_sql / sizeof count_sql[0]; i++)
         if ((st = count(cli->store, count_sql[i], &counts[i], err)) != PN_OK)
             goto out;
@@ -145,6 +149,7 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     }
     if ((st = methodology(cli->store, &typo, err)) != PN_OK)
         goto out;
+    pn_store_end_read(cli->store); /* everything is read: the file is written outside it */
     const char *method[] = {
         "Source : questionnaires adressés aux centres sociaux et aux écoles des communes de "
         "l'enquête ; réponses collectées avec les outils des structures puis importées dans "
@@ -177,6 +182,7 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     if (st == PN_OK)
         printf("wrote '%s': %zu %s\n", out_path, spec->n, spec->n == 1 ? "table" : "tables");
 out:
+    pn_store_end_read(cli->store);
     pn_workbook_destroy(wb);
     pn_report_spec_destroy(spec);
     pn_strbuf_release(&typo);
