@@ -24,12 +24,53 @@ for _ in $(seq 100); do [ -e locked ] && break; sleep 0.1; done
 [ -e locked ] || fail "the lock holder did not start"
 expect_exit 7 "$PN_BIN" --db p.db import --form ecole "$EX/ecole.csv" "$EX/ecole-partenaires.csv"
 expect_err "another panorama is writing to the project file 'p.db'"
-# readers are not blocked by a writer: tab and report still work meanwhile
-"$PN_BIN" --db p.db tab type_lien >/dev/null || fail "'tab' failed while another panorama writes"
+# a writer that has not written to the file yet does not stop a reader
+"$PN_BIN" --db p.db tab type_lien >/dev/null || fail "'tab' failed beside a waiting writer"
 kill "$holder" 2>/dev/null || true
 wait "$holder" 2>/dev/null || true
 [ "$(sum)" = "$before" ] || fail "an import refused as busy changed the store"
 "$PN_BIN" --help | grep -q "7 project file in use" || fail "'panorama --help' lacks exit code 7"
 grep -q "7 project file in" "$PN_SOURCE_DIR/README.md" || fail "the README lacks exit code 7"
+
+# ---- a failed report leaves the previous workbook as it was --------------------------------
+"$PN_BIN" --db p.db report reports/demo.csv -o w.xlsx >/dev/null
+cp w.xlsx w.orig
+same_workbook() {
+  cmp -s w.xlsx w.orig || fail "$1 changed or removed the previous workbook"
+  if ls -a | grep -q '\.tmp$'; then fail "$1 left a temporary file: $(ls -a)"; fi
+}
+# a spec that fails after the good report
+printf 'kind,sheet,title,var\ntable,Liens,Liens,type_lien\ntable,X,X,pas_de_question\n' >bad.csv
+expect_exit 2 "$PN_BIN" --db p.db report bad.csv -o w.xlsx
+same_workbook "a failing spec"
+# a disk that fills while the workbook is written (a file size limit of 16 KiB)
+set +e
+(ulimit -f 16 && trap '' XFSZ && exec "$PN_BIN" --db p.db report reports/demo.csv -o w.xlsx) \
+  >out 2>err
+got=$?
+set -e
+[ "$got" -eq 4 ] || fail "a report on a full disk exited $got, expected 4: $(cat err)"
+expect_err "cannot write 'w.xlsx'"
+same_workbook "a report on a full disk"
+# a folder where no new file can be made (root may write anywhere: checked as a user only)
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir ro && cp w.orig ro/w.xlsx && chmod 555 ro
+  expect_exit 4 "$PN_BIN" --db p.db report reports/demo.csv -o ro/w.xlsx
+  expect_err "cannot create a file in the folder 'ro'"
+  chmod 755 ro
+  cmp -s ro/w.xlsx w.orig || fail "a report in a read-only folder changed the workbook"
+fi
+# a target that is not a regular file: refused, never removed nor replaced
+expect_exit 4 "$PN_BIN" --db p.db report reports/demo.csv -o /dev/full
+expect_err "cannot write '/dev/full': it exists and is not a regular file"
+[ -c /dev/full ] || fail "/dev/full is no longer a character device"
+ln -s /dev/full full.xlsx
+expect_exit 4 "$PN_BIN" --db p.db report reports/demo.csv -o full.xlsx
+[ -L full.xlsx ] || fail "a report removed the link full.xlsx"
+rm full.xlsx
+# and a report that succeeds replaces it
+"$PN_BIN" --db p.db report reports/demo.csv -o w.xlsx >/dev/null
+$PY "$CHECK_XLSX" w.xlsx --sheets $(($(grep -c '^table,' reports/demo.csv) + 2)) \
+  || fail "the workbook written after the failures is not whole"
 
 echo "outputs: ok"
