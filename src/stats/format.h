@@ -2,7 +2,9 @@
  * format.h - text and CSV writers for stats tables.
  *
  * Text: a readable table for a terminal, French labels, percentages with one decimal.
- * CSV (for scripts): one header row, then one row per cell or statistic, numbers
+ * CSV (for scripts: UTF-8 without BOM, ',', LF; text cells through pn_csv_write_field, so
+ * that a choice name that looks like a formula gets a leading '): one header row, then one
+ * row per cell or statistic, numbers
  * unrounded with up to 17 significant digits and '.' as decimal separator whatever the
  * locale. Columns of the CSV form:
  *   table,var,by,row,col,measure,value
