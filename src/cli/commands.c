@@ -439,8 +439,12 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
                            " ORDER BY file, line",
                            -1, &q, NULL) != SQLITE_OK)
         return pn_store_error(cli->store, err, "cannot read the rejects");
+    /* For people: opens right by double-click in a French Excel (UTF-8 with a byte order
+     * mark, ';', CRLF), like the mapping template. */
     if (csv)
-        printf("form,file,line,key,reasons,raw\n");
+        fputs("\xEF\xBB\xBF"
+              "formulaire;fichier;ligne;cl\xC3\xA9;motifs;ligne d'origine\r\n",
+              stdout);
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -457,10 +461,10 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
             const char *cells[] = {form, file, num, key, reasons, raw};
             for (size_t i = 0; i < 6; i++) {
                 if (i)
-                    putchar(',');
-                pn_csv_write_field(stdout, cells[i], ',');
+                    putchar(';');
+                pn_csv_write_field(stdout, cells[i], ';');
             }
-            putchar('\n');
+            fputs("\r\n", stdout);
         } else {
             printf("%s:%lld: form '%s': %s\n    %s\n", file, line, form, reasons, raw);
         }

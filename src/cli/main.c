@@ -35,7 +35,9 @@ static const command commands[] = {
      "to complete, and reads FILE on the next import. Rows that do not fit the form are kept "
      "aside with every reason: see 'panorama rejects'."},
     {"rejects", cmd_rejects, NEEDS_STORE, "panorama [--db FILE] rejects [--format text|csv]",
-     "List the rows that were rejected, with file, line, every reason and the raw row."},
+     "List the rows that were rejected, with file, line, every reason and the raw row. "
+     "--format csv writes them for a spreadsheet: UTF-8 with BOM, ';', CRLF (a French Excel "
+     "opens it by double-click)."},
     {"tab", cmd_tab, NEEDS_STORE,
      "panorama [--db FILE] tab VAR [--by VAR] [--where EXPR] [--format text|csv]",
      "Frequency table of VAR (a multiple-response table for a select_multiple), or the "

