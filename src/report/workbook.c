@@ -29,6 +29,7 @@
 
 #include <xlsxwriter.h>
 
+#include "stats/format.h"
 #include "util/strbuf.h"
 
 #define SOURCE_TEXT                                                                                \
@@ -721,6 +722,10 @@ static pn_status crosstab_tests(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     }
     if (msg.len > 0) {
         put_wrapped(wb, ws, row, 4, pn_strbuf_str(&msg), width + 36, wb->f.warn);
+        row += 2;
+    }
+    if (t->unit == PN_UNIT_LINK) {
+        put_wrapped(wb, ws, row, 4, PN_LINK_UNIT_WARNING, width + 36, wb->f.warn);
         row += 2;
     }
     *next = row;

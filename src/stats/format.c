@@ -388,6 +388,8 @@ static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
                                   "théorique inférieur à 5\n",
                                   t->low_expected, fixed(a, t->low_expected_pct, 1));
     }
+    if (st == PN_OK && t->unit == PN_UNIT_LINK)
+        st = pn_strbuf_puts(sb, PN_LINK_UNIT_WARNING "\n");
     return st;
 }
 
@@ -553,5 +555,7 @@ pn_status pn_crosstab_write_csv(FILE *out, const pn_crosstab *t, pn_error *err)
     csv_row(out, "crosstab", v, by, "", "", "cramer_v", t->cramer_v);
     csv_row(out, "crosstab", v, by, "", "", "fisher_p", t->fisher_p);
     csv_row(out, "crosstab", v, by, "", "", "low_expected_pct", t->low_expected_pct);
+    if (t->unit == PN_UNIT_LINK)
+        csv_row(out, "crosstab", v, by, "", "", "link_unit", 1);
     return csv_done(out, err);
 }

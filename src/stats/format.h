@@ -13,7 +13,10 @@
  *   freq:     n pct valid_pct cum_pct ci_low ci_high  (row "" with measure missing|valid|total)
  *   multi:    n pct_responses pct_cases  (row "" with measure cases|responses|missing)
  *   crosstab: n expected row_pct col_pct total_pct adj_resid, and for row "" col "":
- *             n chi2 chi2_df chi2_p lr lr_df lr_p cramer_v fisher_p low_expected_pct
+ *             n chi2 chi2_df chi2_p lr lr_df lr_p cramer_v fisher_p low_expected_pct, then
+ *             link_unit (value 1) when the unit is the reported link: a pair reported by
+ *             both sides counts twice, and the tests assume independent units
+ * The text writer prints PN_LINK_UNIT_WARNING under the tests of such a cross-tab.
  * Writers return PN_EIO when writing fails.
  */
 #ifndef PN_STATS_FORMAT_H
@@ -22,6 +25,14 @@
 #include <stdio.h>
 
 #include "stats/stats.h"
+
+/* Beside the tests of a cross-tab whose unit is the reported link (PN_UNIT_LINK), in the
+ * text and xlsx writers. */
+#define PN_LINK_UNIT_WARNING                                                                        \
+    "Attention : l'unité de ce tableau est le lien déclaré. Un lien déclaré par le centre "    \
+    "social et par l'école compte deux fois, une fois pour chaque point de vue : ces "             \
+    "observations ne sont pas indépendantes, et le khi-deux, calculé comme si elles l'étaient, " \
+    "surestime la significativité."
 
 pn_status pn_freq_write_text(FILE *out, const pn_freq *t, pn_error *err);
 pn_status pn_multi_write_text(FILE *out, const pn_multi *t, pn_error *err);

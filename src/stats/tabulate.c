@@ -333,6 +333,14 @@ static char *title_of(const varref *v)
     return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
 }
 
+/* Whether @v (by @b) is counted over the entries of @f's partner repeat: one unit per
+ * reported link (the level count_form counts at). */
+static int counts_links(const pn_form *f, const varref *v, const varref *b)
+{
+    int level = b && b->level >= 0 ? b->level : v->level;
+    return level >= 0 && level == pn_form_links_repeat(f);
+}
+
 pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
 {
     char **ids = NULL;
@@ -343,7 +351,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
     int used = 0;
     varref first_var = {0}, first_by = {0};
     const char *by = req->by && *req->by ? req->by : NULL;
-    int multi = 0;
+    int multi = 0, links = 0;
     memset(out, 0, sizeof *out);
 
     if ((st = pn_store_form_ids(s, &ids, &nids, err)) != PN_OK)
@@ -414,6 +422,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             continue;
         if (by && resolve(forms[i], by, &b) != PN_OK)
             continue;
+        links |= counts_links(forms[i], &v, by ? &b : NULL);
         if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c, err)) != PN_OK)
             goto out;
     }
@@ -462,6 +471,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             goto nomem;
         out->kind = PN_TAB_CROSSTAB;
         out->xt = t;
+        t->unit = links ? PN_UNIT_LINK : PN_UNIT_QUESTIONNAIRE;
         t->row_var = pn_strdup(req->var);
         t->col_var = pn_strdup(by);
         t->row_title = title_of(&first_var);

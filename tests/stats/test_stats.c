@@ -771,6 +771,25 @@ static void test_crosstab_text(void **state)
     text = capture(w_crosstab_text, t);
     assert_non_null(strstr(text, "p < 0.0001\n"));
     assert_null(strstr(text, "Fisher"));
+    assert_null(strstr(text, "lien déclaré")); /* questionnaires: no word on links */
+    free(text);
+    text = capture(w_crosstab_csv, t);
+    assert_null(strstr(text, "link_unit"));
+    free(text);
+
+    /* A cross-tab of reported links: a pair reported by both sides counts twice, and the
+     * tests say so, in text (after the tests) and in CSV (a row of its own). */
+    t->unit = PN_UNIT_LINK;
+    text = capture(w_crosstab_text, t);
+    const char *tests = strstr(text, "Khi-deux de Pearson");
+    const char *warn = strstr(text, PN_LINK_UNIT_WARNING "\n");
+    assert_non_null(tests);
+    assert_non_null(warn);
+    assert_true(warn > tests);
+    assert_non_null(strstr(PN_LINK_UNIT_WARNING, "ne sont pas indépendantes"));
+    free(text);
+    text = capture(w_crosstab_csv, t);
+    assert_non_null(strstr(text, "\ncrosstab,r,c,,,link_unit,1\n"));
     free(text);
     pn_crosstab_destroy(t);
 }
