@@ -105,11 +105,13 @@ static int is_busy(pn_store *s)
 
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
 {
+    /* only a writer's lock makes others wait (a writer's own wait for readers at commit
+     * has its message in pn_store_commit) */
     if (is_busy(s))
         return pn_error_set(err, PN_EBUSY,
-                            "%s: another panorama is using the project file '%s'; run this again "
-                            "when it has finished (%s)",
-                            what, s->path ? s->path : "", sqlite3_errmsg(s->db));
+                            "%s: another panorama is writing to the project file '%s'; run this "
+                            "again when it has finished",
+                            what, s->path ? s->path : "");
     return pn_error_set(err, PN_ESTORE, "%s: %s", what,
                         s && s->db ? sqlite3_errmsg(s->db) : "cannot allocate a connection");
 }
@@ -223,6 +225,11 @@ pn_store *pn_store_open(const char *path, pn_error *err)
         sqlite3_step(q) == SQLITE_ROW)
         version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
+    if (version < 1 && is_busy(s)) {
+        pn_store_error(s, err, path);
+        pn_store_close(s);
+        return NULL;
+    }
     if (version < 1) {
         pn_error_set(err, PN_ESTORE, "'%s' is not a panorama project file", path);
         pn_store_close(s);
@@ -276,20 +283,10 @@ sqlite3 *pn_store_db(pn_store *s)
     return s->db;
 }
 
-/* "another panorama is writing to the project file ...", for a lock held by a writer. */
-static pn_status writer_busy(pn_store *s, pn_error *err, const char *what)
-{
-    return pn_error_set(err, PN_EBUSY,
-                        "%s: another panorama is writing to the project file '%s'; run this "
-                        "again when it has finished",
-                        what, s->path);
-}
-
 pn_status pn_store_begin(pn_store *s, pn_error *err)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return is_busy(s) ? writer_busy(s, err, "cannot start a transaction")
-                          : pn_store_error(s, err, "cannot start a transaction");
+        return pn_store_error(s, err, "cannot start a transaction");
     s->in_tx = 1;
     sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
     return PN_OK;
@@ -325,8 +322,7 @@ pn_status pn_store_begin_read(pn_store *s, pn_error *err)
     /* BEGIN alone takes no snapshot: the first read does, so read the schema at once. */
     if (sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
         SQLITE_OK) {
-        const char *what = "cannot read the project file";
-        pn_status st = is_busy(s) ? writer_busy(s, err, what) : pn_store_error(s, err, what);
+        pn_status st = pn_store_error(s, err, "cannot read the project file");
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return st;

@@ -43,8 +43,9 @@ pn_store *pn_store_create(const char *path, pn_error *err);
 
 /*
  * pn_store_open - open an existing project file, migrating an older schema.
- * Fails with PN_EUSAGE when @path does not exist ("run 'panorama init' first") and
- * PN_ESTORE when it is not a panorama store or is newer than this program.
+ * Fails with PN_EUSAGE when @path does not exist ("run 'panorama init' first"),
+ * PN_ESTORE when it is not a panorama store or is newer than this program, and PN_EBUSY when
+ * another panorama's import holds it locked for more than 5 s.
  */
 pn_store *pn_store_open(const char *path, pn_error *err);
 
@@ -103,8 +104,8 @@ pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
 
 /* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE, or
- * PN_EBUSY when the error is SQLite's "database is locked" (another program is writing to the
- * project file; the message names the file and says so). */
+ * PN_EBUSY when the error is SQLite's "database is locked": "WHAT: another panorama is
+ * writing to the project file 'FILE'; run this again when it has finished". */
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what);
 
 #endif

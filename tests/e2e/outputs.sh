@@ -29,6 +29,24 @@ expect_err "another panorama is writing to the project file 'p.db'"
 kill "$holder" 2>/dev/null || true
 wait "$holder" 2>/dev/null || true
 [ "$(sum)" = "$before" ] || fail "an import refused as busy changed the store"
+# a writer that has started writing to the file (as an import does once its cache is full):
+# a reader waits 5 s, then says so too, and exits 7
+rm -f locked
+$PY -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open("locked", "w").close()
+time.sleep(12)
+c.execute("ROLLBACK")
+' p.db &
+holder=$!
+for _ in $(seq 100); do [ -e locked ] && break; sleep 0.1; done
+[ -e locked ] || fail "the lock holder did not start"
+expect_exit 7 "$PN_BIN" --db p.db tab type_lien
+expect_err "another panorama is writing to the project file 'p.db'"
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
 "$PN_BIN" --help | grep -q "7 project file in use" || fail "'panorama --help' lacks exit code 7"
 grep -q "7 project file in" "$PN_SOURCE_DIR/README.md" || fail "the README lacks exit code 7"
 
