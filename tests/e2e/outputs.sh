@@ -50,6 +50,52 @@ wait "$holder" 2>/dev/null || true
 "$PN_BIN" --help | grep -q "7 project file in use" || fail "'panorama --help' lacks exit code 7"
 grep -q "7 project file in" "$PN_SOURCE_DIR/README.md" || fail "the README lacks exit code 7"
 
+# ---- a report beside an import: one snapshot, and the import is not thrown away ----------
+mkdir nat
+"$PN_GENERATE" national nat 100000 >/dev/null
+"$PN_BIN" --db n0.db init >/dev/null
+"$PN_BIN" --db n0.db import --form ecole "$EX/ecole.csv" "$EX/ecole-partenaires.csv" >/dev/null 2>&1
+cp n0.db n1.db
+"$PN_BIN" --db n1.db import --form centre_social nat/centre_social.csv \
+  nat/centre_social-partenaires.csv >/dev/null 2>&1
+state() { sqlite3 "$1" "SELECT count(*) || ' ' || count(class) FROM links"; }
+before_state=$(state n0.db)
+after_state=$(state n1.db)
+[ "$before_state" != "$after_state" ] || fail "the national import adds no link"
+reports=0
+for delay in 0 0.05 0.2 0.4; do
+  cp n0.db n.db
+  "$PN_BIN" --db n.db import --form centre_social nat/centre_social.csv \
+    nat/centre_social-partenaires.csv >imp.out 2>imp.err &
+  pid=$!
+  sleep "$delay"
+  set +e
+  "$PN_BIN" --db n.db report reports/demo.csv -o n.xlsx >rep.out 2>rep.err
+  rc=$?
+  set -e
+  wait "$pid" || fail "an import beside a report failed: $(cat imp.err)"
+  [ "$(state n.db)" = "$after_state" ] || fail "an import beside a report was not stored whole"
+  # a report that waited longer than 5 s for the import says so and exits 7
+  if [ "$rc" -eq 7 ]; then
+    grep -q "another panorama is writing to the project file 'n.db'" rep.err \
+      || fail "a report blocked by an import says: $(cat rep.err)"
+    continue
+  fi
+  [ "$rc" -eq 0 ] || fail "a report beside an import exited $rc: $(cat rep.err)"
+  reports=$((reports + 1))
+  seen=$($PY - n.xlsx <<'PYEOF'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+cover = {r[0].value: r[1].value for r in wb["Sommaire"].iter_rows() if len(r) > 1}
+total = [r[1].value for r in wb["Types de liens"].iter_rows() if r[0].value == "Total"][0]
+print("%d %d" % (cover["Liens déclarés"], total))
+PYEOF
+)
+  [ "$seen" = "$before_state" ] || [ "$seen" = "$after_state" ] \
+    || fail "a report beside an import mixed two states: cover and sheet say $seen, the store held $before_state then $after_state"
+done
+[ "$reports" -gt 0 ] || fail "no report could run beside an import"
+
 # ---- a failed report leaves the previous workbook as it was --------------------------------
 "$PN_BIN" --db p.db report reports/demo.csv -o w.xlsx >/dev/null
 cp w.xlsx w.orig
