@@ -1121,8 +1121,9 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
      * kill) leaves the previous workbook as it was, and only the file made here is removed. */
     if ((st = make_temp(wb, &target, &tmp, err)) != PN_OK)
         goto out;
-    /* libxlsxwriter writes the file named in the workbook: the temporary file, made here,
-     * so that it never prints an error of its own for a file it cannot create */
+    /* libxlsxwriter writes the file its workbook names (lxw_workbook.filename, a field of its
+     * public struct, read only by workbook_close): name the temporary file, made here, so that
+     * it never prints an error of its own for a file it cannot create */
     char *name = pn_strdup(tmp);
     if (name == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", wb->path);
@@ -1141,11 +1142,13 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
     }
     /* on the disk before it replaces the old one: a power cut leaves one or the other */
     int fd = open(tmp, O_RDONLY);
-    int synced = fd >= 0 && fsync(fd) == 0;
+    int bad = fd < 0 || fsync(fd) != 0 ? errno : 0;
     if (fd >= 0)
         close(fd);
-    if (!synced || rename(tmp, target) != 0) {
-        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(errno));
+    if (bad == 0 && rename(tmp, target) != 0)
+        bad = errno;
+    if (bad != 0) {
+        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(bad));
         goto out;
     }
     free(tmp);
