@@ -256,10 +256,15 @@ pn_store *pn_store_open(const char *path, pn_error *err)
             after_migration(s, v + 1, &sub) != PN_OK ||
             sqlite3_exec(s->db, bump, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            pn_error_set(err, PN_ESTORE, "%s: cannot migrate schema %d to %d: %s", path, v, v + 1,
-                         msg          ? msg
-                         : sub.status ? sub.msg
-                                      : sqlite3_errmsg(s->db));
+            char what[300];
+            snprintf(what, sizeof what, "%s: cannot migrate schema %d to %d", path, v, v + 1);
+            if (!sub.status && is_busy(s))
+                pn_store_error(s, err, what);
+            else
+                pn_error_set(err, PN_ESTORE, "%s: %s", what,
+                             msg          ? msg
+                             : sub.status ? sub.msg
+                                          : sqlite3_errmsg(s->db));
             sqlite3_free(msg);
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             pn_store_close(s);

@@ -394,6 +394,38 @@ static void test_open_migrates_v1(void **state)
     pn_store_close(s);
 }
 
+/* An old project file opened while another panorama writes to it: the migration cannot
+ * start; the message says why (not "cannot migrate: database is locked", exit 5), and the
+ * file is left as it was, to be migrated at the next open. */
+static void test_open_migration_busy(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    put_one_link(s, REPEAT_TABLE_V2);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
+                                                 "ALTER TABLE submissions DROP COLUMN submitted_at;"
+                                                 "UPDATE meta SET value='1' WHERE"
+                                                 " key='schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    pn_store_close(s);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_EBUSY);
+    assert_contains(err.msg, "cannot migrate schema 1 to 2");
+    assert_contains(err.msg, "another panorama is writing to the project file");
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
+    pn_store_close(s);
+}
+
 /* Version 2 to 3: the links table and its index go, the view shows the same links; the
  * repeat table is made again with its key unique within a submission, every row, column and
  * value kept. */
@@ -830,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migration_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
