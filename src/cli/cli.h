@@ -6,8 +6,10 @@
  *   2 usage error (bad option, missing argument, no project file)
  *   3 input error (a form, CSV or spec that is wrong; nothing was changed)
  *   4 file error (cannot open, read or write a file)
- *   5 store error (the project file is damaged or locked)
+ *   5 store error (the project file is damaged or not a panorama project file)
  *   6 internal error or out of memory
+ *   7 project file in use (another panorama is writing to it; nothing was changed: run
+ *     the command again when that one has finished)
  */
 #ifndef PN_CLI_CLI_H
 #define PN_CLI_CLI_H
@@ -25,6 +27,7 @@ enum {
     PN_EXIT_IO = 4,
     PN_EXIT_STORE = 5,
     PN_EXIT_INTERNAL = 6,
+    PN_EXIT_BUSY = 7,
 };
 
 /* What a subcommand receives: its own arguments (argv[0] is its name) and the store when

@@ -447,8 +447,12 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
                            " ORDER BY file, line",
                            -1, &q, NULL) != SQLITE_OK)
         return pn_store_error(cli->store, err, "cannot read the rejects");
+    /* For people: opens right by double-click in a French Excel (UTF-8 with a byte order
+     * mark, ';', CRLF), like the mapping template. */
     if (csv)
-        printf("form,file,line,key,reasons,raw\n");
+        fputs("\xEF\xBB\xBF"
+              "formulaire;fichier;ligne;cl\xC3\xA9;motifs;ligne d'origine\r\n",
+              stdout);
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -465,10 +469,10 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
             const char *cells[] = {form, file, num, key, reasons, raw};
             for (size_t i = 0; i < 6; i++) {
                 if (i)
-                    putchar(',');
-                pn_csv_write_field(stdout, cells[i], ',');
+                    putchar(';');
+                pn_csv_write_field(stdout, cells[i], ';');
             }
-            putchar('\n');
+            fputs("\r\n", stdout);
         } else {
             printf("%s:%lld: form '%s': %s\n    %s\n", file, line, form, reasons, raw);
         }
@@ -503,7 +507,12 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return pn_error_set(err, PN_EUSAGE, "usage: tab needs a variable name");
     if ((st = parse_format(fmt, &csv, err)) != PN_OK)
         return st;
-    if ((st = pn_tabulate(cli->store, &req, &res, err)) != PN_OK)
+    /* one snapshot, even while an import commits */
+    if ((st = pn_store_begin_read(cli->store, err)) != PN_OK)
+        return st;
+    st = pn_tabulate(cli->store, &req, &res, err);
+    pn_store_end_read(cli->store);
+    if (st != PN_OK)
         return st;
     st = csv ? pn_tab_write_csv(stdout, &res, err) : pn_tab_write_text(stdout, &res, err);
     pn_tab_result_release(&res);

@@ -37,7 +37,9 @@ static const command commands[] = {
      "aside with every reason: see 'panorama rejects'."},
     {"rejects", cmd_rejects, NEEDS_STORE | CHECKS_FORMS,
      "panorama [--db FILE] rejects [--format text|csv]",
-     "List the rows that were rejected, with file, line, every reason and the raw row."},
+     "List the rows that were rejected, with file, line, every reason and the raw row. "
+     "--format csv writes them for a spreadsheet: UTF-8 with BOM, ';', CRLF (a French Excel "
+     "opens it by double-click)."},
     {"tab", cmd_tab, NEEDS_STORE | CHECKS_FORMS,
      "panorama [--db FILE] tab VAR [--by VAR] [--where EXPR] [--format text|csv]",
      "Frequency table of VAR (a multiple-response table for a select_multiple), or the "
@@ -69,7 +71,8 @@ static void usage(FILE *out)
     fprintf(out, "\noptions:\n"
                  "  --db FILE   the project file (default: panorama.db in the current folder)\n"
                  "\nexit codes: 0 success, 2 usage error, 3 input error (nothing changed),\n"
-                 "4 file error, 5 store error, 6 internal error\n");
+                 "4 file error, 5 store error (damaged project file), 6 internal error,\n"
+                 "7 project file in use (another panorama is writing to it; nothing changed)\n");
 }
 
 static int exit_code(pn_status st)
@@ -88,6 +91,8 @@ static int exit_code(pn_status st)
     case PN_ENOMEM:
     case PN_EINTERNAL:
         return PN_EXIT_INTERNAL;
+    case PN_EBUSY:
+        return PN_EXIT_BUSY;
     }
     return PN_EXIT_INTERNAL;
 }

@@ -28,18 +28,42 @@ static const char *const count_labels[] = {
     "Écoles répondantes",
     "Communes représentées",
     "Liens déclarés",
+    "Paires centre social – école distinctes",
     "Dyades (lien déclaré par les deux partenaires)",
     "Réponses rejetées à l'import",
 };
+/* The positions in count_sql of the links, the pairs and the pairs reported by both sides. */
+enum { COUNT_LINKS = 3, COUNT_PAIRS = 4, COUNT_DYADS = 5 };
 static const char *const count_sql[] = {
     "SELECT count(*) FROM structures WHERE side='centre' AND responded=1",
     "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
     "SELECT count(DISTINCT commune) FROM structures WHERE responded=1 AND commune <> ''",
     "SELECT count(*) FROM links",
+    "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident)",
     ("SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident"
      " HAVING count(DISTINCT reporter_side) = 2)"),
     "SELECT count(*) FROM rejects",
 };
+_Static_assert(sizeof count_labels / sizeof count_labels[0] ==
+                   sizeof count_sql / sizeof count_sql[0],
+               "one label per count");
+
+/* @x, a whole count, with a no-break space between thousands ("12 345"), into @buf. */
+static const char *thousands(char *buf, size_t size, double x)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", x);
+    size_t n = strlen(digits), o = 0;
+    for (size_t i = 0; i < n && o + 3 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            buf[o++] = '\xc2';
+            buf[o++] = '\xa0';
+        }
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
 
 /* Methodology paragraphs, French; the typology rule is read from the stored form. */
 static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
@@ -82,7 +106,7 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     const char *spec_path = NULL, *out_path = "panorama.xlsx";
     pn_report_spec *spec = NULL;
     pn_workbook *wb = NULL;
-    pn_strbuf typo = PN_STRBUF_INIT;
+    pn_strbuf typo = PN_STRBUF_INIT, units = PN_STRBUF_INIT;
     pn_status st = PN_OK;
     pn_opts o;
     char date[32] = "";
@@ -104,6 +128,10 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     if (spec_path == NULL)
         spec_path = "reports/demo.csv";
     if ((st = pn_report_spec_load(spec_path, &spec, err)) != PN_OK)
+        goto out;
+    /* Every figure of the workbook from one snapshot of the store, even while an import
+     * commits: its cover and its sheets never mix the store before and after it. */
+    if ((st = pn_store_begin_read(cli->store, err)) != PN_OK)
         goto out;
     for (size_t i = 0; i < sizeof count_sql / sizeof count_sql[0]; i++)
         if ((st = count(cli->store, count_sql[i], &counts[i], err)) != PN_OK)
@@ -135,15 +163,33 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     }
     if ((st = methodology(cli->store, &typo, err)) != PN_OK)
         goto out;
+    {
+        char links[48], pairs[48], dyads[48];
+        if (pn_strbuf_printf(
+                &units,
+                "Unités : les tableaux sur les structures portent sur les questionnaires reçus ; "
+                "les tableaux sur les liens portent sur les liens déclarés. Les %s liens déclarés "
+                "relient %s paires distinctes d'un centre social et d'une école, dont %s "
+                "déclarées par les deux partenaires (des dyades) : une dyade compte deux fois "
+                "dans les tableaux sur les liens, une fois pour chaque point de vue. Ses deux "
+                "déclarations ne sont pas indépendantes ; les tests du khi-deux des tris croisés "
+                "sur les liens, qui supposent des observations indépendantes, sont donc à lire "
+                "avec prudence (une mise en garde l'indique sous chacun d'eux).",
+                thousands(links, sizeof links, counts[COUNT_LINKS]),
+                thousands(pairs, sizeof pairs, counts[COUNT_PAIRS]),
+                thousands(dyads, sizeof dyads, counts[COUNT_DYADS])) != PN_OK) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    pn_store_end_read(cli->store); /* everything is read: the file is written outside it */
     const char *method[] = {
         "Source : questionnaires adressés aux centres sociaux et aux écoles des communes de "
         "l'enquête ; réponses collectées avec les outils des structures puis importées dans "
         "panorama. Chaque réponse est contrôlée contre le questionnaire (type, liste de choix, "
         "réponse obligatoire, contrainte, question applicable) ; les réponses non conformes sont "
         "écartées et comptées sur la couverture.",
-        "Unités : les tableaux sur les structures portent sur les questionnaires reçus ; les "
-        "tableaux sur les liens portent sur les liens déclarés. Un lien déclaré par le centre "
-        "social et par l'école (une dyade) compte une fois pour chaque point de vue.",
+        pn_strbuf_str(&units),
         "Non-réponse : une question sans objet pour un répondant (par exemple les partenaires "
         "d'une structure qui ne travaille pas avec l'autre réseau) n'entre pas dans la base ; "
         "une question applicable restée sans réponse est comptée en non-réponse et exclue du "
@@ -167,8 +213,10 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     if (st == PN_OK)
         printf("wrote '%s': %zu %s\n", out_path, spec->n, spec->n == 1 ? "table" : "tables");
 out:
+    pn_store_end_read(cli->store);
     pn_workbook_destroy(wb);
     pn_report_spec_destroy(spec);
     pn_strbuf_release(&typo);
+    pn_strbuf_release(&units);
     return st;
 }

@@ -309,8 +309,9 @@ static pn_status on_map_row(void *ctx, size_t line, size_t n, char *const *f, pn
                                     path, line, i + 1, cell(n, f, i));
         return PN_OK;
     }
-    const char *kind = cell(n, f, 0), *source = cell(n, f, 1), *var = cell(n, f, 2),
-               *choice = cell(n, f, 3), *note = cell(n, f, 4);
+    /* the ' that pn_csv_write_field put before a text that looks like a formula goes */
+    const char *kind = cell(n, f, 0), *source = pn_csv_unguard(cell(n, f, 1)), *var = cell(n, f, 2),
+               *choice = cell(n, f, 3), *note = pn_csv_unguard(cell(n, f, 4));
     if (*kind == '\0' && *source == '\0' && *var == '\0' && *choice == '\0')
         return PN_OK;
     pn_map_kind k = PN_MAP_COLUMN;

@@ -206,9 +206,17 @@ typedef struct pn_workbook_info {
  * properties (title, subject, author "panorama", creation date = @info->data_date at noon, so that
  * the file does not depend on the clock) and the footers, then writes the file.
  * @info: may be NULL (a bare cover).
+ * The file is written to a new temporary file beside the path (same folder, named
+ * "PATH.PID-N.tmp"), then renamed over the path: a write that fails (a full disk) or is
+ * killed leaves the previous file at the path as it was; on failure only that temporary
+ * file is removed. When the path is a symbolic link to a regular file, that file is replaced
+ * and the link kept. A path that exists and is not a regular file (a folder, a device such
+ * as /dev/full, a pipe) is refused: nothing is written to, renamed over or removed from it.
  * Frees @wb whatever the result (NULL: returns PN_OK).
  * Returns PN_OK; PN_EINPUT when data_date is not "YYYY-MM-DD"; PN_EIO when the file cannot
- * be written ("cannot write 'path': reason"); PN_EINTERNAL, PN_ENOMEM.
+ * be written ("cannot write 'path': reason"; "... cannot create a file in the folder ..."
+ * when the folder is not writable; "... it exists and is not a regular file ...");
+ * PN_EINTERNAL, PN_ENOMEM.
  */
 pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_error *err);
 

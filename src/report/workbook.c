@@ -12,14 +12,20 @@
  * Cell writes do not stop at the first libxlsxwriter failure: the first one is latched in
  * wb->lxw_err (like ferror) and reported once at the end of the table.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
+
 #include "report/report.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xlsxwriter.h>
 
@@ -767,6 +773,10 @@ static pn_status crosstab_tests(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
         put_wrapped(wb, ws, row, 4, pn_strbuf_str(&msg), width + 36, wb->f.warn);
         row += 2;
     }
+    if (t->unit == PN_UNIT_LINK) {
+        put_wrapped(wb, ws, row, 4, PN_LINK_UNIT_WARNING, width + 36, wb->f.warn);
+        row += 2;
+    }
     *next = row;
     goto out;
 nomem:
@@ -1343,6 +1353,60 @@ static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_e
     return PN_OK;
 }
 
+/*
+ * The file to replace and a new, empty temporary file beside it (same folder, so that
+ * rename() replaces the target in one step), both for the caller to free; the caller removes
+ * *@tmp unless it renamed it. The target is @wb->path, or the file a symbolic link there
+ * points to (the link stays). A target that exists and is not a regular file (a folder, a
+ * device such as /dev/full, a pipe) is refused: nothing is renamed over it or removed.
+ */
+static pn_status make_temp(pn_workbook *wb, char **target, char **tmp, pn_error *err)
+{
+    struct stat lst, st;
+    *target = *tmp = NULL;
+    if (lstat(wb->path, &lst) == 0) {
+        if (stat(wb->path, &st) != 0 || !S_ISREG(st.st_mode))
+            return pn_error_set(err, PN_EIO,
+                                "cannot write '%s': it exists and is not a regular file; the "
+                                "workbook is written only to a file (give a path such as "
+                                "'panorama.xlsx')",
+                                wb->path);
+        *target = S_ISLNK(lst.st_mode) ? realpath(wb->path, NULL) : pn_strdup(wb->path);
+    } else if (errno == ENOENT) {
+        *target = pn_strdup(wb->path);
+    } else {
+        return pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(errno));
+    }
+    if (*target == NULL)
+        return pn_error_set(err, errno == ENOMEM ? PN_ENOMEM : PN_EIO, "cannot write '%s': %s",
+                            wb->path, strerror(errno));
+    size_t len = strlen(*target) + 48;
+    if ((*tmp = malloc(len)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", wb->path);
+    for (unsigned n = 0;; n++) {
+        snprintf(*tmp, len, "%s.%ld-%u.tmp", *target, (long)getpid(), n);
+        int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0) {
+            close(fd);
+            return PN_OK;
+        }
+        if (errno != EEXIST || n == 99) {
+            char *dir = pn_strdup(*target), *slash = dir ? strrchr(dir, '/') : NULL;
+            if (slash)
+                *(slash == dir ? slash + 1 : slash) = '\0';
+            pn_status rc = pn_error_set(err, PN_EIO,
+                                        "cannot write '%s': cannot create a file in the folder "
+                                        "'%s' (the workbook is written beside its target, then "
+                                        "renamed): %s",
+                                        wb->path, slash ? dir : ".", strerror(errno));
+            free(dir);
+            free(*tmp);
+            *tmp = NULL;
+            return rc;
+        }
+    }
+}
+
 pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_error *err)
 {
     pn_strbuf footer = PN_STRBUF_INIT;
@@ -1351,6 +1415,7 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
     char date_text[64] = "";
     char buf[256];
     int have_date = 0;
+    char *target = NULL, *tmp = NULL;
     pn_status st = PN_OK;
 
     if (wb == NULL)
@@ -1404,14 +1469,20 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
         goto out;
     }
 
-    /* libxlsxwriter reports a file it cannot create by printing to stderr; find out first,
-     * with the system's reason. */
-    FILE *probe = fopen(wb->path, "wb");
-    if (probe == NULL) {
-        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(errno));
+    /* Written beside the target, renamed over it when whole: a failure (a full disk, a
+     * kill) leaves the previous workbook as it was, and only the file made here is removed. */
+    if ((st = make_temp(wb, &target, &tmp, err)) != PN_OK)
+        goto out;
+    /* libxlsxwriter writes the file its workbook names (lxw_workbook.filename, a field of its
+     * public struct, read only by workbook_close): name the temporary file, made here, so that
+     * it never prints an error of its own for a file it cannot create */
+    char *name = pn_strdup(tmp);
+    if (name == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", wb->path);
         goto out;
     }
-    fclose(probe);
+    free(wb->lxw->filename);
+    wb->lxw->filename = name;
 
     lxw_workbook *lxw = wb->lxw;
     wb->lxw = NULL; /* workbook_close frees it, whatever the result */
@@ -1419,10 +1490,26 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
     if (e != LXW_NO_ERROR) {
         st = pn_error_set(err, e == LXW_ERROR_MEMORY_MALLOC_FAILED ? PN_ENOMEM : PN_EIO,
                           "cannot write '%s': %s", wb->path, lxw_message(e, buf, sizeof buf));
-        remove(wb->path);
         goto out;
     }
+    /* on the disk before it replaces the old one: a power cut leaves one or the other */
+    int fd = open(tmp, O_RDONLY);
+    int bad = fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (bad == 0 && rename(tmp, target) != 0)
+        bad = errno;
+    if (bad != 0) {
+        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(bad));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
 out:
+    if (tmp != NULL)
+        remove(tmp); /* made by make_temp: the only file removed */
+    free(tmp);
+    free(target);
     pn_strbuf_release(&footer);
     pn_workbook_destroy(wb);
     return st;

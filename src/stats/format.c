@@ -357,6 +357,32 @@ static const char *p_str(char *buf, double p)
     return buf;
 }
 
+/* @text, broken between words into lines of at most @width characters (UTF-8), each ending
+ * with a newline. */
+static pn_status put_wrapped(pn_strbuf *sb, const char *text, size_t width)
+{
+    pn_status st = PN_OK;
+    size_t col = 0;
+    while (*text && st == PN_OK) {
+        size_t len = strcspn(text, " "), chars = 0;
+        for (size_t i = 0; i < len; i++)
+            chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+        if (col > 0 && col + 1 + chars > width) {
+            st = pn_strbuf_puts(sb, "\n");
+            col = 0;
+        } else if (col > 0) {
+            st = pn_strbuf_puts(sb, " ");
+            col++;
+        }
+        if (st == PN_OK)
+            st = pn_strbuf_append(sb, text, len);
+        col += chars;
+        text += len;
+        text += strspn(text, " ");
+    }
+    return st == PN_OK ? pn_strbuf_puts(sb, "\n") : st;
+}
+
 static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
 {
     char a[CELL_MAX], b[CELL_MAX], p[CELL_MAX];
@@ -388,6 +414,8 @@ static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
                                   "théorique inférieur à 5\n",
                                   t->low_expected, fixed(a, t->low_expected_pct, 1));
     }
+    if (st == PN_OK && t->unit == PN_UNIT_LINK)
+        st = put_wrapped(sb, PN_LINK_UNIT_WARNING, 90);
     return st;
 }
 
@@ -611,6 +639,8 @@ static pn_status crosstab_csv(FILE *out, const pn_crosstab *t, const char *v, pn
     csv_row(out, "crosstab", v, by, "", "", "cramer_v", t->cramer_v);
     csv_row(out, "crosstab", v, by, "", "", "fisher_p", t->fisher_p);
     csv_row(out, "crosstab", v, by, "", "", "low_expected_pct", t->low_expected_pct);
+    if (t->unit == PN_UNIT_LINK)
+        csv_row(out, "crosstab", v, by, "", "", "link_unit", 1);
     return csv_done(out, err);
 }
 

@@ -66,7 +66,7 @@ typedef struct pn_multi {
 /*
  * pn_crosstab - tri croisé of a row variable by a column variable.
  * Filled by the caller: row_var, col_var, row_title, col_title, r, c, row_cats, col_cats,
- * count (r*c, row-major: count[i*c + j]).
+ * count (r*c, row-major: count[i*c + j]), unit.
  * Computed by pn_crosstab_compute, over the rows and columns whose total is not zero
  * (empty categories are shown but do not count in df):
  *   row_total[r], col_total[c], n; expected[r*c]; row_pct, col_pct, total_pct [r*c];
@@ -78,7 +78,13 @@ typedef struct pn_multi {
  *   low_expected (number of cells with expected < 5) and low_expected_pct (% of cells).
  * When fewer than 2 non-empty rows or columns remain, the tests are NaN and df is 0.
  */
+/* What one count of a table is: a questionnaire (a submission), or a reported link (an entry
+ * of a partner repeat). A pair of structures reported by both sides is two links: two
+ * counts that are not independent, which the tests of a cross-tab assume. */
+typedef enum pn_unit { PN_UNIT_QUESTIONNAIRE = 0, PN_UNIT_LINK } pn_unit;
+
 typedef struct pn_crosstab {
+    pn_unit unit; /* set by the caller (0: questionnaires); writers warn for links */
     char *row_var, *col_var;
     char *row_title, *col_title;
     size_t r, c;

@@ -354,6 +354,14 @@ static char *title_of(const varref *v)
     return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
 }
 
+/* Whether @v (by @b) is counted over the entries of @f's partner repeat: one unit per
+ * reported link (the level count_form counts at). */
+static int counts_links(const pn_form *f, const varref *v, const varref *b)
+{
+    int level = b && b->level >= 0 ? b->level : v->level;
+    return level >= 0 && level == pn_form_links_repeat(f);
+}
+
 /* PN_EUSAGE when a stored form marks @name as personal data (form.h), with why. */
 static pn_status refuse_personal(pn_form *const *forms, size_t n, const char *name, pn_error *err)
 {
@@ -403,7 +411,7 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
     int used = 0;
     varref first_var = {0}, first_by = {0};
     const char *by = req->by && *req->by ? req->by : NULL;
-    int multi = 0;
+    int multi = 0, links = 0;
 
     /* categories first from the choice lists, in the form's order */
     for (size_t i = 0; i < nids; i++) {
@@ -435,6 +443,7 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
             continue;
         if (by && resolve(forms[i], by, &b) != PN_OK)
             continue;
+        links |= counts_links(forms[i], &v, by ? &b : NULL);
         if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c,
                              multi && by ? &base : NULL, err)) != PN_OK)
             goto out;
@@ -506,6 +515,7 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
         if (t == NULL)
             goto nomem;
         out->xt = t;
+        t->unit = links ? PN_UNIT_LINK : PN_UNIT_QUESTIONNAIRE;
         t->row_var = pn_strdup(req->var);
         t->col_var = pn_strdup(by);
         t->row_title = title_of(&first_var);

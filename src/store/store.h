@@ -45,8 +45,9 @@ pn_store *pn_store_create(const char *path, pn_error *err);
 
 /*
  * pn_store_open - open an existing project file, migrating an older schema.
- * Fails with PN_EUSAGE when @path does not exist ("run 'panorama init' first") and
- * PN_ESTORE when it is not a panorama store or is newer than this program.
+ * Fails with PN_EUSAGE when @path does not exist ("run 'panorama init' first"),
+ * PN_ESTORE when it is not a panorama store or is newer than this program, and PN_EBUSY when
+ * another panorama's import holds it locked for more than 5 s.
  */
 pn_store *pn_store_open(const char *path, pn_error *err);
 
@@ -56,11 +57,32 @@ void pn_store_close(pn_store *s);
 /* The SQLite connection, lent to the modules that read or write the store. */
 sqlite3 *pn_store_db(pn_store *s);
 
-/* Transactions: one per import. begin takes the write lock at once. */
+/*
+ * Transactions: one per import. begin takes the write lock at once; when another connection
+ * (another panorama importing) holds it for longer than 5 s, it fails with PN_EBUSY,
+ * "... another panorama is writing to the project file 'FILE' ...": the store is not
+ * damaged, nothing was changed. Once begun, the writer waits up to 10 minutes for readers
+ * (pn_store_begin_read: a report, a tab) to finish before it writes to the file, so that a
+ * report never throws an import away; commit fails with PN_EBUSY if a reader is longer.
+ */
 pn_status pn_store_begin(pn_store *s, pn_error *err);
 pn_status pn_store_commit(pn_store *s, pn_error *err);
 /* Never fails for the caller: rolls back if a transaction is open. */
 void pn_store_rollback(pn_store *s);
+
+/*
+ * pn_store_begin_read - start a read transaction: until pn_store_end_read, every read on @s
+ * sees the store as it was when this was called (one snapshot). A report or a `tab` reads
+ * inside one, so that its figures all come from one state of the store. Meanwhile another
+ * connection's import goes on, and waits for the read to end before it commits (it is not
+ * lost). Not for a connection that has a write transaction open (pn_store_begin).
+ * Returns PN_OK; PN_EBUSY when an import of another panorama is writing to the file (after
+ * waiting 5 s: "another panorama is writing to the project file 'FILE' ..."), PN_ESTORE.
+ */
+pn_status pn_store_begin_read(pn_store *s, pn_error *err);
+
+/* End the read transaction of pn_store_begin_read; no-op when none is open (or @s is NULL). */
+void pn_store_end_read(pn_store *s);
 
 /*
  * pn_store_put_form - record @form (its source text @source, @len bytes) and create or
@@ -107,7 +129,9 @@ pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 /* The table name holding @form's answers at @repeat (-1: top level), into @buf. */
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
 
-/* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE. */
+/* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE, or
+ * PN_EBUSY when the error is SQLite's "database is locked": "WHAT: another panorama is
+ * writing to the project file 'FILE'; run this again when it has finished". */
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what);
 
 #endif

@@ -446,15 +446,56 @@ pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_rec
     return st;
 }
 
+/* A plain decimal number: a sign, digits with at most one '.' or ',' between or around them
+ * (at least one digit), and an exponent. */
+static int plain_number(const char *s)
+{
+    size_t digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits++;
+    if (*s == '.' || *s == ',')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+int pn_csv_is_formula(const char *s)
+{
+    return s != NULL && *s != '\0' && strchr("=+-@\t\r", *s) != NULL && !plain_number(s);
+}
+
+const char *pn_csv_unguard(const char *s)
+{
+    return s != NULL && s[0] == '\'' && pn_csv_is_formula(s + 1) ? s + 1 : s;
+}
+
 void pn_csv_write_field(FILE *out, const char *s, char delim)
 {
     if (s == NULL)
         s = "";
+    int guard = pn_csv_is_formula(s);
     if (strchr(s, delim) == NULL && strpbrk(s, "\"\r\n") == NULL) {
+        if (guard)
+            fputc('\'', out);
         fputs(s, out);
         return;
     }
     fputc('"', out);
+    if (guard)
+        fputc('\'', out);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', out);

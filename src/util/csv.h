@@ -86,7 +86,24 @@ int pn_utf8_valid(const char *s, size_t len, size_t *bad);
  * outside quotes (',' when none). */
 char pn_csv_detect_delim(const char *line, size_t len);
 
-/* Write @s as one CSV field to @out, quoted when it holds @delim, a quote or a newline. */
+/*
+ * pn_csv_write_field - write @s (NULL: "") as one CSV field to @out, quoted when it holds
+ * @delim, a quote or a newline. Every CSV panorama writes goes through here, so that no
+ * text cell of any of them can be read as a formula: a text that pn_csv_is_formula() flags
+ * gets a leading ' (the usual defence: a spreadsheet shows it as text), e.g. `=SUM(A1)`
+ * is written `'=SUM(A1)`, `@x` `'@x`, `-` `'-`; a number stays as it is (`-3.5`, `+2`,
+ * `-1e5`, `-3,5`).
+ */
 void pn_csv_write_field(FILE *out, const char *s, char delim);
+
+/* Whether a spreadsheet could read @s as a formula: it begins with '=', '+', '-', '@', a tab
+ * or a carriage return, and is not a plain number (an optional sign, digits with one '.' or
+ * ',' at most, an optional exponent). */
+int pn_csv_is_formula(const char *s);
+
+/* @s without the ' that pn_csv_write_field put before it, for a program that reads back a
+ * CSV it wrote (a mapping template): s + 1 when @s is ' followed by a text
+ * pn_csv_is_formula() flags, else @s. */
+const char *pn_csv_unguard(const char *s);
 
 #endif

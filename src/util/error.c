@@ -57,6 +57,8 @@ const char *pn_status_name(pn_status status)
         return "usage error";
     case PN_EINTERNAL:
         return "internal error";
+    case PN_EBUSY:
+        return "project file in use";
     }
     return "unknown error";
 }

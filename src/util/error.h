@@ -20,6 +20,7 @@ typedef enum pn_status {
     PN_ENOMEM,    /* out of memory */
     PN_EUSAGE,    /* a bad argument on the command line */
     PN_EINTERNAL, /* a library returned something it should not have */
+    PN_EBUSY,     /* the project file is being written by another program (another panorama) */
 } pn_status;
 
 /* Embedded by the caller (pn_error err = {0};); no heap memory, nothing to release. */

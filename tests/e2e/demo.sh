@@ -50,11 +50,46 @@ links=$(sqlite3 c.db "SELECT count(*) FROM links WHERE class IS NOT NULL")
 [ "$total" = "$links" ] || fail "type_lien total $total differs from the $links stored links"
 aucun=$(awk -F, '$4 == "aucun" && $6 == "n" {print $7}' c.tab)
 structures=$(sqlite3 c.db "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1")
+# links counted twice: the pairs of structures, and those that both sides reported
+all_links=$(sqlite3 c.db "SELECT count(*) FROM links")
+pairs=$(sqlite3 c.db "SELECT count(*) FROM (SELECT DISTINCT centre_ident, school_ident FROM links)")
+dyads=$(sqlite3 c.db "SELECT count(*) FROM (SELECT centre_ident, school_ident FROM links
+  WHERE reporter_side = 'centre' INTERSECT SELECT centre_ident, school_ident FROM links
+  WHERE reporter_side = 'ecole')")
+[ "$all_links $pairs $dyads" = "917 567 350" ] \
+  || fail "the demo's links, pairs and dyads are $all_links $pairs $dyads, not 917 567 350"
+[ $((pairs + dyads)) -eq "$all_links" ] || fail "each link is not one side of a pair"
 $PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de liens!B11=$links" \
   --cell "Types de liens!A5=\"Aucun lien\"" --cell "Types de liens!B5=$aucun" \
-  --cell "Sommaire!B8=$structures" --cell "Sommaire!B10=$links" --cell "Sommaire!B12=3" \
+  --cell "Sommaire!B8=$structures" --cell "Sommaire!B10=$all_links" \
+  --cell "Sommaire!A11=\"Paires centre social – école distinctes\"" --cell "Sommaire!B11=$pairs" \
+  --cell "Sommaire!B12=$dyads" --cell "Sommaire!B13=3" \
   --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked" \
   || fail "the workbook's values are not the program's figures"
+
+# The methodology says it in words, and a chi-square on link rows carries a warning, in the
+# workbook, in 'tab' text and in 'tab' CSV; a cross-tab of questionnaires does not.
+grep -qF "Les $all_links liens déclarés relient $pairs paires distinctes d'un centre social et d'une école, dont $dyads déclarées par les deux partenaires" c.dump \
+  || fail "the methodology does not say how many pairs the links join"
+warning="l'unité de ce tableau est le lien déclaré"
+$PY - c.xlsx "$warning" <<'PYEOF' || fail "the cross-tab sheets do not warn as they should"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+def warns(name):
+    return any(isinstance(c.value, str) and sys.argv[2] in c.value
+               for row in wb[name].iter_rows() for c in row)
+assert warns("Liens et QPV") and warns("Liens par commune"), "no warning on a link cross-tab"
+assert not warns("Types de liens"), "a warning on a frequency table"
+PYEOF
+"$PN_BIN" --db c.db tab type_lien --by en_qpv >xt.txt
+grep -qF "$warning" xt.txt || fail "'tab type_lien --by en_qpv' does not warn: $(cat xt.txt)"
+"$PN_BIN" --db c.db tab type_lien --by en_qpv --format csv >xt.csv
+grep -qx "crosstab,type_lien,en_qpv,,,link_unit,1" xt.csv \
+  || fail "'tab --format csv' of a link cross-tab has no link_unit row"
+"$PN_BIN" --db c.db tab rep --by en_qpv >q.txt
+! grep -qF "$warning" q.txt || fail "a cross-tab of questionnaires warns about links"
+"$PN_BIN" --db c.db tab rep --by en_qpv --format csv >q.csv
+! grep -q link_unit q.csv || fail "a cross-tab of questionnaires has a link_unit row"
 
 # Every figure under both locales, text and CSV, for tables of each kind.
 same_under_both() {

