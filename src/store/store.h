@@ -10,6 +10,8 @@
  *               structure_id, submitted, submitted_at)   submitted: the date, submitted_at:
  *               the full time as the tool wrote it (v2), to tell the newer of two versions
  *   rejects(reject_id, import_id, form_id, instance_key, file, line, raw, reasons)
+ *   report_spec(spec_id, path, source)    the spec the last report was written from (v4):
+ *               one row (spec_id 1), its path as given and its bytes as read
  * and one view:
  *   links(form_id, submission_id, entry_id, reporter_side, centre_ident, school_ident, class)
  *         one row per reported link: an entry of a form's partner repeat (v3; a table
@@ -31,7 +33,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 3
+#define PN_STORE_VERSION 4
 
 typedef struct pn_store pn_store;
 
@@ -80,6 +82,21 @@ pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 
 /* The table name holding @form's answers at @repeat (-1: top level), into @buf. */
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
+
+/*
+ * pn_store_put_report_spec - keep @source (@len bytes, the report spec read from @path) as
+ * the spec of the last report, in place of the one kept before.
+ */
+pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *source, size_t len,
+                                   pn_error *err);
+
+/*
+ * pn_store_get_report_spec - the spec kept by the last report: *@path its path as given then,
+ * *@source its bytes (NUL-terminated, *@len without the NUL); the caller frees both. Both are
+ * NULL (and PN_OK is returned) when no report was written yet.
+ */
+pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
+                                   pn_error *err);
 
 /* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE. */
 pn_status pn_store_error(pn_store *s, pn_error *err, const char *what);
