@@ -28,6 +28,7 @@ expect_err "panorama: form 'ecole': the bundled form '$DATA/forms/ecole.csv'"
 expect_exit 0 "$P" rejects
 expect_exit 0 "$P" tab type_lien
 grep -q '^Aucun lien ' "$WORK/out" || fail "tab type_lien: no 'Aucun lien' row: $(cat "$WORK/out")"
+expect_exit 0 "$P" tab freins
 expect_exit 0 "$P" tab type_lien --by en_qpv
 expect_exit 0 "$P" tab satisfaction --where "\${rythme} = 'regulier'" --format csv
 expect_exit 0 "$P" report -o panorama.xlsx
