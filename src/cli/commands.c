@@ -129,6 +129,22 @@ static pn_form *load_form_file(const char *path, const char *id, char **src, siz
     return f;
 }
 
+/* Append to @sb the places @p[0..n-1] that are not NULL, as "a", "a @conj b" or
+ * "a, b @conj c". */
+static void join_places(pn_strbuf *sb, const char *const *p, size_t n, const char *conj)
+{
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < n; i++)
+        total += p[i] != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == NULL)
+            continue;
+        const char *sep = done == 0 ? "" : done + 1 == total ? conj : ", ";
+        pn_strbuf_printf(sb, "%s%s", sep, p[i]);
+        done++;
+    }
+}
+
 /* Load form @id from the first place of @fd that has it. Source text into *src; when @from is
  * not NULL, it receives where the form came from when that was not @fd->dir ("" when it
  * was), for the user to know. */
@@ -157,17 +173,18 @@ static pn_form *load_form(pn_cli *cli, const form_dirs *fd, const char *id, char
             return load_form_file(installed, id, src, len, err);
         }
     }
+    char qpath[4200], qdb[4200], qinst[4200];
+    snprintf(qpath, sizeof qpath, "'%s'", path);
+    snprintf(qdb, sizeof qdb, "the project file '%s'", cli->db_path);
+    snprintf(qinst, sizeof qinst, "'%s'", installed);
+    const char *places[] = {fd->dir ? qpath : NULL, qdb, *installed ? qinst : NULL};
     pn_strbuf where = PN_STRBUF_INIT;
-    if (fd->dir)
-        pn_strbuf_printf(&where, "'%s'%s", path, *installed ? ", " : " and ");
-    pn_strbuf_printf(&where, "the project file '%s'", cli->db_path);
-    if (*installed)
-        pn_strbuf_printf(&where, " and '%s'", installed);
+    join_places(&where, places, 3, " and ");
     if (fd->dir == NULL)
         pn_strbuf_printf(&where, " (there is no 'forms' folder here%s)",
                          *installed ? "" : " and no installed forms");
     pn_error_set(err, PN_EUSAGE, "no form '%s': looked in %s; give --forms DIR", id,
-                 where.len ? pn_strbuf_str(&where) : "the project file");
+                 pn_strbuf_str(&where));
     pn_strbuf_release(&where);
     return NULL;
 }
@@ -250,12 +267,18 @@ static pn_status detect_form(pn_cli *cli, const form_dirs *fd, const char *file,
             second = m;
         }
     }
-    if (best == 0)
-        st = pn_error_set(err, PN_EUSAGE,
-                          "%s: no form in '%s', in the project file or in '%s' matches the "
-                          "header; give --form ID",
-                          file, fd->dir ? fd->dir : "forms", fd->installed ? fd->installed : "-");
-    else if (best == second)
+    if (best == 0) {
+        char qdir[4200], qinst[4200];
+        snprintf(qdir, sizeof qdir, "'%s'", fd->dir ? fd->dir : "");
+        snprintf(qinst, sizeof qinst, "'%s'", fd->installed ? fd->installed : "");
+        const char *places[] = {fd->dir ? qdir : NULL, "the project file",
+                                fd->installed ? qinst : NULL};
+        pn_strbuf where = PN_STRBUF_INIT;
+        join_places(&where, places, 3, " or ");
+        st = pn_error_set(err, PN_EUSAGE, "%s: no form in %s matches the header; give --form ID",
+                          file, pn_strbuf_str(&where));
+        pn_strbuf_release(&where);
+    } else if (best == second)
         st =
             pn_error_set(err, PN_EUSAGE, "%s: the header fits several forms; give --form ID", file);
     goto out;
