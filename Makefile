@@ -1,5 +1,6 @@
 # panorama: the two commands are `make demo` and `make test`.
-# Each installs the missing Debian packages first (tools/install-deps.sh).
+# Each installs the missing Debian packages first (tools/install-deps.sh): `make demo` and
+# `make install` only what building and running need, the other targets the test tools too.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -8,18 +9,31 @@ FUZZ_TIME  ?= 60
 JOBS       ?= 2
 PANORAMA    = $(BUILD)/panorama
 OUT        ?= out
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps build build-asan build-fuzz demo test test-release test-asan fuzz bench examples \
-	clean format
+.PHONY: all deps deps-run build build-run build-asan build-fuzz demo install test test-release \
+	test-asan fuzz bench examples clean format
 
 all: build
 
 deps:
-	@bash tools/install-deps.sh
+	@bash tools/install-deps.sh test
+
+deps-run:
+	@bash tools/install-deps.sh run
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	  -DPN_TESTS=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The program alone, with only what building and running need: the unit tests are configured
+# only when cmocka is there already (make test installs it).
+build-run: deps-run
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	  -DPN_TESTS=$$(pkg-config --exists cmocka && echo ON || echo OFF) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target panorama
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPN_SANITIZE=ON >/dev/null
@@ -37,7 +51,7 @@ fuzz: build-fuzz
 	@FUZZ_JOBS=$(JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) fuzz_csv fuzz_import
 
 # The demo: import the bundled answers of 32 towns and write the funders' workbook.
-demo: build
+demo: build-run
 	@mkdir -p $(OUT)
 	@rm -f $(OUT)/panorama.db
 	$(PANORAMA) --db $(OUT)/panorama.db init
@@ -45,6 +59,13 @@ demo: build
 	$(PANORAMA) --db $(OUT)/panorama.db import --form ecole examples/ecole.csv examples/ecole-partenaires.csv
 	$(PANORAMA) --db $(OUT)/panorama.db report reports/demo.csv -o $(OUT)/panorama.xlsx
 	@echo "demo: wrote $(OUT)/panorama.xlsx"
+
+# The program to PREFIX/bin, the forms and the demo spec to PREFIX/share/panorama (DESTDIR
+# is prepended, for packaging). sudo only when the folder is not writable.
+install: build-run
+	@dest="$(DESTDIR)$(PREFIX)"; while [ ! -e "$$dest" ]; do dest=$$(dirname "$$dest"); done; \
+	  sudo=""; [ -w "$$dest" ] || sudo=sudo; \
+	  $$sudo env DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
 
 # Every test, in the normal build and under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then the fuzz targets for a bounded time.

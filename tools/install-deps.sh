@@ -1,19 +1,50 @@
 #!/usr/bin/env bash
-# Install the Debian packages panorama needs, only those missing, and the fr_FR.UTF-8
-# locale the tests run under. Uses sudo when not root. Safe to run again.
+# Install the Debian packages panorama needs, only those missing. Uses sudo when not root.
+# Safe to run again.
+#   tools/install-deps.sh run    what building and running panorama need (make demo, install)
+#   tools/install-deps.sh test   the same, the test tools, and the fr_FR.UTF-8 locale the tests
+#                                run under (make build, make test); the default
+#   tools/install-deps.sh --list run|test   print the packages of that set, one a line
+# Every library the build links comes from a package named here (tests/check-deps.sh checks
+# it): a -dev package that only another one drags in today may not be there on a fresh machine
+# (libxlsxwriter-dev's pkg-config file names -lz, yet it does not depend on zlib1g-dev).
 set -eu
 
-packages=(
+run_packages=(
   build-essential cmake pkg-config
+  libcsv-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev zlib1g-dev libutf8proc-dev
+)
+test_packages=(
+  libcmocka-dev
   # make fuzz: clang and its libFuzzer runtime (-fsanitize=fuzzer), which clang only recommends
   clang libclang-rt-14-dev
-  libcsv-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev libutf8proc-dev libcmocka-dev
   sqlite3 python3 python3-openpyxl pspp locales time bc
 )
 
-sudo=""
+list=0
+if [ "${1:-}" = "--list" ]; then
+  list=1
+  shift
+fi
+case "${1:-test}" in
+  run) packages=("${run_packages[@]}") ;;
+  test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  *)
+    echo "usage: tools/install-deps.sh [--list] [run|test]" >&2
+    exit 2
+    ;;
+esac
+set_name=${1:-test}
+if [ $list -eq 1 ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
+
+# sudo resets the environment, so the variable is given to the command itself (through env),
+# not to sudo: otherwise a package that asks a question would wait at the keyboard.
+as_root=(env DEBIAN_FRONTEND=noninteractive)
 if [ "$(id -u)" -ne 0 ]; then
-  sudo="sudo"
+  as_root=(sudo "${as_root[@]}")
 fi
 
 missing=()
@@ -25,17 +56,19 @@ done
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
+[ "$set_name" = test ] || exit 0
 if ! locale -a 2>/dev/null | grep -qi '^fr_FR\.utf-\?8$'; then
   echo "install-deps: generating the fr_FR.UTF-8 locale" >&2
   if [ -f /etc/locale.gen ]; then
-    $sudo sed -i 's/^# *\(fr_FR.UTF-8 UTF-8\)/\1/' /etc/locale.gen
-    grep -q '^fr_FR.UTF-8 UTF-8' /etc/locale.gen || echo 'fr_FR.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
-    $sudo locale-gen >&2
+    "${as_root[@]}" sed -i 's/^# *\(fr_FR.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+    grep -q '^fr_FR.UTF-8 UTF-8' /etc/locale.gen ||
+      echo 'fr_FR.UTF-8 UTF-8' | "${as_root[@]}" tee -a /etc/locale.gen >/dev/null
+    "${as_root[@]}" locale-gen >&2
   else
-    $sudo localedef -i fr_FR -f UTF-8 fr_FR.UTF-8
+    "${as_root[@]}" localedef -i fr_FR -f UTF-8 fr_FR.UTF-8
   fi
 fi

@@ -47,15 +47,25 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err);
 pn_status cmd_report(pn_cli *cli, pn_error *err);
 pn_status cmd_form(pn_cli *cli, pn_error *err);
 
+/*
+ * cli_data_dir - the folder of the installed data files: forms/<id>.csv and reports/demo.csv.
+ * Looked for once: the source tree for the program of the build tree (so that build/panorama
+ * works from any folder), else <the program's folder>/../share/panorama (wherever
+ * `make install PREFIX=...` put it), else the PN_DATADIR it was built for. NULL when none of
+ * them exists. The string is static.
+ */
+const char *cli_data_dir(void);
+
 /* Whether argv[i] asks for help. */
 int cli_wants_help(int argc, char **argv);
 
-/* Read the whole file @path into *@out (NUL-terminated, *@len bytes; the caller frees it). */
+/* Read the whole file @path into *@out (NUL-terminated, *@len bytes without the NUL; the
+ * caller frees it); "cannot open 'path': reason" (PN_EIO) when it cannot. */
 pn_status cli_slurp(const char *path, char **out, size_t *len, pn_error *err);
 
 /*
- * cli_warn_stale_forms - say on stderr which files of the forms folder @dir differ from the
- * form stored under the same id (dir/ID.csv against form ID), and the command that applies
+ * cli_warn_stale_forms - say on stderr which files of the forms folder @dir (NULL: none) differ
+ * from the form stored under the same id (dir/ID.csv against form ID), and the command that applies
  * them. Compares the files' content with the stored text; changes nothing. @except: a form
  * id to leave out (the one a command is applying), or NULL.
  */

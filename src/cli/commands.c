@@ -96,38 +96,119 @@ static size_t matches(const pn_form *f, const header *h)
     return n;
 }
 
-/* Load form @id from @dir/@id.csv, else from the store. Source text into *src. */
-static pn_form *load_form(pn_cli *cli, const char *dir, const char *id, char **src, size_t *len,
-                          pn_error *err)
+/* Where import looks for a form, in this order: @dir/<id>.csv (--forms DIR, else ./forms when
+ * that folder exists), the copy stored in the project file, then @installed/<id>.csv (the
+ * installed forms, cli_data_dir(); not when --forms was given). */
+typedef struct form_dirs {
+    const char *dir;       /* NULL when none */
+    const char *installed; /* NULL when none */
+} form_dirs;
+
+/* Read form @id from @path, whose settings must give that id. Source text into *src. */
+static pn_form *load_form_file(const char *path, const char *id, char **src, size_t *len,
+                               pn_error *err)
 {
-    char path[4096];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/%s.csv", dir, id);
-    if (stat(path, &st) == 0) {
-        if (cli_slurp(path, src, len, err) != PN_OK)
-            return NULL;
-        pn_form *f = pn_form_load_text(path, *src, *len, err);
-        if (f && strcmp(f->id, id) != 0) {
-            pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'", path,
-                         f->id, id);
-            pn_form_destroy(f);
-            f = NULL;
-        }
-        if (f == NULL) {
-            free(*src);
-            *src = NULL;
-        }
-        return f;
+    if (cli_slurp(path, src, len, err) != PN_OK)
+        return NULL;
+    pn_form *f = pn_form_load_text(path, *src, *len, err);
+    if (f && strcmp(f->id, id) != 0) {
+        pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'", path, f->id,
+                     id);
+        pn_form_destroy(f);
+        f = NULL;
     }
-    pn_form *f = pn_store_get_form(cli->store, id, src, len, err);
-    if (f == NULL && err->status == PN_EUSAGE)
-        pn_error_set(err, PN_EUSAGE, "no form '%s': neither '%s' nor a form of that name in '%s'",
-                     id, path, cli->db_path);
+    if (f == NULL) {
+        free(*src);
+        *src = NULL;
+    }
     return f;
 }
 
+/* Append to @sb the places @p[0..n-1] that are not NULL, as "a", "a @conj b" or
+ * "a, b @conj c". */
+static void join_places(pn_strbuf *sb, const char *const *p, size_t n, const char *conj)
+{
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < n; i++)
+        total += p[i] != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == NULL)
+            continue;
+        const char *sep = done == 0 ? "" : done + 1 == total ? conj : ", ";
+        pn_strbuf_printf(sb, "%s%s", sep, p[i]);
+        done++;
+    }
+}
+
+/* Load form @id from the first place of @fd that has it. Source text into *src; when @from is
+ * not NULL, it receives where the form came from when that was not @fd->dir ("" when it
+ * was), for the user to know. */
+static pn_form *load_form(pn_cli *cli, const form_dirs *fd, const char *id, char **src, size_t *len,
+                          char *from, size_t fromsz, pn_error *err)
+{
+    char path[4096], installed[4096] = "";
+    struct stat st;
+    if (from)
+        *from = '\0';
+    if (fd->dir) {
+        snprintf(path, sizeof path, "%s/%s.csv", fd->dir, id);
+        if (stat(path, &st) == 0)
+            return load_form_file(path, id, src, len, err);
+    }
+    pn_form *f = pn_store_get_form(cli->store, id, src, len, err);
+    if (f && from)
+        snprintf(from, fromsz, "the copy stored in '%s'", cli->db_path);
+    if (f || err->status != PN_EUSAGE)
+        return f;
+    if (fd->installed) {
+        snprintf(installed, sizeof installed, "%s/%s.csv", fd->installed, id);
+        if (stat(installed, &st) == 0) {
+            if (from)
+                snprintf(from, fromsz, "the bundled form '%s'", installed);
+            return load_form_file(installed, id, src, len, err);
+        }
+    }
+    char qpath[4200], qdb[4200], qinst[4200];
+    snprintf(qpath, sizeof qpath, "'%s'", path);
+    snprintf(qdb, sizeof qdb, "the project file '%s'", cli->db_path);
+    snprintf(qinst, sizeof qinst, "'%s'", installed);
+    const char *places[] = {fd->dir ? qpath : NULL, qdb, *installed ? qinst : NULL};
+    pn_strbuf where = PN_STRBUF_INIT;
+    join_places(&where, places, 3, " and ");
+    if (fd->dir == NULL)
+        pn_strbuf_printf(&where, " (there is no 'forms' folder here%s)",
+                         *installed ? "" : " and no installed forms");
+    pn_error_set(err, PN_EUSAGE, "no form '%s': looked in %s; give --forms DIR", id,
+                 pn_strbuf_str(&where));
+    pn_strbuf_release(&where);
+    return NULL;
+}
+
+/* The ids of the forms in @dir (its *.csv files), appended to *@ids. */
+static pn_status list_forms(const char *dir, char ***ids, size_t *nids, pn_error *err)
+{
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    pn_status st = PN_OK;
+    while (d && st == PN_OK && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".csv") != 0)
+            continue;
+        char **p = realloc(*ids, (*nids + 1) * sizeof *p);
+        if (p)
+            *ids = p;
+        if (p == NULL || (p[*nids] = pn_strdup(e->d_name)) == NULL)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        else
+            p[(*nids)++][n - 4] = '\0';
+    }
+    if (d)
+        closedir(d);
+    return st;
+}
+
 /* Choose the form whose questions best match the first file's header. */
-static pn_status detect_form(pn_cli *cli, const char *dir, const char *file,
+static pn_status detect_form(pn_cli *cli, const form_dirs *fd, const char *file,
                              const pn_csv_opts *copts, char **id, pn_error *err)
 {
     header h = {0};
@@ -135,29 +216,16 @@ static pn_status detect_form(pn_cli *cli, const char *dir, const char *file,
     size_t best = 0, second = 0;
     char **ids = NULL;
     size_t nids = 0;
-    DIR *d = NULL;
     if (st != PN_EINTERNAL) {
         header_release(&h);
         return st == PN_OK ? pn_error_set(err, PN_EINPUT, "%s: no header", file) : st;
     }
     st = PN_OK;
     *id = NULL;
-    /* candidates: the forms folder, then the forms in the store */
-    if ((d = opendir(dir)) != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            size_t n = strlen(e->d_name);
-            if (n < 5 || strcmp(e->d_name + n - 4, ".csv") != 0)
-                continue;
-            char **p = realloc(ids, (nids + 1) * sizeof *p);
-            if (p == NULL)
-                goto nomem;
-            ids = p;
-            if ((ids[nids] = pn_strdup(e->d_name)) == NULL)
-                goto nomem;
-            ids[nids++][n - 4] = '\0';
-        }
-    }
+    /* candidates: the forms folder, the forms in the store, the installed forms */
+    if ((st = list_forms(fd->dir, &ids, &nids, err)) != PN_OK ||
+        (st = list_forms(fd->installed, &ids, &nids, err)) != PN_OK)
+        goto out;
     char **stored = NULL;
     size_t nstored = 0;
     if ((st = pn_store_form_ids(cli->store, &stored, &nstored, err)) != PN_OK)
@@ -178,7 +246,7 @@ static pn_status detect_form(pn_cli *cli, const char *dir, const char *file,
         char *src = NULL;
         size_t len = 0;
         pn_error ignored = {0};
-        pn_form *f = load_form(cli, dir, ids[i], &src, &len, &ignored);
+        pn_form *f = load_form(cli, fd, ids[i], &src, &len, NULL, 0, &ignored);
         free(src);
         if (f == NULL)
             continue;
@@ -194,20 +262,24 @@ static pn_status detect_form(pn_cli *cli, const char *dir, const char *file,
             second = m;
         }
     }
-    if (best == 0)
-        st = pn_error_set(err, PN_EUSAGE,
-                          "%s: no form in '%s' or in the project file matches the header; give "
-                          "--form ID",
-                          file, dir);
-    else if (best == second)
+    if (best == 0) {
+        char qdir[4200], qinst[4200];
+        snprintf(qdir, sizeof qdir, "'%s'", fd->dir ? fd->dir : "");
+        snprintf(qinst, sizeof qinst, "'%s'", fd->installed ? fd->installed : "");
+        const char *places[] = {fd->dir ? qdir : NULL, "the project file",
+                                fd->installed ? qinst : NULL};
+        pn_strbuf where = PN_STRBUF_INIT;
+        join_places(&where, places, 3, " or ");
+        st = pn_error_set(err, PN_EUSAGE, "%s: no form in %s matches the header; give --form ID",
+                          file, pn_strbuf_str(&where));
+        pn_strbuf_release(&where);
+    } else if (best == second)
         st =
             pn_error_set(err, PN_EUSAGE, "%s: the header fits several forms; give --form ID", file);
     goto out;
 nomem:
     st = pn_error_set(err, PN_ENOMEM, "out of memory");
 out:
-    if (d)
-        closedir(d);
     for (size_t i = 0; i < nids; i++)
         free(ids[i]);
     free(ids);
@@ -272,9 +344,10 @@ static const char *describe_delim(char d)
 
 pn_status cmd_import(pn_cli *cli, pn_error *err)
 {
-    const char *form_id = NULL, *dir = "forms", *delim = NULL, *encoding = NULL, *dialect = NULL,
+    const char *form_id = NULL, *dir = NULL, *delim = NULL, *encoding = NULL, *dialect = NULL,
                *map_path = NULL;
-    char *detected = NULL, *src = NULL;
+    char *detected = NULL, *src = NULL, from[4200], installed[4200];
+    form_dirs fd = {0};
     size_t len = 0;
     pn_form *form = NULL;
     const char **files = calloc((size_t)cli->argc, sizeof *files);
@@ -318,17 +391,25 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
                           PN_DIALECT_WORDS, dialect);
         goto out;
     }
+    struct stat dst;
+    fd.dir = dir ? dir : stat("forms", &dst) == 0 && S_ISDIR(dst.st_mode) ? "forms" : NULL;
+    if (dir == NULL && cli_data_dir()) {
+        snprintf(installed, sizeof installed, "%s/forms", cli_data_dir());
+        fd.installed = installed;
+    }
     if (form_id == NULL) {
         pn_csv_opts copts = {.delim = io.delim, .encoding = io.encoding};
-        if ((st = detect_form(cli, dir, files[0], &copts, &detected, err)) != PN_OK)
+        if ((st = detect_form(cli, &fd, files[0], &copts, &detected, err)) != PN_OK)
             goto out;
         form_id = detected;
     }
-    if ((form = load_form(cli, dir, form_id, &src, &len, err)) == NULL) {
+    if ((form = load_form(cli, &fd, form_id, &src, &len, from, sizeof from, err)) == NULL) {
         st = err->status;
         goto out;
     }
-    cli_warn_stale_forms(cli, dir, form->id);
+    cli_warn_stale_forms(cli, fd.dir, form->id);
+    if (*from)
+        fprintf(stderr, "panorama: form '%s': %s\n", form_id, from);
     if (map_path) {
         struct stat sb;
         map_exists = stat(map_path, &sb) == 0;

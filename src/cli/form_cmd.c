@@ -26,6 +26,8 @@ void cli_warn_stale_forms(pn_cli *cli, const char *dir, const char *except)
     char **ids = NULL;
     size_t n = 0;
     pn_error ignored = {0};
+    if (dir == NULL) /* no forms folder */
+        return;
     if (pn_store_form_ids(cli->store, &ids, &n, &ignored) != PN_OK)
         return; /* the command itself will say what is wrong with the store */
     for (size_t i = 0; i < n; i++) {

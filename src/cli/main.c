@@ -23,8 +23,9 @@ static const command commands[] = {
      "panorama [--db FILE] import [--form ID] [--forms DIR] [--dialect D] [--encoding E] "
      "[--delimiter C] [--map FILE] FILE...",
      "Import the answers as KoboToolbox, ODK Central, LimeSurvey, Google Forms or a "
-     "spreadsheet exported them, without editing. --form ID reads DIR/ID.csv (DIR is 'forms' "
-     "unless --forms says otherwise) or the form already in the project file; without --form, "
+     "spreadsheet exported them, without editing. --form ID reads DIR/ID.csv (--forms DIR, "
+     "else ./forms), else the form already in the project file, else the installed form "
+     "(without --forms); without --form, "
      "the form whose questions match the header is chosen. Columns are matched to questions "
      "by name, group path or label (case, accents and spacing ignored), answers to choices by "
      "name or label. A repeat group comes in its own file, linked by PARENT_KEY (ODK), "
@@ -48,8 +49,9 @@ static const command commands[] = {
      "pseudo-variable 'reseau' is the respondent's network."},
     {"report", cmd_report, NEEDS_STORE | CHECKS_FORMS,
      "panorama [--db FILE] report [SPEC] [-o FILE.xlsx]",
-     "Write the Excel workbook that SPEC describes (default reports/demo.csv) to FILE.xlsx "
-     "(default panorama.xlsx)."},
+     "Write the Excel workbook that SPEC describes to FILE.xlsx (default panorama.xlsx). "
+     "Without SPEC: the spec of the last report (kept in the project file), else "
+     "./reports/demo.csv, else the installed demo spec."},
     {"form", cmd_form, NEEDS_STORE, "panorama [--db FILE] form update [--forms DIR] [FORM...]",
      "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
      "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -101,6 +102,47 @@ static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
     return st;
 }
 
+/*
+ * The spec of a report without SPEC: the copy the last report kept in the project file, else
+ * ./reports/demo.csv, else the installed demo spec. Its bytes into *@text (*@len), the name
+ * for messages into @name, what was used (for the user) into @used, and *@stored set when it
+ * is the kept copy.
+ */
+static pn_status default_spec(pn_cli *cli, char **text, size_t *len, char *name, size_t namesz,
+                              char *used, size_t usedsz, int *stored, pn_error *err)
+{
+    char *kept = NULL, installed[4200] = "";
+    struct stat st;
+    pn_status rc = pn_store_get_report_spec(cli->store, &kept, text, len, err);
+    if (rc != PN_OK)
+        return rc;
+    if (*text) {
+        *stored = 1;
+        snprintf(name, namesz, "%s (the copy in '%s')", kept, cli->db_path);
+        snprintf(used, usedsz, "the copy of '%s' kept in '%s' by the last report", kept,
+                 cli->db_path);
+        free(kept);
+        return PN_OK;
+    }
+    if (stat("reports/demo.csv", &st) == 0) {
+        snprintf(name, namesz, "reports/demo.csv");
+        snprintf(used, usedsz, "'reports/demo.csv'");
+    } else if (cli_data_dir()) {
+        snprintf(installed, sizeof installed, "%s/reports/demo.csv", cli_data_dir());
+        if (stat(installed, &st) == 0) {
+            snprintf(name, namesz, "%s", installed);
+            snprintf(used, usedsz, "the bundled demo spec '%s'", installed);
+        }
+    }
+    if (*name == '\0')
+        return pn_error_set(err, PN_EUSAGE,
+                            "no report spec: none given, none kept in '%s' (no report was written "
+                            "from it yet), no 'reports/demo.csv' here%s%s%s; give SPEC",
+                            cli->db_path, *installed ? ", nor '" : " and no installed one",
+                            installed, *installed ? "'" : "");
+    return cli_slurp(name, text, len, err);
+}
+
 pn_status cmd_report(pn_cli *cli, pn_error *err)
 {
     const char *spec_path = NULL, *out_path = "panorama.xlsx";
@@ -109,6 +151,9 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     pn_strbuf typo = PN_STRBUF_INIT, units = PN_STRBUF_INIT;
     pn_status st = PN_OK;
     pn_opts o;
+    char *spec_text = NULL, spec_name[4300] = "", spec_used[4300] = "";
+    size_t spec_len = 0;
+    int spec_stored = 0;
     char date[32] = "";
     double counts[sizeof count_sql / sizeof count_sql[0]];
     pn_opts_init(&o, cli->argc, cli->argv);
@@ -125,14 +170,22 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
         st = pn_opts_fail(&o, err);
         goto out;
     }
-    if (spec_path == NULL)
-        spec_path = "reports/demo.csv";
-    if ((st = pn_report_spec_load(spec_path, &spec, err)) != PN_OK)
+    if (spec_path) {
+        snprintf(spec_name, sizeof spec_name, "%s", spec_path);
+        st = cli_slurp(spec_path, &spec_text, &spec_len, err);
+    } else {
+        st = default_spec(cli, &spec_text, &spec_len, spec_name, sizeof spec_name, spec_used,
+                          sizeof spec_used, &spec_stored, err);
+    }
+    if (st != PN_OK ||
+        (st = pn_report_spec_load_text(spec_name, spec_text, spec_len, &spec, err)) != PN_OK)
         goto out;
     /* Every figure of the workbook from one snapshot of the store, even while an import
      * commits: its cover and its sheets never mix the store before and after it. */
     if ((st = pn_store_begin_read(cli->store, err)) != PN_OK)
         goto out;
+    if (*spec_used)
+        fprintf(stderr, "panorama: report spec: %s\n", spec_used);
     for (size_t i = 0; i < sizeof count_sql / sizeof count_sql[0]; i++)
         if ((st = count(cli->store, count_sql[i], &counts[i], err)) != PN_OK)
             goto out;
@@ -212,8 +265,19 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     wb = NULL;
     if (st == PN_OK)
         printf("wrote '%s': %zu %s\n", out_path, spec->n, spec->n == 1 ? "table" : "tables");
+    /* kept for the next report without SPEC; the workbook is written whether or not it is */
+    pn_store_end_read(cli->store); /* a write, after the snapshot the workbook was read from */
+    if (st == PN_OK && !spec_stored) {
+        pn_error werr = {0};
+        if (pn_store_put_report_spec(cli->store, spec_name, spec_text, spec_len, &werr) != PN_OK) {
+            fflush(stdout);
+            fprintf(stderr, "panorama: warning: the report spec was not kept in '%s': %s\n",
+                    cli->db_path, werr.msg);
+        }
+    }
 out:
     pn_store_end_read(cli->store);
+    free(spec_text);
     pn_workbook_destroy(wb);
     pn_report_spec_destroy(spec);
     pn_strbuf_release(&typo);

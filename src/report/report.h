@@ -70,7 +70,7 @@ typedef struct pn_report_item {
 } pn_report_item;
 
 typedef struct pn_report_spec {
-    char *path;     /* the file it was read from */
+    char *path;     /* the file it was read from (the name given to ..._load_text) */
     char *title;    /* workbook title; NULL when the spec has no workbook record */
     char *subtitle; /* NULL when none */
     pn_report_item *items;
@@ -88,6 +88,11 @@ typedef struct pn_report_spec {
  * the file cannot be read; PN_ENOMEM.
  */
 pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err);
+
+/* Same, from the bytes @text (@len of them, lent for the call: a spec read earlier, or the
+ * copy kept in a project file); @name stands for the file in messages and in spec->path. */
+pn_status pn_report_spec_load_text(const char *name, const char *text, size_t len,
+                                   pn_report_spec **out, pn_error *err);
 
 /* Free a spec and everything it holds. NULL is a no-op. */
 void pn_report_spec_destroy(pn_report_spec *s);

@@ -432,7 +432,8 @@ out:
     return st;
 }
 
-pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err)
+/* Read the spec from @in, or from the file @path when @in is NULL. */
+static pn_status load(const char *path, FILE *in, pn_report_spec **out, pn_error *err)
 {
     loader ld = {0};
     pn_status st = PN_OK;
@@ -443,7 +444,8 @@ pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *
         st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", path);
         goto out;
     }
-    st = pn_csv_read_path(path, NULL, on_record, &ld, NULL, err);
+    st = in ? pn_csv_read(in, path, NULL, on_record, &ld, NULL, err)
+            : pn_csv_read_path(path, NULL, on_record, &ld, NULL, err);
     if (st != PN_OK)
         goto out;
     if (!ld.have_header) {
@@ -461,6 +463,23 @@ pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *
 out:
     pn_report_spec_destroy(ld.spec);
     free(ld.col_of_field);
+    return st;
+}
+
+pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err)
+{
+    return load(path, NULL, out, err);
+}
+
+pn_status pn_report_spec_load_text(const char *name, const char *text, size_t len,
+                                   pn_report_spec **out, pn_error *err)
+{
+    *out = NULL;
+    FILE *in = fmemopen((void *)text, len, "rb");
+    if (in == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", name);
+    pn_status st = load(name, in, out, err);
+    fclose(in);
     return st;
 }
 

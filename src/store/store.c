@@ -83,9 +83,16 @@ static const char *const schema_v1 =
     "DROP TABLE rejects; ALTER TABLE rejects_v4 RENAME TO rejects;"                                \
     "CREATE INDEX rejects_key ON rejects(form_id, instance_key);"
 
+/* Version 5: the text of the report spec the last report was written from, so that `report`
+ * without a SPEC writes the same workbook again from any folder. One row at most. */
+#define SCHEMA_V5                                                                                  \
+    "CREATE TABLE report_spec(spec_id INTEGER PRIMARY KEY CHECK(spec_id = 1),"                     \
+    " path TEXT NOT NULL, source BLOB NOT NULL);"
+
 /* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, then
  * after_migration() does what SQL alone cannot. */
-static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3, SCHEMA_V4};
+static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3, SCHEMA_V4,
+                                                             SCHEMA_V5};
 
 static pn_status links_view(pn_store *s, pn_error *err);
 static pn_status rebuild_repeat_tables(pn_store *s, pn_error *err);
@@ -780,5 +787,58 @@ out:
     sqlite3_free(sql);
     pn_strbuf_release(&names);
     free_names(ids, n);
+    return st;
+}
+
+pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *source, size_t len,
+                                   pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO report_spec VALUES(1, ?, ?)", -1, &q,
+                           NULL) != SQLITE_OK ||
+        sqlite3_bind_text(q, 1, path, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_blob(q, 2, len ? source : "", (int)len, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot keep the report spec");
+    sqlite3_finalize(q);
+    return st;
+}
+
+pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
+                                   pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    *path = *source = NULL;
+    *len = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT path, source FROM report_spec WHERE spec_id = 1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the report spec");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(q, 0);
+        const void *b = sqlite3_column_blob(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1);
+        *path = pn_strdup(p ? p : "");
+        *source = malloc(n + 1);
+        if (*path == NULL || *source == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        } else {
+            if (n)
+                memcpy(*source, b, n);
+            (*source)[n] = '\0';
+            *len = n;
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = pn_store_error(s, err, "cannot read the report spec");
+    }
+    sqlite3_finalize(q);
+    if (st != PN_OK) {
+        free(*path);
+        free(*source);
+        *path = *source = NULL;
+        *len = 0;
+    }
     return st;
 }

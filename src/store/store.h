@@ -12,6 +12,8 @@
  *   rejects(reject_id, import_id, form_id, level, instance_key, file, line, raw, reasons)
  *               every rejected row (v4: one per key before); level: '' for a submission,
  *               the repeat's name for an entry, NULL for a reject kept from before v4
+ *   report_spec(spec_id, path, source)    the spec the last report was written from (v5):
+ *               one row (spec_id 1), its path as given and its bytes as read
  * and one view:
  *   links(form_id, submission_id, entry_id, reporter_side, centre_ident, school_ident, class)
  *         one row per reported link: an entry of a form's partner repeat (v3; a table
@@ -33,7 +35,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 4
+#define PN_STORE_VERSION 5
 
 typedef struct pn_store pn_store;
 
@@ -128,6 +130,21 @@ pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 
 /* The table name holding @form's answers at @repeat (-1: top level), into @buf. */
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
+
+/*
+ * pn_store_put_report_spec - keep @source (@len bytes, the report spec read from @path) as
+ * the spec of the last report, in place of the one kept before.
+ */
+pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *source, size_t len,
+                                   pn_error *err);
+
+/*
+ * pn_store_get_report_spec - the spec kept by the last report: *@path its path as given then,
+ * *@source its bytes (NUL-terminated, *@len without the NUL); the caller frees both. Both are
+ * NULL (and PN_OK is returned) when no report was written yet.
+ */
+pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
+                                   pn_error *err);
 
 /* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE, or
  * PN_EBUSY when the error is SQLite's "database is locked": "WHAT: another panorama is

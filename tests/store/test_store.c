@@ -351,6 +351,9 @@ static void put_one_link(pn_store *s, const char *before_rows)
         SQLITE_OK);
 }
 
+/* Undoes version 5 (the report spec's table), for a test that makes an older store. */
+#define BACK_TO_V4 "DROP TABLE report_spec;"
+
 /* What the links of put_one_link() look like, however they are stored. */
 static const char *const ONE_LINK = "SELECT count(*) FROM links WHERE form_id='centre_social'"
                                     " AND submission_id=1 AND entry_id=1"
@@ -368,10 +371,11 @@ static void test_open_migrates_v1(void **state)
     put_one_link(s, REPEAT_TABLE_V2);
     /* back to version 1 as panorama 0.1 wrote it */
     assert_int_equal(sqlite3_exec(pn_store_db(s),
-                                  LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
-                                                 "ALTER TABLE submissions DROP COLUMN submitted_at;"
-                                                 "UPDATE meta SET value='1' WHERE"
-                                                 " key='schema_version'",
+                                  BACK_TO_V4 LINKS_TABLE_V2
+                                  "DROP INDEX submissions_structure;"
+                                  "ALTER TABLE submissions DROP COLUMN submitted_at;"
+                                  "UPDATE meta SET value='1' WHERE"
+                                  " key='schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     pn_store_close(s);
@@ -403,10 +407,11 @@ static void test_open_migration_busy(void **state)
     pn_store *s = create_ok(fx->path);
     put_one_link(s, REPEAT_TABLE_V2);
     assert_int_equal(sqlite3_exec(pn_store_db(s),
-                                  LINKS_TABLE_V2 "DROP INDEX submissions_structure;"
-                                                 "ALTER TABLE submissions DROP COLUMN submitted_at;"
-                                                 "UPDATE meta SET value='1' WHERE"
-                                                 " key='schema_version'",
+                                  BACK_TO_V4 LINKS_TABLE_V2
+                                  "DROP INDEX submissions_structure;"
+                                  "ALTER TABLE submissions DROP COLUMN submitted_at;"
+                                  "UPDATE meta SET value='1' WHERE"
+                                  " key='schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     pn_store_close(s);
@@ -445,8 +450,8 @@ static void test_open_migrates_v2(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_exec(pn_store_db(s),
-                                  LINKS_TABLE_V2 "UPDATE meta SET value='2' WHERE"
-                                                 " key='schema_version'",
+                                  BACK_TO_V4 LINKS_TABLE_V2 "UPDATE meta SET value='2' WHERE"
+                                                            " key='schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     pn_store_close(s);
@@ -498,6 +503,7 @@ static void test_open_migrates_v3(void **state)
     pn_store *s = create_ok(fx->path);
     assert_int_equal(
         sqlite3_exec(pn_store_db(s),
+                     BACK_TO_V4
                      "DROP TABLE rejects;"
                      "CREATE TABLE rejects(reject_id INTEGER PRIMARY KEY, import_id INTEGER NOT"
                      " NULL, form_id TEXT NOT NULL, instance_key TEXT NOT NULL, file TEXT NOT"
@@ -526,6 +532,47 @@ static void test_open_migrates_v3(void **state)
     assert_int_equal(query_int(s, "SELECT count(*) FROM rejects WHERE instance_key='k1'"), 2);
     pn_store_close(s);
 }
+/* Version 4 to 5: the table of the last report's spec appears, empty; a spec kept there comes
+ * back byte for byte (a NUL and a Windows-1252 byte included), and the next one replaces it. */
+static void test_open_migrates_v4(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    put_one_link(s, NULL);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  BACK_TO_V4 "UPDATE meta SET value='4' WHERE key='schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT value FROM meta WHERE key='schema_version'"),
+                     PN_STORE_VERSION);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM report_spec"), 0);
+    assert_int_equal(query_int(s, ONE_LINK), 1);
+    pn_error err = {0};
+    char *path = NULL, *source = NULL;
+    size_t len = 99;
+    assert_int_equal(pn_store_get_report_spec(s, &path, &source, &len, &err), PN_OK);
+    assert_null(path);
+    assert_null(source);
+    assert_int_equal(len, 0);
+    static const char spec[] = "kind,sheet,var\ntable,Caf\xe9,x\0y\n";
+    assert_int_equal(pn_store_put_report_spec(s, "reports/demo.csv", spec, sizeof spec - 1, &err),
+                     PN_OK);
+    assert_int_equal(pn_store_put_report_spec(s, "mine.csv", spec, sizeof spec - 1, &err), PN_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM report_spec"), 1);
+    assert_int_equal(pn_store_get_report_spec(s, &path, &source, &len, &err), PN_OK);
+    assert_string_equal(path, "mine.csv");
+    assert_int_equal(len, sizeof spec - 1);
+    assert_memory_equal(source, spec, sizeof spec - 1);
+    assert_int_equal(source[len], '\0');
+    free(path);
+    free(source);
+    pn_store_close(s);
+}
+
 static void test_open_meta_without_version(void **state)
 {
     fixture *fx = *state;
@@ -900,6 +947,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migration_busy, setup, teardown),
+
+        cmocka_unit_test_setup_teardown(test_open_migrates_v4, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_meta_without_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_form_creates_tables, setup, teardown),
