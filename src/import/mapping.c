@@ -1,6 +1,7 @@
 #include "import/mapping.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,17 +243,28 @@ void pn_map_release(pn_map *map)
         entry_release(&map->e[i]);
     free(map->e);
     free(map->path);
+    free(map->prev);
+    pn_strindex_release(&map->by_source);
     memset(map, 0, sizeof *map);
 }
 
 static pn_status push_entry(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
                             const char *choice, const char *note, size_t line)
 {
-    pn_map_entry *e = realloc(map->e, (map->n + 1) * sizeof *e);
-    if (e == NULL)
-        return PN_ENOMEM;
-    map->e = e;
-    e = &map->e[map->n];
+    /* the arrays double when the count reaches a power of two: a template of 100,000
+     * columns is not copied 100,000 times */
+    if ((map->n & (map->n - 1)) == 0) {
+        size_t cap = map->n ? 2 * map->n : 1;
+        pn_map_entry *e = realloc(map->e, cap * sizeof *e);
+        if (e == NULL)
+            return PN_ENOMEM;
+        map->e = e;
+        size_t *prev = realloc(map->prev, cap * sizeof *prev);
+        if (prev == NULL)
+            return PN_ENOMEM;
+        map->prev = prev;
+    }
+    pn_map_entry *e = &map->e[map->n];
     e->kind = kind;
     e->line = line;
     e->source = pn_strdup(source);
@@ -262,6 +274,18 @@ static pn_status push_entry(pn_map *map, pn_map_kind kind, const char *source, c
     if (!e->source || !e->variable || !e->choice || !e->note) {
         entry_release(e);
         return PN_ENOMEM;
+    }
+    /* the new entry becomes the last of its source */
+    size_t len = strlen(e->source);
+    size_t *last = pn_strindex_value(&map->by_source, e->source, len);
+    if (last) {
+        map->prev[map->n] = *last;
+        *last = map->n;
+    } else if (pn_strindex_put(&map->by_source, e->source, len, map->n) != PN_OK) {
+        entry_release(e);
+        return PN_ENOMEM;
+    } else {
+        map->prev[map->n] = SIZE_MAX;
     }
     map->n++;
     return PN_OK;
@@ -371,10 +395,12 @@ pn_status pn_map_load(pn_map *map, const char *path, const pn_form *form, pn_err
 pn_status pn_map_add(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
                      const char *note)
 {
-    for (size_t i = 0; i < map->n; i++)
-        if (map->e[i].kind == kind && strcmp(map->e[i].source, source) == 0 &&
-            (kind != PN_MAP_VALUE || strcmp(map->e[i].variable, variable) == 0))
-            return PN_OK;
+    size_t i;
+    if (pn_strindex_get(&map->by_source, source, strlen(source), &i))
+        for (; i != SIZE_MAX; i = map->prev[i])
+            if (map->e[i].kind == kind &&
+                (kind != PN_MAP_VALUE || strcmp(map->e[i].variable, variable) == 0))
+                return PN_OK;
     return push_entry(map, kind, source, variable, "", note, 0);
 }
 
@@ -683,14 +709,14 @@ static int tick_by_label(const pn_cells *c, size_t qi, const char *fh, int *choi
 
 static const pn_map_entry *map_column(const pn_map *map, const char *h)
 {
-    if (map == NULL)
+    const pn_map_entry *first = NULL; /* the file's first entry for @h wins */
+    size_t i;
+    if (map == NULL || !pn_strindex_get(&map->by_source, h, strlen(h), &i))
         return NULL;
-    for (size_t i = 0; i < map->n; i++) {
-        const pn_map_entry *e = &map->e[i];
-        if (e->kind != PN_MAP_VALUE && entry_complete(e) && strcmp(e->source, h) == 0)
-            return e;
-    }
-    return NULL;
+    for (; i != SIZE_MAX; i = map->prev[i])
+        if (map->e[i].kind != PN_MAP_VALUE && entry_complete(&map->e[i]))
+            first = &map->e[i];
+    return first;
 }
 
 static int question_index(const pn_form *f, const char *name)
@@ -843,15 +869,16 @@ static const char *fold_into(pn_strbuf *buf, const char *s, size_t len)
 /* The map's choice for value @v (@len bytes) of question @q, or NULL. */
 static const char *map_value(const pn_cells *c, const pn_question *q, const char *v, size_t len)
 {
-    if (c->map == NULL)
+    const char *first = NULL; /* the file's first entry wins */
+    size_t i;
+    if (c->map == NULL || !pn_strindex_get(&c->map->by_source, v, len, &i))
         return NULL;
-    for (size_t i = 0; i < c->map->n; i++) {
+    for (; i != SIZE_MAX; i = c->map->prev[i]) {
         const pn_map_entry *e = &c->map->e[i];
-        if (e->kind == PN_MAP_VALUE && *e->choice && strcmp(e->variable, q->name) == 0 &&
-            strlen(e->source) == len && memcmp(e->source, v, len) == 0)
-            return e->choice;
+        if (e->kind == PN_MAP_VALUE && *e->choice && strcmp(e->variable, q->name) == 0)
+            first = e->choice;
     }
-    return NULL;
+    return first;
 }
 
 /*
