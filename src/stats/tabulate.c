@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/strindex.h"
 
 #define RESEAU "reseau"
 
@@ -13,18 +14,19 @@
 typedef struct catset {
     pn_category *cats;
     size_t n, cap;
-    int from_list; /* categories come from a choice list (else sorted values) */
+    int from_list;     /* categories come from a choice list (else sorted values) */
+    pn_strindex index; /* each category's name to its index into cats */
 } catset;
 
 /* Find or add the category named by the @len bytes at @name; its index into *@idx. */
 static pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label, size_t *idx)
 {
-    for (size_t i = 0; i < cs->n; i++)
-        if (strncmp(cs->cats[i].name, name, len) == 0 && cs->cats[i].name[len] == '\0') {
-            if (idx)
-                *idx = i;
-            return PN_OK;
-        }
+    size_t at;
+    if (pn_strindex_get(&cs->index, name, len, &at)) {
+        if (idx)
+            *idx = at;
+        return PN_OK;
+    }
     if (cs->n == cs->cap) {
         size_t cap = cs->cap ? cs->cap * 2 : 16;
         pn_category *p = realloc(cs->cats, cap * sizeof *p);
@@ -41,7 +43,8 @@ static pn_status cat_add_n(catset *cs, const char *name, size_t len, const char 
         c->name[len] = '\0';
         c->label = pn_strdup(label ? label : c->name);
     }
-    if (c->name == NULL || c->label == NULL) {
+    if (c->name == NULL || c->label == NULL ||
+        pn_strindex_put(&cs->index, c->name, len, cs->n) != PN_OK) {
         free(c->name);
         free(c->label);
         return PN_ENOMEM;
@@ -64,6 +67,7 @@ static void catset_release(catset *cs)
         free(cs->cats[i].label);
     }
     free(cs->cats);
+    pn_strindex_release(&cs->index);
     memset(cs, 0, sizeof *cs);
 }
 
@@ -433,9 +437,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         memcpy(sorted, c.rows.cats, n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, cmp_cat);
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-                if (c.rows.cats[j].name == sorted[i].name)
-                    from[i] = j;
+            pn_strindex_get(&c.rows.index, sorted[i].name, strlen(sorted[i].name), &from[i]);
         size_t ncol = by ? c.cols.n : 1;
         for (size_t i = 0; i < n && st == PN_OK; i++)
             for (size_t j = 0; j < ncol; j++)
@@ -443,6 +445,8 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
                     st = pn_error_set(err, PN_ENOMEM, "out of memory");
         if (st == PN_OK) {
             memcpy(c.rows.cats, sorted, n * sizeof *sorted);
+            for (size_t i = 0; i < n; i++) /* the index follows the new order */
+                *pn_strindex_value(&c.rows.index, sorted[i].name, strlen(sorted[i].name)) = i;
             free(c.cell);
             c.cell = tmp.cell;
             c.stride = tmp.stride;

@@ -39,4 +39,33 @@ expect_exit 3 bounded 10 "$PN_BIN" --db p.db import --form centre_social --map w
 expect_err "99980 columns of this plain export cannot be matched"
 [ "$(sqlite3 p.db .dump | sha256sum)" = "$before" ] || fail "a refused header changed the store"
 
+# ---- a choice list of 80,000 communes: import and every table stay near-linear ----
+mkdir -p big/forms
+for f in centre_social ecole; do
+  awk 'BEGIN { done = 0 }
+    { if (!done && prev ~ /^,communes,/ && $0 !~ /^,communes,/) {
+        for (i = 1; i <= 80000; i++) printf ",communes,x%05d,Commune fictive %d\n", i, i
+        done = 1 }
+      print; prev = $0 }' "forms/$f.csv" >"big/forms/$f.csv"
+done
+[ "$(grep -c ',communes,' big/forms/ecole.csv)" -eq 80032 ] || fail "the long list was not written"
+"$PN_BIN" --db big.db init >/dev/null
+expect_exit 0 bounded 8 "$PN_BIN" --db big.db import --forms big/forms --form centre_social \
+  "$EX/centre_social.csv" "$EX/centre_social-partenaires.csv"
+expect_exit 0 bounded 8 "$PN_BIN" --db big.db import --forms big/forms --form ecole \
+  "$EX/ecole.csv" "$EX/ecole-partenaires.csv"
+expect_exit 0 bounded 8 "$PN_BIN" --db big.db tab commune
+grep -q '^Total  *599 ' out || fail "tab commune on the long list: $(tail -3 out)"
+expect_exit 0 bounded 8 "$PN_BIN" --db big.db tab commune --by reseau --format csv
+expect_exit 0 bounded 8 "$PN_BIN" --db big.db tab annee_debut
+# the tables the long list does not touch are the same as with the bundled forms
+import_demo demo.db
+for t in "annee_debut" "type_lien --by en_qpv" "freins"; do
+  # shellcheck disable=SC2086
+  "$PN_BIN" --db demo.db tab $t --format csv >a.csv
+  # shellcheck disable=SC2086
+  "$PN_BIN" --db big.db tab $t --format csv >b.csv
+  cmp -s a.csv b.csv || fail "'tab $t' differs with the long list"
+done
+
 echo "sizes: ok"
