@@ -475,8 +475,12 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         for (size_t i = 0; i < k; i++)
             for (size_t j = 0; j < c.cols.n; j++)
                 t->count[i * c.cols.n + j] = counter_get(&c, i, j);
-        memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
-        memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
+        /* a table with no category has no array to copy from (memcpy from NULL is undefined
+         * even for 0 bytes) */
+        if (k)
+            memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
+        if (c.cols.n)
+            memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
         c.rows.n = c.cols.n = 0; /* the table owns the names now */
         st = pn_crosstab_compute(t, err);
     } else if (multi) {
@@ -493,7 +497,8 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             t->count[i] = counter_get(&c, i, 0);
         t->cases = c.cases;
         t->missing = c.missing;
-        memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
+        if (k)
+            memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
         c.rows.n = 0;
         st = pn_multi_compute(t, err);
     } else {
@@ -509,7 +514,8 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         for (size_t i = 0; i < k; i++)
             t->count[i] = counter_get(&c, i, 0);
         t->missing = c.missing;
-        memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
+        if (k)
+            memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
         c.rows.n = 0;
         /* ordered scales: cumulative % makes sense */
         t->ordered = first_var.q && first_var.q->ordered;

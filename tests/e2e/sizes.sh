@@ -68,4 +68,15 @@ for t in "annee_debut" "type_lien --by en_qpv" "freins"; do
   cmp -s a.csv b.csv || fail "'tab $t' differs with the long list"
 done
 
+# ---- a table with no category at all (the sanitizer build runs this too) ----
+expect_exit 0 "$PN_BIN" --db demo.db tab annee_debut --where "\${commune} = 'x'"
+grep -q '^Total  *0 ' out || fail "an empty frequency table: $(cat out)"
+expect_exit 0 "$PN_BIN" --db demo.db tab freins --where "\${commune} = 'x'"
+expect_exit 0 "$PN_BIN" --db demo.db tab annee_debut --format csv --where "\${commune} = 'x'"
+set +e
+"$PN_BIN" --db demo.db tab type_lien --by en_qpv --where "\${commune} = 'x'" >out 2>err
+got=$?
+set -e
+# a cross-tab of nothing: a table of zeros, or a message; never a crash
+[ "$got" -lt 6 ] || fail "an empty cross-tab exited $got: $(cat err)"
 echo "sizes: ok"
