@@ -500,9 +500,20 @@ static void content_key(size_t n, char *const *f, char *out, size_t size)
     snprintf(out, size, "content:%016llx", (unsigned long long)h);
 }
 
+static void pipeline_fail(importer *im, pn_status st, const pn_error *err);
+
+/* A statement failed: its message, and the import's first failure. SQLite may have rolled
+ * the whole transaction back (a full disk, an I/O error), so nothing may be run after it:
+ * the pipeline keeps this failure as the one to report, and both sides stop. Called by the
+ * thread that holds the connection. */
 static pn_status db_fail(importer *im, pn_error *err, const char *what)
 {
-    return pn_store_error(im->store, err, what);
+    pn_error mine;
+    if (err == NULL)
+        err = &mine;
+    pn_status st = pn_store_error(im->store, err, what);
+    pipeline_fail(im, st, err);
+    return st;
 }
 
 /* ---- storing a row (the storing side of the pipeline) ---- */
@@ -909,15 +920,19 @@ static void *store_thread(void *arg)
             pn_error err;
             pn_error_clear(&err);
             lock_soon(&pl->db);
-            pn_status st = store_row(im, &pl->jobs[t % PIPELINE_JOBS].r, &err);
+            pn_status st = PN_OK;
+            /* the reading side may have failed while this thread waited for the connection;
+             * and a statement must never run once the transaction is gone, where it would
+             * be committed on its own */
+            if (atomic_load(&pl->failed))
+                st = PN_ESTORE;
+            else if (sqlite3_get_autocommit(im->db))
+                st = db_fail(im, &err, "the import's transaction was rolled back");
+            else
+                st = store_row(im, &pl->jobs[t % PIPELINE_JOBS].r, &err);
             pthread_mutex_unlock(&pl->db);
-            if (st != PN_OK) {
-                pthread_mutex_lock(&pl->lock);
-                pl->status = st;
-                pl->err = err;
-                atomic_store(&pl->failed, 1);
-                pthread_mutex_unlock(&pl->lock);
-            }
+            if (st != PN_OK)
+                pipeline_fail(im, st, &err);
         }
         atomic_store(&pl->tail, ++t);
         if (atomic_load(&pl->read_waits) &&
@@ -967,8 +982,25 @@ static pn_status pipeline_start(importer *im, pn_error *err)
     return PN_OK;
 }
 
-/* Wait until every row handed over is stored. Returns the storing side's failure, if any,
- * with its message in @err. */
+/* Record @st with the message in @err as the import's failure, unless one came first: the
+ * first is the cause, what fails after it only follows from it. The rows still in the
+ * pipeline are then skipped, and the reading side stops at its next row. */
+static void pipeline_fail(importer *im, pn_status st, const pn_error *err)
+{
+    pipeline *pl = &im->pl;
+    if (!pl->ready)
+        return; /* no pipeline: the caller's failure goes straight back */
+    pthread_mutex_lock(&pl->lock);
+    if (pl->status == PN_OK) {
+        pl->status = st;
+        pl->err = *err;
+    }
+    atomic_store(&pl->failed, 1);
+    pthread_mutex_unlock(&pl->lock);
+}
+
+/* Wait until every row handed over is stored (or skipped after a failure). Returns the
+ * import's first failure, if any, with its message in @err. */
 static pn_status pipeline_drain(importer *im, pn_error *err)
 {
     pipeline *pl = &im->pl;
@@ -1163,8 +1195,13 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
         q = im->version_state;
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, im->parent_id);
-        if (sqlite3_step(q) == SQLITE_ROW)
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
             im->parent_state = sqlite3_column_int(q, 0);
+        else if (rc != SQLITE_DONE) {
+            st = db_fail(im, err, "cannot read a submission's version");
+            goto out;
+        }
         sqlite3_reset(q);
     }
     q = im->load_parent;
@@ -1615,10 +1652,13 @@ static pn_status parent_rejected(importer *im, const char *key, int *rejected, p
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-    *rejected = sqlite3_step(q) == SQLITE_ROW;
+    int rc = sqlite3_step(q);
+    *rejected = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_fail(im, err, "cannot look up a reject");
     sqlite3_reset(q);
     db_leave(im);
-    return PN_OK;
+    return st;
 }
 
 static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
@@ -2054,9 +2094,12 @@ static pn_status importer_init(importer *im, pn_error *err)
     if ((st = prepare(im, &q, "SELECT EXISTS(SELECT 1 FROM rejects WHERE form_id=?)", err)))
         return st;
     sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-    im->has_rejects = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
+    int rc = sqlite3_step(q);
+    im->has_rejects = rc == SQLITE_ROW && sqlite3_column_int(q, 0);
+    if (rc != SQLITE_ROW)
+        st = db_fail(im, err, "cannot look up the rejects");
     sqlite3_finalize(q);
-    return PN_OK;
+    return st;
 }
 
 static void importer_release(importer *im)
