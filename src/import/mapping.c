@@ -474,11 +474,30 @@ struct pn_cells {
     int *ident;        /* per question: the pn_ident_kind + 1 of an identifier, else 0 */
     int *yes_no;       /* per question: index of the yes choice + 1 when the list is yes/no */
     int *no_idx;
+    /* per question with a list: its folded choice labels, and its choice names in ASCII
+     * lower case (c_name), each to the first choice that has it, with SHARED set when
+     * another choice has it too: one lookup per answer, whatever the list's length */
+    pn_strindex *by_label, *by_lower_name;
+    char ***lower_name;
     pn_strbuf fold;      /* scratch */
     pn_strbuf part;      /* scratch */
     unsigned char *seen; /* scratch: one flag per choice */
     size_t seen_cap;
 };
+
+#define SHARED ((SIZE_MAX >> 1) + 1) /* in by_label, by_lower_name: two choices match */
+
+/* Index @key as choice @k in @ix: the first choice keeps it, marked SHARED when another
+ * comes. */
+static pn_status index_choice(pn_strindex *ix, const char *key, size_t k)
+{
+    size_t len = strlen(key), *v = pn_strindex_value(ix, key, len);
+    if (v) {
+        *v |= SHARED;
+        return PN_OK;
+    }
+    return pn_strindex_put(ix, key, len, k);
+}
 
 static const char *const yes_words[] = {"oui", "o", "yes", "y", "1", "true", "vrai", "x"};
 static const char *const no_words[] = {"non", "n", "no", "0", "false", "faux"};
@@ -505,7 +524,19 @@ void pn_cells_destroy(pn_cells *c)
                 free(c->choice[i][k]);
             free(c->choice[i]);
         }
+        if (c->lower_name && c->lower_name[i] && c->form->q[i].list) {
+            for (size_t k = 0; k < c->form->q[i].list->n; k++)
+                free(c->lower_name[i][k]);
+            free(c->lower_name[i]);
+        }
+        if (c->by_label)
+            pn_strindex_release(&c->by_label[i]);
+        if (c->by_lower_name)
+            pn_strindex_release(&c->by_lower_name[i]);
     }
+    free(c->lower_name);
+    free(c->by_label);
+    free(c->by_lower_name);
     free(c->label);
     free(c->label_path);
     free(c->choice);
@@ -576,7 +607,11 @@ pn_cells *pn_cells_new(const pn_form *form, const pn_map *map)
     c->ident = calloc(nq, sizeof *c->ident);
     c->yes_no = calloc(nq, sizeof *c->yes_no);
     c->no_idx = calloc(nq, sizeof *c->no_idx);
-    if (!c->label || !c->label_path || !c->choice || !c->yes_no || !c->no_idx || !c->ident)
+    c->lower_name = calloc(nq, sizeof *c->lower_name);
+    c->by_label = calloc(nq, sizeof *c->by_label);
+    c->by_lower_name = calloc(nq, sizeof *c->by_lower_name);
+    if (!c->label || !c->label_path || !c->choice || !c->yes_no || !c->no_idx || !c->ident ||
+        !c->lower_name || !c->by_label || !c->by_lower_name)
         goto fail;
     for (size_t i = 0; i < form->nq; i++) {
         const pn_question *q = &form->q[i];
@@ -588,11 +623,20 @@ pn_cells *pn_cells_new(const pn_form *form, const pn_map *map)
             continue;
         if (q->list->n > c->seen_cap)
             c->seen_cap = q->list->n;
-        if ((c->choice[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->choice)) == NULL)
+        if ((c->choice[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->choice)) == NULL ||
+            (c->lower_name[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->lower_name)) ==
+                NULL)
             goto fail;
         int yes = -1, no = -1;
         for (size_t k = 0; k < q->list->n; k++) {
-            if ((c->choice[i][k] = pn_fold(q->list->items[k].label)) == NULL)
+            if ((c->choice[i][k] = pn_fold(q->list->items[k].label)) == NULL ||
+                (c->lower_name[i][k] = pn_strdup(q->list->items[k].name)) == NULL)
+                goto fail;
+            for (char *p = c->lower_name[i][k]; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p - 'A' + 'a');
+            if (index_choice(&c->by_label[i], c->choice[i][k], k) != PN_OK ||
+                index_choice(&c->by_lower_name[i], c->lower_name[i][k], k) != PN_OK)
                 goto fail;
             char *name = pn_fold(q->list->items[k].name);
             if (name == NULL)
@@ -672,7 +716,6 @@ static int tick_by_name(const pn_question *q, const char *h, int *choice)
  * (LimeSurvey full text), compared folded. @fh is the folded header. */
 static int tick_by_label(const pn_cells *c, size_t qi, const char *fh, int *choice)
 {
-    const pn_question *q = &c->form->q[qi];
     const char *stems[2] = {c->label[qi], c->label_path[qi]};
     for (int s = 0; s < 2; s++) {
         size_t len = strlen(stems[s]);
@@ -698,11 +741,11 @@ static int tick_by_label(const pn_cells *c, size_t qi, const char *fh, int *choi
             name++, nlen--;
         while (nlen && name[nlen - 1] == ' ')
             nlen--;
-        for (size_t k = 0; k < q->list->n; k++)
-            if (strlen(c->choice[qi][k]) == nlen && memcmp(c->choice[qi][k], name, nlen) == 0) {
-                *choice = (int)k;
-                return 1;
-            }
+        size_t k;
+        if (pn_strindex_get(&c->by_label[qi], name, nlen, &k)) {
+            *choice = (int)(k & ~SHARED); /* the first choice with that label */
+            return 1;
+        }
     }
     return 0;
 }
@@ -902,22 +945,12 @@ static int one_choice(pn_cells *c, size_t qi, const char *v, size_t len)
     if (*fv == '\0')
         return -1;
     int found = -1;
-    for (size_t k = 0; k < list->n; k++)
-        if (strcmp(fv, c->choice[qi][k]) == 0) {
-            if (found >= 0)
-                return -1; /* two choices share the label */
-            found = (int)k;
-        }
-    if (found >= 0)
-        return found;
-    for (size_t k = 0; k < list->n; k++)
-        if (strcasecmp(fv, list->items[k].name) == 0) {
-            if (found >= 0)
-                return -1;
-            found = (int)k;
-        }
-    if (found >= 0)
-        return found;
+    size_t at;
+    if (pn_strindex_get(&c->by_label[qi], fv, strlen(fv), &at))
+        return at & SHARED ? -1 : (int)at; /* -1: two choices share the label */
+    /* the name without regard to ASCII case: @fv is case-folded already */
+    if (pn_strindex_get(&c->by_lower_name[qi], fv, strlen(fv), &at))
+        return at & SHARED ? -1 : (int)at;
     if (c->yes_no[qi]) {
         if (word_in(fv, yes_words, COUNT(yes_words)))
             return c->yes_no[qi] - 1;

@@ -378,6 +378,53 @@ static void mapping_file(void **state)
     remove(path);
 }
 
+/* Choices found through the indexes of pn_cells: a label two choices share matches neither,
+ * a name in another ASCII case matches, unless two names differ only by case; a tick column
+ * by a shared label goes to the first choice that has it, as it did with a scan. */
+static void shared_labels_and_case(void **state)
+{
+    (void)state;
+    static const char *const form = "survey\n"
+                                    ",type,name,label\n"
+                                    ",select_one avis,avis,Votre avis\n"
+                                    ",select_multiple aides,aides,Aides reçues\n"
+                                    "choices\n"
+                                    ",list_name,name,label\n"
+                                    ",avis,bien,Bien\n"
+                                    ",avis,Assez,Moyen\n"
+                                    ",avis,moyen2,Moyen\n"
+                                    ",avis,Nsp,Je ne sais pas\n"
+                                    ",avis,NSP,Ne se prononce pas\n"
+                                    ",aides,caf,Autre\n"
+                                    ",aides,ville,Autre\n"
+                                    ",aides,etat,État\n"
+                                    "settings\n"
+                                    ",form_id\n"
+                                    ",f\n";
+    pn_error err = {0};
+    fixture fx = {0};
+    fx.form = pn_form_load_text("form.csv", form, strlen(form), &err);
+    if (fx.form == NULL)
+        fail_msg("%s", err.msg);
+    fx.cells = pn_cells_new(fx.form, NULL);
+    assert_non_null(fx.cells);
+    expect_cell(&fx, "avis", "BIEN", PN_CELL_CONVERTED, "bien");   /* the label, folded */
+    expect_cell(&fx, "avis", "assez", PN_CELL_CONVERTED, "Assez"); /* the name, any case */
+    expect_cell(&fx, "avis", "ASSEZ", PN_CELL_CONVERTED, "Assez");
+    expect_cell(&fx, "avis", "moyen", PN_CELL_UNMAPPED, NULL); /* two choices say Moyen */
+    expect_cell(&fx, "avis", "nsp", PN_CELL_UNMAPPED, NULL);   /* Nsp or NSP */
+    expect_cell(&fx, "avis", "NSP", PN_CELL_SAME, NULL);       /* by name, exactly */
+    expect_cell(&fx, "avis", "ne se prononce pas", PN_CELL_CONVERTED, "NSP");
+    expect_cell(&fx, "aides", "État, autre", PN_CELL_UNMAPPED, NULL);
+    expect_cell(&fx, "aides", "etat", PN_CELL_SAME, NULL);
+    const char *h[] = {"Aides reçues/Autre", "Aides reçues [État]"};
+    const char *want[] = {"tick:aides:caf", "tick:aides:etat"};
+    expect_header(&fx, NULL, PN_DIALECT_KOBO, 2, h, want);
+    pn_cells_destroy(fx.cells);
+    pn_form_destroy(fx.form);
+    pn_strbuf_release(&fx.out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +435,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(choice_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(number_date_ident_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(mapping_file, setup, teardown),
+        cmocka_unit_test(shared_labels_and_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
