@@ -11,7 +11,8 @@
 #
 # Then two hostile sizes (generated, timed once each; both were quadratic and must stay well
 # under a second): a header of 100,000 columns, none of them a question, and one of 100,000
-# columns beside the form's own, both refused; a choice list of 40,000 communes in both forms
+# columns beside the form's own, both refused (and the first against a form of 1,900
+# questions, where most of the time goes to SQLite creating its tables); a choice list of 40,000 communes in both forms
 # (the 35,000 communes of France are a real case), with the bundled answers imported and
 # tabulated, and the national schools' answers imported with the commune's label.
 set -euo pipefail
@@ -135,6 +136,15 @@ hostile "header-100000-few-match (refused)" 3 "$PN" --db "$H/h.db" import --form
   --map "$H/fewmatch.map" "$H/fewmatch.csv"
 hostile "header-100000-with-its-map" 3 "$PN" --db "$H/h.db" import --form centre_social \
   --map "$H/fewmatch.map" "$H/fewmatch.csv"
+# the same header against a form of 1,900 questions (near SQLite's 2,000 columns a table)
+mkdir -p "$H/forms-wide"
+awk '{ print }
+  /^,end,end,/ && !done { print ",begin_group,extra,Questions en plus,,,,,,,"
+    for (i = 1; i <= 1900; i++) printf ",text,q%d,Question supplémentaire %d,,,,,,,\n", i, i
+    print ",end_group,,,,,,,,,"; done = 1 }' forms/centre_social.csv >"$H/forms-wide/centre_social.csv"
+"$PN" --db "$H/wide.db" init >/dev/null
+hostile "header-100000-form-1900-questions (refused)" 3 "$PN" --db "$H/wide.db" import \
+  --forms "$H/forms-wide" --form centre_social "$H/unknown.csv"
 hostile "list-40000-import-centres" 0 "$PN" --db "$H/h.db" import --forms "$H/forms" \
   --form centre_social examples/centre_social.csv examples/centre_social-partenaires.csv
 hostile "list-40000-import-ecoles" 0 "$PN" --db "$H/h.db" import --forms "$H/forms" --form ecole \

@@ -425,6 +425,54 @@ static void shared_labels_and_case(void **state)
     pn_strbuf_release(&fx.out);
 }
 
+/* The header matched through the form's indexes gives what trying every question gave:
+ * names with a '-', paths with '/', '-' or both, a label two questions share (left to the
+ * mapping file), tick columns by name and by label, and cells that only look like them. */
+static void header_through_indexes(void **state)
+{
+    (void)state;
+    static const char *const form = "survey\n"
+                                    ",type,name,label,calculation\n"
+                                    ",begin_group,g,Groupe\n"
+                                    ",text,a-b,Question A\n"
+                                    ",select_multiple aides,m,Aides\n"
+                                    ",end_group,,\n"
+                                    ",text,b,Question B\n"
+                                    ",begin_group,h,Autre groupe\n"
+                                    ",text,b2,Même libellé\n"
+                                    ",text,c,Même libellé\n"
+                                    ",calculate,calc,Question B,1\n"
+                                    ",end_group,,\n"
+                                    ",select_multiple aides,n,Soutiens\n"
+                                    "choices\n"
+                                    ",list_name,name,label\n"
+                                    ",aides,x,Argent\n"
+                                    ",aides,y,Locaux\n"
+                                    "settings\n"
+                                    ",form_id\n"
+                                    ",f\n";
+    pn_error err = {0};
+    fixture fx = {0};
+    fx.form = pn_form_load_text("form.csv", form, strlen(form), &err);
+    if (fx.form == NULL)
+        fail_msg("%s", err.msg);
+    const char *h[] = {"g/a-b",        "g-a-b",
+                       "a-b",          "g/m/x",
+                       "g-m-y",        "m[x]",
+                       "m_y",          "g/m-x",
+                       "Même libellé", "h/b2",
+                       "x/b",          "question b",
+                       "Aides/Locaux", "Soutiens [Argent]",
+                       "n/z",          "g",
+                       "g/m",          "Groupe/Aides/Argent"};
+    const char *want[] = {"answer:a-b", "answer:a-b", "answer:a-b", "tick:m:x", "tick:m:y",
+                          "tick:m:x",   "tick:m:y",   "tick:m:x",   "unmapped", "answer:b2",
+                          "unmapped",   "answer:b",   "tick:m:y",   "tick:n:x", "unmapped",
+                          "unmapped",   "answer:m",   "tick:m:x"};
+    expect_header(&fx, NULL, PN_DIALECT_KOBO, sizeof h / sizeof h[0], h, want);
+    pn_form_destroy(fx.form);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(number_date_ident_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(mapping_file, setup, teardown),
         cmocka_unit_test(shared_labels_and_case),
+        cmocka_unit_test(header_through_indexes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
