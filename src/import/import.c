@@ -14,6 +14,7 @@
 #include "import/mapping.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
+#include "util/strindex.h"
 
 /* A name -> question index entry, sorted by name for bsearch. */
 typedef struct name_index {
@@ -1256,6 +1257,33 @@ static const char *describe_column(size_t c, const char *head, char *buf, size_t
     return buf;
 }
 
+/* The first column (*@dup, -1 for none) that holds the same answer or tick box as an earlier
+ * one, and the first such earlier column (*@first): through an index of what each column
+ * holds, not by comparing each column with every one before it. Returns PN_ENOMEM or PN_OK. */
+static pn_status duplicate_column(const pn_col *cols, size_t n, int *dup, int *first)
+{
+    pn_strindex seen = PN_STRINDEX_INIT;
+    int *keys = calloc(n ? 3 * n : 1, sizeof *keys); /* per column: kind, question, choice */
+    pn_status st = keys ? PN_OK : PN_ENOMEM;
+    *dup = *first = -1;
+    for (size_t c = 0; c < n && st == PN_OK && *dup < 0; c++) {
+        if (cols[c].kind != PN_COL_ANSWER && cols[c].kind != PN_COL_TICK)
+            continue;
+        int *key = &keys[3 * c];
+        key[0] = (int)cols[c].kind, key[1] = cols[c].q, key[2] = cols[c].choice;
+        size_t k;
+        if (pn_strindex_get(&seen, (const char *)key, 3 * sizeof *key, &k)) {
+            *dup = (int)c;
+            *first = (int)k;
+        } else {
+            st = pn_strindex_put(&seen, (const char *)key, 3 * sizeof *key, c);
+        }
+    }
+    pn_strindex_release(&seen);
+    free(keys);
+    return st;
+}
+
 /* The header: map columns to questions, find the file's level. */
 static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error *err)
 {
@@ -1282,6 +1310,9 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
     int ident = side_q ? (int)(side_q - form->q) : -1;
     int level = -2;   /* not known yet */
     int top_col = -1; /* a top-level column other than the identifier and timestamps */
+    int dup, dup_of;
+    if (duplicate_column(fr->cols, n, &dup, &dup_of) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t c = 0; c < n; c++) {
         pn_col *pc = &fr->cols[c];
         switch (pc->kind) {
@@ -1305,15 +1336,13 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
             break;
         }
         const pn_question *q = &form->q[pc->q];
-        for (size_t k = 0; k < c; k++)
-            if (fr->cols[k].kind == pc->kind && fr->cols[k].q == pc->q &&
-                fr->cols[k].choice == pc->choice)
-                return pn_error_set(err, PN_EINPUT,
-                                    "%s:1: %s and column %zu '%s' both hold %s%s%s'%s'",
-                                    fr->stats->path, describe_column(c, f[c], col, sizeof col),
-                                    k + 1, f[k], pc->kind == PN_COL_TICK ? "the tick box of '" : "",
-                                    pc->kind == PN_COL_TICK ? q->list->items[pc->choice].name : "",
-                                    pc->kind == PN_COL_TICK ? "' of " : "", q->name);
+        size_t k = (size_t)dup_of;
+        if ((int)c == dup)
+            return pn_error_set(err, PN_EINPUT, "%s:1: %s and column %zu '%s' both hold %s%s%s'%s'",
+                                fr->stats->path, describe_column(c, f[c], col, sizeof col), k + 1,
+                                f[k], pc->kind == PN_COL_TICK ? "the tick box of '" : "",
+                                pc->kind == PN_COL_TICK ? q->list->items[pc->choice].name : "",
+                                pc->kind == PN_COL_TICK ? "' of " : "", q->name);
         if (q->type == PN_Q_CALCULATE)
             continue; /* recomputed from the answers, whatever the file says */
         if (q->repeat < 0) {

@@ -695,6 +695,31 @@ static void full_disk_reports_the_first_cause(void **state)
                 100);
 }
 
+/* Two columns that hold the same answer or tick box: the first such pair in the header,
+ * named by both columns, and nothing stored. */
+static void duplicate_columns(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    long long before = fingerprint(fx);
+    const char *paths[1] = {put(fx, "dup.csv",
+                                "nom_structure,siret,freins/turnover,Numéro SIRET du centre "
+                                "social,freins[turnover],KEY\n"
+                                "A,73282932000074,1,73282932000074,1,k\n")};
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "dup.csv:1: column 4 'Numéro SIRET du centre social' and "
+                                    "column 2 'siret' both hold 'siret'"));
+    paths[0] = put(fx, "dup2.csv",
+                   "nom_structure,siret,freins/turnover,freins[turnover],siret,KEY\n"
+                   "A,73282932000074,1,1,73282932000074,k\n");
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "dup2.csv:1: column 4 'freins[turnover]' and column 3 "
+                                    "'freins/turnover' both hold the tick box of 'turnover' of "
+                                    "'freins'"));
+    assert_int_equal(fingerprint(fx), before);
+}
+
 /* ---- a disk that fills up: a VFS over the default one whose files cannot grow past a
  * budget of bytes, as on a real full disk (overwriting a page in place still works, so a
  * rollback can put the file back). A journal that cannot grow makes SQLite roll the whole
@@ -876,6 +901,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_reports_the_first_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_rolls_back_everything, setup, teardown),
     };
