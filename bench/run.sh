@@ -8,6 +8,13 @@
 # timing of each says little: the two are timed in turn, PN_BENCH_RUNS rounds (3 by
 # default), each import into a new project file, and the figures are the medians, the
 # ratio being the median of each round's own ratio.
+#
+# Then two hostile sizes (generated, timed once each; both were quadratic and must stay well
+# under a second): a header of 100,000 columns, none of them a question, and one of 100,000
+# columns beside the form's own, both refused (and the first against a form of 1,900
+# questions, where most of the time goes to SQLite creating its tables); a choice list of 40,000 communes in both forms
+# (the 35,000 communes of France are a real case), with the bundled answers imported and
+# tabulated, and the national schools' answers imported with the commune's label.
 set -euo pipefail
 export LC_ALL=C # numbers printed with a dot, whatever the user's locale
 BUILD=${1:-build}
@@ -92,3 +99,76 @@ printf 'panorama import / sqlite3 .import: %.2fx the time (median of the rounds;
 printf 'store: %.1f MB (sqlite3 .import: %.1f MB)\n' \
   "$(echo "$(stat -c %s "$DATA/bench.db") / 1000000" | bc -l)" \
   "$(echo "$(stat -c %s "$DATA/ref.db") / 1000000" | bc -l)"
+
+# ---- hostile sizes ----
+H="$DATA/hostile"
+rm -rf "$H"
+mkdir -p "$H/forms"
+awk 'BEGIN { n = 100000
+  for (i = 0; i < n; i++) printf "%scol%d", (i ? "," : ""), i; print ""
+  for (i = 0; i < n; i++) printf "%sv%d", (i ? "," : ""), i; print "" }' >"$H/unknown.csv"
+{ printf '%s' "$(head -1 examples/centre_social.csv)"
+  awk 'BEGIN { for (i = 0; i < 99980; i++) printf ",extra%d", i; print "" }'
+  printf '%s' "$(sed -n 2p examples/centre_social.csv)"
+  awk 'BEGIN { for (i = 0; i < 99980; i++) printf ",x"; print "" }'
+} >"$H/fewmatch.csv"
+for f in centre_social ecole; do
+  awk 'BEGIN { done = 0 }
+    { if (!done && prev ~ /^,communes,/ && $0 !~ /^,communes,/) {
+        for (i = 1; i <= 40000 - 32; i++) printf ",communes,x%05d,Commune fictive %d\n", i, i
+        done = 1 }
+      print; prev = $0 }' "forms/$f.csv" >"$H/forms/$f.csv"
+done
+"$PN" --db "$H/h.db" init >/dev/null
+# hostile NAME EXPECTED-EXIT CMD...: time CMD once, check its exit status, print the line
+hostile() {
+  local name=$1 want=$2 got=0
+  shift 2
+  /usr/bin/time -f "%e %M" -o "$DATA/time.out" "$@" >"$H/$name.log" 2>&1 || got=$?
+  [ "$got" -eq "$want" ] || { cat "$H/$name.log" >&2; echo "bench: $name exited $got" >&2; exit 1; }
+  read -r secs kib < <(tail -1 "$DATA/time.out") # after "Command exited with non-zero status"
+  printf '%-44s %10.2f %12.1f\n' "$name" "$secs" "$(echo "$kib / 1024" | bc -l)"
+}
+printf '\nhostile sizes (one run each)\n%-44s %10s %12s\n' step seconds "peak MiB"
+hostile "header-100000-unknown (refused)" 3 "$PN" --db "$H/h.db" import --form centre_social \
+  "$H/unknown.csv"
+hostile "header-100000-few-match (refused)" 3 "$PN" --db "$H/h.db" import --form centre_social \
+  --map "$H/fewmatch.map" "$H/fewmatch.csv"
+hostile "header-100000-with-its-map" 3 "$PN" --db "$H/h.db" import --form centre_social \
+  --map "$H/fewmatch.map" "$H/fewmatch.csv"
+# the same header against a form of 1,900 questions (near SQLite's 2,000 columns a table)
+mkdir -p "$H/forms-wide"
+awk '{ print }
+  /^,end,end,/ && !done { print ",begin_group,extra,Questions en plus,,,,,,,"
+    for (i = 1; i <= 1900; i++) printf ",text,q%d,Question supplémentaire %d,,,,,,,\n", i, i
+    print ",end_group,,,,,,,,,"; done = 1 }' forms/centre_social.csv >"$H/forms-wide/centre_social.csv"
+"$PN" --db "$H/wide.db" init >/dev/null
+hostile "header-100000-form-1900-questions (refused)" 3 "$PN" --db "$H/wide.db" import \
+  --forms "$H/forms-wide" --form centre_social "$H/unknown.csv"
+hostile "list-40000-import-centres" 0 "$PN" --db "$H/h.db" import --forms "$H/forms" \
+  --form centre_social examples/centre_social.csv examples/centre_social-partenaires.csv
+hostile "list-40000-import-ecoles" 0 "$PN" --db "$H/h.db" import --forms "$H/forms" --form ecole \
+  examples/ecole.csv examples/ecole-partenaires.csv
+hostile "list-40000-tab-commune" 0 "$PN" --db "$H/h.db" tab commune
+hostile "list-40000-tab-commune-by-reseau" 0 "$PN" --db "$H/h.db" tab commune --by reseau
+hostile "list-40000-tab-annee_debut" 0 "$PN" --db "$H/h.db" tab annee_debut
+# the national schools' answers with the commune as its label (as Google Forms writes a
+# choice), each looked up among the 40,000 labels
+python3 - "$DATA/ecole.csv" "$H/forms/ecole.csv" "$H/ecole-labels.csv" <<'PY'
+import csv, sys
+labels = {}
+with open(sys.argv[2], encoding="utf-8") as f:
+    for r in csv.reader(f):
+        if len(r) > 3 and r[1] == "communes":
+            labels[r[2]] = r[3]
+with open(sys.argv[1], encoding="utf-8") as f:
+    rows = list(csv.reader(f))
+i = rows[0].index("commune")
+for r in rows[1:]:
+    r[i] = labels.get(r[i], r[i])
+with open(sys.argv[3], "w", encoding="utf-8", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows(rows)
+PY
+"$PN" --db "$H/labels.db" init >/dev/null
+hostile "list-40000-import-labels ($(($(wc -l <"$H/ecole-labels.csv") - 1)) rows)" 0 "$PN" \
+  --db "$H/labels.db" import --forms "$H/forms" --form ecole "$H/ecole-labels.csv"

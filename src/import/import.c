@@ -15,6 +15,7 @@
 #include "import/mapping.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
+#include "util/strindex.h"
 
 /*
  * A set of strings, for the partner structures already recorded by this import: a school or
@@ -430,9 +431,20 @@ static void content_key(size_t n, char *const *f, char *out, size_t size)
     snprintf(out, size, "content:%016llx", (unsigned long long)h);
 }
 
+static void pipeline_fail(importer *im, pn_status st, const pn_error *err);
+
+/* A statement failed: its message, and the import's first failure. SQLite may have rolled
+ * the whole transaction back (a full disk, an I/O error), so nothing may be run after it:
+ * the pipeline keeps this failure as the one to report, and both sides stop. Called by the
+ * thread that holds the connection. */
 static pn_status db_fail(importer *im, pn_error *err, const char *what)
 {
-    return pn_store_error(im->store, err, what);
+    pn_error mine;
+    if (err == NULL)
+        err = &mine;
+    pn_status st = pn_store_error(im->store, err, what);
+    pipeline_fail(im, st, err);
+    return st;
 }
 
 /* ---- storing a row (the storing side of the pipeline) ---- */
@@ -865,15 +877,19 @@ static void *store_thread(void *arg)
             pn_error err;
             pn_error_clear(&err);
             lock_soon(&pl->db);
-            pn_status st = store_row(im, &pl->jobs[t % PIPELINE_JOBS].r, &err);
+            pn_status st = PN_OK;
+            /* the reading side may have failed while this thread waited for the connection;
+             * and a statement must never run once the transaction is gone, where it would
+             * be committed on its own */
+            if (atomic_load(&pl->failed))
+                st = PN_ESTORE;
+            else if (sqlite3_get_autocommit(im->db))
+                st = db_fail(im, &err, "the import's transaction was rolled back");
+            else
+                st = store_row(im, &pl->jobs[t % PIPELINE_JOBS].r, &err);
             pthread_mutex_unlock(&pl->db);
-            if (st != PN_OK) {
-                pthread_mutex_lock(&pl->lock);
-                pl->status = st;
-                pl->err = err;
-                atomic_store(&pl->failed, 1);
-                pthread_mutex_unlock(&pl->lock);
-            }
+            if (st != PN_OK)
+                pipeline_fail(im, st, &err);
         }
         atomic_store(&pl->tail, ++t);
         if (atomic_load(&pl->read_waits) &&
@@ -923,8 +939,25 @@ static pn_status pipeline_start(importer *im, pn_error *err)
     return PN_OK;
 }
 
-/* Wait until every row handed over is stored. Returns the storing side's failure, if any,
- * with its message in @err. */
+/* Record @st with the message in @err as the import's failure, unless one came first: the
+ * first is the cause, what fails after it only follows from it. The rows still in the
+ * pipeline are then skipped, and the reading side stops at its next row. */
+static void pipeline_fail(importer *im, pn_status st, const pn_error *err)
+{
+    pipeline *pl = &im->pl;
+    if (!pl->ready)
+        return; /* no pipeline: the caller's failure goes straight back */
+    pthread_mutex_lock(&pl->lock);
+    if (pl->status == PN_OK) {
+        pl->status = st;
+        pl->err = *err;
+    }
+    atomic_store(&pl->failed, 1);
+    pthread_mutex_unlock(&pl->lock);
+}
+
+/* Wait until every row handed over is stored (or skipped after a failure). Returns the
+ * import's first failure, if any, with its message in @err. */
 static pn_status pipeline_drain(importer *im, pn_error *err)
 {
     pipeline *pl = &im->pl;
@@ -1119,8 +1152,13 @@ static pn_status load_parent(importer *im, const char *key, pn_error *err)
         q = im->version_state;
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, im->parent_id);
-        if (sqlite3_step(q) == SQLITE_ROW)
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
             im->parent_state = sqlite3_column_int(q, 0);
+        else if (rc != SQLITE_DONE) {
+            st = db_fail(im, err, "cannot read a submission's version");
+            goto out;
+        }
         sqlite3_reset(q);
     }
     q = im->load_parent;
@@ -1175,6 +1213,33 @@ static const char *describe_column(size_t c, const char *head, char *buf, size_t
     return buf;
 }
 
+/* The first column (*@dup, -1 for none) that holds the same answer or tick box as an earlier
+ * one, and the first such earlier column (*@first): through an index of what each column
+ * holds, not by comparing each column with every one before it. Returns PN_ENOMEM or PN_OK. */
+static pn_status duplicate_column(const pn_col *cols, size_t n, int *dup, int *first)
+{
+    pn_strindex seen = PN_STRINDEX_INIT;
+    int *keys = calloc(n ? 3 * n : 1, sizeof *keys); /* per column: kind, question, choice */
+    pn_status st = keys ? PN_OK : PN_ENOMEM;
+    *dup = *first = -1;
+    for (size_t c = 0; c < n && st == PN_OK && *dup < 0; c++) {
+        if (cols[c].kind != PN_COL_ANSWER && cols[c].kind != PN_COL_TICK)
+            continue;
+        int *key = &keys[3 * c];
+        key[0] = (int)cols[c].kind, key[1] = cols[c].q, key[2] = cols[c].choice;
+        size_t k;
+        if (pn_strindex_get(&seen, (const char *)key, 3 * sizeof *key, &k)) {
+            *dup = (int)c;
+            *first = (int)k;
+        } else {
+            st = pn_strindex_put(&seen, (const char *)key, 3 * sizeof *key, c);
+        }
+    }
+    pn_strindex_release(&seen);
+    free(keys);
+    return st;
+}
+
 /* The header: map columns to questions, find the file's level. */
 static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error *err)
 {
@@ -1201,6 +1266,9 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
     int ident = side_q ? (int)(side_q - form->q) : -1;
     int level = -2;   /* not known yet */
     int top_col = -1; /* a top-level column other than the identifier and timestamps */
+    int dup, dup_of;
+    if (duplicate_column(fr->cols, n, &dup, &dup_of) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t c = 0; c < n; c++) {
         pn_col *pc = &fr->cols[c];
         switch (pc->kind) {
@@ -1224,15 +1292,13 @@ static pn_status read_header(file_reader *fr, size_t n, char *const *f, pn_error
             break;
         }
         const pn_question *q = &form->q[pc->q];
-        for (size_t k = 0; k < c; k++)
-            if (fr->cols[k].kind == pc->kind && fr->cols[k].q == pc->q &&
-                fr->cols[k].choice == pc->choice)
-                return pn_error_set(err, PN_EINPUT,
-                                    "%s:1: %s and column %zu '%s' both hold %s%s%s'%s'",
-                                    fr->stats->path, describe_column(c, f[c], col, sizeof col),
-                                    k + 1, f[k], pc->kind == PN_COL_TICK ? "the tick box of '" : "",
-                                    pc->kind == PN_COL_TICK ? q->list->items[pc->choice].name : "",
-                                    pc->kind == PN_COL_TICK ? "' of " : "", q->name);
+        size_t k = (size_t)dup_of;
+        if ((int)c == dup)
+            return pn_error_set(err, PN_EINPUT, "%s:1: %s and column %zu '%s' both hold %s%s%s'%s'",
+                                fr->stats->path, describe_column(c, f[c], col, sizeof col), k + 1,
+                                f[k], pc->kind == PN_COL_TICK ? "the tick box of '" : "",
+                                pc->kind == PN_COL_TICK ? q->list->items[pc->choice].name : "",
+                                pc->kind == PN_COL_TICK ? "' of " : "", q->name);
         if (q->type == PN_Q_CALCULATE)
             continue; /* recomputed from the answers, whatever the file says */
         if (q->repeat < 0) {
@@ -1571,10 +1637,13 @@ static pn_status parent_rejected(importer *im, const char *key, int *rejected, p
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, im->form->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
-    *rejected = sqlite3_step(q) == SQLITE_ROW;
+    int rc = sqlite3_step(q);
+    *rejected = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_fail(im, err, "cannot look up a reject");
     sqlite3_reset(q);
     db_leave(im);
-    return PN_OK;
+    return st;
 }
 
 static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
@@ -1978,9 +2047,12 @@ static pn_status importer_init(importer *im, pn_error *err)
     if ((st = prepare(im, &q, "SELECT EXISTS(SELECT 1 FROM rejects WHERE form_id=?)", err)))
         return st;
     sqlite3_bind_text(q, 1, f->id, -1, SQLITE_STATIC);
-    im->has_rejects = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
+    int rc = sqlite3_step(q);
+    im->has_rejects = rc == SQLITE_ROW && sqlite3_column_int(q, 0);
+    if (rc != SQLITE_ROW)
+        st = db_fail(im, err, "cannot look up the rejects");
     sqlite3_finalize(q);
-    return PN_OK;
+    return st;
 }
 
 static void importer_release(importer *im)

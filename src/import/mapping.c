@@ -1,6 +1,7 @@
 #include "import/mapping.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,17 +258,28 @@ void pn_map_release(pn_map *map)
         entry_release(&map->e[i]);
     free(map->e);
     free(map->path);
+    free(map->prev);
+    pn_strindex_release(&map->by_source);
     memset(map, 0, sizeof *map);
 }
 
 static pn_status push_entry(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
                             const char *choice, const char *note, size_t line)
 {
-    pn_map_entry *e = realloc(map->e, (map->n + 1) * sizeof *e);
-    if (e == NULL)
-        return PN_ENOMEM;
-    map->e = e;
-    e = &map->e[map->n];
+    /* the arrays double when the count reaches a power of two: a template of 100,000
+     * columns is not copied 100,000 times */
+    if ((map->n & (map->n - 1)) == 0) {
+        size_t cap = map->n ? 2 * map->n : 1;
+        pn_map_entry *e = realloc(map->e, cap * sizeof *e);
+        if (e == NULL)
+            return PN_ENOMEM;
+        map->e = e;
+        size_t *prev = realloc(map->prev, cap * sizeof *prev);
+        if (prev == NULL)
+            return PN_ENOMEM;
+        map->prev = prev;
+    }
+    pn_map_entry *e = &map->e[map->n];
     e->kind = kind;
     e->line = line;
     e->source = pn_strdup(source);
@@ -277,6 +289,18 @@ static pn_status push_entry(pn_map *map, pn_map_kind kind, const char *source, c
     if (!e->source || !e->variable || !e->choice || !e->note) {
         entry_release(e);
         return PN_ENOMEM;
+    }
+    /* the new entry becomes the last of its source */
+    size_t len = strlen(e->source);
+    size_t *last = pn_strindex_value(&map->by_source, e->source, len);
+    if (last) {
+        map->prev[map->n] = *last;
+        *last = map->n;
+    } else if (pn_strindex_put(&map->by_source, e->source, len, map->n) != PN_OK) {
+        entry_release(e);
+        return PN_ENOMEM;
+    } else {
+        map->prev[map->n] = SIZE_MAX;
     }
     map->n++;
     return PN_OK;
@@ -387,10 +411,12 @@ pn_status pn_map_load(pn_map *map, const char *path, const pn_form *form, pn_err
 pn_status pn_map_add(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
                      const char *note)
 {
-    for (size_t i = 0; i < map->n; i++)
-        if (map->e[i].kind == kind && strcmp(map->e[i].source, source) == 0 &&
-            (kind != PN_MAP_VALUE || strcmp(map->e[i].variable, variable) == 0))
-            return PN_OK;
+    size_t i;
+    if (pn_strindex_get(&map->by_source, source, strlen(source), &i))
+        for (; i != SIZE_MAX; i = map->prev[i])
+            if (map->e[i].kind == kind &&
+                (kind != PN_MAP_VALUE || strcmp(map->e[i].variable, variable) == 0))
+                return PN_OK;
     return push_entry(map, kind, source, variable, "", note, 0);
 }
 
@@ -464,11 +490,30 @@ struct pn_cells {
     int *ident;        /* per question: the pn_ident_kind + 1 of an identifier, else 0 */
     int *yes_no;       /* per question: index of the yes choice + 1 when the list is yes/no */
     int *no_idx;
+    /* per question with a list: its folded choice labels, and its choice names in ASCII
+     * lower case (c_name), each to the first choice that has it, with SHARED set when
+     * another choice has it too: one lookup per answer, whatever the list's length */
+    pn_strindex *by_label, *by_lower_name;
+    char ***lower_name;
     pn_strbuf fold;      /* scratch */
     pn_strbuf part;      /* scratch */
     unsigned char *seen; /* scratch: one flag per choice */
     size_t seen_cap;
 };
+
+#define SHARED ((SIZE_MAX >> 1) + 1) /* in by_label, by_lower_name: two choices match */
+
+/* Index @key as choice @k in @ix: the first choice keeps it, marked SHARED when another
+ * comes. */
+static pn_status index_choice(pn_strindex *ix, const char *key, size_t k)
+{
+    size_t len = strlen(key), *v = pn_strindex_value(ix, key, len);
+    if (v) {
+        *v |= SHARED;
+        return PN_OK;
+    }
+    return pn_strindex_put(ix, key, len, k);
+}
 
 static const char *const yes_words[] = {"oui", "o", "yes", "y", "1", "true", "vrai", "x"};
 static const char *const no_words[] = {"non", "n", "no", "0", "false", "faux"};
@@ -495,7 +540,19 @@ void pn_cells_destroy(pn_cells *c)
                 free(c->choice[i][k]);
             free(c->choice[i]);
         }
+        if (c->lower_name && c->lower_name[i] && c->form->q[i].list) {
+            for (size_t k = 0; k < c->form->q[i].list->n; k++)
+                free(c->lower_name[i][k]);
+            free(c->lower_name[i]);
+        }
+        if (c->by_label)
+            pn_strindex_release(&c->by_label[i]);
+        if (c->by_lower_name)
+            pn_strindex_release(&c->by_lower_name[i]);
     }
+    free(c->lower_name);
+    free(c->by_label);
+    free(c->by_lower_name);
     free(c->label);
     free(c->label_path);
     free(c->choice);
@@ -566,7 +623,11 @@ pn_cells *pn_cells_new(const pn_form *form, const pn_map *map)
     c->ident = calloc(nq, sizeof *c->ident);
     c->yes_no = calloc(nq, sizeof *c->yes_no);
     c->no_idx = calloc(nq, sizeof *c->no_idx);
-    if (!c->label || !c->label_path || !c->choice || !c->yes_no || !c->no_idx || !c->ident)
+    c->lower_name = calloc(nq, sizeof *c->lower_name);
+    c->by_label = calloc(nq, sizeof *c->by_label);
+    c->by_lower_name = calloc(nq, sizeof *c->by_lower_name);
+    if (!c->label || !c->label_path || !c->choice || !c->yes_no || !c->no_idx || !c->ident ||
+        !c->lower_name || !c->by_label || !c->by_lower_name)
         goto fail;
     for (size_t i = 0; i < form->nq; i++) {
         const pn_question *q = &form->q[i];
@@ -578,11 +639,20 @@ pn_cells *pn_cells_new(const pn_form *form, const pn_map *map)
             continue;
         if (q->list->n > c->seen_cap)
             c->seen_cap = q->list->n;
-        if ((c->choice[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->choice)) == NULL)
+        if ((c->choice[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->choice)) == NULL ||
+            (c->lower_name[i] = calloc(q->list->n ? q->list->n : 1, sizeof **c->lower_name)) ==
+                NULL)
             goto fail;
         int yes = -1, no = -1;
         for (size_t k = 0; k < q->list->n; k++) {
-            if ((c->choice[i][k] = pn_fold(q->list->items[k].label)) == NULL)
+            if ((c->choice[i][k] = pn_fold(q->list->items[k].label)) == NULL ||
+                (c->lower_name[i][k] = pn_strdup(q->list->items[k].name)) == NULL)
+                goto fail;
+            for (char *p = c->lower_name[i][k]; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p - 'A' + 'a');
+            if (index_choice(&c->by_label[i], c->choice[i][k], k) != PN_OK ||
+                index_choice(&c->by_lower_name[i], c->lower_name[i][k], k) != PN_OK)
                 goto fail;
             char *name = pn_fold(q->list->items[k].name);
             if (name == NULL)
@@ -662,7 +732,6 @@ static int tick_by_name(const pn_question *q, const char *h, int *choice)
  * (LimeSurvey full text), compared folded. @fh is the folded header. */
 static int tick_by_label(const pn_cells *c, size_t qi, const char *fh, int *choice)
 {
-    const pn_question *q = &c->form->q[qi];
     const char *stems[2] = {c->label[qi], c->label_path[qi]};
     for (int s = 0; s < 2; s++) {
         size_t len = strlen(stems[s]);
@@ -688,25 +757,25 @@ static int tick_by_label(const pn_cells *c, size_t qi, const char *fh, int *choi
             name++, nlen--;
         while (nlen && name[nlen - 1] == ' ')
             nlen--;
-        for (size_t k = 0; k < q->list->n; k++)
-            if (strlen(c->choice[qi][k]) == nlen && memcmp(c->choice[qi][k], name, nlen) == 0) {
-                *choice = (int)k;
-                return 1;
-            }
+        size_t k;
+        if (pn_strindex_get(&c->by_label[qi], name, nlen, &k)) {
+            *choice = (int)(k & ~SHARED); /* the first choice with that label */
+            return 1;
+        }
     }
     return 0;
 }
 
 static const pn_map_entry *map_column(const pn_map *map, const char *h)
 {
-    if (map == NULL)
+    const pn_map_entry *first = NULL; /* the file's first entry for @h wins */
+    size_t i;
+    if (map == NULL || !pn_strindex_get(&map->by_source, h, strlen(h), &i))
         return NULL;
-    for (size_t i = 0; i < map->n; i++) {
-        const pn_map_entry *e = &map->e[i];
-        if (e->kind != PN_MAP_VALUE && entry_complete(e) && strcmp(e->source, h) == 0)
-            return e;
-    }
-    return NULL;
+    for (; i != SIZE_MAX; i = map->prev[i])
+        if (map->e[i].kind != PN_MAP_VALUE && entry_complete(&map->e[i]))
+            first = &map->e[i];
+    return first;
 }
 
 static int question_index(const pn_form *f, const char *name)
@@ -715,12 +784,192 @@ static int question_index(const pn_form *f, const char *name)
     return q ? (int)(q - f->q) : -1;
 }
 
+/*
+ * The form's side of the header match, indexed once per header so that each cell costs a
+ * few lookups, not a pass over the form (a form of 1,900 questions against a header of
+ * 100,000 columns took 6 s). Each index gives the questions that may match, with '-' read
+ * as '/' in paths (a superset of what path_match and tick_by_name accept); the rules above
+ * then decide on those alone, in the form's order, so the result is the same as trying every
+ * question.
+ */
+typedef struct header_index {
+    pn_strindex names;       /* a question's name -> its index */
+    pn_strindex paths;       /* each suffix of a path (from its start or after a '/') */
+    pn_strindex stems;       /* a select_multiple's name and path */
+    pn_strindex labels;      /* the folded label and label path of a question with an answer */
+    pn_strindex label_stems; /* the same of a select_multiple */
+    struct hlink {
+        size_t q, next; /* a question, and the next link of the same key (SIZE_MAX: none) */
+    } * links;
+    size_t nlinks, caplinks;
+    char **norm_path, **norm_name; /* per question, '-' as '/': the keys of paths and stems */
+    size_t max_stem, max_label_stem;
+    size_t *cand; /* scratch: the candidates of one cell */
+    size_t ncand, capcand;
+    pn_strbuf cell; /* scratch: the cell with '-' as '/' */
+} header_index;
+
+static void header_index_release(header_index *hx, size_t nq)
+{
+    pn_strindex_release(&hx->names);
+    pn_strindex_release(&hx->paths);
+    pn_strindex_release(&hx->stems);
+    pn_strindex_release(&hx->labels);
+    pn_strindex_release(&hx->label_stems);
+    for (size_t i = 0; i < nq; i++) {
+        free(hx->norm_path ? hx->norm_path[i] : NULL);
+        free(hx->norm_name ? hx->norm_name[i] : NULL);
+    }
+    free(hx->norm_path);
+    free(hx->norm_name);
+    free(hx->links);
+    free(hx->cand);
+    pn_strbuf_release(&hx->cell);
+}
+
+/* Link question @q to the @len bytes at @key; questions are added last to first, so that a
+ * key's chain comes in the form's order, each question once. */
+static pn_status chain_add(header_index *hx, pn_strindex *ix, const char *key, size_t len, size_t q)
+{
+    size_t *head = pn_strindex_value(ix, key, len);
+    if (head && hx->links[*head].q == q)
+        return PN_OK;
+    if (hx->nlinks == hx->caplinks) {
+        size_t cap = hx->caplinks ? 2 * hx->caplinks : 64;
+        struct hlink *p = realloc(hx->links, cap * sizeof *p);
+        if (p == NULL)
+            return PN_ENOMEM;
+        hx->links = p;
+        hx->caplinks = cap;
+        head = pn_strindex_value(ix, key, len); /* unchanged by realloc, but found again */
+    }
+    hx->links[hx->nlinks] = (struct hlink){q, head ? *head : SIZE_MAX};
+    if (head)
+        *head = hx->nlinks;
+    else if (pn_strindex_put(ix, key, len, hx->nlinks) != PN_OK)
+        return PN_ENOMEM;
+    hx->nlinks++;
+    return PN_OK;
+}
+
+/* A copy of @s with '-' as '/'; NULL when out of memory. */
+static char *dash_as_slash(const char *s)
+{
+    char *d = pn_strdup(s);
+    for (char *p = d; p && *p; p++)
+        if (*p == '-')
+            *p = '/';
+    return d;
+}
+
+static pn_status header_index_init(header_index *hx, const pn_form *form, const pn_cells *c)
+{
+    memset(hx, 0, sizeof *hx);
+    size_t nq = form->nq;
+    if ((hx->norm_path = calloc(nq ? nq : 1, sizeof *hx->norm_path)) == NULL ||
+        (hx->norm_name = calloc(nq ? nq : 1, sizeof *hx->norm_name)) == NULL)
+        return PN_ENOMEM;
+    for (size_t i = 0; i < nq; i++)
+        if (pn_strindex_put(&hx->names, form->q[i].name, strlen(form->q[i].name), i) != PN_OK)
+            return PN_ENOMEM;
+    for (size_t i = nq; i-- > 0;) {
+        const pn_question *q = &form->q[i];
+        char *np = hx->norm_path[i] = dash_as_slash(q->path);
+        char *nn = hx->norm_name[i] = dash_as_slash(q->name);
+        if (np == NULL || nn == NULL)
+            return PN_ENOMEM;
+        /* the suffixes start where the path itself has a '/', not where a name has a '-' */
+        for (const char *p = q->path; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
+            if (chain_add(hx, &hx->paths, np + (p - q->path), strlen(p), i) != PN_OK)
+                return PN_ENOMEM;
+        int answer = pn_question_has_value(q) && q->type != PN_Q_CALCULATE;
+        int multi = q->type == PN_Q_SELECT_MULTIPLE;
+        if (answer &&
+            (chain_add(hx, &hx->labels, c->label[i], strlen(c->label[i]), i) != PN_OK ||
+             chain_add(hx, &hx->labels, c->label_path[i], strlen(c->label_path[i]), i) != PN_OK))
+            return PN_ENOMEM;
+        if (!multi)
+            continue;
+        const char *stems[] = {nn, np}, *lstems[] = {c->label[i], c->label_path[i]};
+        for (int k = 0; k < 2; k++) {
+            size_t len = strlen(stems[k]), llen = strlen(lstems[k]);
+            if (chain_add(hx, &hx->stems, stems[k], len, i) != PN_OK ||
+                chain_add(hx, &hx->label_stems, lstems[k], llen, i) != PN_OK)
+                return PN_ENOMEM;
+            if (len > hx->max_stem)
+                hx->max_stem = len;
+            if (llen > hx->max_label_stem)
+                hx->max_label_stem = llen;
+        }
+    }
+    return PN_OK;
+}
+
+/* Put the questions linked to the @len bytes at @key among the candidates. */
+static pn_status add_candidates(header_index *hx, const pn_strindex *ix, const char *key,
+                                size_t len)
+{
+    size_t at;
+    if (!pn_strindex_get(ix, key, len, &at))
+        return PN_OK;
+    for (; at != SIZE_MAX; at = hx->links[at].next) {
+        if (hx->ncand == hx->capcand) {
+            size_t cap = hx->capcand ? 2 * hx->capcand : 16;
+            size_t *p = realloc(hx->cand, cap * sizeof *p);
+            if (p == NULL)
+                return PN_ENOMEM;
+            hx->cand = p;
+            hx->capcand = cap;
+        }
+        hx->cand[hx->ncand++] = hx->links[at].q;
+    }
+    return PN_OK;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The candidates in the form's order, each once. */
+static void sort_candidates(header_index *hx)
+{
+    if (hx->ncand < 2)
+        return;
+    qsort(hx->cand, hx->ncand, sizeof *hx->cand, cmp_size);
+    size_t n = 1;
+    for (size_t i = 1; i < hx->ncand; i++)
+        if (hx->cand[i] != hx->cand[n - 1])
+            hx->cand[n++] = hx->cand[i];
+    hx->ncand = n;
+}
+
+/* The candidates for a tick column headed @h (with @norm, '-' as '/'), or by label @fh: each
+ * prefix that ends where the rest could start (tick_by_name, tick_by_label). */
+static pn_status tick_candidates(header_index *hx, const char *norm, const char *fh)
+{
+    hx->ncand = 0;
+    for (size_t p = 0; norm && norm[p] && p <= hx->max_stem; p++)
+        if (strchr("/_[", norm[p]) && add_candidates(hx, &hx->stems, norm, p) != PN_OK)
+            return PN_ENOMEM;
+    for (size_t p = 0; fh && fh[p] && p <= hx->max_label_stem; p++)
+        if ((fh[p] == '/' || fh[p] == '[' || (fh[p] == ' ' && fh[p + 1] == '[')) &&
+            add_candidates(hx, &hx->label_stems, fh, p) != PN_OK)
+            return PN_ENOMEM;
+    sort_candidates(hx);
+    return PN_OK;
+}
+
 pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
                         char *const *header, pn_col *cols, pn_error *err)
 {
     pn_cells *c = pn_cells_new(form, NULL);
     if (c == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
+    header_index hx;
+    if (header_index_init(&hx, form, c) != PN_OK)
+        goto nomem;
     for (size_t col = 0; col < n; col++) {
         const char *h = header[col];
         pn_col *out = &cols[col];
@@ -755,13 +1004,25 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
         }
         /* by name, then group path; a note's column (the tools export one, always empty)
          * is left aside */
-        int found = question_index(form, h), ambiguous = 0, choice = -1;
+        size_t at;
+        int found = pn_strindex_get(&hx.names, h, strlen(h), &at) ? (int)at : -1, ambiguous = 0,
+            choice = -1;
         int by_name = found >= 0;
-        for (size_t i = 0; i < form->nq && !by_name; i++) {
-            const pn_question *q = &form->q[i];
+        pn_strbuf_reset(&hx.cell);
+        if (pn_strbuf_puts(&hx.cell, h) != PN_OK)
+            goto nomem;
+        for (char *p = hx.cell.buf; *p; p++)
+            if (*p == '-')
+                *p = '/';
+        const char *norm = pn_strbuf_str(&hx.cell);
+        hx.ncand = 0;
+        if (!by_name && add_candidates(&hx, &hx.paths, norm, strlen(norm)) != PN_OK)
+            goto nomem;
+        for (size_t k = 0; k < hx.ncand && !by_name; k++) {
+            const pn_question *q = &form->q[hx.cand[k]];
             if (path_match(h, q->path, '/') || path_match(h, q->path, '-')) {
                 ambiguous |= found >= 0;
-                found = (int)i;
+                found = (int)hx.cand[k];
             }
         }
         if (found >= 0 && !ambiguous) {
@@ -772,29 +1033,28 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
             continue;
         }
         found = -1;
-        for (size_t i = 0; i < form->nq && found < 0; i++)
-            if (form->q[i].type == PN_Q_SELECT_MULTIPLE && tick_by_name(&form->q[i], h, &choice))
-                found = (int)i;
+        if (tick_candidates(&hx, norm, NULL) != PN_OK)
+            goto nomem;
+        for (size_t k = 0; k < hx.ncand && found < 0; k++)
+            if (tick_by_name(&form->q[hx.cand[k]], h, &choice))
+                found = (int)hx.cand[k];
         if (found >= 0) {
             *out = (pn_col){PN_COL_TICK, found, choice, 0};
             continue;
         }
         /* labels, folded */
         pn_strbuf_reset(&c->fold);
-        if (pn_fold_append(&c->fold, h, strlen(h)) != PN_OK) {
-            pn_cells_destroy(c);
-            return pn_error_set(err, PN_ENOMEM, "out of memory");
-        }
+        if (pn_fold_append(&c->fold, h, strlen(h)) != PN_OK)
+            goto nomem;
         const char *fh = pn_strbuf_str(&c->fold);
         found = -1;
         ambiguous = 0;
-        for (size_t i = 0; i < form->nq && *fh; i++) {
-            if (!pn_question_has_value(&form->q[i]) || form->q[i].type == PN_Q_CALCULATE)
-                continue;
-            if (strcmp(fh, c->label[i]) == 0 || strcmp(fh, c->label_path[i]) == 0) {
-                ambiguous |= found >= 0;
-                found = (int)i;
-            }
+        hx.ncand = 0;
+        if (*fh && add_candidates(&hx, &hx.labels, fh, strlen(fh)) != PN_OK)
+            goto nomem;
+        for (size_t k = 0; k < hx.ncand; k++) { /* questions with an answer, not calculates */
+            ambiguous |= found >= 0;
+            found = (int)hx.cand[k];
         }
         if (found >= 0 && !ambiguous) {
             *out = (pn_col){PN_COL_ANSWER, found, -1, 0};
@@ -802,14 +1062,21 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
         }
         if (ambiguous)
             continue; /* several questions share the label: the mapping file decides */
-        for (size_t i = 0; i < form->nq && found < 0; i++)
-            if (form->q[i].type == PN_Q_SELECT_MULTIPLE && tick_by_label(c, i, fh, &choice))
-                found = (int)i;
+        if (tick_candidates(&hx, NULL, fh) != PN_OK)
+            goto nomem;
+        for (size_t k = 0; k < hx.ncand && found < 0; k++)
+            if (tick_by_label(c, hx.cand[k], fh, &choice))
+                found = (int)hx.cand[k];
         if (found >= 0)
             *out = (pn_col){PN_COL_TICK, found, choice, 0};
     }
+    header_index_release(&hx, form->nq);
     pn_cells_destroy(c);
     return PN_OK;
+nomem:
+    header_index_release(&hx, form->nq);
+    pn_cells_destroy(c);
+    return pn_error_set(err, PN_ENOMEM, "out of memory");
 }
 
 /* ---- cells ---------------------------------------------------------------------------- */
@@ -859,15 +1126,16 @@ static const char *fold_into(pn_strbuf *buf, const char *s, size_t len)
 /* The map's choice for value @v (@len bytes) of question @q, or NULL. */
 static const char *map_value(const pn_cells *c, const pn_question *q, const char *v, size_t len)
 {
-    if (c->map == NULL)
+    const char *first = NULL; /* the file's first entry wins */
+    size_t i;
+    if (c->map == NULL || !pn_strindex_get(&c->map->by_source, v, len, &i))
         return NULL;
-    for (size_t i = 0; i < c->map->n; i++) {
+    for (; i != SIZE_MAX; i = c->map->prev[i]) {
         const pn_map_entry *e = &c->map->e[i];
-        if (e->kind == PN_MAP_VALUE && *e->choice && strcmp(e->variable, q->name) == 0 &&
-            strlen(e->source) == len && memcmp(e->source, v, len) == 0)
-            return e->choice;
+        if (e->kind == PN_MAP_VALUE && *e->choice && strcmp(e->variable, q->name) == 0)
+            first = e->choice;
     }
-    return NULL;
+    return first;
 }
 
 /*
@@ -891,22 +1159,12 @@ static int one_choice(pn_cells *c, size_t qi, const char *v, size_t len)
     if (*fv == '\0')
         return -1;
     int found = -1;
-    for (size_t k = 0; k < list->n; k++)
-        if (strcmp(fv, c->choice[qi][k]) == 0) {
-            if (found >= 0)
-                return -1; /* two choices share the label */
-            found = (int)k;
-        }
-    if (found >= 0)
-        return found;
-    for (size_t k = 0; k < list->n; k++)
-        if (strcasecmp(fv, list->items[k].name) == 0) {
-            if (found >= 0)
-                return -1;
-            found = (int)k;
-        }
-    if (found >= 0)
-        return found;
+    size_t at;
+    if (pn_strindex_get(&c->by_label[qi], fv, strlen(fv), &at))
+        return at & SHARED ? -1 : (int)at; /* -1: two choices share the label */
+    /* the name without regard to ASCII case: @fv is case-folded already */
+    if (pn_strindex_get(&c->by_lower_name[qi], fv, strlen(fv), &at))
+        return at & SHARED ? -1 : (int)at;
     if (c->yes_no[qi]) {
         if (word_in(fv, yes_words, COUNT(yes_words)))
             return c->yes_no[qi] - 1;

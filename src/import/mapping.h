@@ -38,6 +38,7 @@
 #include "form/form.h"
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "util/strindex.h"
 
 typedef enum pn_dialect {
     PN_DIALECT_AUTO = 0,
@@ -82,6 +83,11 @@ typedef struct pn_map {
     char *path;
     pn_map_entry *e;
     size_t n;
+    /* the entries by source, for one lookup per header cell or value whatever the file's
+     * length: the index gives the last entry with a source, prev[i] the one before entry i
+     * with the same source (SIZE_MAX for none). Kept by this module. */
+    pn_strindex by_source;
+    size_t *prev;
 } pn_map;
 
 /*

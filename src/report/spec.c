@@ -15,6 +15,9 @@ static const char *const col_names[NCOLS] = {"kind", "sheet", "title", "var",
                                              "by",   "where", "chart", "note"};
 
 #define SHEET_MAX 31
+/* Excel's limit on the text of a cell (libxlsxwriter refuses more with
+ * LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED): titles and notes are written in cells */
+#define CELL_TEXT_MAX 32767
 
 typedef struct loader {
     pn_report_spec *spec;
@@ -203,6 +206,19 @@ static pn_status check_var(const pn_report_spec *spec, size_t line, const char *
                         spec->path, line, col, value);
 }
 
+/* A title or note: it goes into a cell, so it must fit in one. */
+static pn_status check_text(const pn_report_spec *spec, size_t line, const char *col,
+                            const char *value, pn_error *err)
+{
+    size_t len = excel_length(value);
+    if (len <= CELL_TEXT_MAX)
+        return PN_OK;
+    return pn_error_set(err, PN_EINPUT,
+                        "%s:%zu: column '%s': expected at most %d characters (what an Excel cell "
+                        "holds), found %zu characters",
+                        spec->path, line, col, CELL_TEXT_MAX, len);
+}
+
 static pn_status parse_chart(const pn_report_spec *spec, size_t line, const char *value,
                              int crosstab, pn_chart_kind *out, pn_error *err)
 {
@@ -364,6 +380,9 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
             goto out;
         }
         ld->workbook_line = line;
+        if ((st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
+            (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
+            goto out;
         if (val[COL_TITLE][0]) {
             spec->title = val[COL_TITLE];
             val[COL_TITLE] = NULL;
@@ -395,6 +414,9 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
     if (crosstab && (st = check_var(spec, line, "by", val[COL_BY], err)) != PN_OK)
         goto out;
     if ((st = parse_chart(spec, line, val[COL_CHART], crosstab, &it.chart, err)) != PN_OK)
+        goto out;
+    if ((st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
+        (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
         goto out;
 
     if (spec->n == ld->cap) {

@@ -372,6 +372,11 @@ static pn_status end_sheet(pn_workbook *wb, const char *sheet, pn_error *err)
         return PN_OK;
     if (e == LXW_ERROR_MEMORY_MALLOC_FAILED)
         return pn_error_set(err, PN_ENOMEM, "out of memory writing sheet '%s'", sheet);
+    if (e == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED) /* a text we were given, not our fault */
+        return pn_error_set(err, PN_EINPUT,
+                            "sheet '%s': a text is longer than an Excel cell "
+                            "holds (%s)",
+                            sheet, lxw_message(e, buf, sizeof buf));
     return pn_error_set(err, PN_EINTERNAL, "sheet '%s': cannot write the table: %s", sheet,
                         lxw_message(e, buf, sizeof buf));
 }

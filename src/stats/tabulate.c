@@ -8,6 +8,7 @@
 
 #include "util/fold.h"
 #include "util/strbuf.h"
+#include "util/strindex.h"
 
 #define RESEAU "reseau"
 
@@ -15,18 +16,19 @@
 typedef struct catset {
     pn_category *cats;
     size_t n, cap;
-    int from_list; /* categories come from a choice list (else sorted values) */
+    int from_list;     /* categories come from a choice list (else sorted values) */
+    pn_strindex index; /* each category's name to its index into cats */
 } catset;
 
 /* Find or add the category named by the @len bytes at @name; its index into *@idx. */
 static pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label, size_t *idx)
 {
-    for (size_t i = 0; i < cs->n; i++)
-        if (strncmp(cs->cats[i].name, name, len) == 0 && cs->cats[i].name[len] == '\0') {
-            if (idx)
-                *idx = i;
-            return PN_OK;
-        }
+    size_t at;
+    if (pn_strindex_get(&cs->index, name, len, &at)) {
+        if (idx)
+            *idx = at;
+        return PN_OK;
+    }
     if (cs->n == cs->cap) {
         size_t cap = cs->cap ? cs->cap * 2 : 16;
         pn_category *p = realloc(cs->cats, cap * sizeof *p);
@@ -43,7 +45,8 @@ static pn_status cat_add_n(catset *cs, const char *name, size_t len, const char 
         c->name[len] = '\0';
         c->label = pn_strdup(label ? label : c->name);
     }
-    if (c->name == NULL || c->label == NULL) {
+    if (c->name == NULL || c->label == NULL ||
+        pn_strindex_put(&cs->index, c->name, len, cs->n) != PN_OK) {
         free(c->name);
         free(c->label);
         return PN_ENOMEM;
@@ -66,6 +69,7 @@ static void catset_release(catset *cs)
         free(cs->cats[i].label);
     }
     free(cs->cats);
+    pn_strindex_release(&cs->index);
     memset(cs, 0, sizeof *cs);
 }
 
@@ -464,9 +468,7 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
         memcpy(sorted, c.rows.cats, n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, cmp_cat);
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-                if (c.rows.cats[j].name == sorted[i].name)
-                    from[i] = j;
+            pn_strindex_get(&c.rows.index, sorted[i].name, strlen(sorted[i].name), &from[i]);
         size_t ncol = by ? c.cols.n : 1;
         for (size_t i = 0; i < n && st == PN_OK; i++)
             for (size_t j = 0; j < ncol; j++)
@@ -474,6 +476,8 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
                     st = pn_error_set(err, PN_ENOMEM, "out of memory");
         if (st == PN_OK) {
             memcpy(c.rows.cats, sorted, n * sizeof *sorted);
+            for (size_t i = 0; i < n; i++) /* the index follows the new order */
+                *pn_strindex_value(&c.rows.index, sorted[i].name, strlen(sorted[i].name)) = i;
             free(c.cell);
             c.cell = tmp.cell;
             c.stride = tmp.stride;
@@ -525,8 +529,12 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
         for (size_t i = 0; i < k; i++)
             for (size_t j = 0; j < c.cols.n; j++)
                 t->count[i * c.cols.n + j] = counter_get(&c, i, j);
-        memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
-        memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
+        /* a table with no category has no array to copy from (memcpy from NULL is undefined
+         * even for 0 bytes) */
+        if (k)
+            memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
+        if (c.cols.n)
+            memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
         c.rows.n = c.cols.n = 0; /* the table owns the names now */
         st = pn_crosstab_compute(t, err);
     } else if (multi) {
@@ -542,7 +550,8 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
             t->count[i] = counter_get(&c, i, 0);
         t->cases = c.cases;
         t->missing = c.missing;
-        memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
+        if (k)
+            memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
         c.rows.n = 0;
         st = pn_multi_compute(t, err);
     } else {
@@ -557,7 +566,8 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
         for (size_t i = 0; i < k; i++)
             t->count[i] = counter_get(&c, i, 0);
         t->missing = c.missing;
-        memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
+        if (k)
+            memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
         c.rows.n = 0;
         /* ordered scales: cumulative % makes sense */
         t->ordered = first_var.q && first_var.q->ordered;
@@ -598,7 +608,8 @@ static int asked_alike(const varref *a, const varref *b)
 static const pn_choice reseau_items[] = {{(char *)"centre", (char *)"Centres sociaux"},
                                          {(char *)"ecole", (char *)"\xc3\x89"
                                                                    "coles"}};
-static const pn_choice_list reseau_list = {(char *)RESEAU, (pn_choice *)reseau_items, 2};
+static const pn_choice_list reseau_list = {(char *)RESEAU, (pn_choice *)reseau_items, 2,
+                                           PN_STRINDEX_INIT};
 
 /* The choice list ${@name} has in form @f, NULL when it has none there. */
 static const pn_choice_list *list_of(const pn_form *f, const char *name)

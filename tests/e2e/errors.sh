@@ -79,6 +79,20 @@ expect_err "--where: expression '\${en_qpv} = ': at character"
 expect_exit 4 "$PN_BIN" --db p.db report reports/none.csv
 expect_err "panorama: cannot open 'reports/none.csv': No such file or directory"
 expect_exit 4 "$PN_BIN" --db p.db report reports/demo.csv -o /nonexistent/dir/x.xlsx
+# a spec that is wrong is an input error with its file:line, whatever the check that finds it:
+# a title longer than a cell holds, a variable no stored form has (on the command line, the
+# same variable stays a usage error)
+head -1 reports/demo.csv >long.csv
+awk 'BEGIN { printf "table,Liens,"; for (i = 0; i < 40000; i++) printf "T"; print ",type_lien,,,," }' \
+  >>long.csv
+expect_exit 3 "$PN_BIN" --db p.db report long.csv -o long.xlsx
+expect_err "panorama: long.csv:2: column 'title': expected at most 32767 characters (what an Excel cell holds), found 40000 characters"
+{ head -1 reports/demo.csv; echo "table,Liens,Liens,type_lien,,,,"; echo "table,Autre,Autre,nosuch,,,,"; } >var.csv
+expect_exit 3 "$PN_BIN" --db p.db report var.csv -o var.xlsx
+expect_err "panorama: var.csv:3: sheet 'Autre': no question 'nosuch' in the stored forms"
+[ ! -e long.xlsx ] && [ ! -e var.xlsx ] || fail "a wrong spec left a workbook"
+expect_exit 2 "$PN_BIN" --db p.db tab nosuch
+expect_err "panorama: no question 'nosuch' in the stored forms"
 for cmd in init import rejects tab report; do
   expect_exit 0 "$PN_BIN" "$cmd" --help
   grep -q "^usage: panorama" "$WORK/out" || fail "$cmd --help prints no usage"

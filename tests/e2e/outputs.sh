@@ -105,7 +105,7 @@ same_workbook() {
 }
 # a spec that fails after the good report
 printf 'kind,sheet,title,var\ntable,Liens,Liens,type_lien\ntable,X,X,pas_de_question\n' >bad.csv
-expect_exit 2 "$PN_BIN" --db p.db report bad.csv -o w.xlsx
+expect_exit 3 "$PN_BIN" --db p.db report bad.csv -o w.xlsx
 same_workbook "a failing spec"
 # a disk that fills while the workbook is written (a file size limit of 16 KiB)
 set +e

@@ -122,6 +122,39 @@ static long long fingerprint(fixture *fx)
                       "count(*) FROM imports) + (SELECT count(*) FROM structures) * 7");
 }
 
+/* Every table's rows, column by column, and the schema: the store "as it was" check where a
+ * count is not enough. The caller frees the result. */
+static char *dump(fixture *fx)
+{
+    sqlite3 *db = pn_store_db(fx->store);
+    sqlite3_stmt *tables = NULL, *q = NULL;
+    pn_strbuf sb = PN_STRBUF_INIT;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name, sql FROM sqlite_master WHERE type='table'"
+                                        " ORDER BY name",
+                                        -1, &tables, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(tables, 0);
+        assert_int_equal(pn_strbuf_printf(&sb, "%s\n", sqlite3_column_text(tables, 1)), PN_OK);
+        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\"", name);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+        sqlite3_free(sql);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(q); c++) {
+                const unsigned char *v = sqlite3_column_text(q, c);
+                assert_int_equal(
+                    pn_strbuf_printf(&sb, "%s%s", c ? "|" : "", v ? (const char *)v : "NULL"),
+                    PN_OK);
+            }
+            assert_int_equal(pn_strbuf_puts(&sb, "\n"), PN_OK);
+        }
+        sqlite3_finalize(q);
+    }
+    sqlite3_finalize(tables);
+    return pn_strbuf_detach(&sb);
+}
+
 static pn_status run(fixture *fx, const char **paths, size_t n, pn_import_result *res,
                      pn_error *err)
 {
@@ -701,6 +734,299 @@ static void links_follow_their_submission(void **state)
     free(classes);
 }
 
+/* Import @paths with 0, 1, 2 ... pages of room left in the project file (PRAGMA
+ * max_page_count on the import's own connection), until it succeeds. Each failure must be
+ * the full disk itself, with nothing left open and every byte of the file as it was. Returns
+ * how many imports failed. */
+static size_t import_until_room(fixture *fx, const char **paths, size_t n)
+{
+    pn_error err = {0};
+    pn_import_result res = {0};
+    sqlite3 *db = pn_store_db(fx->store);
+    size_t fails = 0;
+    char *dump_before = dump(fx);
+    long long before = fingerprint(fx), pages = scalar(fx, "PRAGMA page_count");
+    for (long long room = 0;; room++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA max_page_count=%lld", pages + room);
+        assert_int_equal(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+        pn_error_clear(&err);
+        pn_status st = run(fx, paths, n, &res, &err);
+        if (st == PN_OK) {
+            pn_import_result_release(&res);
+            break;
+        }
+        fails++;
+        if (st != PN_ESTORE || strstr(err.msg, "database or disk is full") == NULL)
+            fail_msg("with %lld pages of room: status %d, '%s'", room, (int)st, err.msg);
+        assert_int_equal(sqlite3_get_autocommit(db), 1); /* nothing left open */
+        assert_int_equal(fingerprint(fx), before);
+        char *now = dump(fx);
+        if (strcmp(now, dump_before) != 0)
+            fail_msg("with %lld pages of room: the store changed", room);
+        free(now);
+    }
+    assert_int_equal(sqlite3_exec(db, "PRAGMA max_page_count=1073741823", NULL, NULL, NULL),
+                     SQLITE_OK);
+    free(dump_before);
+    return fails;
+}
+
+/* A full disk, made deterministic by capping the file's pages: SQLite stops with SQLITE_FULL
+ * at some statement of the import, whichever the cap, and may roll the whole transaction
+ * back at once. The import reports that cause (not the error of a statement run after it,
+ * outside any transaction), stops reading, and leaves the store as it was; with room again,
+ * the same import succeeds. Once for new submissions and entries, once for newer versions of
+ * them (replacements, the versions table, entries dropped and stored again), and once with
+ * the repeat file first. */
+static void full_disk_reports_the_first_cause(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    const char *root = getenv("PN_SOURCE_DIR");
+    char main_csv[512], part_csv[512];
+    snprintf(main_csv, sizeof main_csv, "%s/examples/centre_social.csv", root ? root : "../..");
+    snprintf(part_csv, sizeof part_csv, "%s/examples/centre_social-partenaires.csv",
+             root ? root : "../..");
+    /* something stored first, so that "as it was" is not just empty */
+    char first[1024];
+    snprintf(first, sizeof first,
+             "%sCentre A,73282932000074,95018,non,,rep,non,,,,2026-03-01,uuid:a\n", MAIN_HEAD);
+    const char *one[1] = {put(fx, "first.csv", first)};
+    if (run(fx, one, 1, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    pn_import_result_release(&res);
+    const char *paths[2] = {part_csv, main_csv};
+    assert_true(import_until_room(fx, paths, 2) > 10);
+    /* every submission a year later: each replaces the stored one */
+    size_t len;
+    char *text_v2 = read_all(main_csv, &len);
+    assert_non_null(text_v2);
+    for (char *p = text_v2; (p = strstr(p, "2026-")) != NULL; p += 5)
+        p[3] = '7';
+    /* and longer, so that storing them needs room: a name (the third cell of each line
+     * after the header) gets a prefix */
+    pn_strbuf v2 = PN_STRBUF_INIT;
+    for (const char *line = text_v2; *line;) {
+        const char *end = strchr(line, '\n');
+        end = end ? end + 1 : line + strlen(line);
+        const char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+        if (line == text_v2 || c2 == NULL || c2 > end) {
+            assert_int_equal(pn_strbuf_append(&v2, line, (size_t)(end - line)), PN_OK);
+        } else {
+            size_t head = (size_t)(c2 + 1 - line) + (c2[1] == '"');
+            assert_int_equal(pn_strbuf_append(&v2, line, head), PN_OK);
+            assert_int_equal(pn_strbuf_puts(&v2, "Fiche mise à jour après la réunion du réseau : "),
+                             PN_OK);
+            assert_int_equal(pn_strbuf_append(&v2, line + head, (size_t)(end - line - head)),
+                             PN_OK);
+        }
+        line = end;
+    }
+    paths[0] = put(fx, "v2.csv", pn_strbuf_str(&v2));
+    pn_strbuf_release(&v2);
+    paths[1] = part_csv;
+    free(text_v2);
+    assert_true(import_until_room(fx, paths, 2) > 0);
+    assert_true(scalar(fx, "SELECT count(*) FROM submissions WHERE submitted_at LIKE '2027-%'") >
+                100);
+}
+
+/* Two columns that hold the same answer or tick box: the first such pair in the header,
+ * named by both columns, and nothing stored. */
+static void duplicate_columns(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    long long before = fingerprint(fx);
+    const char *paths[1] = {put(fx, "dup.csv",
+                                "nom_structure,siret,freins/turnover,Numéro SIRET du centre "
+                                "social,freins[turnover],KEY\n"
+                                "A,73282932000074,1,73282932000074,1,k\n")};
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "dup.csv:1: column 4 'Numéro SIRET du centre social' and "
+                                    "column 2 'siret' both hold 'siret'"));
+    paths[0] = put(fx, "dup2.csv",
+                   "nom_structure,siret,freins/turnover,freins[turnover],siret,KEY\n"
+                   "A,73282932000074,1,1,73282932000074,k\n");
+    assert_int_equal(run(fx, paths, 1, &res, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "dup2.csv:1: column 4 'freins[turnover]' and column 3 "
+                                    "'freins/turnover' both hold the tick box of 'turnover' of "
+                                    "'freins'"));
+    assert_int_equal(fingerprint(fx), before);
+}
+
+/* ---- a disk that fills up: a VFS over the default one whose files cannot grow past a
+ * budget of bytes, as on a real full disk (overwriting a page in place still works, so a
+ * rollback can put the file back). A journal that cannot grow makes SQLite roll the whole
+ * transaction back at once, unlike PRAGMA max_page_count. ---- */
+
+typedef struct full_file {
+    sqlite3_file base;
+    sqlite3_file *real; /* right after this struct */
+} full_file;
+
+static sqlite3_vfs *base_vfs;
+static sqlite3_vfs full_vfs;
+static long long grow_budget = -1; /* bytes files may still grow by; -1: no limit */
+
+#define REAL(f) (((full_file *)(f))->real)
+static int full_close(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xClose(REAL(f));
+}
+static int full_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
+{
+    return REAL(f)->pMethods->xRead(REAL(f), buf, n, off);
+}
+static int full_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+    sqlite3_int64 size = 0;
+    if (grow_budget >= 0 && REAL(f)->pMethods->xFileSize(REAL(f), &size) == SQLITE_OK &&
+        off + n > size) {
+        if (off + n - size > grow_budget)
+            return SQLITE_FULL;
+        grow_budget -= off + n - size;
+    }
+    return REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
+}
+static int full_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+    return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int full_sync(sqlite3_file *f, int flags)
+{
+    return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int full_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+    return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int full_lock(sqlite3_file *f, int lock)
+{
+    return REAL(f)->pMethods->xLock(REAL(f), lock);
+}
+static int full_unlock(sqlite3_file *f, int lock)
+{
+    return REAL(f)->pMethods->xUnlock(REAL(f), lock);
+}
+static int full_check_lock(sqlite3_file *f, int *out)
+{
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int full_control(sqlite3_file *f, int op, void *arg)
+{
+    return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int full_sector(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int full_device(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static const sqlite3_io_methods full_methods = {
+    1,
+    full_close,
+    full_read,
+    full_write,
+    full_truncate,
+    full_sync,
+    full_file_size,
+    full_lock,
+    full_unlock,
+    full_check_lock,
+    full_control,
+    full_sector,
+    full_device,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+static int full_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    (void)vfs;
+    full_file *ff = (full_file *)f;
+    ff->real = (sqlite3_file *)(ff + 1);
+    int rc = base_vfs->xOpen(base_vfs, name, ff->real, flags, out);
+    ff->base.pMethods = rc == SQLITE_OK ? &full_methods : NULL;
+    return rc;
+}
+
+/* Make the filling disk the default VFS and open the fixture's store on it again. */
+static void use_full_vfs(fixture *fx)
+{
+    pn_error err = {0};
+    if (base_vfs == NULL) {
+        base_vfs = sqlite3_vfs_find(NULL);
+        full_vfs = *base_vfs;
+        full_vfs.zName = "pn_full";
+        full_vfs.szOsFile = (int)sizeof(full_file) + base_vfs->szOsFile;
+        full_vfs.xOpen = full_open;
+        assert_int_equal(sqlite3_vfs_register(&full_vfs, 1), SQLITE_OK);
+    }
+    pn_store_close(fx->store);
+    fx->store = pn_store_open(fx->db, &err);
+    if (fx->store == NULL)
+        fail_msg("%s", err.msg);
+}
+
+/* The same as import_until_room with a disk that lets the files grow by 0, 4 KiB, 8 KiB ...
+ * Returns how many imports failed. */
+static size_t import_until_disk_room(fixture *fx, const char **paths, size_t n)
+{
+    pn_error err = {0};
+    pn_import_result res = {0};
+    sqlite3 *db = pn_store_db(fx->store);
+    size_t fails = 0;
+    char *dump_before = dump(fx);
+    long long before = fingerprint(fx);
+    for (long long room = 0;; room += 512) {
+        grow_budget = room;
+        pn_error_clear(&err);
+        pn_status st = run(fx, paths, n, &res, &err);
+        grow_budget = -1;
+        if (st == PN_OK) {
+            pn_import_result_release(&res);
+            break;
+        }
+        fails++;
+        if (st != PN_ESTORE || strstr(err.msg, "database or disk is full") == NULL)
+            fail_msg("with %lld bytes of room: status %d, '%s'", room, (int)st, err.msg);
+        assert_int_equal(sqlite3_get_autocommit(db), 1);
+        assert_int_equal(fingerprint(fx), before);
+        char *now = dump(fx);
+        if (strcmp(now, dump_before) != 0)
+            fail_msg("with %lld bytes of room: the store changed", room);
+        free(now);
+    }
+    free(dump_before);
+    return fails;
+}
+
+static void full_disk_rolls_back_everything(void **state)
+{
+    fixture *fx = *state;
+    const char *root = getenv("PN_SOURCE_DIR");
+    char main_csv[512], part_csv[512];
+    snprintf(main_csv, sizeof main_csv, "%s/examples/centre_social.csv", root ? root : "../..");
+    snprintf(part_csv, sizeof part_csv, "%s/examples/centre_social-partenaires.csv",
+             root ? root : "../..");
+    use_full_vfs(fx);
+    /* a small page cache spills to the file in the middle of the import, as a large import
+     * does: a write that fails then leaves SQLite no choice but to roll everything back */
+    assert_int_equal(sqlite3_exec(pn_store_db(fx->store), "PRAGMA cache_size=10", NULL, NULL, NULL),
+                     SQLITE_OK);
+    const char *paths[2] = {main_csv, part_csv};
+    assert_true(import_until_disk_room(fx, paths, 2) > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +1042,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
+        cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_disk_reports_the_first_cause, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_disk_rolls_back_everything, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

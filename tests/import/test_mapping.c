@@ -421,6 +421,101 @@ static void mapping_file(void **state)
     remove(path);
 }
 
+/* Choices found through the indexes of pn_cells: a label two choices share matches neither,
+ * a name in another ASCII case matches, unless two names differ only by case; a tick column
+ * by a shared label goes to the first choice that has it, as it did with a scan. */
+static void shared_labels_and_case(void **state)
+{
+    (void)state;
+    static const char *const form = "survey\n"
+                                    ",type,name,label\n"
+                                    ",select_one avis,avis,Votre avis\n"
+                                    ",select_multiple aides,aides,Aides reçues\n"
+                                    "choices\n"
+                                    ",list_name,name,label\n"
+                                    ",avis,bien,Bien\n"
+                                    ",avis,Assez,Moyen\n"
+                                    ",avis,moyen2,Moyen\n"
+                                    ",avis,Nsp,Je ne sais pas\n"
+                                    ",avis,NSP,Ne se prononce pas\n"
+                                    ",aides,caf,Autre\n"
+                                    ",aides,ville,Autre\n"
+                                    ",aides,etat,État\n"
+                                    "settings\n"
+                                    ",form_id\n"
+                                    ",f\n";
+    pn_error err = {0};
+    fixture fx = {0};
+    fx.form = pn_form_load_text("form.csv", form, strlen(form), &err);
+    if (fx.form == NULL)
+        fail_msg("%s", err.msg);
+    fx.cells = pn_cells_new(fx.form, NULL);
+    assert_non_null(fx.cells);
+    expect_cell(&fx, "avis", "BIEN", PN_CELL_CONVERTED, "bien");   /* the label, folded */
+    expect_cell(&fx, "avis", "assez", PN_CELL_CONVERTED, "Assez"); /* the name, any case */
+    expect_cell(&fx, "avis", "ASSEZ", PN_CELL_CONVERTED, "Assez");
+    expect_cell(&fx, "avis", "moyen", PN_CELL_UNMAPPED, NULL); /* two choices say Moyen */
+    expect_cell(&fx, "avis", "nsp", PN_CELL_UNMAPPED, NULL);   /* Nsp or NSP */
+    expect_cell(&fx, "avis", "NSP", PN_CELL_SAME, NULL);       /* by name, exactly */
+    expect_cell(&fx, "avis", "ne se prononce pas", PN_CELL_CONVERTED, "NSP");
+    expect_cell(&fx, "aides", "État, autre", PN_CELL_UNMAPPED, NULL);
+    expect_cell(&fx, "aides", "etat", PN_CELL_SAME, NULL);
+    const char *h[] = {"Aides reçues/Autre", "Aides reçues [État]"};
+    const char *want[] = {"tick:aides:caf", "tick:aides:etat"};
+    expect_header(&fx, NULL, PN_DIALECT_KOBO, 2, h, want);
+    pn_cells_destroy(fx.cells);
+    pn_form_destroy(fx.form);
+    pn_strbuf_release(&fx.out);
+}
+
+/* The header matched through the form's indexes gives what trying every question gave:
+ * names with a '-', paths with '/', '-' or both, a label two questions share (left to the
+ * mapping file), tick columns by name and by label, and cells that only look like them. */
+static void header_through_indexes(void **state)
+{
+    (void)state;
+    static const char *const form = "survey\n"
+                                    ",type,name,label,calculation\n"
+                                    ",begin_group,g,Groupe\n"
+                                    ",text,a-b,Question A\n"
+                                    ",select_multiple aides,m,Aides\n"
+                                    ",end_group,,\n"
+                                    ",text,b,Question B\n"
+                                    ",begin_group,h,Autre groupe\n"
+                                    ",text,b2,Même libellé\n"
+                                    ",text,c,Même libellé\n"
+                                    ",calculate,calc,Question B,1\n"
+                                    ",end_group,,\n"
+                                    ",select_multiple aides,n,Soutiens\n"
+                                    "choices\n"
+                                    ",list_name,name,label\n"
+                                    ",aides,x,Argent\n"
+                                    ",aides,y,Locaux\n"
+                                    "settings\n"
+                                    ",form_id\n"
+                                    ",f\n";
+    pn_error err = {0};
+    fixture fx = {0};
+    fx.form = pn_form_load_text("form.csv", form, strlen(form), &err);
+    if (fx.form == NULL)
+        fail_msg("%s", err.msg);
+    const char *h[] = {"g/a-b",        "g-a-b",
+                       "a-b",          "g/m/x",
+                       "g-m-y",        "m[x]",
+                       "m_y",          "g/m-x",
+                       "Même libellé", "h/b2",
+                       "x/b",          "question b",
+                       "Aides/Locaux", "Soutiens [Argent]",
+                       "n/z",          "g",
+                       "g/m",          "Groupe/Aides/Argent"};
+    const char *want[] = {"answer:a-b", "answer:a-b", "answer:a-b", "tick:m:x", "tick:m:y",
+                          "tick:m:x",   "tick:m:y",   "tick:m:x",   "unmapped", "answer:b2",
+                          "unmapped",   "answer:b",   "tick:m:y",   "tick:n:x", "unmapped",
+                          "unmapped",   "answer:m",   "tick:m:x"};
+    expect_header(&fx, NULL, PN_DIALECT_KOBO, sizeof h / sizeof h[0], h, want);
+    pn_form_destroy(fx.form);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +526,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(choice_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(number_date_ident_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(mapping_file, setup, teardown),
+        cmocka_unit_test(shared_labels_and_case),
+        cmocka_unit_test(header_through_indexes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,6 +217,64 @@ static void test_spec_missing_file(void **state)
     free(path);
 }
 
+/* A spec of one @kind record whose column @col holds @n copies of @unit (with a table after
+ * a workbook record); the caller frees the path. */
+static char *long_text_spec(const char *kind, const char *col, const char *unit, size_t n)
+{
+    pn_strbuf sb = PN_STRBUF_INIT, text = PN_STRBUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(pn_strbuf_puts(&text, unit), PN_OK);
+    int title = strcmp(col, "title") == 0;
+    const char *t = title ? pn_strbuf_str(&text) : "", *note = title ? "" : pn_strbuf_str(&text);
+    if (strcmp(kind, "workbook") == 0)
+        assert_int_equal(pn_strbuf_printf(&sb,
+                                          "kind,sheet,title,var,note\nworkbook,,%s,,%s\n"
+                                          "table,Liens,,type_lien,\n",
+                                          t, note),
+                         PN_OK);
+    else
+        assert_int_equal(
+            pn_strbuf_printf(&sb, "kind,sheet,title,var,note\ntable,Liens,%s,type_lien,%s\n", t,
+                             note),
+            PN_OK);
+    char *path = write_tmp("long.csv", pn_strbuf_str(&sb));
+    pn_strbuf_release(&sb);
+    pn_strbuf_release(&text);
+    return path;
+}
+
+/* A title or note is written in a cell: longer than Excel's 32,767 characters, it is an error
+ * of the spec, at its line and column, counted in characters, not bytes. */
+static void test_spec_long_text(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"table", "workbook"}, *const cols[] = {"title", "note"};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t c = 0; c < 2; c++) {
+            pn_report_spec *s = NULL;
+            pn_error err = {0};
+            /* 32,767 characters of two bytes each fit */
+            char *path = long_text_spec(kinds[k], cols[c], "\xc3\xa9", 32767);
+            if (pn_report_spec_load(path, &s, &err) != PN_OK)
+                fail_msg("%s %s of 32767 characters: %s", kinds[k], cols[c], err.msg);
+            pn_report_spec_destroy(s);
+            free(path);
+            path = long_text_spec(kinds[k], cols[c], "T", 32768);
+            assert_int_equal(pn_report_spec_load(path, &s, &err), PN_EINPUT);
+            assert_null(s);
+            pn_strbuf want = PN_STRBUF_INIT;
+            assert_int_equal(pn_strbuf_printf(&want,
+                                              "%s:2: column '%s': expected at most 32767 "
+                                              "characters (what an Excel cell holds), found "
+                                              "32768 characters",
+                                              path, cols[c]),
+                             PN_OK);
+            assert_string_equal(err.msg, pn_strbuf_str(&want));
+            pn_strbuf_release(&want);
+            free(path);
+        }
+}
+
 static void test_demo_spec(void **state)
 {
     (void)state;
@@ -764,6 +822,30 @@ static void test_workbook_replaced_only_when_whole(void **state)
     fixture_release(&fx);
 }
 
+/* A text longer than a cell holds, handed to the writer all the same (a spec is checked
+ * first; a choice label of a form is not): the input is wrong, not the program. */
+static void test_workbook_long_text(void **state)
+{
+    (void)state;
+    fixture fx;
+    fixture_init(&fx);
+    pn_error err = {0};
+    char *title = malloc(40001);
+    assert_non_null(title);
+    memset(title, 'T', 40000);
+    title[40000] = '\0';
+    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    char *path = tmp_path("long.xlsx");
+    pn_workbook *wb = pn_workbook_create(path, &err);
+    assert_non_null(wb);
+    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_EINPUT);
+    assert_non_null(strstr(err.msg, "sheet 'Liens': a text is longer than an Excel cell holds"));
+    pn_workbook_destroy(wb);
+    free(path);
+    free(title);
+    fixture_release(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -775,6 +857,8 @@ int main(void)
         cmocka_unit_test(test_check_script_fails),
         cmocka_unit_test(test_workbook_errors),
         cmocka_unit_test(test_workbook_replaced_only_when_whole),
+        cmocka_unit_test(test_spec_long_text),
+        cmocka_unit_test(test_workbook_long_text),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
