@@ -79,6 +79,7 @@ typedef struct counter {
     double *cell; /* rows.cap x cols.cap, row-major on a fixed stride */
     size_t stride, nrows_alloc;
     double missing, cases;
+    size_t units; /* units counted (answered or missing), outside the base ones excluded */
 } counter;
 
 static pn_status counter_add(counter *c, size_t r, size_t col, double w)
@@ -304,6 +305,7 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         const char *b = by ? values[1] : NULL;
         if (v == NULL || (by && b == NULL))
             continue; /* not applicable */
+        c->units++;
         size_t col = 0;
         if (*v == '\0' || (by && *b == '\0')) {
             c->missing += 1;
@@ -415,7 +417,8 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
     int used = 0;
     varref first_var = {0}, first_by = {0};
     const char *by = req->by && *req->by ? req->by : NULL;
-    int multi = 0, links = 0;
+    int multi = 0;
+    unsigned link_sides = 0; /* 1 << pn_form_side of each side whose links were counted */
 
     /* categories first from the choice lists, in the form's order */
     for (size_t i = 0; i < nids; i++) {
@@ -447,10 +450,13 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
             continue;
         if (by && resolve(forms[i], by, &b) != PN_OK)
             continue;
-        links |= counts_links(forms[i], &v, by ? &b : NULL);
+        size_t before = c.units;
         if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c,
                              multi && by ? &base : NULL, err)) != PN_OK)
             goto out;
+        /* the sides whose reported links the table counts */
+        if (c.units > before && counts_links(forms[i], &v, by ? &b : NULL))
+            link_sides |= 1u << forms[i]->side;
     }
     /* values outside any choice list (text, numbers) come in sorted order */
     if (!c.rows.from_list && c.rows.n > 1) {
@@ -519,7 +525,10 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
         if (t == NULL)
             goto nomem;
         out->xt = t;
-        t->unit = links ? PN_UNIT_LINK : PN_UNIT_QUESTIONNAIRE;
+        /* a pair reported by both sides is counted twice only when both sides' links are */
+        t->unit = link_sides == (1u << PN_SIDE_CENTRE | 1u << PN_SIDE_ECOLE)
+                      ? PN_UNIT_LINK
+                      : PN_UNIT_QUESTIONNAIRE;
         t->row_var = pn_strdup(req->var);
         t->col_var = pn_strdup(by);
         t->row_title = title_of(&first_var);

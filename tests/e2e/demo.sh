@@ -90,6 +90,12 @@ grep -qx "crosstab,type_lien,en_qpv,,,link_unit,1" xt.csv \
 ! grep -qF "$warning" q.txt || fail "a cross-tab of questionnaires warns about links"
 "$PN_BIN" --db c.db tab rep --by en_qpv --format csv >q.csv
 ! grep -q link_unit q.csv || fail "a cross-tab of questionnaires has a link_unit row"
+# links of one side only count each pair once: a network's own table (a question the forms
+# ask differently) or a filter on one network does not warn
+"$PN_BIN" --db c.db tab type_lien --by rep --format csv >one.csv
+! grep -q link_unit one.csv || fail "a cross-tab split by network has a link_unit row"
+"$PN_BIN" --db c.db tab type_lien --by en_qpv --where "\${reseau} = 'centre'" >one.txt
+! grep -qF "$warning" one.txt || fail "a cross-tab of the centres' links alone warns"
 
 # Every figure under both locales, text and CSV, for tables of each kind.
 same_under_both() {
