@@ -537,7 +537,9 @@ pn_status pn_multi_crosstab_write_text(FILE *out, const pn_multi_crosstab *t, pn
     if (st == PN_OK)
         st = grid_render(&g, &sb);
     if (st == PN_OK)
-        st = pn_strbuf_puts(&sb, "\n" PN_MULTI_CROSSTAB_NOTE "\n");
+        st = pn_strbuf_puts(&sb, "\n");
+    if (st == PN_OK)
+        st = put_wrapped(&sb, PN_MULTI_CROSSTAB_NOTE, 90);
     grid_release(&g);
     return flush_text(out, &sb, st, err);
 }
@@ -712,8 +714,13 @@ pn_status pn_tab_write_text(FILE *out, const pn_tab_result *r, pn_error *err)
 {
     pn_status st = PN_OK;
     if (r->split != NULL) {
-        pn_strbuf sb = PN_STRBUF_INIT;
-        st = pn_strbuf_printf(&sb, PN_TAB_SPLIT_NOTE "\n\n", r->split);
+        pn_strbuf sb = PN_STRBUF_INIT, note = PN_STRBUF_INIT;
+        st = pn_strbuf_printf(&note, PN_TAB_SPLIT_NOTE, r->split);
+        if (st == PN_OK)
+            st = put_wrapped(&sb, pn_strbuf_str(&note), 90);
+        if (st == PN_OK)
+            st = pn_strbuf_puts(&sb, "\n");
+        pn_strbuf_release(&note);
         if ((st = flush_text(out, &sb, st, err)) != PN_OK)
             return st;
     }

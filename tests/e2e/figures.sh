@@ -133,7 +133,7 @@ for k, v in got.items():
 sys.exit(1 if bad else 0)
 EOF
 "$PN_BIN" --db d.db tab freins --by reseau >t.txt
-grep -q "Pas de khi-deux" t.txt || fail "the text does not say why there is no chi-square"
+grep -q "khi-deux : un répondant compte dans plusieurs lignes" t.txt || fail "the text does not say why there is no chi-square"
 grep -q "Khi-deux de Pearson" t.txt && fail "the text shows a chi-square on non-exclusive rows"
 # ... and in a workbook: a sheet with the counts, the bases and the % of each column
 printf 'kind,sheet,title,var,by\ntable,Freins par réseau,Freins selon le réseau,freins,reseau\n' >fr.csv

@@ -811,7 +811,11 @@ static void test_multi_crosstab_writers(void **state)
         "----------------------------------------------------------------------\n"
         "Répondants (base des %)    Effectif                4       2         6\n"
         "Non-réponse (aucune case)  Effectif                1       2         3\n"
-        "\n" PN_MULTI_CROSSTAB_NOTE "\n";
+        "\n"
+        "Plusieurs réponses possibles : chaque pourcentage rapporte une modalité aux répondants "
+        "de\n"
+        "sa colonne (au moins une case cochée), la somme d'une colonne peut dépasser 100. Pas de\n"
+        "khi-deux : un répondant compte dans plusieurs lignes, qui ne sont pas exclusives.\n";
     assert_string_equal(text, expected);
     assert_null(strstr(text, "Khi-deux"));
     free(text);
@@ -852,8 +856,9 @@ static void test_tab_result_writers(void **state)
     assert_int_equal(pn_freq_compute(parts[1].freq, &err), PN_OK);
     char *text = capture(w_tab_text, &r);
     char *one = capture(w_freq_text, parts[0].freq);
+    /* the note broken into lines of at most 90 characters, like the rest of the text */
     const char *head = "Les questionnaires des deux réseaux ne posent pas la même question sous ce "
-                       "nom (q1 : libellé ou liste de choix différents) : un tableau par réseau, "
+                       "nom (q1 :\nlibellé ou liste de choix différents) : un tableau par réseau, "
                        "sous son propre libellé.\n\n== Centres sociaux ==\n";
     assert_int_equal(strncmp(text, head, strlen(head)), 0);
     assert_int_equal(strncmp(text + strlen(head), one, strlen(one)), 0);
