@@ -197,6 +197,23 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
             snprintf(date, sizeof date, "%s", (const char *)sqlite3_column_text(q, 0));
         sqlite3_finalize(q);
     }
+    {
+        /* an empty project file is not the spec's fault: say so before the spec is read */
+        char **ids = NULL;
+        size_t nids = 0;
+        if ((st = pn_store_form_ids(cli->store, &ids, &nids, err)) != PN_OK)
+            goto out;
+        for (size_t i = 0; i < nids; i++)
+            free(ids[i]);
+        free(ids);
+        if (nids == 0) {
+            st = pn_error_set(err, PN_EUSAGE,
+                              "the project file '%s' holds no answers yet; run 'panorama import' "
+                              "first",
+                              cli->db_path);
+            goto out;
+        }
+    }
     if ((wb = pn_workbook_create(out_path, err)) == NULL) {
         st = err->status;
         goto out;

@@ -63,6 +63,12 @@ set -e
 expect_err "names.csv:2: sheet 'Noms': 'nom_repondant' holds personal data"
 [ ! -e names.xlsx ] || fail "a report on personal data wrote a workbook"
 
+# a report on an empty project file: the store is empty, the spec is not wrong
+"$PN_BIN" --db empty.db init >/dev/null
+expect_exit 2 "$PN_BIN" --db empty.db report reports/demo.csv -o empty.xlsx
+expect_err "panorama: the project file 'empty.db' holds no answers yet; run 'panorama import' first"
+[ ! -e empty.xlsx ] || fail "a report on an empty project file wrote a workbook"
+
 # usage errors and help
 expect_exit 2 "$PN_BIN" --db none.db tab type_lien
 expect_err "no project file 'none.db'; create one with 'panorama init'"
