@@ -64,6 +64,15 @@ int cli_wants_help(int argc, char **argv);
 pn_status cli_slurp(const char *path, char **out, size_t *len, pn_error *err);
 
 /*
+ * cli_load_form_file - read the form @id from the file @path, whose settings must give that
+ * id ("path: the settings give form_id 'x', not 'id'", PN_EINPUT). Returns the form (free it
+ * with pn_form_destroy) and its text in *@src (*@len bytes; the caller frees it), or NULL with
+ * @err filled and *@src NULL.
+ */
+pn_form *cli_load_form_file(const char *path, const char *id, char **src, size_t *len,
+                            pn_error *err);
+
+/*
  * cli_warn_stale_forms - say on stderr which files of the forms folder @dir (NULL: none) differ
  * from the form stored under the same id (dir/ID.csv against form ID), and the command that applies
  * them. Compares the files' content with the stored text; changes nothing. @except: a form

@@ -104,9 +104,8 @@ typedef struct form_dirs {
     const char *installed; /* NULL when none */
 } form_dirs;
 
-/* Read form @id from @path, whose settings must give that id. Source text into *src. */
-static pn_form *load_form_file(const char *path, const char *id, char **src, size_t *len,
-                               pn_error *err)
+pn_form *cli_load_form_file(const char *path, const char *id, char **src, size_t *len,
+                            pn_error *err)
 {
     if (cli_slurp(path, src, len, err) != PN_OK)
         return NULL;
@@ -153,7 +152,7 @@ static pn_form *load_form(pn_cli *cli, const form_dirs *fd, const char *id, char
     if (fd->dir) {
         snprintf(path, sizeof path, "%s/%s.csv", fd->dir, id);
         if (stat(path, &st) == 0)
-            return load_form_file(path, id, src, len, err);
+            return cli_load_form_file(path, id, src, len, err);
     }
     pn_form *f = pn_store_get_form(cli->store, id, src, len, err);
     if (f && from)
@@ -165,7 +164,7 @@ static pn_form *load_form(pn_cli *cli, const form_dirs *fd, const char *id, char
         if (stat(installed, &st) == 0) {
             if (from)
                 snprintf(from, fromsz, "the bundled form '%s'", installed);
-            return load_form_file(installed, id, src, len, err);
+            return cli_load_form_file(installed, id, src, len, err);
         }
     }
     char qpath[4200], qdb[4200], qinst[4200];

@@ -102,14 +102,15 @@ typedef struct update {
 /* Read @u->path, the form @id. */
 static pn_status read_update(pn_cli *cli, const char *id, update *u, pn_error *err)
 {
-    pn_status st = cli_slurp(u->path, &u->src, &u->len, err);
-    if (st != PN_OK)
-        return st;
-    if ((u->form = pn_form_load_text(u->path, u->src, u->len, err)) == NULL)
+    pn_status st;
+    if (!file_exists(u->path))
+        return pn_error_set(err, PN_EIO,
+                            "no file '%s': 'form update' reads the edited form from the forms "
+                            "folder (forms/ here, or --forms DIR)%s%s%s",
+                            u->path, cli_data_dir() ? "; copy the bundled form from " : "",
+                            cli_data_dir() ? cli_data_dir() : "", cli_data_dir() ? "/forms" : "");
+    if ((u->form = cli_load_form_file(u->path, id, &u->src, &u->len, err)) == NULL)
         return err->status;
-    if (strcmp(u->form->id, id) != 0)
-        return pn_error_set(err, PN_EINPUT, "%s: the settings give form_id '%s', not '%s'", u->path,
-                            u->form->id, id);
     if ((st = pn_store_form_state(cli->store, id, u->src, u->len, &u->state, err)) != PN_OK)
         return st;
     if (u->state == PN_FORM_ABSENT)

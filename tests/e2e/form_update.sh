@@ -120,5 +120,9 @@ expect_err "form needs a verb: update"
 expect_exit 2 "$PN_BIN" --db p.db form frob
 expect_err "'frob' is not a verb of 'form'"
 expect_exit 4 "$PN_BIN" --db p.db form update nosuchform --forms forms
-expect_err "cannot open 'forms/nosuchform.csv'"
+expect_err "no file 'forms/nosuchform.csv': 'form update' reads the edited form from the forms folder (forms/ here, or --forms DIR)"
+# from a coordinator's folder without forms/: where to put the edited form
+mkdir elsewhere
+(cd elsewhere && expect_exit 4 "$PN_BIN" --db ../p.db form update ecole)
+expect_err "no file 'forms/ecole.csv': 'form update' reads the edited form from the forms folder"
 echo "form_update: ok"
