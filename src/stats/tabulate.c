@@ -674,6 +674,18 @@ typedef struct choice_check {
     const char *text;
 } choice_check;
 
+/* Whether the choice @choice of ${@name} is in the list of a form before form @i: listed
+ * once in a message. (A list holds each name once: the form loader refuses a second.) */
+static int named_before(const choice_check *cc, const char *name, size_t i, const char *choice)
+{
+    for (size_t j = 0; j < i; j++) {
+        const pn_choice_list *o = list_of(cc->forms[j], name);
+        if (o != NULL && pn_choice_find(o, choice) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
 #define LIST_ALL_MAX 12 /* a message lists every choice name of a list up to this many */
 #define CLOSEST 3       /* else the closest ones */
 
@@ -732,14 +744,7 @@ static pn_status check_choice(void *ctx, const char *name, const char *literal, 
         const pn_choice_list *l = list_of(cc->forms[i], name);
         for (size_t k = 0; l && k < l->n; k++) {
             const pn_choice *ch = &l->items[k];
-            int seen = 0;
-            for (size_t j = 0; j < i && !seen; j++) {
-                const pn_choice_list *o = list_of(cc->forms[j], name);
-                seen = o != NULL && pn_choice_find(o, ch->name) != NULL;
-            }
-            for (size_t j = 0; j < k && !seen; j++)
-                seen = strcmp(l->items[j].name, ch->name) == 0;
-            if (seen)
+            if (named_before(cc, name, i, ch->name))
                 continue;
             nnames++;
             if ((folded = pn_fold(ch->label)) == NULL)
@@ -774,14 +779,7 @@ static pn_status check_choice(void *ctx, const char *name, const char *literal, 
             const pn_choice_list *l = list_of(cc->forms[i], name);
             for (size_t k = 0; l && k < l->n; k++) {
                 const pn_choice *ch = &l->items[k];
-                int seen = 0;
-                for (size_t j = 0; j < i && !seen; j++) {
-                    const pn_choice_list *o = list_of(cc->forms[j], name);
-                    seen = o != NULL && pn_choice_find(o, ch->name) != NULL;
-                }
-                for (size_t j = 0; j < k && !seen; j++)
-                    seen = strcmp(l->items[j].name, ch->name) == 0;
-                if (seen)
+                if (named_before(cc, name, i, ch->name))
                     continue;
                 if (pn_strbuf_printf(&msg, "%s '%s' (%s)", listed++ ? "," : "", ch->name,
                                      ch->label) != PN_OK)

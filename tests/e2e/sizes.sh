@@ -58,6 +58,9 @@ expect_exit 0 bounded 8 "$PN_BIN" --db big.db tab commune
 grep -q '^Total  *599 ' out || fail "tab commune on the long list: $(tail -3 out)"
 expect_exit 0 bounded 8 "$PN_BIN" --db big.db tab commune --by reseau --format csv
 expect_exit 0 bounded 8 "$PN_BIN" --db big.db tab annee_debut
+# a filter literal that is no choice of the long list: the message ranks 80,032 names once
+expect_exit 3 bounded 8 "$PN_BIN" --db big.db tab annee_debut --where "\${commune} = 'Commune fictive'"
+expect_err "'Commune fictive' is not a choice name of \${commune}, nor the label of one; the closest"
 # the tables the long list does not touch are the same as with the bundled forms
 import_demo demo.db
 for t in "annee_debut" "type_lien --by en_qpv" "freins"; do
