@@ -1,0 +1,342 @@
+/*
+ * Unit tests of src/stats/tabulate.c: the counting behind every published figure, on two
+ * small forms (a centre's and a school's) and a handful of answers whose tables are worked
+ * out by hand below.
+ *
+ * The answers (plain exports, imported with pn_import_files):
+ *   centres  c1  en_qpv oui  freins temps moyens  rep "a"   partners: 0951099D regulier,
+ *                                                           0422170F ponctuel
+ *            c2  en_qpv non  freins moyens        rep "b"   partner:  0951099D regulier
+ *            c3  en_qpv non  freins (none)        rep "a"   no partner
+ *   schools  e1  en_qpv oui  freins temps         rep "b"   partner:  73282932000074 regulier
+ *            e2  en_qpv ''   freins moyens        rep "a"   no partner
+ * Both forms ask en_qpv, freins and rythme alike (same label and list): they are pooled.
+ * They ask `rep` under another label: one table per network.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "import/import.h"
+#include "stats/tabulate.h"
+
+#define FORM(id, title, ident, ident_label, rep_label)                                             \
+    "survey\n"                                                                                     \
+    ",type,name,label,required,relevant,personnel\n"                                               \
+    ",text," ident "," ident_label ",yes,,\n"                                                      \
+    ",select_one oui_non,en_qpv,En QPV ?,,,\n"                                                     \
+    ",select_multiple freins,freins,Freins,,,\n"                                                   \
+    ",select_one ab,rep," rep_label ",,,\n"                                                        \
+    ",text,courriel,Courriel,,,oui\n"                                                              \
+    ",begin_repeat,partenaires,Partenaires,,,\n"                                                   \
+    ",text,partenaire_id,Partenaire,,,\n"                                                          \
+    ",select_one rythme,rythme,Rythme,,,\n"                                                        \
+    ",end_repeat,,,,,\n"                                                                           \
+    "choices\n"                                                                                    \
+    ",list_name,name,label\n"                                                                      \
+    ",oui_non,oui,Oui\n"                                                                           \
+    ",oui_non,non,Non\n"                                                                           \
+    ",freins,temps,Le temps\n"                                                                     \
+    ",freins,moyens,Les moyens\n"                                                                  \
+    ",ab,a,A\n"                                                                                    \
+    ",ab,b,B\n"                                                                                    \
+    ",rythme,ponctuel,Ponctuel\n"                                                                  \
+    ",rythme,regulier,Régulier\n"                                                                  \
+    "settings\n"                                                                                   \
+    ",form_id,form_title\n"                                                                        \
+    "," id "," title "\n"
+
+static const char centre_form[] =
+    FORM("centre_social", "Centres", "siret", "SIRET", "Vos écoles sont-elles en REP ?");
+static const char ecole_form[] =
+    FORM("ecole", "Écoles", "uai", "UAI", "Votre école est-elle en REP ?");
+
+typedef struct fixture {
+    char dir[64];
+    pn_store *store;
+} fixture;
+
+static const char *write_file(const fixture *fx, const char *name, const char *text)
+{
+    static char paths[4][128];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, 128, "%s/%s", fx->dir, name);
+    FILE *out = fopen(p, "wb");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+    return p;
+}
+
+static void import(fixture *fx, const char *text, const char *main_csv, const char *part_csv)
+{
+    pn_error err = {0};
+    pn_form *f = pn_form_load_text("form.csv", text, strlen(text), &err);
+    if (f == NULL)
+        fail_msg("%s", err.msg);
+    const char *paths[2] = {write_file(fx, "main.csv", main_csv),
+                            write_file(fx, "part.csv", part_csv)};
+    pn_import_result res = {0};
+    if (pn_import_files(fx->store, f, text, strlen(text), paths, 2, NULL, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.rejected, 0);
+    pn_import_result_release(&res);
+    pn_form_destroy(f);
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    pn_error err = {0};
+    char db[128];
+    strcpy(fx->dir, "/tmp/pn_tabulate_XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(db, sizeof db, "%s/p.db", fx->dir);
+    assert_non_null(fx->store = pn_store_create(db, &err));
+    import(fx, centre_form,
+           "siret,en_qpv,freins,rep,courriel,KEY\n"
+           "73282932000074,oui,temps moyens,a,a@b.fr,c1\n"
+           "73282932000074,non,moyens,b,,c2\n"
+           "73282932000074,non,,a,,c3\n",
+           "PARENT_KEY,KEY,partenaire_id,rythme\n"
+           "c1,c1/1,0951099D,regulier\n"
+           "c1,c1/2,0422170F,ponctuel\n"
+           "c2,c2/1,0951099D,regulier\n");
+    import(fx, ecole_form,
+           "uai,en_qpv,freins,rep,courriel,KEY\n"
+           "0951099D,oui,temps,b,,e1\n"
+           "0422170F,,moyens,a,,e2\n",
+           "PARENT_KEY,KEY,partenaire_id,rythme\n"
+           "e1,e1/1,73282932000074,regulier\n");
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+    pn_store_close(fx->store);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    int rc = system(cmd);
+    free(fx);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Tabulate @var by @by under @where, expecting PN_OK and @kind. */
+static void tab(fixture *fx, const char *var, const char *by, const char *where, pn_tab_kind kind,
+                pn_tab_result *r)
+{
+    pn_error err = {0};
+    pn_tab_request req = {var, by, where};
+    if (pn_tabulate(fx->store, &req, r, &err) != PN_OK)
+        fail_msg("tab %s: %s", var, err.msg);
+    assert_int_equal(r->kind, kind);
+}
+
+/* The count of category @name in @t. */
+static double freq_count(const pn_freq *t, const char *name)
+{
+    for (size_t i = 0; i < t->k; i++)
+        if (strcmp(t->cats[i].name, name) == 0)
+            return t->count[i];
+    fail_msg("no category '%s'", name);
+    return -1;
+}
+
+static double xt_count(const pn_crosstab *t, const char *row, const char *col)
+{
+    for (size_t i = 0; i < t->r; i++)
+        for (size_t j = 0; j < t->c; j++)
+            if (strcmp(t->row_cats[i].name, row) == 0 && strcmp(t->col_cats[j].name, col) == 0)
+                return t->count[i * t->c + j];
+    fail_msg("no cell '%s' x '%s'", row, col);
+    return -1;
+}
+
+/* Questionnaires of both networks, pooled; the missing answer apart. */
+static void test_frequency_pooled(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_result r = {0};
+    tab(fx, "en_qpv", NULL, NULL, PN_TAB_FREQ, &r);
+    assert_int_equal(r.nparts, 1);
+    assert_null(r.split);
+    const pn_freq *t = r.parts[0].freq;
+    assert_int_equal(t->k, 2);
+    assert_string_equal(t->cats[0].name, "oui"); /* the list's order */
+    assert_true(freq_count(t, "oui") == 2);     /* c1, e1 */
+    assert_true(freq_count(t, "non") == 2);     /* c2, c3 */
+    assert_true(t->missing == 1);               /* e2 */
+    assert_true(t->total == 5);
+    assert_true(t->valid_pct[0] == 50);
+    pn_tab_result_release(&r);
+}
+
+/* A select_multiple: units that ticked each option, respondents, non-response. */
+static void test_multiple_response(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_result r = {0};
+    tab(fx, "freins", NULL, NULL, PN_TAB_MULTI, &r);
+    const pn_multi *t = r.parts[0].multi;
+    assert_string_equal(t->cats[0].name, "temps");
+    assert_true(t->count[0] == 2); /* c1, e1 */
+    assert_true(t->count[1] == 3); /* c1, c2, e2 */
+    assert_true(t->cases == 4);
+    assert_true(t->missing == 1); /* c3 ticked nothing */
+    assert_true(t->responses == 5);
+    assert_true(t->pct_cases[1] == 75);
+    pn_tab_result_release(&r);
+}
+
+/* Links of both sides, each seeing its submission's answers; a pair reported by both sides
+ * counts twice, so the table's unit is the link. */
+static void test_crosstab_of_links(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_result r = {0};
+    tab(fx, "rythme", "en_qpv", NULL, PN_TAB_CROSSTAB, &r);
+    const pn_crosstab *t = r.parts[0].xt;
+    assert_true(xt_count(t, "regulier", "oui") == 2); /* c1's first partner, e1's */
+    assert_true(xt_count(t, "ponctuel", "oui") == 1); /* c1's second */
+    assert_true(xt_count(t, "regulier", "non") == 1); /* c2's */
+    assert_true(xt_count(t, "ponctuel", "non") == 0);
+    assert_true(t->n == 4);
+    assert_int_equal(t->unit, PN_UNIT_LINK);
+    pn_tab_result_release(&r);
+    /* the centres' links alone count each pair once */
+    tab(fx, "rythme", "en_qpv", "${reseau} = 'centre'", PN_TAB_CROSSTAB, &r);
+    assert_true(r.parts[0].xt->n == 3);
+    assert_int_equal(r.parts[0].xt->unit, PN_UNIT_QUESTIONNAIRE);
+    pn_tab_result_release(&r);
+    /* a cross-tab of questionnaires */
+    tab(fx, "en_qpv", "reseau", NULL, PN_TAB_CROSSTAB, &r);
+    t = r.parts[0].xt;
+    assert_true(xt_count(t, "oui", "centre") == 1);
+    assert_true(xt_count(t, "non", "centre") == 2);
+    assert_true(xt_count(t, "oui", "ecole") == 1);
+    assert_true(xt_count(t, "non", "ecole") == 0);
+    assert_int_equal(t->unit, PN_UNIT_QUESTIONNAIRE);
+    pn_tab_result_release(&r);
+}
+
+/* Filters: the network, a question of the entry's submission, no unit at all. */
+static void test_filters(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_result r = {0};
+    tab(fx, "rythme", NULL, "${reseau} = 'ecole'", PN_TAB_FREQ, &r);
+    assert_true(freq_count(r.parts[0].freq, "regulier") == 1);
+    assert_true(r.parts[0].freq->total == 1);
+    pn_tab_result_release(&r);
+    tab(fx, "rythme", NULL, "${en_qpv} = 'non'", PN_TAB_FREQ, &r);
+    assert_true(r.parts[0].freq->total == 1); /* c2's partner */
+    pn_tab_result_release(&r);
+    tab(fx, "freins", NULL, "selected(${freins}, 'temps') and ${en_qpv} = 'non'", PN_TAB_MULTI,
+        &r);
+    assert_true(r.parts[0].multi->cases == 0);
+    assert_true(r.parts[0].multi->count[0] == 0);
+    pn_tab_result_release(&r);
+}
+
+/* A select_multiple by the network: per column, each option's units and the column's base. */
+static void test_multiple_response_crosstab(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_result r = {0};
+    tab(fx, "freins", "reseau", NULL, PN_TAB_MULTI_CROSSTAB, &r);
+    const pn_multi_crosstab *t = r.parts[0].mxt;
+    assert_int_equal(t->r, 2);
+    assert_int_equal(t->c, 2);
+    assert_string_equal(t->col_cats[0].name, "centre");
+    /* centres: temps c1; moyens c1, c2; base c1, c2; c3 ticked nothing */
+    assert_true(t->count[0 * 2 + 0] == 1);
+    assert_true(t->count[1 * 2 + 0] == 2);
+    assert_true(t->cases[0] == 2);
+    assert_true(t->missing[0] == 1);
+    assert_true(t->col_pct[1 * 2 + 0] == 100);
+    /* schools: temps e1; moyens e2 */
+    assert_true(t->count[0 * 2 + 1] == 1);
+    assert_true(t->count[1 * 2 + 1] == 1);
+    assert_true(t->cases[1] == 2);
+    assert_true(t->missing[1] == 0);
+    assert_true(t->total_cases == 4);
+    pn_tab_result_release(&r);
+}
+
+/* A question both forms name alike but ask differently: one table per network, each under
+ * its own wording, over its own units. */
+static void test_split_by_network(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_result r = {0};
+    tab(fx, "rep", NULL, NULL, PN_TAB_FREQ, &r);
+    assert_non_null(r.split);
+    assert_string_equal(r.split, "rep");
+    assert_int_equal(r.nparts, 2);
+    assert_string_equal(r.parts[0].network, "centre");
+    assert_string_equal(r.parts[0].freq->title, "Vos écoles sont-elles en REP ?");
+    assert_true(freq_count(r.parts[0].freq, "a") == 2);
+    assert_true(freq_count(r.parts[0].freq, "b") == 1);
+    assert_string_equal(r.parts[1].network, "ecole");
+    assert_string_equal(r.parts[1].freq->title, "Votre école est-elle en REP ?");
+    assert_true(freq_count(r.parts[1].freq, "a") == 1);
+    assert_true(freq_count(r.parts[1].freq, "b") == 1);
+    pn_tab_result_release(&r);
+}
+
+/* What cannot be tabulated, and why. */
+static void test_refusals(void **state)
+{
+    fixture *fx = *state;
+    static const struct {
+        const char *var, *by, *where;
+        pn_status st;
+        const char *msg;
+    } cases[] = {
+        {"nothing", NULL, NULL, PN_EUSAGE, "no question 'nothing' in the stored forms"},
+        {"courriel", NULL, NULL, PN_EUSAGE, "'courriel' holds personal data"},
+        {"en_qpv", "courriel", NULL, PN_EUSAGE, "'courriel' holds personal data"},
+        {"en_qpv", NULL, "${courriel} != ''", PN_EUSAGE, "'courriel' holds personal data"},
+        {"en_qpv", NULL, "${en_qpv} = 'Oui'", PN_EINPUT,
+         "the choice labelled 'Oui' is named 'oui': write 'oui'"},
+        {"en_qpv", NULL, "${nothing} = 'x'", PN_EINPUT, "nothing"},
+        {"en_qpv", NULL, "${en_qpv} = ", PN_EINPUT, "--where"},
+        {"en_qpv", "freins", NULL, PN_EUSAGE, "freins"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pn_error err = {0};
+        pn_tab_request req = {cases[i].var, cases[i].by, cases[i].where};
+        pn_tab_result r = {0};
+        pn_status st = pn_tabulate(fx->store, &req, &r, &err);
+        if (st != cases[i].st || strstr(err.msg, cases[i].msg) == NULL)
+            fail_msg("case %zu (%s): status %d, message '%s'; expected %d with '%s'", i,
+                     cases[i].var, (int)st, err.msg, (int)cases[i].st, cases[i].msg);
+        assert_int_equal(r.nparts, 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_frequency_pooled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multiple_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crosstab_of_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multiple_response_crosstab, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_by_network, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+    };
+    pn_stats_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
