@@ -935,7 +935,7 @@ static pn_status pipeline_start(importer *im, pn_error *err)
         return PN_OK;
     }
     pl->ready = 1;
-    pl->running = pthread_create(&pl->thread, NULL, store_thread, im) == 0;
+    pl->running = !im->opts->one_thread && pthread_create(&pl->thread, NULL, store_thread, im) == 0;
     return PN_OK;
 }
 

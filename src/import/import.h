@@ -51,6 +51,9 @@ typedef struct pn_import_opts {
     pn_map *map;
     pn_import_progress_fn progress;
     void *progress_ctx;
+    /* 1: store the rows in the calling thread, without the second thread (the path an import
+     * takes when the thread cannot be started; tests force it with this) */
+    int one_thread;
 } pn_import_opts;
 
 /* Counts for one file. */

@@ -633,6 +633,69 @@ static void select_multiple_tokens(void **state)
     free(r);
 }
 
+/* Every row of every table of @db, in order, as one string the caller frees. */
+static char *store_text(sqlite3 *db)
+{
+    pn_strbuf all = PN_STRBUF_INIT;
+    sqlite3_stmt *t = NULL, *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_schema WHERE type='table' AND"
+                                        " name NOT LIKE 'sqlite_%' ORDER BY name",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(t) == SQLITE_ROW) {
+        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1", sqlite3_column_text(t, 0));
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+        sqlite3_free(sql);
+        assert_int_equal(pn_strbuf_printf(&all, "%s\n", sqlite3_column_text(t, 0)), PN_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(q); c++) {
+                const unsigned char *v = sqlite3_column_text(q, c);
+                assert_int_equal(pn_strbuf_printf(&all, "%s|", v ? (const char *)v : "NULL"),
+                                 PN_OK);
+            }
+            assert_int_equal(pn_strbuf_puts(&all, "\n"), PN_OK);
+        }
+        sqlite3_finalize(q);
+    }
+    sqlite3_finalize(t);
+    return pn_strbuf_detach(&all);
+}
+
+/* The import stored in the calling thread, as when the second thread cannot be started,
+ * gives the very store the two threads give: the bundled examples, rejects included. */
+static void one_thread_same_store(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    const char *root = getenv("PN_SOURCE_DIR");
+    char main_path[512], part_path[512], db[160];
+    snprintf(main_path, sizeof main_path, "%s/examples/centre_social.csv", root ? root : "../..");
+    snprintf(part_path, sizeof part_path, "%s/examples/centre_social-partenaires.csv",
+             root ? root : "../..");
+    const char *paths[2] = {main_path, part_path};
+    if (run(fx, paths, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    size_t stored = res.stored, rejected = res.rejected;
+    pn_import_result_release(&res);
+    assert_true(rejected > 0);
+    snprintf(db, sizeof db, "%s/one.db", fx->dir);
+    pn_store *one = pn_store_create(db, &err);
+    assert_non_null(one);
+    pn_import_opts opts = {.one_thread = 1};
+    if (pn_import_files(one, fx->form, fx->source, fx->len, paths, 2, &opts, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(res.stored, stored);
+    assert_int_equal(res.rejected, rejected);
+    pn_import_result_release(&res);
+    char *a = store_text(pn_store_db(fx->store)), *b = store_text(pn_store_db(one));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    pn_store_close(one);
+}
+
 /* An entry met again in the file that brought it: a new version replaces it, and its link
  * has the last answers; the same answers again are a duplicate. A later import updates the
  * links it finds and adds the others after them. */
@@ -1041,6 +1104,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(semicolon_bom_and_content_key, setup, teardown),
         cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_thread_same_store, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_reports_the_first_cause, setup, teardown),

@@ -49,7 +49,7 @@
     ",ab,a,A\n"                                                                                    \
     ",ab,b,B\n"                                                                                    \
     ",rythme,ponctuel,Ponctuel\n"                                                                  \
-    ",rythme,regulier,Régulier\n"                                                                  \
+    ",rythme,regulier,Régulier\n"                                                                 \
     "settings\n"                                                                                   \
     ",form_id,form_title\n"                                                                        \
     "," id "," title "\n"
@@ -174,9 +174,9 @@ static void test_frequency_pooled(void **state)
     const pn_freq *t = r.parts[0].freq;
     assert_int_equal(t->k, 2);
     assert_string_equal(t->cats[0].name, "oui"); /* the list's order */
-    assert_true(freq_count(t, "oui") == 2);     /* c1, e1 */
-    assert_true(freq_count(t, "non") == 2);     /* c2, c3 */
-    assert_true(t->missing == 1);               /* e2 */
+    assert_true(freq_count(t, "oui") == 2);      /* c1, e1 */
+    assert_true(freq_count(t, "non") == 2);      /* c2, c3 */
+    assert_true(t->missing == 1);                /* e2 */
     assert_true(t->total == 5);
     assert_true(t->valid_pct[0] == 50);
     pn_tab_result_release(&r);
@@ -242,8 +242,7 @@ static void test_filters(void **state)
     tab(fx, "rythme", NULL, "${en_qpv} = 'non'", PN_TAB_FREQ, &r);
     assert_true(r.parts[0].freq->total == 1); /* c2's partner */
     pn_tab_result_release(&r);
-    tab(fx, "freins", NULL, "selected(${freins}, 'temps') and ${en_qpv} = 'non'", PN_TAB_MULTI,
-        &r);
+    tab(fx, "freins", NULL, "selected(${freins}, 'temps') and ${en_qpv} = 'non'", PN_TAB_MULTI, &r);
     assert_true(r.parts[0].multi->cases == 0);
     assert_true(r.parts[0].multi->count[0] == 0);
     pn_tab_result_release(&r);
