@@ -507,6 +507,34 @@ static pn_status parse_format(const char *fmt, int *csv, pn_error *err)
     return PN_OK;
 }
 
+/* How `rejects` writes them, and how many it wrote. */
+typedef struct rejects_out {
+    int csv;
+    size_t n;
+} rejects_out;
+
+static pn_status put_reject(void *ctx, const pn_reject *r, pn_error *err)
+{
+    rejects_out *ro = ctx;
+    (void)err; /* stdout is checked once, at exit */
+    ro->n++;
+    if (ro->csv) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", r->line);
+        const char *cells[] = {r->form_id, r->file, num, r->key, r->reasons, r->raw};
+        for (size_t i = 0; i < 6; i++) {
+            if (i)
+                putchar(';');
+            pn_csv_write_field(stdout, cells[i], ';');
+        }
+        fputs("\r\n", stdout);
+    } else {
+        printf("%s:%lld: form '%s': %s\n    %s\n", r->file, r->line, r->form_id, r->reasons,
+               r->raw);
+    }
+    return PN_OK;
+}
+
 pn_status cmd_rejects(pn_cli *cli, pn_error *err)
 {
     const char *fmt = NULL;
@@ -521,44 +549,15 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
         return pn_opts_fail(&o, err);
     if ((st = parse_format(fmt, &csv, err)) != PN_OK)
         return st;
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(pn_store_db(cli->store),
-                           "SELECT form_id, file, line, instance_key, reasons, raw FROM rejects"
-                           " ORDER BY file, line",
-                           -1, &q, NULL) != SQLITE_OK)
-        return pn_store_error(cli->store, err, "cannot read the rejects");
     /* For people: opens right by double-click in a French Excel (UTF-8 with a byte order
      * mark, ';', CRLF), like the mapping template. */
     if (csv)
         fputs("\xEF\xBB\xBF"
               "formulaire;fichier;ligne;cl\xC3\xA9;motifs;ligne d'origine\r\n",
               stdout);
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *form = (const char *)sqlite3_column_text(q, 0);
-        const char *file = (const char *)sqlite3_column_text(q, 1);
-        long long line = sqlite3_column_int64(q, 2);
-        const char *key = (const char *)sqlite3_column_text(q, 3);
-        const char *reasons = (const char *)sqlite3_column_text(q, 4);
-        const char *raw = (const char *)sqlite3_column_text(q, 5);
-        n++;
-        if (csv) {
-            char num[32];
-            snprintf(num, sizeof num, "%lld", line);
-            const char *cells[] = {form, file, num, key, reasons, raw};
-            for (size_t i = 0; i < 6; i++) {
-                if (i)
-                    putchar(';');
-                pn_csv_write_field(stdout, cells[i], ';');
-            }
-            fputs("\r\n", stdout);
-        } else {
-            printf("%s:%lld: form '%s': %s\n    %s\n", file, line, form, reasons, raw);
-        }
-    }
-    st = rc == SQLITE_DONE ? PN_OK : pn_store_error(cli->store, err, "cannot read the rejects");
-    sqlite3_finalize(q);
+    rejects_out ro = {csv, 0};
+    st = pn_store_each_reject(cli->store, put_reject, &ro, err);
+    size_t n = ro.n;
     if (st == PN_OK && !csv)
         printf("%zu rejected %s\n", n, n == 1 ? "row" : "rows");
     return st;

@@ -10,20 +10,6 @@
 #include "stats/tabulate.h"
 #include "util/strbuf.h"
 
-/* One number from the store (0 when the query returns nothing). */
-static pn_status count(pn_store *s, const char *sql, double *out, pn_error *err)
-{
-    sqlite3_stmt *q = NULL;
-    *out = 0;
-    if (sqlite3_prepare_v2(pn_store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
-        return pn_store_error(s, err, "cannot count");
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_double(q, 0);
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
-}
-
 static const char *const count_labels[] = {
     "Centres sociaux répondants",
     "Écoles répondantes",
@@ -33,21 +19,7 @@ static const char *const count_labels[] = {
     "Dyades (lien déclaré par les deux partenaires)",
     "Réponses rejetées à l'import",
 };
-/* The positions in count_sql of the links, the pairs and the pairs reported by both sides. */
-enum { COUNT_LINKS = 3, COUNT_PAIRS = 4, COUNT_DYADS = 5 };
-static const char *const count_sql[] = {
-    "SELECT count(*) FROM structures WHERE side='centre' AND responded=1",
-    "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
-    "SELECT count(DISTINCT commune) FROM structures WHERE responded=1 AND commune <> ''",
-    "SELECT count(*) FROM links",
-    "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident)",
-    ("SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident"
-     " HAVING count(DISTINCT reporter_side) = 2)"),
-    "SELECT count(*) FROM rejects",
-};
-_Static_assert(sizeof count_labels / sizeof count_labels[0] ==
-                   sizeof count_sql / sizeof count_sql[0],
-               "one label per count");
+_Static_assert(sizeof count_labels / sizeof count_labels[0] == PN_NCOUNTS, "one label per count");
 
 /* @x, a whole count, with a no-break space between thousands ("12 345"), into @buf. */
 static const char *thousands(char *buf, size_t size, double x)
@@ -155,7 +127,7 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
     size_t spec_len = 0;
     int spec_stored = 0;
     char date[32] = "";
-    double counts[sizeof count_sql / sizeof count_sql[0]];
+    double counts[PN_NCOUNTS];
     pn_opts_init(&o, cli->argc, cli->argv);
     while (pn_opts_next(&o)) {
         if (pn_opts_value(&o, "-o", &out_path) || pn_opts_value(&o, "--output", &out_path))
@@ -186,17 +158,9 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
         goto out;
     if (*spec_used)
         fprintf(stderr, "panorama: report spec: %s\n", spec_used);
-    for (size_t i = 0; i < sizeof count_sql / sizeof count_sql[0]; i++)
-        if ((st = count(cli->store, count_sql[i], &counts[i], err)) != PN_OK)
-            goto out;
-    {
-        sqlite3_stmt *q = NULL;
-        if (sqlite3_prepare_v2(pn_store_db(cli->store), "SELECT max(submitted) FROM submissions",
-                               -1, &q, NULL) == SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-            snprintf(date, sizeof date, "%s", (const char *)sqlite3_column_text(q, 0));
-        sqlite3_finalize(q);
-    }
+    if ((st = pn_store_counts(cli->store, counts, err)) != PN_OK ||
+        (st = pn_store_data_date(cli->store, date, sizeof date, err)) != PN_OK)
+        goto out;
     {
         /* an empty project file is not the spec's fault: say so before the spec is read */
         char **ids = NULL;
@@ -250,9 +214,9 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
                 "déclarations ne sont pas indépendantes ; les tests du khi-deux des tris croisés "
                 "sur les liens, qui supposent des observations indépendantes, sont donc à lire "
                 "avec prudence (une mise en garde l'indique sous chacun d'eux).",
-                thousands(links, sizeof links, counts[COUNT_LINKS]),
-                thousands(pairs, sizeof pairs, counts[COUNT_PAIRS]),
-                thousands(dyads, sizeof dyads, counts[COUNT_DYADS])) != PN_OK) {
+                thousands(links, sizeof links, counts[PN_COUNT_LINKS]),
+                thousands(pairs, sizeof pairs, counts[PN_COUNT_PAIRS]),
+                thousands(dyads, sizeof dyads, counts[PN_COUNT_DYADS])) != PN_OK) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory");
             goto out;
         }
@@ -280,7 +244,7 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
         pn_strbuf_str(&typo),
     };
     pn_workbook_info info = {
-        spec->title,  spec->subtitle, *date ? date : NULL, sizeof count_sql / sizeof count_sql[0],
+        spec->title,  spec->subtitle, *date ? date : NULL, PN_NCOUNTS,
         count_labels, counts,         typo.len ? 6 : 5,    method,
     };
     st = pn_workbook_close(wb, &info, err);

@@ -842,3 +842,78 @@ pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size
     }
     return st;
 }
+
+/* One number from the store: the first column of the first row of @sql, 0 when none. */
+static pn_status one_number(pn_store *s, const char *sql, double *out, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot count");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_double(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
+}
+
+pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
+{
+    static const char *const sql[PN_NCOUNTS] = {
+        [PN_COUNT_CENTRES] = "SELECT count(*) FROM structures WHERE side='centre' AND responded=1",
+        [PN_COUNT_SCHOOLS] = "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
+        [PN_COUNT_COMMUNES] = "SELECT count(DISTINCT commune) FROM structures WHERE responded=1"
+                              " AND commune <> ''",
+        [PN_COUNT_LINKS] = "SELECT count(*) FROM links",
+        [PN_COUNT_PAIRS] =
+            "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident)",
+        [PN_COUNT_DYADS] = "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident,"
+                           " school_ident HAVING count(DISTINCT reporter_side) = 2)",
+        [PN_COUNT_REJECTS] = "SELECT count(*) FROM rejects",
+    };
+    pn_status st = PN_OK;
+    for (size_t i = 0; i < PN_NCOUNTS && st == PN_OK; i++)
+        st = one_number(s, sql[i], &counts[i], err);
+    return st;
+}
+
+pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT max(submitted) FROM submissions", -1, &q, NULL) !=
+        SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the date of the answers");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? PN_OK
+               : pn_store_error(s, err, "cannot read the date of the answers");
+}
+
+pn_status pn_store_each_reject(pn_store *s, pn_reject_fn fn, void *ctx, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT form_id, file, line, instance_key, reasons, raw FROM rejects"
+                           " ORDER BY file, line",
+                           -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the rejects");
+    pn_status st = PN_OK;
+    int rc;
+    while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        pn_reject r = {(const char *)sqlite3_column_text(q, 0),
+                       (const char *)sqlite3_column_text(q, 1),
+                       sqlite3_column_int64(q, 2),
+                       (const char *)sqlite3_column_text(q, 3),
+                       (const char *)sqlite3_column_text(q, 4),
+                       (const char *)sqlite3_column_text(q, 5)};
+        st = fn(ctx, &r, err);
+    }
+    if (st == PN_OK && rc != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot read the rejects");
+    sqlite3_finalize(q);
+    return st;
+}

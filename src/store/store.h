@@ -146,6 +146,43 @@ pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *so
 pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
                                    pn_error *err);
 
+/* ---- named queries: what the commands and the report read, so that no SQL is written
+ * outside this module ---- */
+
+/* The survey's key counts (pn_store_counts), in this order. */
+typedef enum pn_store_count {
+    PN_COUNT_CENTRES,  /* centres sociaux that answered */
+    PN_COUNT_SCHOOLS,  /* schools that answered */
+    PN_COUNT_COMMUNES, /* distinct communes of the structures that answered */
+    PN_COUNT_LINKS,    /* reported links (a pair reported by both sides counts twice) */
+    PN_COUNT_PAIRS,    /* distinct centre-school pairs the links join */
+    PN_COUNT_DYADS,    /* pairs reported by both sides */
+    PN_COUNT_REJECTS,  /* rejected rows */
+    PN_NCOUNTS
+} pn_store_count;
+
+/* pn_store_counts - fill @counts with the PN_NCOUNTS key counts. PN_ESTORE when a count
+ * cannot be read. */
+pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err);
+
+/* pn_store_data_date - the date of the newest stored answer ("YYYY-MM-DD", as submitted) into
+ * @buf, "" when no answer has one. PN_ESTORE when it cannot be read. */
+pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err);
+
+/* A rejected row, as pn_store_each_reject lends it (valid during the call). */
+typedef struct pn_reject {
+    const char *form_id, *file;
+    long long line;
+    const char *key, *reasons, *raw;
+} pn_reject;
+
+/* Called once per reject; a status other than PN_OK stops the walk and is returned. */
+typedef pn_status (*pn_reject_fn)(void *ctx, const pn_reject *r, pn_error *err);
+
+/* pn_store_each_reject - call @fn on every rejected row, by file then line. Returns PN_OK,
+ * PN_ESTORE, or what @fn returned. */
+pn_status pn_store_each_reject(pn_store *s, pn_reject_fn fn, void *ctx, pn_error *err);
+
 /* Fill @err from the connection's last error, prefixed by @what. Returns PN_ESTORE, or
  * PN_EBUSY when the error is SQLite's "database is locked": "WHAT: another panorama is
  * writing to the project file 'FILE'; run this again when it has finished". */

@@ -934,6 +934,57 @@ static void test_second_writer_is_busy(void **state)
     pn_store_close(first);
 }
 
+static pn_status stop_at_second(void *ctx, const pn_reject *r, pn_error *err)
+{
+    size_t *n = ctx;
+    if (++*n == 1) {
+        assert_string_equal(r->file, "a.csv");
+        assert_int_equal(r->line, 2);
+        assert_string_equal(r->reasons, "r2");
+        return PN_OK;
+    }
+    return pn_error_set(err, PN_EIO, "stopped");
+}
+
+/* The named queries the commands read: the cover's counts, the date of the data, the
+ * rejects in file and line order, a callback's status stopping the walk. */
+static void test_named_queries(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    pn_error err = {0};
+    double counts[PN_NCOUNTS];
+    char date[32];
+    assert_int_equal(pn_store_data_date(s, date, sizeof date, &err), PN_OK);
+    assert_string_equal(date, "");
+    put_one_link(s, NULL);
+    assert_int_equal(
+        sqlite3_exec(pn_store_db(s),
+                     "INSERT INTO rejects(import_id, form_id, level, instance_key, file, line,"
+                     " raw, reasons) VALUES(1, 'centre_social', '', 'k', 'b.csv', 1, 'x', 'r3'),"
+                     " (1, 'centre_social', '', 'k', 'a.csv', 9, 'y', 'r4'),"
+                     " (1, 'centre_social', '', 'j', 'a.csv', 2, 'z', 'r2');"
+                     "INSERT INTO structures(side, ident, commune, responded) VALUES"
+                     " ('centre', '73282932000074', '95018', 1), ('ecole', '0951099D', '95018', 0)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(pn_store_counts(s, counts, &err), PN_OK);
+    assert_true(counts[PN_COUNT_CENTRES] == 1);
+    assert_true(counts[PN_COUNT_SCHOOLS] == 0);
+    assert_true(counts[PN_COUNT_COMMUNES] == 1);
+    assert_true(counts[PN_COUNT_LINKS] == 1);
+    assert_true(counts[PN_COUNT_PAIRS] == 1);
+    assert_true(counts[PN_COUNT_DYADS] == 0);
+    assert_true(counts[PN_COUNT_REJECTS] == 3);
+    assert_int_equal(pn_store_data_date(s, date, sizeof date, &err), PN_OK);
+    assert_string_equal(date, "2026-03-01");
+    size_t n = 0;
+    assert_int_equal(pn_store_each_reject(s, stop_at_second, &n, &err), PN_EIO);
+    assert_int_equal(n, 2);
+    assert_string_equal(err.msg, "stopped");
+    pn_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -959,6 +1010,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_begin_rollback_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_snapshot_while_writer_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_writer_is_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_queries, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
