@@ -185,10 +185,9 @@ static int cmp_cat(const void *a, const void *b)
 static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, const varref *by,
                             const char *where, counter *c, counter *base, pn_error *err)
 {
-    sqlite3 *db = pn_store_db(s);
     pn_expr *filter = NULL;
-    pn_strbuf sql = PN_STRBUF_INIT;
-    sqlite3_stmt *q = NULL;
+    pn_store_scan *scan = NULL;
+    const pn_question **cols = NULL; /* per column: the question read, NULL for none */
     const char **names = NULL;
     const char **values = NULL;
     size_t ncols = 0;
@@ -220,15 +219,11 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     names = calloc(nwant + nrefs + 1, sizeof *names);
     values = calloc(nwant + nrefs + 1, sizeof *values);
     fill = calloc(nwant + nrefs + 1, sizeof *fill);
-    if (names == NULL || values == NULL || fill == NULL) {
+    cols = calloc(nwant + nrefs + 1, sizeof *cols);
+    if (names == NULL || values == NULL || fill == NULL || cols == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
-    char table[256], parent[256];
-    pn_store_table_name(f, level, table, sizeof table);
-    pn_store_table_name(f, -1, parent, sizeof parent);
-    if (pn_strbuf_puts(&sql, "SELECT 1") != PN_OK)
-        goto nomem;
     for (size_t i = 0; i < nwant + nrefs; i++) {
         const pn_question *qq;
         if (i < nwant) {
@@ -236,8 +231,6 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
             if (qq == NULL) { /* reseau */
                 fill[ncols] = 1;
                 names[ncols++] = RESEAU;
-                if (pn_strbuf_puts(&sql, ", NULL") != PN_OK)
-                    goto nomem;
                 continue;
             }
         } else {
@@ -248,8 +241,6 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
                  * has it) */
                 fill[ncols] = qq == NULL && strcmp(refs[i - nwant], RESEAU) == 0;
                 names[ncols++] = refs[i - nwant];
-                if (pn_strbuf_puts(&sql, ", NULL") != PN_OK)
-                    goto nomem;
                 continue;
             }
             if (qq->repeat >= 0 && qq->repeat != level) {
@@ -259,36 +250,18 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
                 goto out;
             }
         }
+        cols[ncols] = qq;
         names[ncols++] = qq->name;
-        char *col = sqlite3_mprintf(", %s.\"%w\"", qq->repeat >= 0 ? "t" : "p", qq->name);
-        if (col == NULL || pn_strbuf_puts(&sql, col) != PN_OK) {
-            sqlite3_free(col);
-            goto nomem;
-        }
-        sqlite3_free(col);
     }
-    char *from;
-    if (level >= 0)
-        from = sqlite3_mprintf(" FROM \"%w\" t JOIN \"%w\" p ON p.submission_id = t.submission_id",
-                               table, parent);
-    else
-        from = sqlite3_mprintf(" FROM \"%w\" p", parent);
-    if (from == NULL || pn_strbuf_puts(&sql, from) != PN_OK) {
-        sqlite3_free(from);
-        goto nomem;
-    }
-    sqlite3_free(from);
-    if (sqlite3_prepare_v2(db, pn_strbuf_str(&sql), -1, &q, NULL) != SQLITE_OK) {
-        st = pn_store_error(s, err, "cannot read the answers");
+    if ((scan = pn_store_scan_open(s, f, level, cols, ncols, err)) == NULL) {
+        st = err->status;
         goto out;
     }
     rowctx rc = {names, values, ncols};
     /* the row's columns stay put while the filter is evaluated */
     pn_expr_env env = {row_lookup, &rc, NULL, NULL, 1};
-    int step;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        for (size_t i = 0; i < ncols; i++)
-            values[i] = (const char *)sqlite3_column_text(q, (int)i + 1);
+    int more = 0;
+    while ((st = pn_store_scan_next(scan, values, &more, err)) == PN_OK && more) {
         for (size_t i = 0; i < ncols; i++)
             if (fill[i])
                 values[i] = side ? side : "";
@@ -340,15 +313,13 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         if (cat_add(&c->rows, v, NULL, &r) != PN_OK || counter_add(c, r, col, 1) != PN_OK)
             goto nomem;
     }
-    if (step != SQLITE_DONE)
-        st = pn_store_error(s, err, "cannot read the answers");
     goto out;
 nomem:
     st = pn_error_set(err, PN_ENOMEM, "out of memory");
 out:
-    sqlite3_finalize(q);
-    pn_strbuf_release(&sql);
+    pn_store_scan_close(scan);
     pn_expr_destroy(filter);
+    free(cols);
     free(names);
     free(values);
     free(fill);

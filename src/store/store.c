@@ -917,3 +917,68 @@ pn_status pn_store_each_reject(pn_store *s, pn_reject_fn fn, void *ctx, pn_error
     sqlite3_finalize(q);
     return st;
 }
+
+struct pn_store_scan {
+    pn_store *store;
+    sqlite3_stmt *q;
+    size_t n;
+};
+
+pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
+                                  const pn_question *const *cols, size_t n, pn_error *err)
+{
+    char table[256], parent[256];
+    pn_strbuf sql = PN_STRBUF_INIT;
+    pn_store_scan *sc = calloc(1, sizeof *sc);
+    int ok = sc != NULL && pn_strbuf_puts(&sql, "SELECT 1") == PN_OK;
+    pn_store_table_name(f, level, table, sizeof table);
+    pn_store_table_name(f, -1, parent, sizeof parent);
+    for (size_t i = 0; i < n && ok; i++) {
+        char *col = cols[i] ? sqlite3_mprintf(", %s.\"%w\"", cols[i]->repeat >= 0 ? "t" : "p",
+                                              cols[i]->name)
+                            : sqlite3_mprintf(", NULL");
+        ok = col != NULL && pn_strbuf_puts(&sql, col) == PN_OK;
+        sqlite3_free(col);
+    }
+    char *from = !ok          ? NULL
+                 : level >= 0 ? sqlite3_mprintf(" FROM \"%w\" t JOIN \"%w\" p ON p.submission_id"
+                                                " = t.submission_id",
+                                                table, parent)
+                              : sqlite3_mprintf(" FROM \"%w\" p", parent);
+    ok = ok && from != NULL && pn_strbuf_puts(&sql, from) == PN_OK;
+    sqlite3_free(from);
+    if (!ok) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+    } else if (sqlite3_prepare_v2(s->db, pn_strbuf_str(&sql), -1, &sc->q, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot read the answers");
+        ok = 0;
+    }
+    pn_strbuf_release(&sql);
+    if (!ok) {
+        pn_store_scan_close(sc);
+        return NULL;
+    }
+    sc->store = s;
+    sc->n = n;
+    return sc;
+}
+
+pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err)
+{
+    int rc = sqlite3_step(sc->q);
+    *more = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        for (size_t i = 0; i < sc->n; i++)
+            values[i] = (const char *)sqlite3_column_text(sc->q, (int)i + 1);
+    else if (rc != SQLITE_DONE)
+        return pn_store_error(sc->store, err, "cannot read the answers");
+    return PN_OK;
+}
+
+void pn_store_scan_close(pn_store_scan *sc)
+{
+    if (sc == NULL)
+        return;
+    sqlite3_finalize(sc->q);
+    free(sc);
+}

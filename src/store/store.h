@@ -149,6 +149,21 @@ pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size
 /* ---- named queries: what the commands and the report read, so that no SQL is written
  * outside this module ---- */
 
+/*
+ * A scan of a form's units, for counting: its submissions (@level -1), or the entries of its
+ * repeat @level, each seen with its submission's answers. pn_store_scan_open reads the @n
+ * questions @cols (each of @f, at the top level or at @level; a NULL entry is a column that
+ * reads NULL); the caller owns the scan and closes it with pn_store_scan_close (NULL: no-op).
+ * pn_store_scan_next sets *@more to 1 and @values[0..n-1] to the unit's answers (NULL: not
+ * applicable, "" unanswered; valid until the next call), or *@more to 0 at the end.
+ * Both return PN_OK, PN_ESTORE or PN_ENOMEM.
+ */
+typedef struct pn_store_scan pn_store_scan;
+pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
+                                  const pn_question *const *cols, size_t n, pn_error *err);
+pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err);
+void pn_store_scan_close(pn_store_scan *sc);
+
 /* The survey's key counts (pn_store_counts), in this order. */
 typedef enum pn_store_count {
     PN_COUNT_CENTRES,  /* centres sociaux that answered */
