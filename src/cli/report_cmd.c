@@ -49,7 +49,7 @@ static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
         pn_error ignored = {0};
         if ((f = pn_store_get_form(s, ids[i], NULL, NULL, &ignored)) == NULL)
             continue;
-        const pn_question *q = pn_form_find(f, "type_lien");
+        const pn_question *q = pn_form_role(f, f->roles.klass);
         if (q && q->calculation) {
             if (pn_strbuf_printf(typo,
                                  "Typologie des liens : chaque lien déclaré reçoit une classe "

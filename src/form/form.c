@@ -23,6 +23,7 @@ enum scol {
     S_CALC,
     S_APPEARANCE,
     S_PERSONAL,
+    S_ROLE,
     S_NCOL
 };
 static const char *const survey_heads[S_NCOL] = {
@@ -36,6 +37,7 @@ static const char *const survey_heads[S_NCOL] = {
     "calculation",
     "appearance",
     "personnel",
+    "role",
 };
 enum ccol { C_LIST, C_NAME, C_LABEL, C_NCOL };
 static const char *const choice_heads[C_NCOL] = {"list_name", "name", "label"};
@@ -45,6 +47,46 @@ typedef struct row {
     size_t line;
     char *cell[S_NCOL];
 } row;
+
+/* The roles a form declares in its column 'role' (form.h), and the names that stand for them
+ * when it declares none. */
+enum role {
+    R_IDENT_SIRET,
+    R_IDENT_UAI,
+    R_NAME,
+    R_COMMUNE,
+    R_QPV,
+    R_CODE_QPV,
+    R_REP,
+    R_LINKS,
+    R_PARTNER,
+    R_PARTNER_NAME,
+    R_CLASS,
+    R_NROLE
+};
+static const char *const role_words[R_NROLE] = {
+    "identifiant_siret",
+    "identifiant_uai",
+    "nom_structure",
+    "commune",
+    "qpv",
+    "code_qpv",
+    "education_prioritaire",
+    "partenaires",
+    "partenaire_identifiant",
+    "partenaire_nom",
+    "classe_lien",
+};
+static const char *const role_defaults[R_NROLE] = {
+    "siret", "uai",         "nom_structure", "commune",        "en_qpv",    "code_qpv",
+    "rep",   "partenaires", "partenaire_id", "partenaire_nom", "type_lien",
+};
+
+/* A role declared on a survey row: the question (or, for R_LINKS, the repeat) it names. */
+typedef struct declared {
+    int idx; /* -1 when not declared */
+    size_t line;
+} declared;
 
 typedef struct loader {
     const char *name;
@@ -56,6 +98,7 @@ typedef struct loader {
     size_t nrows, caprows;
     pn_form *form;
     int settings_id_col, settings_title_col, settings_version_col;
+    declared roles[R_NROLE];
 } loader;
 
 static int head_matches(const char *head, const char *want)
@@ -414,6 +457,49 @@ static pn_status check_classes(const loader *ld, size_t line, const pn_choice_li
 
 /* Builds the questions from the survey rows. Group relevance is parsed again for each
  * question it covers, so that every question owns all its expressions. */
+/* Record role @word of the survey row at @line, on question or repeat @idx (@is_repeat). */
+static pn_status declare_role(loader *ld, size_t line, const char *word, int is_repeat, int idx,
+                              pn_error *err)
+{
+    if (*word == '\0')
+        return PN_OK;
+    int k = 0;
+    while (k < R_NROLE && strcmp(word, role_words[k]) != 0)
+        k++;
+    if (k == R_NROLE) {
+        pn_strbuf all = PN_STRBUF_INIT;
+        for (int j = 0; j < R_NROLE; j++)
+            if (pn_strbuf_printf(&all, "%s%s", j ? ", " : "", role_words[j]) != PN_OK) {
+                pn_strbuf_release(&all);
+                return pn_error_set(err, PN_ENOMEM, "out of memory");
+            }
+        pn_status st = pn_error_set(err, PN_EINPUT,
+                                    "%s:%zu: column 'role': unknown role '%s' (expected one of %s)",
+                                    ld->name, line, word, pn_strbuf_str(&all));
+        pn_strbuf_release(&all);
+        return st;
+    }
+    if ((k == R_LINKS) != is_repeat)
+        return pn_error_set(err, PN_EINPUT,
+                            k == R_LINKS ? "%s:%zu: column 'role': role '%s' goes on the "
+                                           "begin_repeat row of the repeat of the links"
+                                         : "%s:%zu: column 'role': role '%s' goes on a "
+                                           "question, not on a repeat",
+                            ld->name, line, word);
+    int other = k == R_IDENT_SIRET ? R_IDENT_UAI : k == R_IDENT_UAI ? R_IDENT_SIRET : k;
+    for (int j = 0; j < 2; j++) {
+        const declared *d = &ld->roles[j ? other : k];
+        if (d->idx >= 0)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'role': role '%s' is given twice (role '%s' on "
+                                "line %zu already)",
+                                ld->name, line, word, role_words[j ? other : k], d->line);
+    }
+    ld->roles[k].idx = idx;
+    ld->roles[k].line = line;
+    return PN_OK;
+}
+
 static pn_status build(loader *ld, pn_error *err)
 {
     pn_form *f = ld->form;
@@ -439,6 +525,13 @@ static pn_status build(loader *ld, pn_error *err)
                 *p = '_';
         int begin_group = strcmp(type, "begin_group") == 0;
         int begin_repeat = strcmp(type, "begin_repeat") == 0;
+        if (*r->cell[S_ROLE] &&
+            (begin_group || strcmp(type, "end_group") == 0 || strcmp(type, "end_repeat") == 0)) {
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s:%zu: column 'role': a %s row takes no role (role '%s')", ld->name,
+                              r->line, type, r->cell[S_ROLE]);
+            goto out;
+        }
         if (begin_group || begin_repeat) {
             if (depth == sizeof stack / sizeof stack[0]) {
                 st = pn_error_set(err, PN_EINPUT, "%s:%zu: groups nested too deep", ld->name,
@@ -487,6 +580,8 @@ static pn_status build(loader *ld, pn_error *err)
                     st = pn_error_set(err, PN_ENOMEM, "out of memory");
                     goto out;
                 }
+                if ((st = declare_role(ld, r->line, r->cell[S_ROLE], 1, fr->repeat, err)) != PN_OK)
+                    goto out;
             }
             depth++;
             continue;
@@ -610,6 +705,8 @@ static pn_status build(loader *ld, pn_error *err)
             goto out;
         if ((st = push_question(f, &q, err)) != PN_OK)
             goto out;
+        if ((st = declare_role(ld, r->line, r->cell[S_ROLE], 0, (int)f->nq - 1, err)) != PN_OK)
+            goto out;
     }
     if (depth > 0) {
         st = pn_error_set(err, PN_EINPUT, "%s:%zu: '%s' is never closed (expected 'end %s')",
@@ -640,11 +737,115 @@ out:
     return st;
 }
 
+/* Whether a role is declared on question @qi. */
+static int declared_on(const loader *ld, int qi)
+{
+    for (int k = 0; k < R_NROLE; k++)
+        if (k != R_LINKS && ld->roles[k].idx == qi)
+            return 1;
+    return 0;
+}
+
+/* Whether question @q may carry role @k of a form whose links repeat is @links; else what it
+ * should be. */
+static const char *role_misfit(int k, const pn_question *q, int links)
+{
+    int top = q->repeat < 0;
+    switch (k) {
+    case R_IDENT_SIRET:
+    case R_IDENT_UAI:
+    case R_CODE_QPV:
+        return top && q->type == PN_Q_TEXT ? NULL : "a top-level text question";
+    case R_NAME:
+        return top && pn_question_has_value(q) ? NULL : "a top-level question with an answer";
+    case R_COMMUNE:
+        return top && (q->type == PN_Q_TEXT || q->type == PN_Q_SELECT_ONE)
+                   ? NULL
+                   : "a top-level select_one or text question";
+    case R_QPV:
+    case R_REP:
+        return top && q->type == PN_Q_SELECT_ONE ? NULL : "a top-level select_one question";
+    case R_PARTNER:
+        return links >= 0 && q->repeat == links && q->type == PN_Q_TEXT
+                   ? NULL
+                   : "a text question inside the repeat of the links (role 'partenaires')";
+    case R_PARTNER_NAME:
+        return links >= 0 && q->repeat == links && pn_question_has_value(q)
+                   ? NULL
+                   : "a question with an answer inside the repeat of the links (role "
+                     "'partenaires')";
+    default: /* R_CLASS */
+        return links >= 0 && q->repeat == links && q->type == PN_Q_CALCULATE
+                   ? NULL
+                   : "a calculate inside the repeat of the links (role 'partenaires')";
+    }
+}
+
+/* Fill form->roles and form->side: the declared roles, checked, then today's names for the
+ * roles the form does not declare. */
+static pn_status resolve_roles(const loader *ld, pn_error *err)
+{
+    pn_form *f = ld->form;
+    int got[R_NROLE];
+    for (int k = 0; k < R_NROLE; k++)
+        got[k] = ld->roles[k].idx;
+    int ident_declared = got[R_IDENT_SIRET] >= 0 || got[R_IDENT_UAI] >= 0;
+    for (int k = 0; k < R_NROLE; k++) {
+        if (got[k] >= 0 || k == R_LINKS ||
+            ((k == R_IDENT_SIRET || k == R_IDENT_UAI) && ident_declared))
+            continue;
+        const pn_question *q = pn_form_find(f, role_defaults[k]);
+        if (q && !declared_on(ld, (int)(q - f->q)) &&
+            (q->repeat < 0 || (k != R_IDENT_SIRET && k != R_IDENT_UAI)))
+            got[k] = (int)(q - f->q);
+    }
+    /* a form with both a top-level uai and siret (and no role) is a school's, as before */
+    if (!ident_declared && got[R_IDENT_UAI] >= 0)
+        got[R_IDENT_SIRET] = -1;
+    f->side = got[R_IDENT_UAI] >= 0     ? PN_SIDE_ECOLE
+              : got[R_IDENT_SIRET] >= 0 ? PN_SIDE_CENTRE
+                                        : PN_SIDE_NONE;
+    if (got[R_LINKS] >= 0 && f->side == PN_SIDE_NONE)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'role': the repeat of the links (role 'partenaires') "
+                            "needs the structure's identifier (role 'identifiant_siret' or "
+                            "'identifiant_uai')",
+                            ld->name, ld->roles[R_LINKS].line);
+    if (got[R_LINKS] < 0 && f->side != PN_SIDE_NONE)
+        got[R_LINKS] = pn_form_repeat_index(f, role_defaults[R_LINKS]);
+    for (int k = 0; k < R_NROLE; k++) {
+        if (k == R_LINKS || ld->roles[k].idx < 0)
+            continue;
+        const pn_question *q = &f->q[ld->roles[k].idx];
+        const char *want = role_misfit(k, q, got[R_LINKS]);
+        if (want)
+            return pn_error_set(
+                err, PN_EINPUT, "%s:%zu: column 'role': role '%s' goes on %s, found %s '%s' %s%s%s",
+                ld->name, ld->roles[k].line, role_words[k], want, pn_qtype_name(q->type), q->name,
+                q->repeat < 0 ? "at top level" : "in repeat '",
+                q->repeat < 0 ? "" : f->repeats[q->repeat].name, q->repeat < 0 ? "" : "'");
+    }
+    pn_roles *ro = &f->roles;
+    ro->ident = f->side == PN_SIDE_ECOLE ? got[R_IDENT_UAI] : got[R_IDENT_SIRET];
+    ro->name = got[R_NAME];
+    ro->commune = got[R_COMMUNE];
+    ro->qpv = got[R_QPV];
+    ro->code_qpv = got[R_CODE_QPV];
+    ro->rep = got[R_REP];
+    ro->links = got[R_LINKS];
+    ro->partner = got[R_PARTNER];
+    ro->partner_name = got[R_PARTNER_NAME];
+    ro->klass = got[R_CLASS];
+    return PN_OK;
+}
+
 static pn_form *load(FILE *in, const char *name, pn_error *err)
 {
     loader ld = {
         .name = name, .settings_id_col = -1, .settings_title_col = -1, .settings_version_col = -1};
     pn_status st = PN_OK;
+    for (int k = 0; k < R_NROLE; k++)
+        ld.roles[k].idx = -1;
     ld.form = calloc(1, sizeof *ld.form);
     if (ld.form == NULL) {
         pn_error_set(err, PN_ENOMEM, "out of memory");
@@ -681,12 +882,8 @@ static pn_form *load(FILE *in, const char *name, pn_error *err)
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
-    const pn_question *side = pn_form_find(f, "siret");
-    if (side && side->repeat < 0)
-        f->side = PN_SIDE_CENTRE;
-    side = pn_form_find(f, "uai");
-    if (side && side->repeat < 0)
-        f->side = PN_SIDE_ECOLE;
+    if ((st = resolve_roles(&ld, err)) != PN_OK)
+        goto out;
 out:
     for (size_t i = 0; i < ld.nrows; i++)
         for (int c = 0; c < S_NCOL; c++)
@@ -762,9 +959,7 @@ const pn_question *pn_form_find(const pn_form *f, const char *name)
 
 const pn_question *pn_form_side_question(const pn_form *f)
 {
-    if (f->side == PN_SIDE_NONE)
-        return NULL;
-    return pn_form_find(f, f->side == PN_SIDE_CENTRE ? "siret" : "uai");
+    return f->side == PN_SIDE_NONE ? NULL : pn_form_role(f, f->roles.ident);
 }
 
 const char *pn_side_word(pn_form_side side)
@@ -782,7 +977,12 @@ int pn_form_repeat_index(const pn_form *f, const char *name)
 
 int pn_form_links_repeat(const pn_form *f)
 {
-    return f->side != PN_SIDE_NONE ? pn_form_repeat_index(f, "partenaires") : -1;
+    return f->side != PN_SIDE_NONE ? f->roles.links : -1;
+}
+
+const pn_question *pn_form_role(const pn_form *f, int idx)
+{
+    return idx >= 0 && (size_t)idx < f->nq ? &f->q[idx] : NULL;
 }
 
 const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name)

@@ -15,8 +15,15 @@
  * - a question whose `personnel` column says `oui` holds personal data: it stays in the
  *   project file and is never tabulated or published (pyxform and the collecting tools
  *   ignore a column they do not know);
- * - a form with a top-level `siret` is a centre social's, one with `uai` a school's;
- *   its repeat `partenaires` holds one reported link per entry, partner in `partenaire_id`.
+ * - the column `role` says which project convention a question (or a repeat) carries:
+ *   the structure's identifier and its kind (`identifiant_siret`: a centre social's form,
+ *   `identifiant_uai`: a school's), `nom_structure`, `commune`, `qpv`, `code_qpv`,
+ *   `education_prioritaire`, the repeat of the reported links `partenaires`, in it
+ *   `partenaire_identifiant`, `partenaire_nom` and the link's class `classe_lien`. A role a
+ *   form does not declare falls to the question of today's name (top-level `siret` or `uai`,
+ *   `nom_structure`, `commune`, `en_qpv`, `code_qpv`, `rep`, repeat `partenaires`,
+ *   `partenaire_id`, `partenaire_nom`, `type_lien`). Modules outside src/form read the
+ *   roles (pn_form.roles), never a question's name.
  */
 #ifndef PN_FORM_FORM_H
 #define PN_FORM_FORM_H
@@ -83,6 +90,23 @@ typedef struct pn_repeat {
 
 typedef enum pn_form_side { PN_SIDE_NONE, PN_SIDE_CENTRE, PN_SIDE_ECOLE } pn_form_side;
 
+/* The questions (indexes into form->q) and the repeat (index into form->repeats) that carry
+ * the project's conventions, resolved once when the form is read; -1 when the form has none.
+ * A declared role is checked (type and level); one left to its default name is taken as the
+ * name finds it. links, partner and partner_name are -1 in a form without a side. */
+typedef struct pn_roles {
+    int ident;        /* the structure's identifier; its kind gives form->side */
+    int name;         /* the structure's name */
+    int commune;      /* its commune */
+    int qpv;          /* whether it is in (or serves) a QPV */
+    int code_qpv;     /* the QPV's code */
+    int rep;          /* priority education */
+    int links;        /* the repeat whose entries are the links the structure reports */
+    int partner;      /* the partner's identifier, in the links repeat */
+    int partner_name; /* the partner's name, in the links repeat */
+    int klass;        /* the calculate giving the link's class */
+} pn_roles;
+
 typedef struct pn_form {
     char *id;      /* settings form_id, else the file name without .csv */
     char *title;   /* settings form_title, else the id */
@@ -95,6 +119,7 @@ typedef struct pn_form {
     pn_repeat *repeats;
     size_t nrepeats;
     pn_form_side side;
+    pn_roles roles;
 } pn_form;
 
 /*
@@ -115,8 +140,8 @@ void pn_form_destroy(pn_form *f);
 /* The question named @name, or NULL. */
 const pn_question *pn_form_find(const pn_form *f, const char *name);
 
-/* The question naming the structure that answers @f (its top-level siret or uai), or NULL
- * for a form without a side. */
+/* The question naming the structure that answers @f (its identifier role), or NULL for a
+ * form without a side. */
 const pn_question *pn_form_side_question(const pn_form *f);
 
 /* The word the store uses for @side: "centre", "ecole", or NULL for PN_SIDE_NONE. */
@@ -125,9 +150,12 @@ const char *pn_side_word(pn_form_side side);
 /* The index of the repeat named @name, or -1. */
 int pn_form_repeat_index(const pn_form *f, const char *name);
 
-/* The repeat whose entries are the links a structure reports (partenaires), or -1 for a
+/* The repeat whose entries are the links a structure reports (its links role), or -1 for a
  * form without a side or without that repeat. */
 int pn_form_links_repeat(const pn_form *f);
+
+/* The question of role index @idx (a member of form->roles), or NULL when it is -1. */
+const pn_question *pn_form_role(const pn_form *f, int idx);
 
 /* The choice of @list named @name, or NULL. One lookup in the list's index, whatever its
  * length (a list of the 35,000 communes of France is a real case). */

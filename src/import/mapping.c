@@ -565,22 +565,21 @@ void pn_cells_destroy(pn_cells *c)
     free(c);
 }
 
-/* The identifiers the project's forms hold, by the conventions of form.h: the structure's
- * own (siret, uai), its partner's (partenaire_id, the other side's), a QPV code, a commune
- * typed as text. Returns the pn_ident_kind + 1, or 0. */
+/* The identifiers the project's forms hold, by the roles of form.h: the structure's own
+ * (a SIRET on a centre's form, a UAI on a school's), its partner's (the other side's), a QPV
+ * code, a commune typed as text. Returns the pn_ident_kind + 1, or 0. */
 static int ident_kind(const pn_form *form, const pn_question *q)
 {
+    int qi = (int)(q - form->q);
     if (q->type != PN_Q_TEXT)
         return 0;
-    if (strcmp(q->name, "siret") == 0)
-        return PN_IDENT_SIRET + 1;
-    if (strcmp(q->name, "uai") == 0)
-        return PN_IDENT_UAI + 1;
-    if (strcmp(q->name, "code_qpv") == 0)
+    if (form->side != PN_SIDE_NONE && qi == form->roles.ident)
+        return (form->side == PN_SIDE_CENTRE ? PN_IDENT_SIRET : PN_IDENT_UAI) + 1;
+    if (qi == form->roles.code_qpv)
         return PN_IDENT_QPV + 1;
-    if (strcmp(q->name, "commune") == 0)
+    if (qi == form->roles.commune)
         return PN_IDENT_COMMUNE + 1;
-    if (strcmp(q->name, "partenaire_id") == 0 && form->side != PN_SIDE_NONE)
+    if (qi == form->roles.partner && form->side != PN_SIDE_NONE)
         return (form->side == PN_SIDE_CENTRE ? PN_IDENT_UAI : PN_IDENT_SIRET) + 1;
     return 0;
 }

@@ -10,6 +10,8 @@
 #include "util/strbuf.h"
 #include "util/strindex.h"
 
+/* The pseudo-variable of a spec or a filter that stands for the reporting structure's side
+ * (its form's side, not a question: a question of that name, if any, takes precedence). */
 #define RESEAU "reseau"
 
 /* The categories of a variable, merged across forms. */

@@ -650,11 +650,11 @@ pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err)
     return st;
 }
 
-/* What the links view gives for question @name of @f as an entry of @repeat sees it, 'e'
- * being the entry's table and 'd' its submission's: '' when the form has no such value. */
-static char *link_value_sql(const pn_form *f, int repeat, const char *name)
+/* What the links view gives for question @q (a role, NULL when the form has none) as an
+ * entry of @repeat sees it, 'e' being the entry's table and 'd' its submission's: '' when the
+ * form has no such value. */
+static char *link_value_sql(int repeat, const pn_question *q)
 {
-    const pn_question *q = pn_form_find(f, name);
     if (q == NULL || !pn_question_has_value(q) || (q->repeat != -1 && q->repeat != repeat))
         return sqlite3_mprintf("''");
     return sqlite3_mprintf("coalesce(%s.\"%w\", '')", q->repeat == -1 ? "d" : "e", q->name);
@@ -666,9 +666,9 @@ static pn_status link_select(const pn_form *f, int repeat, pn_strbuf *sql)
     char entries[256], subs[256];
     pn_store_table_name(f, repeat, entries, sizeof entries);
     pn_store_table_name(f, -1, subs, sizeof subs);
-    char *own = link_value_sql(f, repeat, pn_form_side_question(f)->name);
-    char *partner = link_value_sql(f, repeat, "partenaire_id");
-    char *klass = link_value_sql(f, repeat, "type_lien");
+    char *own = link_value_sql(repeat, pn_form_side_question(f));
+    char *partner = link_value_sql(repeat, pn_form_role(f, f->roles.partner));
+    char *klass = link_value_sql(repeat, pn_form_role(f, f->roles.klass));
     char *part = NULL;
     if (own && partner && klass)
         part = sqlite3_mprintf(
@@ -730,8 +730,8 @@ static pn_status links_view(pn_store *s, pn_error *err)
 static pn_status partner_names_select(const pn_form *f, pn_form_side side, pn_strbuf *sql)
 {
     int r = pn_form_links_repeat(f);
-    const pn_question *id = pn_form_find(f, "partenaire_id");
-    const pn_question *name = pn_form_find(f, "partenaire_nom");
+    const pn_question *id = pn_form_role(f, f->roles.partner);
+    const pn_question *name = pn_form_role(f, f->roles.partner_name);
     if (f->side != side || r < 0 || id == NULL || name == NULL || id->repeat != r ||
         name->repeat != r)
         return PN_OK;

@@ -159,6 +159,7 @@ static void test_centre_social(void **state)
     assert_contains(f->path, "forms/centre_social.csv");
     check_common(f);
     assert_int_equal(must_find(f, "siret")->repeat, -1);
+    assert_ptr_equal(pn_form_side_question(f), must_find(f, "siret"));
     pn_form_destroy(f);
 }
 
@@ -354,6 +355,53 @@ static const bad_case bad_cases[] = {
     {"survey with only a group", HEAD ",begin_group,g,G,,,\n,end_group,,,,,\n",
      "bad.csv: the survey sheet has no question"},
     {"not CSV at all", "survey\n,type,\"name\n", "bad.csv:2: unterminated quoted field"},
+    {"unknown role", "survey\n,type,name,role\n,text,a,identifiant\n",
+     "bad.csv:3: column 'role': unknown role 'identifiant' (expected one of identifiant_siret, "
+     "identifiant_uai, nom_structure,"},
+    {"role given twice",
+     "survey\n,type,name,role\n,text,a,identifiant_siret\n,text,n1,nom_structure\n"
+     ",text,n2,nom_structure\n",
+     "bad.csv:5: column 'role': role 'nom_structure' is given twice (role 'nom_structure' on line "
+     "4 already)"},
+    {"both identifiers",
+     "survey\n,type,name,role\n,text,a,identifiant_siret\n"
+     ",text,b,identifiant_uai\n",
+     "bad.csv:4: column 'role': role 'identifiant_uai' is given twice (role 'identifiant_siret' "
+     "on line 3 already)"},
+    {"identifier of the wrong type", "survey\n,type,name,role\n,integer,num,identifiant_siret\n",
+     "bad.csv:3: column 'role': role 'identifiant_siret' goes on a top-level text question, "
+     "found integer 'num' at top level"},
+    {"identifier inside a repeat",
+     "survey\n,type,name,role\n,begin_repeat,r,\n,text,num,identifiant_uai\n,end_repeat,,\n",
+     "bad.csv:4: column 'role': role 'identifiant_uai' goes on a top-level text question, found "
+     "text 'num' in repeat 'r'"},
+    {"partner identifier outside the partner repeat",
+     "survey\n,type,name,role\n,text,num,identifiant_siret\n,text,pid,partenaire_identifiant\n"
+     ",begin_repeat,p,partenaires\n,text,x,\n,end_repeat,,\n",
+     "bad.csv:4: column 'role': role 'partenaire_identifiant' goes on a text question inside the "
+     "repeat of the links (role 'partenaires'), found text 'pid' at top level"},
+    {"partner identifier in another repeat",
+     "survey\n,type,name,role\n,text,num,identifiant_siret\n,begin_repeat,p,partenaires\n"
+     ",text,x,\n,end_repeat,,\n,begin_repeat,autres,\n,text,pid,partenaire_identifiant\n"
+     ",end_repeat,,\n",
+     "found text 'pid' in repeat 'autres'"},
+    {"link class not a calculate",
+     "survey\n,type,name,role\n,text,num,identifiant_uai\n,begin_repeat,p,partenaires\n"
+     ",text,classe,classe_lien\n,end_repeat,,\n",
+     "bad.csv:5: column 'role': role 'classe_lien' goes on a calculate inside the repeat of the "
+     "links (role 'partenaires'), found text 'classe' in repeat 'p'"},
+    {"links repeat without an identifier",
+     "survey\n,type,name,role\n,begin_repeat,p,partenaires\n,text,x,\n,end_repeat,,\n",
+     "bad.csv:3: column 'role': the repeat of the links (role 'partenaires') needs the "
+     "structure's identifier"},
+    {"links role on a question", "survey\n,type,name,role\n,text,a,partenaires\n",
+     "bad.csv:3: column 'role': role 'partenaires' goes on the begin_repeat row of the repeat of "
+     "the links"},
+    {"question role on a repeat",
+     "survey\n,type,name,role\n,begin_repeat,p,commune\n,text,x,\n,end_repeat,,\n",
+     "bad.csv:3: column 'role': role 'commune' goes on a question, not on a repeat"},
+    {"role on a group", "survey\n,type,name,role\n,begin_group,g,commune\n,text,x,\n,end_group,,\n",
+     "bad.csv:3: column 'role': a begin_group row takes no role (role 'commune')"},
     {"personal data flag neither yes nor no",
      "survey\n,type,name,label,personnel\n,text,a,A,peut-etre\n",
      "bad.csv:3: column 'personnel': expected 'oui' (the answer is personal data) or nothing, "
@@ -431,6 +479,95 @@ static void test_bad_group_relevance_reference(void **state)
     }
 }
 
+/* The roles of both real forms, as their column 'role' marks them. */
+static void test_roles_of_real_forms(void **state)
+{
+    (void)state;
+    const char *files[] = {"centre_social.csv", "ecole.csv"};
+    for (int i = 0; i < 2; i++) {
+        pn_form *f = load_real(files[i]);
+        const pn_roles *r = &f->roles;
+        assert_string_equal(pn_form_role(f, r->ident)->name, i ? "uai" : "siret");
+        assert_string_equal(pn_form_role(f, r->name)->name, "nom_structure");
+        assert_string_equal(pn_form_role(f, r->commune)->name, "commune");
+        assert_string_equal(pn_form_role(f, r->qpv)->name, "en_qpv");
+        assert_string_equal(pn_form_role(f, r->code_qpv)->name, "code_qpv");
+        assert_string_equal(pn_form_role(f, r->rep)->name, "rep");
+        assert_int_equal(r->links, pn_form_repeat_index(f, "partenaires"));
+        assert_true(r->links >= 0);
+        assert_string_equal(pn_form_role(f, r->partner)->name, "partenaire_id");
+        assert_string_equal(pn_form_role(f, r->partner_name)->name, "partenaire_nom");
+        assert_string_equal(pn_form_role(f, r->klass)->name, "type_lien");
+        pn_form_destroy(f);
+    }
+}
+
+/* Roles come from the column whatever the names; a role not declared falls to today's name,
+ * unless that question already plays another role; a form without roles nor those names has
+ * none. */
+static void test_roles_declared_and_defaults(void **state)
+{
+    (void)state;
+    pn_form *f =
+        load_text("roles.csv", "survey\n"
+                               ",type,name,role\n"
+                               ",text,num_siret,identifiant_siret\n"
+                               ",text,uai,\n" /* a top-level uai no longer makes it a school's */
+                               ",text,nom,nom_structure\n"
+                               ",text,nom_structure,commune\n"
+                               ",select_one yn,en_qpv,\n"
+                               ",begin_repeat,liens,partenaires\n"
+                               ",text,ecole_uai,partenaire_identifiant\n"
+                               ",text,partenaire_nom,\n"
+                               ",end_repeat,,\n"
+                               ",begin_repeat,partenaires,\n"
+                               ",text,partenaire_id,\n"
+                               ",end_repeat,,\n"
+                               "choices\n,list_name,name,label\n,yn,yes,Oui\n,yn,no,Non\n");
+    const pn_roles *r = &f->roles;
+    assert_int_equal(f->side, PN_SIDE_CENTRE);
+    assert_ptr_equal(pn_form_side_question(f), must_find(f, "num_siret"));
+    assert_ptr_equal(pn_form_role(f, r->name), must_find(f, "nom"));
+    assert_ptr_equal(pn_form_role(f, r->commune), must_find(f, "nom_structure"));
+    assert_ptr_equal(pn_form_role(f, r->qpv), must_find(f, "en_qpv")); /* default */
+    assert_int_equal(r->code_qpv, -1);
+    assert_int_equal(r->rep, -1);
+    assert_int_equal(r->links, pn_form_repeat_index(f, "liens"));
+    assert_int_equal(pn_form_links_repeat(f), r->links);
+    assert_ptr_equal(pn_form_role(f, r->partner), must_find(f, "ecole_uai"));
+    assert_ptr_equal(pn_form_role(f, r->partner_name), must_find(f, "partenaire_nom"));
+    assert_int_equal(r->klass, -1); /* neither declared nor a type_lien */
+    pn_form_destroy(f);
+
+    /* no role column: today's names */
+    f = load_text("defaults.csv", "survey\n"
+                                  ",type,name\n"
+                                  ",text,siret\n"
+                                  ",text,uai\n"
+                                  ",begin_repeat,partenaires\n"
+                                  ",text,partenaire_id\n"
+                                  ",end_repeat\n");
+    assert_int_equal(f->side, PN_SIDE_ECOLE); /* uai wins, as before roles */
+    assert_ptr_equal(pn_form_side_question(f), must_find(f, "uai"));
+    assert_int_equal(f->roles.links, 0);
+    assert_ptr_equal(pn_form_role(f, f->roles.partner), must_find(f, "partenaire_id"));
+    assert_int_equal(f->roles.name, -1);
+    pn_form_destroy(f);
+
+    /* a siret inside a repeat names no structure; without a side there is no links repeat */
+    f = load_text("none.csv", "survey\n"
+                              ",type,name\n"
+                              ",begin_repeat,partenaires\n"
+                              ",text,siret\n"
+                              ",end_repeat\n");
+    assert_int_equal(f->side, PN_SIDE_NONE);
+    assert_null(pn_form_side_question(f));
+    assert_int_equal(f->roles.ident, -1);
+    assert_int_equal(f->roles.links, -1);
+    assert_int_equal(pn_form_links_repeat(f), -1);
+    pn_form_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +580,8 @@ int main(void)
         cmocka_unit_test(test_bad_forms),
         cmocka_unit_test(test_calculate_classes),
         cmocka_unit_test(test_bad_group_relevance_reference),
+        cmocka_unit_test(test_roles_of_real_forms),
+        cmocka_unit_test(test_roles_declared_and_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
