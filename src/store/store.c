@@ -569,6 +569,11 @@ pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source
         st = pn_store_error(s, err, "cannot record the form");
         goto out;
     }
+    /* the same text stored already: its tables and the links view were made from it, and
+     * making them again (a schema query per question, the view from every stored form) would
+     * be most of a small import's time */
+    if (sqlite3_changes(s->db) == 0)
+        goto out;
     for (int r = -1; r < (int)form->nrepeats; r++)
         if ((st = ensure_table(s, form, r, err)) != PN_OK)
             goto out;

@@ -88,7 +88,8 @@ void pn_store_end_read(pn_store *s);
 
 /*
  * pn_store_put_form - record @form (its source text @source, @len bytes) and create or
- * extend its data tables. A form already stored with the same text is left as it is.
+ * extend its data tables. A form already stored with the same text is left as it is, its
+ * tables and the links view too.
  */
 pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source, size_t len,
                             pn_error *err);
