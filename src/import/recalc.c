@@ -65,108 +65,35 @@ static int cmp_change(const void *pa, const void *pb)
     return c ? c : cmp_text(a->to, b->to);
 }
 
-/* Append ", \"q\"" (with @prefix before the name) for each question of @f at @repeat that
- * stores a value. */
-static pn_status columns(const pn_form *f, int repeat, const char *prefix, pn_strbuf *sql)
-{
-    for (size_t i = 0; i < f->nq; i++) {
-        const pn_question *q = &f->q[i];
-        if (q->repeat != repeat || !pn_question_has_value(q))
-            continue;
-        char *one = sqlite3_mprintf(", %s\"%w\"", prefix, q->name);
-        pn_status st = one && pn_strbuf_puts(sql, one) == PN_OK ? PN_OK : PN_ENOMEM;
-        sqlite3_free(one);
-        if (st != PN_OK)
-            return st;
-    }
-    return PN_OK;
-}
-
-/* One level of the form: its data table and the statements that read and update it. */
+/* One level of the form: its stored rows and the updater of its calculates. */
 typedef struct level {
     int repeat;
     size_t *calcs; /* the calculates of this level, by question index */
     size_t ncalcs;
     size_t *vars; /* per calculate: its entry in res->vars */
-    sqlite3_stmt *select, *update;
+    pn_store_rows *rows;
+    pn_store_updater *update;
 } level;
 
 /* Where a stored row came from, for messages. */
-static void where(sqlite3_stmt *q, const pn_form *f, int repeat, char *buf, size_t size)
+static void where(const pn_store_row *row, const pn_form *f, int repeat, char *buf, size_t size)
 {
-    const char *key = (const char *)sqlite3_column_text(q, 1);
-    const char *file = (const char *)sqlite3_column_text(q, 2);
+    const char *key = row->key ? row->key : "";
     if (repeat < 0)
-        snprintf(buf, size, "form '%s': stored submission '%s' (imported from %s:%lld)", f->id,
-                 key ? key : "", file ? file : "", (long long)sqlite3_column_int64(q, 3));
+        snprintf(buf, size, "form '%s': stored submission '%s' (imported from %s:%lld)", f->id, key,
+                 row->file ? row->file : "", row->line);
     else
         snprintf(buf, size, "form '%s': entry %lld of repeat '%s' of stored submission '%s'", f->id,
-                 (long long)sqlite3_column_int64(q, 2), f->repeats[repeat].name, key ? key : "");
+                 row->line, f->repeats[repeat].name, key);
 }
 
 static pn_status prepare_level(pn_store *store, const pn_form *f, level *lv, pn_error *err)
 {
-    sqlite3 *db = pn_store_db(store);
-    char table[256], subs[256];
-    pn_strbuf sql = PN_STRBUF_INIT, set = PN_STRBUF_INIT;
-    pn_status st = PN_OK;
-    char *head = NULL;
-    pn_store_table_name(f, lv->repeat, table, sizeof table);
-    pn_store_table_name(f, -1, subs, sizeof subs);
-    /* columns 0-3: the row's id and where it came from; then the level's answers, then (for
-     * a repeat entry) its submission's */
-    if (lv->repeat < 0)
-        head = sqlite3_mprintf("SELECT d.submission_id, s.instance_key, s.source_file,"
-                               " s.source_line");
-    else
-        head = sqlite3_mprintf("SELECT e.entry_id, s.instance_key, e.position, NULL");
-    if (head == NULL || pn_strbuf_puts(&sql, head) != PN_OK)
-        goto nomem;
-    sqlite3_free(head);
-    head = NULL;
-    if (lv->repeat < 0) {
-        if (columns(f, -1, "d.", &sql) != PN_OK)
-            goto nomem;
-        head = sqlite3_mprintf(" FROM \"%w\" d JOIN submissions s ON s.submission_id ="
-                               " d.submission_id ORDER BY d.submission_id",
-                               table);
-    } else {
-        if (columns(f, lv->repeat, "e.", &sql) != PN_OK || columns(f, -1, "d.", &sql) != PN_OK)
-            goto nomem;
-        head = sqlite3_mprintf(" FROM \"%w\" e JOIN submissions s ON s.submission_id ="
-                               " e.submission_id LEFT JOIN \"%w\" d ON d.submission_id ="
-                               " e.submission_id ORDER BY e.entry_id",
-                               table, subs);
-    }
-    if (head == NULL || pn_strbuf_puts(&sql, head) != PN_OK)
-        goto nomem;
-    if (sqlite3_prepare_v2(db, pn_strbuf_str(&sql), -1, &lv->select, NULL) != SQLITE_OK) {
-        st = pn_store_error(store, err, "cannot read the stored answers");
-        goto out;
-    }
-    for (size_t k = 0; k < lv->ncalcs; k++) {
-        char *one =
-            sqlite3_mprintf("%s\"%w\"=?%d", k ? ", " : "", f->q[lv->calcs[k]].name, (int)k + 2);
-        st = one && pn_strbuf_puts(&set, one) == PN_OK ? PN_OK : PN_ENOMEM;
-        sqlite3_free(one);
-        if (st != PN_OK)
-            goto nomem;
-    }
-    sqlite3_free(head);
-    head = sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE %s=?1", table, pn_strbuf_str(&set),
-                           lv->repeat < 0 ? "submission_id" : "entry_id");
-    if (head == NULL)
-        goto nomem;
-    if (sqlite3_prepare_v2(db, head, -1, &lv->update, NULL) != SQLITE_OK)
-        st = pn_store_error(store, err, "cannot update the stored answers");
-    goto out;
-nomem:
-    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-out:
-    sqlite3_free(head);
-    pn_strbuf_release(&sql);
-    pn_strbuf_release(&set);
-    return st;
+    if ((lv->rows = pn_store_rows_open(store, f, lv->repeat, err)) == NULL ||
+        (lv->update = pn_store_updater_open(store, f, lv->repeat, lv->calcs, lv->ncalcs, err)) ==
+            NULL)
+        return err->status;
+    return PN_OK;
 }
 
 /* Recalculate every stored row of one level. */
@@ -176,23 +103,17 @@ static pn_status recalc_level(pn_store *store, const pn_form *f, pn_calc *c, lev
     pn_status st = PN_OK;
     char **was = calloc(lv->ncalcs, sizeof *was);       /* the stored values of the row */
     const char **now = calloc(lv->ncalcs, sizeof *now); /* its new ones (lent by @c) */
-    int rc = SQLITE_DONE;
+    pn_store_row row = {0};
+    int more = 0;
+    (void)store;
     if (was == NULL || now == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
-    while (st == PN_OK && (rc = sqlite3_step(lv->select)) == SQLITE_ROW) {
-        sqlite3_stmt *q = lv->select;
-        int col = 4;
+    while ((st = pn_store_rows_next(lv->rows, &row, &more, err)) == PN_OK && more) {
+        /* the level's answers, then its submission's */
         for (size_t i = 0; i < f->nq; i++)
-            c->val[i] = NULL;
-        /* the level's answers, then its submission's, in the order columns() wrote them */
-        for (int pass = 0; pass < (lv->repeat < 0 ? 1 : 2); pass++) {
-            int r = pass == 0 ? lv->repeat : -1;
-            for (size_t i = 0; i < f->nq; i++)
-                if (f->q[i].repeat == r && pn_question_has_value(&f->q[i]))
-                    c->val[i] = (const char *)sqlite3_column_text(q, col++);
-        }
+            c->val[i] = row.val[i];
         for (size_t k = 0; k < lv->ncalcs; k++) {
             free(was[k]);
             if (dup_or_null(c->val[lv->calcs[k]], &was[k]) != PN_OK) {
@@ -219,7 +140,7 @@ static pn_status recalc_level(pn_store *store, const pn_form *f, pn_calc *c, lev
             }
             if (est != PN_OK) {
                 char loc[512];
-                where(q, f, lv->repeat, loc, sizeof loc);
+                where(&row, f, lv->repeat, loc, sizeof loc);
                 st = pn_error_set(err, PN_EINPUT, "%s: column '%s': %s: %s", loc, qq->name,
                                   qq->type == PN_Q_CALCULATE && relevant
                                       ? "cannot be calculated"
@@ -245,28 +166,14 @@ static pn_status recalc_level(pn_store *store, const pn_form *f, pn_calc *c, lev
                 c->val[i] = NULL;
             }
         }
-        if (!changed)
-            continue;
-        sqlite3_stmt *u = lv->update;
-        sqlite3_reset(u);
-        sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
-        for (size_t k = 0; k < lv->ncalcs; k++)
-            if (now[k])
-                sqlite3_bind_text(u, (int)k + 2, now[k], -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(u, (int)k + 2);
-        if (sqlite3_step(u) != SQLITE_DONE)
-            st = pn_store_error(store, err, "cannot update the stored answers");
-        sqlite3_reset(u);
+        if (changed && (st = pn_store_updater_set(lv->update, row.id, now, err)) != PN_OK)
+            goto out;
     }
-    if (st == PN_OK && rc != SQLITE_DONE)
-        st = pn_store_error(store, err, "cannot read the stored answers");
 out:
     for (size_t k = 0; was && k < lv->ncalcs; k++)
         free(was[k]);
     free(was);
     free(now);
-    sqlite3_reset(lv->select);
     return st;
 }
 
@@ -322,8 +229,8 @@ nomem:
 out:
     pn_calc_release(&c);
     for (size_t l = 0; levels && l < nlevels; l++) {
-        sqlite3_finalize(levels[l].select);
-        sqlite3_finalize(levels[l].update);
+        pn_store_rows_close(levels[l].rows);
+        pn_store_updater_close(levels[l].update);
         free(levels[l].calcs);
         free(levels[l].vars);
     }

@@ -987,3 +987,171 @@ void pn_store_scan_close(pn_store_scan *sc)
     sqlite3_finalize(sc->q);
     free(sc);
 }
+
+struct pn_store_rows {
+    pn_store *store;
+    const pn_form *form;
+    int level;
+    sqlite3_stmt *q;
+    const char **val;
+};
+
+/* Append ", \"q\"" (with @prefix before the name) for each question of @f at @repeat that
+ * stores a value. */
+static int append_columns(const pn_form *f, int repeat, const char *prefix, pn_strbuf *sql)
+{
+    for (size_t i = 0; i < f->nq; i++) {
+        const pn_question *q = &f->q[i];
+        if (q->repeat != repeat || !pn_question_has_value(q))
+            continue;
+        char *one = sqlite3_mprintf(", %s\"%w\"", prefix, q->name);
+        int ok = one != NULL && pn_strbuf_puts(sql, one) == PN_OK;
+        sqlite3_free(one);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+pn_store_rows *pn_store_rows_open(pn_store *s, const pn_form *f, int level, pn_error *err)
+{
+    char table[256], subs[256];
+    pn_strbuf sql = PN_STRBUF_INIT;
+    pn_store_rows *r = calloc(1, sizeof *r);
+    char *from = NULL;
+    pn_store_table_name(f, level, table, sizeof table);
+    pn_store_table_name(f, -1, subs, sizeof subs);
+    /* columns 0-3: the row's id and where it came from; then the level's answers, then (for
+     * a repeat entry) its submission's */
+    int ok = r != NULL && (r->val = calloc(f->nq ? f->nq : 1, sizeof *r->val)) != NULL;
+    if (ok && level < 0)
+        ok = pn_strbuf_puts(&sql, "SELECT d.submission_id, s.instance_key, s.source_file,"
+                                  " s.source_line") == PN_OK &&
+             append_columns(f, -1, "d.", &sql) &&
+             (from = sqlite3_mprintf(" FROM \"%w\" d JOIN submissions s ON s.submission_id ="
+                                     " d.submission_id ORDER BY d.submission_id",
+                                     table)) != NULL;
+    else if (ok)
+        ok = pn_strbuf_puts(&sql, "SELECT e.entry_id, s.instance_key, NULL, e.position") == PN_OK &&
+             append_columns(f, level, "e.", &sql) && append_columns(f, -1, "d.", &sql) &&
+             (from = sqlite3_mprintf(" FROM \"%w\" e JOIN submissions s ON s.submission_id ="
+                                     " e.submission_id LEFT JOIN \"%w\" d ON d.submission_id ="
+                                     " e.submission_id ORDER BY e.entry_id",
+                                     table, subs)) != NULL;
+    ok = ok && pn_strbuf_puts(&sql, from) == PN_OK;
+    sqlite3_free(from);
+    if (!ok) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+    } else if (sqlite3_prepare_v2(s->db, pn_strbuf_str(&sql), -1, &r->q, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot read the stored answers");
+        ok = 0;
+    }
+    pn_strbuf_release(&sql);
+    if (!ok) {
+        pn_store_rows_close(r);
+        return NULL;
+    }
+    r->store = s;
+    r->form = f;
+    r->level = level;
+    return r;
+}
+
+pn_status pn_store_rows_next(pn_store_rows *r, pn_store_row *row, int *more, pn_error *err)
+{
+    const pn_form *f = r->form;
+    int rc = sqlite3_step(r->q);
+    *more = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? PN_OK
+                                 : pn_store_error(r->store, err, "cannot read the stored answers");
+    row->id = sqlite3_column_int64(r->q, 0);
+    row->key = (const char *)sqlite3_column_text(r->q, 1);
+    row->file = (const char *)sqlite3_column_text(r->q, 2);
+    row->line = sqlite3_column_int64(r->q, 3);
+    for (size_t i = 0; i < f->nq; i++)
+        r->val[i] = NULL;
+    /* the level's answers, then its submission's, in the order append_columns wrote them */
+    int col = 4;
+    for (int pass = 0; pass < (r->level < 0 ? 1 : 2); pass++) {
+        int level = pass == 0 ? r->level : -1;
+        for (size_t i = 0; i < f->nq; i++)
+            if (f->q[i].repeat == level && pn_question_has_value(&f->q[i]))
+                r->val[i] = (const char *)sqlite3_column_text(r->q, col++);
+    }
+    row->val = r->val;
+    return PN_OK;
+}
+
+void pn_store_rows_close(pn_store_rows *r)
+{
+    if (r == NULL)
+        return;
+    sqlite3_finalize(r->q);
+    free(r->val);
+    free(r);
+}
+
+struct pn_store_updater {
+    pn_store *store;
+    sqlite3_stmt *q;
+    size_t n;
+};
+
+pn_store_updater *pn_store_updater_open(pn_store *s, const pn_form *f, int level, const size_t *qs,
+                                        size_t n, pn_error *err)
+{
+    char table[256];
+    pn_strbuf set = PN_STRBUF_INIT;
+    pn_store_updater *u = calloc(1, sizeof *u);
+    int ok = u != NULL;
+    pn_store_table_name(f, level, table, sizeof table);
+    for (size_t k = 0; k < n && ok; k++) {
+        char *one = sqlite3_mprintf("%s\"%w\"=?%d", k ? ", " : "", f->q[qs[k]].name, (int)k + 2);
+        ok = one != NULL && pn_strbuf_puts(&set, one) == PN_OK;
+        sqlite3_free(one);
+    }
+    char *sql = ok ? sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE %s=?1", table, pn_strbuf_str(&set),
+                                     level < 0 ? "submission_id" : "entry_id")
+                   : NULL;
+    if (sql == NULL) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        ok = 0;
+    } else if (sqlite3_prepare_v2(s->db, sql, -1, &u->q, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot update the stored answers");
+        ok = 0;
+    }
+    sqlite3_free(sql);
+    pn_strbuf_release(&set);
+    if (!ok) {
+        pn_store_updater_close(u);
+        return NULL;
+    }
+    u->store = s;
+    u->n = n;
+    return u;
+}
+
+pn_status pn_store_updater_set(pn_store_updater *u, long long id, const char *const *vals,
+                               pn_error *err)
+{
+    sqlite3_reset(u->q);
+    sqlite3_bind_int64(u->q, 1, id);
+    for (size_t k = 0; k < u->n; k++)
+        if (vals[k])
+            sqlite3_bind_text(u->q, (int)k + 2, vals[k], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(u->q, (int)k + 2);
+    int rc = sqlite3_step(u->q);
+    sqlite3_reset(u->q);
+    return rc == SQLITE_DONE ? PN_OK
+                             : pn_store_error(u->store, err, "cannot update the stored answers");
+}
+
+void pn_store_updater_close(pn_store_updater *u)
+{
+    if (u == NULL)
+        return;
+    sqlite3_finalize(u->q);
+    free(u);
+}

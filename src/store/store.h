@@ -165,6 +165,39 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
 pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err);
 void pn_store_scan_close(pn_store_scan *sc);
 
+/*
+ * The stored rows of a form at one level, to compute again what the form calculates: each
+ * submission (@level -1), or each entry of the repeat @level with its submission's answers.
+ * pn_store_rows_next sets *@more to 1 and fills @row: its id (the submission's, or the
+ * entry's), where it came from, and row->val[i] for each question i of @f at the level or at
+ * the top level (NULL: not applicable, or a question of another level); valid until the next
+ * call. The caller owns the cursor and closes it with pn_store_rows_close (NULL: no-op).
+ */
+typedef struct pn_store_row {
+    long long id;
+    const char *key;  /* the submission's key */
+    const char *file; /* a submission's file, NULL for an entry */
+    long long line;   /* a submission's line in that file, an entry's position */
+    const char **val; /* f->nq entries, lent */
+} pn_store_row;
+typedef struct pn_store_rows pn_store_rows;
+pn_store_rows *pn_store_rows_open(pn_store *s, const pn_form *f, int level, pn_error *err);
+pn_status pn_store_rows_next(pn_store_rows *r, pn_store_row *row, int *more, pn_error *err);
+void pn_store_rows_close(pn_store_rows *r);
+
+/*
+ * An updater of @n questions @qs (indexes into f->q, all at @level) of a form's stored rows:
+ * pn_store_updater_set sets them to @vals (NULL: not applicable) in the row @id (a
+ * submission's for @level -1, else an entry's). The caller owns it and closes it with
+ * pn_store_updater_close (NULL: no-op). PN_OK, PN_ESTORE or PN_ENOMEM.
+ */
+typedef struct pn_store_updater pn_store_updater;
+pn_store_updater *pn_store_updater_open(pn_store *s, const pn_form *f, int level, const size_t *qs,
+                                        size_t n, pn_error *err);
+pn_status pn_store_updater_set(pn_store_updater *u, long long id, const char *const *vals,
+                               pn_error *err);
+void pn_store_updater_close(pn_store_updater *u);
+
 /* The survey's key counts (pn_store_counts), in this order. */
 typedef enum pn_store_count {
     PN_COUNT_CENTRES,  /* centres sociaux that answered */
