@@ -228,4 +228,25 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
 /* Abandon a workbook without writing anything. NULL is a no-op. */
 void pn_workbook_destroy(pn_workbook *wb);
 
+/* ---------------------------------------------------------------------------------------
+ * The report
+ * ------------------------------------------------------------------------------------- */
+
+/*
+ * pn_report_write - write the workbook @spec describes to @out_path, from the project file
+ * @store: every figure read in one read transaction of the store (its cover and its sheets
+ * never mix the store before and after an import that commits meanwhile), the cover's key
+ * counts (pn_store_counts), one sheet per item (pn_tabulate then pn_workbook_add_result),
+ * and the methodology (the units and the links reported by both sides, with their counts;
+ * the typology rule as the stored form writes it). @db_name names the project file in
+ * messages. The read is over when it returns, and the workbook written only when whole
+ * (pn_workbook_close).
+ * Returns PN_OK; PN_EUSAGE when the project file holds no answers yet; PN_EINPUT with
+ * "spec:line: sheet 'x': ..." when an item cannot be tabulated (a variable no stored form
+ * has is the spec's fault here, whatever pn_tabulate calls it); the store's and the
+ * workbook's errors.
+ */
+pn_status pn_report_write(pn_store *store, const pn_report_spec *spec, const char *db_name,
+                          const char *out_path, pn_error *err);
+
 #endif
