@@ -73,7 +73,7 @@ static pn_status grab_header(void *ctx, size_t line, size_t n, char *const *f, p
     for (size_t i = 0; i < n; i++)
         if ((h->names[h->n++] = pn_strdup(f[i])) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-    return PN_EINTERNAL; /* stop after the header */
+    return PN_STOP; /* the header is all that is needed */
 }
 
 static void header_release(header *h)
@@ -215,11 +215,10 @@ static pn_status detect_form(pn_cli *cli, const form_dirs *fd, const char *file,
     size_t best = 0, second = 0;
     char **ids = NULL;
     size_t nids = 0;
-    if (st != PN_EINTERNAL) {
+    if (st != PN_OK || h.names == NULL) {
         header_release(&h);
         return st == PN_OK ? pn_error_set(err, PN_EINPUT, "%s: no header", file) : st;
     }
-    st = PN_OK;
     *id = NULL;
     /* candidates: the forms folder, the forms in the store, the installed forms */
     if ((st = list_forms(fd->dir, &ids, &nids, err)) != PN_OK ||

@@ -1430,7 +1430,7 @@ static const char *odk_key(const char *head, const char *k, char *buf, size_t si
 static pn_status collect_samples(file_reader *fr, size_t n, char *const *f, pn_error *err)
 {
     if (fr->sample_rows++ >= 2000)
-        return PN_EINTERNAL; /* enough to show; stop reading */
+        return PN_STOP; /* enough to show */
     for (size_t c = 0; c < n && c < fr->ncols; c++) {
         pn_strbuf *sb = &fr->samples[c];
         if (fr->cols[c].kind != PN_COL_UNMAPPED || *f[c] == '\0' || fr->nsamples[c] >= 4)
@@ -1672,7 +1672,7 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         fr->delim = fr->info.delim ? fr->info.delim : ',';
         if (fr->defer_repeats && fr->stats->repeat >= 0) {
             fr->deferred = 1;
-            return PN_EINTERNAL; /* stop reading; taken up in the second round */
+            return PN_STOP; /* taken up in the second round */
         }
         return PN_OK;
     }
@@ -2154,13 +2154,13 @@ static pn_status read_file(importer *im, pn_import_file *stats, int defer_repeat
         *err = store_err;
         goto out;
     }
-    if (st == PN_EINTERNAL && fr.deferred) {
+    if (st == PN_OK && fr.deferred) {
         st = PN_OK;
         *deferred = 1;
         stats->rows = 0;
         goto out;
     }
-    if (fr.unmapped && (st == PN_OK || st == PN_EINTERNAL)) {
+    if (fr.unmapped && st == PN_OK) {
         st = unmapped_error(&fr, fr.head, err);
         goto out;
     }
