@@ -124,8 +124,8 @@ pn_form *cli_load_form_file(const char *path, const char *id, char **src, size_t
 }
 
 /* Append to @sb the places @p[0..n-1] that are not NULL, as "a", "a @conj b" or
- * "a, b @conj c". */
-static void join_places(pn_strbuf *sb, const char *const *p, size_t n, const char *conj)
+ * "a, b @conj c". PN_ENOMEM when @sb cannot grow. */
+static pn_status join_places(pn_strbuf *sb, const char *const *p, size_t n, const char *conj)
 {
     size_t total = 0, done = 0;
     for (size_t i = 0; i < n; i++)
@@ -134,9 +134,11 @@ static void join_places(pn_strbuf *sb, const char *const *p, size_t n, const cha
         if (p[i] == NULL)
             continue;
         const char *sep = done == 0 ? "" : done + 1 == total ? conj : ", ";
-        pn_strbuf_printf(sb, "%s%s", sep, p[i]);
+        if (pn_strbuf_printf(sb, "%s%s", sep, p[i]) != PN_OK)
+            return PN_ENOMEM;
         done++;
     }
+    return PN_OK;
 }
 
 /* Load form @id from the first place of @fd that has it. Source text into *src; when @from is
@@ -173,10 +175,14 @@ static pn_form *load_form(pn_cli *cli, const form_dirs *fd, const char *id, char
     snprintf(qinst, sizeof qinst, "'%s'", installed);
     const char *places[] = {fd->dir ? qpath : NULL, qdb, *installed ? qinst : NULL};
     pn_strbuf where = PN_STRBUF_INIT;
-    join_places(&where, places, 3, " and ");
-    if (fd->dir == NULL)
-        pn_strbuf_printf(&where, " (there is no 'forms' folder here%s)",
-                         *installed ? "" : " and no installed forms");
+    if (join_places(&where, places, 3, " and ") != PN_OK ||
+        (fd->dir == NULL &&
+         pn_strbuf_printf(&where, " (there is no 'forms' folder here%s)",
+                          *installed ? "" : " and no installed forms") != PN_OK)) {
+        pn_strbuf_release(&where);
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        return NULL;
+    }
     pn_error_set(err, PN_EUSAGE, "no form '%s': looked in %s; give --forms DIR", id,
                  pn_strbuf_str(&where));
     pn_strbuf_release(&where);

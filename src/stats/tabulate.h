@@ -79,7 +79,8 @@ typedef struct pn_tab_result {
  * that is not a choice name, a question of a repeat the table does not count); PN_ESTORE,
  * PN_ENOMEM.
  */
-pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err);
+PN_MUST_USE pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out,
+                                  pn_error *err);
 
 void pn_tab_result_release(pn_tab_result *r);
 

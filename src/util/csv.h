@@ -74,12 +74,13 @@ typedef struct pn_csv_info {
  * ("unknown encoding 'x' (known: ...)"); PN_EIO, PN_ENOMEM, or what @fn returned. An empty file is
  * PN_EINPUT. Records before a fault have been handed to @fn.
  */
-pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                      void *ctx, pn_csv_info *info, pn_error *err);
+PN_MUST_USE pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts,
+                                  pn_csv_record_fn fn, void *ctx, pn_csv_info *info, pn_error *err);
 
 /* Same, opening @path first ("cannot open 'path': reason" when that fails). */
-pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                           void *ctx, pn_csv_info *info, pn_error *err);
+PN_MUST_USE pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts,
+                                       pn_csv_record_fn fn, void *ctx, pn_csv_info *info,
+                                       pn_error *err);
 
 /* Whether @s (@len bytes) is valid UTF-8. On failure *@bad gets the offset of the first
  * bad byte when @bad is not NULL. */

@@ -27,6 +27,11 @@ typedef enum pn_status {
     PN_STOP,
 } pn_status;
 
+/* Put before the declaration of a function whose pn_status (or other result) a caller must
+ * look at: dropping it is a compile error under -Werror. pn_error_set is not marked, since
+ * its result is the status it was given. */
+#define PN_MUST_USE __attribute__((warn_unused_result))
+
 /* Embedded by the caller (pn_error err = {0};); no heap memory, nothing to release. */
 typedef struct pn_error {
     pn_status status;
