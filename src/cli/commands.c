@@ -597,6 +597,12 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return st;
     st = pn_tabulate(cli->store, &req, &res, err);
     pn_store_end_read(cli->store);
+    /* the request is the command line: a question it names is a usage error (exit 2), a bad
+     * filter an input error (exit 3) said as --where's */
+    if (st == PN_EINPUT && res.fault == PN_TAB_FAULT_QUESTIONS)
+        st = err->status = PN_EUSAGE;
+    else if (res.fault == PN_TAB_FAULT_FILTER)
+        pn_error_prefix(err, "--where");
     if (st != PN_OK)
         return st;
     st = csv ? pn_tab_write_csv(stdout, &res, err) : pn_tab_write_text(stdout, &res, err);
