@@ -40,12 +40,12 @@ typedef struct pn_cli {
 } pn_cli;
 
 /* Each returns a pn_status and fills @err; main prints and maps to an exit code. */
-pn_status cmd_init(pn_cli *cli, pn_error *err);
-pn_status cmd_import(pn_cli *cli, pn_error *err);
-pn_status cmd_rejects(pn_cli *cli, pn_error *err);
-pn_status cmd_tab(pn_cli *cli, pn_error *err);
-pn_status cmd_report(pn_cli *cli, pn_error *err);
-pn_status cmd_form(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_init(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_import(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_rejects(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_tab(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_report(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_form(pn_cli *cli, pn_error *err);
 
 /*
  * cli_data_dir - the folder of the installed data files: forms/<id>.csv and reports/demo.csv.
@@ -61,7 +61,7 @@ int cli_wants_help(int argc, char **argv);
 
 /* Read the whole file @path into *@out (NUL-terminated, *@len bytes without the NUL; the
  * caller frees it); "cannot open 'path': reason" (PN_EIO) when it cannot. */
-pn_status cli_slurp(const char *path, char **out, size_t *len, pn_error *err);
+PN_MUST_USE pn_status cli_slurp(const char *path, char **out, size_t *len, pn_error *err);
 
 /*
  * cli_load_form_file - read the form @id from the file @path, whose settings must give that

@@ -73,7 +73,7 @@ static pn_status grab_header(void *ctx, size_t line, size_t n, char *const *f, p
     for (size_t i = 0; i < n; i++)
         if ((h->names[h->n++] = pn_strdup(f[i])) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-    return PN_EINTERNAL; /* stop after the header */
+    return PN_STOP; /* the header is all that is needed */
 }
 
 static void header_release(header *h)
@@ -124,8 +124,8 @@ pn_form *cli_load_form_file(const char *path, const char *id, char **src, size_t
 }
 
 /* Append to @sb the places @p[0..n-1] that are not NULL, as "a", "a @conj b" or
- * "a, b @conj c". */
-static void join_places(pn_strbuf *sb, const char *const *p, size_t n, const char *conj)
+ * "a, b @conj c". PN_ENOMEM when @sb cannot grow. */
+static pn_status join_places(pn_strbuf *sb, const char *const *p, size_t n, const char *conj)
 {
     size_t total = 0, done = 0;
     for (size_t i = 0; i < n; i++)
@@ -134,9 +134,11 @@ static void join_places(pn_strbuf *sb, const char *const *p, size_t n, const cha
         if (p[i] == NULL)
             continue;
         const char *sep = done == 0 ? "" : done + 1 == total ? conj : ", ";
-        pn_strbuf_printf(sb, "%s%s", sep, p[i]);
+        if (pn_strbuf_printf(sb, "%s%s", sep, p[i]) != PN_OK)
+            return PN_ENOMEM;
         done++;
     }
+    return PN_OK;
 }
 
 /* Load form @id from the first place of @fd that has it. Source text into *src; when @from is
@@ -173,10 +175,14 @@ static pn_form *load_form(pn_cli *cli, const form_dirs *fd, const char *id, char
     snprintf(qinst, sizeof qinst, "'%s'", installed);
     const char *places[] = {fd->dir ? qpath : NULL, qdb, *installed ? qinst : NULL};
     pn_strbuf where = PN_STRBUF_INIT;
-    join_places(&where, places, 3, " and ");
-    if (fd->dir == NULL)
-        pn_strbuf_printf(&where, " (there is no 'forms' folder here%s)",
-                         *installed ? "" : " and no installed forms");
+    if (join_places(&where, places, 3, " and ") != PN_OK ||
+        (fd->dir == NULL &&
+         pn_strbuf_printf(&where, " (there is no 'forms' folder here%s)",
+                          *installed ? "" : " and no installed forms") != PN_OK)) {
+        pn_strbuf_release(&where);
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        return NULL;
+    }
     pn_error_set(err, PN_EUSAGE, "no form '%s': looked in %s; give --forms DIR", id,
                  pn_strbuf_str(&where));
     pn_strbuf_release(&where);
@@ -215,11 +221,10 @@ static pn_status detect_form(pn_cli *cli, const form_dirs *fd, const char *file,
     size_t best = 0, second = 0;
     char **ids = NULL;
     size_t nids = 0;
-    if (st != PN_EINTERNAL) {
+    if (st != PN_OK || h.names == NULL) {
         header_release(&h);
         return st == PN_OK ? pn_error_set(err, PN_EINPUT, "%s: no header", file) : st;
     }
-    st = PN_OK;
     *id = NULL;
     /* candidates: the forms folder, the forms in the store, the installed forms */
     if ((st = list_forms(fd->dir, &ids, &nids, err)) != PN_OK ||
@@ -591,6 +596,12 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return st;
     st = pn_tabulate(cli->store, &req, &res, err);
     pn_store_end_read(cli->store);
+    /* the request is the command line: a question it names is a usage error (exit 2), a bad
+     * filter an input error (exit 3) said as --where's */
+    if (st == PN_EINPUT && res.fault == PN_TAB_FAULT_QUESTIONS)
+        st = err->status = PN_EUSAGE;
+    else if (res.fault == PN_TAB_FAULT_FILTER)
+        pn_error_prefix(err, "--where");
     if (st != PN_OK)
         return st;
     st = csv ? pn_tab_write_csv(stdout, &res, err) : pn_tab_write_text(stdout, &res, err);

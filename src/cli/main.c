@@ -92,6 +92,7 @@ static int exit_code(pn_status st)
         return PN_EXIT_STORE;
     case PN_ENOMEM:
     case PN_EINTERNAL:
+    case PN_STOP: /* a callback's stop never leaves its walk: if it did, it is a bug */
         return PN_EXIT_INTERNAL;
     case PN_EBUSY:
         return PN_EXIT_BUSY;

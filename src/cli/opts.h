@@ -23,6 +23,6 @@ int pn_opts_next(pn_opts *o);
 /* If the current argument is option @name, store its value in *@value and return 1. */
 int pn_opts_value(pn_opts *o, const char *name, const char **value);
 /* A usage error naming the current argument. Returns PN_EUSAGE. */
-pn_status pn_opts_fail(const pn_opts *o, pn_error *err);
+PN_MUST_USE pn_status pn_opts_fail(const pn_opts *o, pn_error *err);
 
 #endif

@@ -85,13 +85,16 @@ void pn_expr_destroy(pn_expr *e);
  * Returns PN_OK, or PN_EINPUT with @err filled (unknown variable, '.' outside a
  * constraint, today() without a date), or PN_ENOMEM.
  */
-pn_status pn_expr_eval(const pn_expr *e, const pn_expr_env *env, pn_value *out, pn_error *err);
+PN_MUST_USE pn_status pn_expr_eval(const pn_expr *e, const pn_expr_env *env, pn_value *out,
+                                   pn_error *err);
 
 /* Evaluate and convert to a boolean (XPath boolean()). */
-pn_status pn_expr_eval_bool(const pn_expr *e, const pn_expr_env *env, int *out, pn_error *err);
+PN_MUST_USE pn_status pn_expr_eval_bool(const pn_expr *e, const pn_expr_env *env, int *out,
+                                        pn_error *err);
 
 /* Evaluate and convert to a string the caller frees. */
-pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **out, pn_error *err);
+PN_MUST_USE pn_status pn_expr_eval_string(const pn_expr *e, const pn_expr_env *env, char **out,
+                                          pn_error *err);
 
 /*
  * The names referenced as ${name} in @e, in order of first appearance, without
@@ -112,7 +115,8 @@ void pn_expr_refs(const pn_expr *e, const char *const **names, size_t *n);
  */
 typedef pn_status (*pn_expr_choice_fn)(void *ctx, const char *name, const char *literal, size_t pos,
                                        pn_error *err);
-pn_status pn_expr_choice_tests(const pn_expr *e, pn_expr_choice_fn fn, void *ctx, pn_error *err);
+PN_MUST_USE pn_status pn_expr_choice_tests(const pn_expr *e, pn_expr_choice_fn fn, void *ctx,
+                                           pn_error *err);
 
 /* Whether @e uses '.'. */
 int pn_expr_uses_dot(const pn_expr *e);

@@ -49,8 +49,8 @@ typedef struct pn_calc {
  * Allocates c->val (every entry NULL) and c->owned. PN_ENOMEM on failure; release @c
  * with pn_calc_release either way.
  */
-pn_status pn_calc_init(pn_calc *c, const pn_form *form, const char *today, pn_error *err)
-    __attribute__((warn_unused_result));
+PN_MUST_USE pn_status pn_calc_init(pn_calc *c, const pn_form *form, const char *today,
+                                   pn_error *err) __attribute__((warn_unused_result));
 
 /* Free what @c holds (a zeroed pn_calc is fine). */
 void pn_calc_release(pn_calc *c);
@@ -74,7 +74,7 @@ const char *pn_calc_lookup(void *ctx, const char *name);
  * *@relevant is 0 and the result is PN_EINPUT with @e saying why (the caller decides what to
  * make of it); PN_ENOMEM when out of memory.
  */
-pn_status pn_calc_relevant(pn_calc *c, size_t i, int *relevant, pn_error *e)
+PN_MUST_USE pn_status pn_calc_relevant(pn_calc *c, size_t i, int *relevant, pn_error *e)
     __attribute__((warn_unused_result));
 
 /*
@@ -83,7 +83,7 @@ pn_status pn_calc_relevant(pn_calc *c, size_t i, int *relevant, pn_error *e)
  * c->val[i] is "" and the result is PN_EINPUT with @e saying why; PN_ENOMEM when out of
  * memory.
  */
-pn_status pn_calc_value(pn_calc *c, size_t i, int relevant, pn_error *e)
+PN_MUST_USE pn_status pn_calc_value(pn_calc *c, size_t i, int relevant, pn_error *e)
     __attribute__((warn_unused_result));
 
 #endif

@@ -265,21 +265,22 @@ static int is_date(const char *s)
     return 1;
 }
 
-/* Append "column 'x': <message>" to the reasons. */
-static pn_status reason(file_reader *fr, const char *col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static pn_status reason(file_reader *fr, const char *col, const char *fmt, ...)
+/* Append "column 'x': <message>" to the reasons. PN_ENOMEM (in @err) when they cannot grow:
+ * the row would else be stored as valid without the fault that it has. */
+PN_MUST_USE static pn_status reason(file_reader *fr, pn_error *err, const char *col,
+                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static pn_status reason(file_reader *fr, pn_error *err, const char *col, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (fr->reasons.len && pn_strbuf_puts(&fr->reasons, "; ") != PN_OK)
-        return PN_ENOMEM;
-    if (col)
-        return pn_strbuf_printf(&fr->reasons, "column '%s': %s", col, msg);
-    return pn_strbuf_puts(&fr->reasons, msg);
+    if ((fr->reasons.len && pn_strbuf_puts(&fr->reasons, "; ") != PN_OK) ||
+        (col ? pn_strbuf_printf(&fr->reasons, "column '%s': %s", col, msg)
+             : pn_strbuf_puts(&fr->reasons, msg)) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_OK;
 }
 
 /* The choices of @list as "a, b, c" (at most 12), into @buf. */
@@ -309,27 +310,29 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
     pn_status st = PN_OK;
     if (*v == '\0') {
         if (q->required)
-            return reason(fr, q->name, "an answer is required, found an empty cell");
+            return reason(fr, err, q->name, "an answer is required, found an empty cell");
         return PN_OK;
     }
     switch (q->type) {
     case PN_Q_INTEGER:
         if (!pn_is_integer(v))
-            return reason(fr, q->name, "expected a whole number, found '%s'", v);
+            return reason(fr, err, q->name, "expected a whole number, found '%s'", v);
         break;
     case PN_Q_DECIMAL:
         if (!pn_is_decimal(v))
-            return reason(fr, q->name, "expected a number (with '.' for decimals), found '%s'", v);
+            return reason(fr, err, q->name, "expected a number (with '.' for decimals), found '%s'",
+                          v);
         break;
     case PN_Q_DATE:
     case PN_Q_DATETIME:
         if (!is_date(v))
-            return reason(fr, q->name, "expected a date as YYYY-MM-DD, found '%s'", v);
+            return reason(fr, err, q->name, "expected a date as YYYY-MM-DD, found '%s'", v);
         break;
     case PN_Q_SELECT_ONE:
         if (!im->choices_ok[i] && pn_choice_find(q->list, v) == NULL) {
             choice_names(q->list, names, sizeof names);
-            return reason(fr, q->name, "'%s' is not a choice of list '%s' (expected one of: %s)", v,
+            return reason(fr, err, q->name,
+                          "'%s' is not a choice of list '%s' (expected one of: %s)", v,
                           q->list->name, names);
         }
         break;
@@ -339,7 +342,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
         while (!im->choices_ok[i] && (name = pn_select_next(&p, &n)) != NULL)
             if (pn_choice_find_n(q->list, name, n) == NULL) {
                 choice_names(q->list, names, sizeof names);
-                return reason(fr, q->name,
+                return reason(fr, err, q->name,
                               "'%.*s' is not a choice of list '%s' (expected names separated "
                               "by spaces among: %s)",
                               (int)n, name, q->list->name, names);
@@ -358,9 +361,9 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
         if (st == PN_ENOMEM)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
         if (st != PN_OK)
-            return reason(fr, q->name, "the constraint cannot be checked: %s", e.msg);
+            return reason(fr, err, q->name, "the constraint cannot be checked: %s", e.msg);
         if (!ok)
-            return reason(fr, q->name, "'%s' does not meet the constraint: %s", v,
+            return reason(fr, err, q->name, "'%s' does not meet the constraint: %s", v,
                           q->constraint_msg ? q->constraint_msg : pn_expr_text(q->constraint));
     }
     return PN_OK;
@@ -386,7 +389,8 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
         st = pn_calc_relevant(&im->calc, i, &relevant, &e);
         if (st == PN_ENOMEM)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-        if (st != PN_OK && (st = reason(fr, q->name, "relevance cannot be evaluated: %s", e.msg)))
+        if (st != PN_OK &&
+            (st = reason(fr, err, q->name, "relevance cannot be evaluated: %s", e.msg)))
             return st;
         im->is_relevant[i] = relevant;
         if (q->type == PN_Q_CALCULATE) {
@@ -394,14 +398,14 @@ static pn_status check_row(file_reader *fr, int repeat, pn_error *err)
             st = pn_calc_value(&im->calc, i, relevant, &e);
             if (st == PN_ENOMEM)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
-            if (st != PN_OK && (st = reason(fr, q->name, "cannot be calculated: %s", e.msg)))
+            if (st != PN_OK && (st = reason(fr, err, q->name, "cannot be calculated: %s", e.msg)))
                 return st;
             continue;
         }
         if (!relevant) {
             if (im->val[i] && *im->val[i]) {
                 const pn_expr *own = q->nrelevant ? q->relevant[q->nrelevant - 1] : NULL;
-                if ((st = reason(fr, q->name,
+                if ((st = reason(fr, err, q->name,
                                  "answered '%s', but the question does not apply to this "
                                  "respondent (relevant: %s)",
                                  im->val[i], own ? pn_expr_text(own) : "")))
@@ -1430,7 +1434,7 @@ static const char *odk_key(const char *head, const char *k, char *buf, size_t si
 static pn_status collect_samples(file_reader *fr, size_t n, char *const *f, pn_error *err)
 {
     if (fr->sample_rows++ >= 2000)
-        return PN_EINTERNAL; /* enough to show; stop reading */
+        return PN_STOP; /* enough to show */
     for (size_t c = 0; c < n && c < fr->ncols; c++) {
         pn_strbuf *sb = &fr->samples[c];
         if (fr->cols[c].kind != PN_COL_UNMAPPED || *f[c] == '\0' || fr->nsamples[c] >= 4)
@@ -1514,11 +1518,12 @@ static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *
             int t = pn_cells_tick(im->cells, (size_t)pc->q, (size_t)pc->choice, cell);
             if (t == -2)
                 return pn_error_set(err, PN_ENOMEM, "out of memory");
-            if (t < 0)
-                reason(fr, head[c],
-                       "expected a tick box (1 or 0, Y or empty, oui or non) for choice '%s' of "
-                       "'%s', found '%s'",
-                       form->q[pc->q].list->items[pc->choice].name, form->q[pc->q].name, cell);
+            if (t < 0 && reason(fr, err, head[c],
+                                "expected a tick box (1 or 0, Y or empty, oui or non) for choice "
+                                "'%s' of '%s', found '%s'",
+                                form->q[pc->q].list->items[pc->choice].name, form->q[pc->q].name,
+                                cell) != PN_OK)
+                return PN_ENOMEM;
             unsigned char *ticks = im->ticks[pc->q];
             if (!im->tick_row[pc->q]) {
                 memset(ticks, 0, form->q[pc->q].list->n);
@@ -1553,7 +1558,8 @@ static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *
         case PN_CELL_BAD:
             im->val[pc->q] = cell;
             im->bad[pc->q] = 1; /* said once: the constraint would say it again */
-            reason(fr, head[c], "%s", pn_strbuf_str(conv));
+            if (reason(fr, err, head[c], "%s", pn_strbuf_str(conv)) != PN_OK)
+                return PN_ENOMEM;
             break;
         case PN_CELL_UNMAPPED:
             im->val[pc->q] = cell;
@@ -1593,9 +1599,11 @@ static pn_status assign_values(file_reader *fr, size_t n, char *const *f, char *
         if (pn_strbuf_append(out, "", 0) != PN_OK)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
         const char *summary = im->val[pc->q];
-        if (summary && *summary && strcmp(summary, pn_strbuf_str(out)) != 0)
-            reason(fr, q->name, "the answer column says '%s' but the tick-box columns say '%s'",
-                   summary, pn_strbuf_str(out));
+        if (summary && *summary && strcmp(summary, pn_strbuf_str(out)) != 0 &&
+            reason(fr, err, q->name,
+                   "the answer column says '%s' but the tick-box columns say '%s'", summary,
+                   pn_strbuf_str(out)) != PN_OK)
+            return PN_ENOMEM;
         im->val[pc->q] = im->tick_any[pc->q] ? pn_strbuf_str(out) : (summary ? summary : "");
     }
     return PN_OK;
@@ -1672,7 +1680,7 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         fr->delim = fr->info.delim ? fr->info.delim : ',';
         if (fr->defer_repeats && fr->stats->repeat >= 0) {
             fr->deferred = 1;
-            return PN_EINTERNAL; /* stop reading; taken up in the second round */
+            return PN_STOP; /* taken up in the second round */
         }
         return PN_OK;
     }
@@ -1719,24 +1727,26 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
         if (pn_cells_convert(im->cells, (size_t)iq, ident, &im->conv[iq]) == PN_CELL_CONVERTED)
             ident = pn_strbuf_str(&im->conv[iq]);
         if (*ident == '\0') {
-            reason(fr, fr->head[fr->ident_col],
-                   "empty: the entry cannot be linked to its structure's submission");
+            if ((st = reason(fr, err, fr->head[fr->ident_col],
+                             "empty: the entry cannot be linked to its structure's submission")))
+                return st;
         } else {
             if ((st = find_parent_by_ident(im, ident, &fr->found_parent, err)) != PN_OK)
                 return st;
-            if (fr->found_parent == NULL)
-                reason(fr, fr->head[fr->ident_col],
-                       "no stored submission of form '%s' has %s '%s'; import the main file "
-                       "first",
-                       form->id, form->q[iq].name, ident);
-            else
+            if (fr->found_parent != NULL)
                 parent = fr->found_parent;
+            else if ((st = reason(fr, err, fr->head[fr->ident_col],
+                                  "no stored submission of form '%s' has %s '%s'; import the "
+                                  "main file first",
+                                  form->id, form->q[iq].name, ident)))
+                return st;
         }
     }
     if (repeat >= 0) {
         if (fr->parent_col >= 0 && *parent == '\0') {
-            reason(fr, fr->head[fr->parent_col],
-                   "empty: the entry cannot be linked to its submission");
+            if ((st = reason(fr, err, fr->head[fr->parent_col],
+                             "empty: the entry cannot be linked to its submission")))
+                return st;
         } else if (*parent) {
             if ((st = load_parent(im, parent, err)) != PN_OK)
                 return st;
@@ -1744,12 +1754,13 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
                 int rejected_parent = 0;
                 if ((st = parent_rejected(im, parent, &rejected_parent, err)) != PN_OK)
                     return st;
-                reason(fr, fr->head[fr->parent_col],
-                       rejected_parent ? "its submission '%s' was rejected; correct it and import "
-                                         "both files again"
-                                       : "no submission of form '%s' has KEY '%s'; import the main "
-                                         "file with this one",
-                       rejected_parent ? parent : form->id, parent);
+                if ((st = reason(fr, err, fr->head[fr->parent_col],
+                                 rejected_parent ? "its submission '%s' was rejected; correct it "
+                                                   "and import both files again"
+                                                 : "no submission of form '%s' has KEY '%s'; "
+                                                   "import the main file with this one",
+                                 rejected_parent ? parent : form->id, parent)))
+                    return st;
             } else {
                 linked = 1;
                 position = ++im->parent_position;
@@ -2147,13 +2158,13 @@ static pn_status read_file(importer *im, pn_import_file *stats, int defer_repeat
         *err = store_err;
         goto out;
     }
-    if (st == PN_EINTERNAL && fr.deferred) {
+    if (st == PN_OK && fr.deferred) {
         st = PN_OK;
         *deferred = 1;
         stats->rows = 0;
         goto out;
     }
-    if (fr.unmapped && (st == PN_OK || st == PN_EINTERNAL)) {
+    if (fr.unmapped && st == PN_OK) {
         st = unmapped_error(&fr, fr.head, err);
         goto out;
     }

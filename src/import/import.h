@@ -90,9 +90,10 @@ typedef struct pn_import_result {
  * @store must not be used from another thread meanwhile. @opts->progress is called from the
  * calling thread.
  */
-pn_status pn_import_files(pn_store *store, const pn_form *form, const char *source, size_t len,
-                          const char *const *paths, size_t npaths, const pn_import_opts *opts,
-                          pn_import_result *res, pn_error *err);
+PN_MUST_USE pn_status pn_import_files(pn_store *store, const pn_form *form, const char *source,
+                                      size_t len, const char *const *paths, size_t npaths,
+                                      const pn_import_opts *opts, pn_import_result *res,
+                                      pn_error *err);
 
 void pn_import_result_release(pn_import_result *res);
 

@@ -95,15 +95,16 @@ typedef struct pn_map {
  * be a question of the form, each choice one of its list ("path:line: ..." otherwise).
  * Entries whose targets are still empty are kept (they are the template's) but map nothing.
  */
-pn_status pn_map_load(pn_map *map, const char *path, const pn_form *form, pn_error *err);
+PN_MUST_USE pn_status pn_map_load(pn_map *map, const char *path, const pn_form *form,
+                                  pn_error *err);
 void pn_map_release(pn_map *map);
 
 /*
  * pn_map_add - add an entry still to complete, unless one with the same kind, source and
  * variable is there. @variable may be "" (a column), @note says what was seen.
  */
-pn_status pn_map_add(pn_map *map, pn_map_kind kind, const char *source, const char *variable,
-                     const char *note);
+PN_MUST_USE pn_status pn_map_add(pn_map *map, pn_map_kind kind, const char *source,
+                                 const char *variable, const char *note);
 
 /* How many entries still have an empty target. */
 size_t pn_map_incomplete(const pn_map *map);
@@ -112,7 +113,7 @@ size_t pn_map_incomplete(const pn_map *map);
  * pn_map_write - write every entry of @map to @path (UTF-8 with a BOM, ';', CRLF, as Excel
  * on a French system reads it), through a temporary file renamed over @path.
  */
-pn_status pn_map_write(const pn_map *map, const char *path, pn_error *err);
+PN_MUST_USE pn_status pn_map_write(const pn_map *map, const char *path, pn_error *err);
 
 /* ---- the column plan ------------------------------------------------------------------ */
 
@@ -138,8 +139,8 @@ typedef struct pn_col {
  * entries). Columns no rule maps are left PN_COL_UNMAPPED for the caller to report. Only
  * PN_ENOMEM fails.
  */
-pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
-                        char *const *header, pn_col *cols, pn_error *err);
+PN_MUST_USE pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect,
+                                    size_t n, char *const *header, pn_col *cols, pn_error *err);
 
 /* ---- cells ----------------------------------------------------------------------------- */
 

@@ -52,9 +52,9 @@ typedef struct pn_recalc_result {
  * A calculation that cannot be evaluated for a stored row is PN_EINPUT, naming the form, the
  * submission's key, its file and line, and the column; the caller then rolls back.
  */
-pn_status pn_recalc_form(pn_store *store, const pn_form *form, const char *source, size_t len,
-                         const char *today, pn_recalc_result *res, pn_error *err)
-    __attribute__((warn_unused_result));
+PN_MUST_USE pn_status pn_recalc_form(pn_store *store, const pn_form *form, const char *source,
+                                     size_t len, const char *today, pn_recalc_result *res,
+                                     pn_error *err) __attribute__((warn_unused_result));
 
 /* The number of rows whose value changed, over every calculate of @res. */
 size_t pn_recalc_changed(const pn_recalc_result *res);

@@ -112,11 +112,9 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec, const cha
         pn_tab_request req = {it->var, it->by, it->where};
         pn_tab_result res = {0};
         if ((st = pn_tabulate(store, &req, &res, err)) != PN_OK) {
-            /* pn_tabulate calls a request that names no question of the stored forms a
-             * usage error, as `tab` reads it from the command line; here the spec file
-             * named it, so the spec is what is wrong: an input error */
-            if (st == PN_EUSAGE)
-                st = err->status = PN_EINPUT;
+            /* a wrong request is the spec's fault: an input error, at its line */
+            if (res.fault == PN_TAB_FAULT_FILTER)
+                pn_error_prefix(err, "column 'where'");
             pn_error_prefix(err, "%s:%zu: sheet '%s'", spec->path, it->line, it->sheet);
             goto out;
         }

@@ -87,12 +87,12 @@ typedef struct pn_report_spec {
  * missing required column or value, a bad or duplicate sheet name, no table); PN_EIO when
  * the file cannot be read; PN_ENOMEM.
  */
-pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err);
+PN_MUST_USE pn_status pn_report_spec_load(const char *path, pn_report_spec **out, pn_error *err);
 
 /* Same, from the bytes @text (@len of them, lent for the call: a spec read earlier, or the
  * copy kept in a project file); @name stands for the file in messages and in spec->path. */
-pn_status pn_report_spec_load_text(const char *name, const char *text, size_t len,
-                                   pn_report_spec **out, pn_error *err);
+PN_MUST_USE pn_status pn_report_spec_load_text(const char *name, const char *text, size_t len,
+                                               pn_report_spec **out, pn_error *err);
 
 /* Free a spec and everything it holds. NULL is a no-op. */
 void pn_report_spec_destroy(pn_report_spec *s);
@@ -138,8 +138,8 @@ pn_workbook *pn_workbook_create(const char *path, pn_error *err);
  * PN_EINTERNAL when the table was not computed or libxlsxwriter fails; PN_ENOMEM.
  * On failure the workbook can still be closed or destroyed.
  */
-pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
-                               pn_error *err);
+PN_MUST_USE pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it,
+                                           const pn_freq *t, pn_error *err);
 
 /*
  * pn_workbook_add_multi - add a sheet with a multiple-response table.
@@ -148,8 +148,8 @@ pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const 
  * respondents (column when @it says column; pie and stacked are drawn as bar, since the
  * percentages do not add up to 100). Returns as pn_workbook_add_freq().
  */
-pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const pn_multi *t,
-                                pn_error *err);
+PN_MUST_USE pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it,
+                                            const pn_multi *t, pn_error *err);
 
 /*
  * pn_workbook_add_crosstab - add a sheet with a cross-tab.
@@ -160,8 +160,8 @@ pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const
  * counts: 100 % stacked columns (stacked, the default), clustered columns (column) or
  * clustered bars (bar); a pie is drawn as stacked. Returns as pn_workbook_add_freq().
  */
-pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, const pn_crosstab *t,
-                                   pn_error *err);
+PN_MUST_USE pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it,
+                                               const pn_crosstab *t, pn_error *err);
 
 /*
  * pn_workbook_add_multi_crosstab - add a sheet with a multiple-response cross-tab (a
@@ -172,8 +172,8 @@ pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, co
  * respondents over the options, clustered bars (column when @it says column, none when
  * none). Returns as pn_workbook_add_freq().
  */
-pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
-                                         const pn_multi_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
+                                                     const pn_multi_crosstab *t, pn_error *err);
 
 /*
  * pn_workbook_add_result - add the sheet for a result of pn_tabulate (lent).
@@ -184,8 +184,8 @@ pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *
  * titled "<sheet title> — <network>"; tables are stacked with room for their charts; the
  * note of @it comes under the last one. Returns as pn_workbook_add_freq().
  */
-pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it, const pn_tab_result *r,
-                                 pn_error *err);
+PN_MUST_USE pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it,
+                                             const pn_tab_result *r, pn_error *err);
 
 /* What the cover and the methodology sheet say. Everything is lent for the call. */
 typedef struct pn_workbook_info {
@@ -223,7 +223,8 @@ typedef struct pn_workbook_info {
  * when the folder is not writable; "... it exists and is not a regular file ...");
  * PN_EINTERNAL, PN_ENOMEM.
  */
-pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_error *err);
+PN_MUST_USE pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info,
+                                        pn_error *err);
 
 /* Abandon a workbook without writing anything. NULL is a no-op. */
 void pn_workbook_destroy(pn_workbook *wb);

@@ -58,19 +58,21 @@
     "observations ne sont pas indépendantes, et le khi-deux, calculé comme si elles l'étaient, " \
     "surestime la significativité."
 
-pn_status pn_freq_write_text(FILE *out, const pn_freq *t, pn_error *err);
-pn_status pn_multi_write_text(FILE *out, const pn_multi *t, pn_error *err);
-pn_status pn_crosstab_write_text(FILE *out, const pn_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_freq_write_text(FILE *out, const pn_freq *t, pn_error *err);
+PN_MUST_USE pn_status pn_multi_write_text(FILE *out, const pn_multi *t, pn_error *err);
+PN_MUST_USE pn_status pn_crosstab_write_text(FILE *out, const pn_crosstab *t, pn_error *err);
 /* Options by columns: count and % of the column's respondents, the "Ensemble" column,
  * then each column's respondents and non-response, and PN_MULTI_CROSSTAB_NOTE. */
-pn_status pn_multi_crosstab_write_text(FILE *out, const pn_multi_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_multi_crosstab_write_text(FILE *out, const pn_multi_crosstab *t,
+                                                   pn_error *err);
 
 /* The CSV header line ("table,var,by,row,col,measure,value\n"); write it once. */
-pn_status pn_stats_write_csv_header(FILE *out, pn_error *err);
-pn_status pn_freq_write_csv(FILE *out, const pn_freq *t, pn_error *err);
-pn_status pn_multi_write_csv(FILE *out, const pn_multi *t, pn_error *err);
-pn_status pn_crosstab_write_csv(FILE *out, const pn_crosstab *t, pn_error *err);
-pn_status pn_multi_crosstab_write_csv(FILE *out, const pn_multi_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_stats_write_csv_header(FILE *out, pn_error *err);
+PN_MUST_USE pn_status pn_freq_write_csv(FILE *out, const pn_freq *t, pn_error *err);
+PN_MUST_USE pn_status pn_multi_write_csv(FILE *out, const pn_multi *t, pn_error *err);
+PN_MUST_USE pn_status pn_crosstab_write_csv(FILE *out, const pn_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_multi_crosstab_write_csv(FILE *out, const pn_multi_crosstab *t,
+                                                  pn_error *err);
 
 /*
  * The whole result of pn_tabulate. Text: for a split result, PN_TAB_SPLIT_NOTE, then each
@@ -78,8 +80,8 @@ pn_status pn_multi_crosstab_write_csv(FILE *out, const pn_multi_crosstab *t, pn_
  * result is its one table, as the writer of its kind writes it. CSV: the header, then
  * every part (a network's with var "name@network").
  */
-pn_status pn_tab_write_text(FILE *out, const pn_tab_result *r, pn_error *err);
-pn_status pn_tab_write_csv(FILE *out, const pn_tab_result *r, pn_error *err);
+PN_MUST_USE pn_status pn_tab_write_text(FILE *out, const pn_tab_result *r, pn_error *err);
+PN_MUST_USE pn_status pn_tab_write_csv(FILE *out, const pn_tab_result *r, pn_error *err);
 
 /* Format @x with %.17g semantics but always with '.' and without depending on the locale.
  * @buf must hold at least 32 bytes. Returns @buf. NaN prints as "" (an empty CSV cell). */

@@ -145,15 +145,15 @@ void pn_stats_init(void);
  */
 pn_freq *pn_freq_create(size_t k);
 void pn_freq_destroy(pn_freq *t);
-pn_status pn_freq_compute(pn_freq *t, pn_error *err);
+PN_MUST_USE pn_status pn_freq_compute(pn_freq *t, pn_error *err);
 
 pn_multi *pn_multi_create(size_t k);
 void pn_multi_destroy(pn_multi *t);
-pn_status pn_multi_compute(pn_multi *t, pn_error *err);
+PN_MUST_USE pn_status pn_multi_compute(pn_multi *t, pn_error *err);
 
 pn_crosstab *pn_crosstab_create(size_t r, size_t c);
 void pn_crosstab_destroy(pn_crosstab *t);
-pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err);
 
 /* pn_multi_crosstab_create(r, c): zeroed count (r*c), cases and missing (c) and the
  * category arrays; compute returns PN_EINTERNAL when a count, base or non-response is
@@ -161,7 +161,7 @@ pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err);
  * ticked any). */
 pn_multi_crosstab *pn_multi_crosstab_create(size_t r, size_t c);
 void pn_multi_crosstab_destroy(pn_multi_crosstab *t);
-pn_status pn_multi_crosstab_compute(pn_multi_crosstab *t, pn_error *err);
+PN_MUST_USE pn_status pn_multi_crosstab_compute(pn_multi_crosstab *t, pn_error *err);
 
 /* Wilson score interval for @x successes out of @n at 95 %; proportions in [0, 1].
  * NaN bounds when n == 0. */

@@ -185,7 +185,8 @@ static int cmp_cat(const void *a, const void *b)
  * column's respondents (row 0) and non-response (row 1); NULL otherwise.
  */
 static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, const varref *by,
-                            const char *where, counter *c, counter *base, pn_error *err)
+                            const char *where, counter *c, counter *base, pn_tab_fault *fault,
+                            pn_error *err)
 {
     pn_expr *filter = NULL;
     pn_store_scan *scan = NULL;
@@ -199,7 +200,8 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     int level = var->level;
     if (by && by->level >= 0) {
         if (level >= 0 && level != by->level) {
-            st = pn_error_set(err, PN_EUSAGE,
+            *fault = PN_TAB_FAULT_QUESTIONS;
+            st = pn_error_set(err, PN_EINPUT,
                               "'%s' and '%s' are in different repeat groups of form '%s'",
                               var->q->name, by->q->name, f->id);
             goto out;
@@ -212,8 +214,8 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
     size_t nrefs = 0;
     if (where && *where) {
         if ((filter = pn_expr_parse(where, err)) == NULL) {
-            pn_error_prefix(err, "--where");
             st = err ? err->status : PN_EINPUT;
+            *fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
             goto out;
         }
         pn_expr_refs(filter, &refs, &nrefs);
@@ -246,9 +248,9 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
                 continue;
             }
             if (qq->repeat >= 0 && qq->repeat != level) {
+                *fault = PN_TAB_FAULT_FILTER;
                 st = pn_error_set(err, PN_EINPUT,
-                                  "--where: ${%s} is in a repeat group the table does not count",
-                                  qq->name);
+                                  "${%s} is in a repeat group the table does not count", qq->name);
                 goto out;
             }
         }
@@ -270,7 +272,7 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
         if (filter) {
             int keep = 0;
             if ((st = pn_expr_eval_bool(filter, &env, &keep, err)) != PN_OK) {
-                pn_error_prefix(err, "--where");
+                *fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
                 goto out;
             }
             if (!keep)
@@ -341,13 +343,13 @@ static int counts_links(const pn_form *f, const varref *v, const varref *b)
     return level >= 0 && level == pn_form_links_repeat(f);
 }
 
-/* PN_EUSAGE when a stored form marks @name as personal data (form.h), with why. */
+/* PN_EINPUT when a stored form marks @name as personal data (form.h), with why. */
 static pn_status refuse_personal(pn_form *const *forms, size_t n, const char *name, pn_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         const pn_question *q = pn_form_find(forms[i], name);
         if (q && q->personal)
-            return pn_error_set(err, PN_EUSAGE,
+            return pn_error_set(err, PN_EINPUT,
                                 "'%s' holds personal data (column 'personnel' of form '%s'): it "
                                 "stays in the project file and is never tabulated or published",
                                 name, forms[i]->id);
@@ -383,7 +385,7 @@ static pn_status check_personal(pn_form *const *forms, size_t n, const pn_tab_re
  */
 static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
                                 const pn_tab_request *req, pn_tab_kind kind, pn_tab_part *out,
-                                pn_error *err)
+                                pn_tab_fault *fault, pn_error *err)
 {
     counter c = {0}, base = {0};
     pn_status st = PN_OK;
@@ -425,7 +427,7 @@ static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
             continue;
         size_t before = c.units;
         if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c,
-                             multi && by ? &base : NULL, err)) != PN_OK)
+                             multi && by ? &base : NULL, fault, err)) != PN_OK)
             goto out;
         /* the sides whose reported links the table counts */
         if (c.units > before && counts_links(forms[i], &v, by ? &b : NULL))
@@ -769,7 +771,7 @@ static pn_status check_choice(void *ctx, const char *name, const char *literal, 
                 goto nomem;
     }
 done:
-    st = pn_error_set(err, PN_EINPUT, "--where: %s", pn_strbuf_str(&msg));
+    st = pn_error_set(err, PN_EINPUT, "%s", pn_strbuf_str(&msg));
     goto out;
 nomem:
     st = pn_error_set(err, PN_ENOMEM, "out of memory");
@@ -787,10 +789,8 @@ static pn_status check_filter(pn_form *const *forms, size_t nforms, const char *
 {
     pn_expr *filter = pn_expr_parse(where, err);
     pn_status st = PN_OK;
-    if (filter == NULL) {
-        pn_error_prefix(err, "--where");
+    if (filter == NULL)
         return err ? err->status : PN_EINPUT;
-    }
     const char *const *refs;
     size_t nrefs;
     pn_expr_refs(filter, &refs, &nrefs);
@@ -800,9 +800,8 @@ static pn_status check_filter(pn_form *const *forms, size_t nforms, const char *
             known = names_something(forms[k], refs[i]);
         if (!known)
             st = pn_error_set(err, PN_EINPUT,
-                              "--where: expression '%s': ${%s} is not a question of any stored "
-                              "form",
-                              where, refs[i]);
+                              "expression '%s': ${%s} is not a question of any stored form", where,
+                              refs[i]);
     }
     choice_check cc = {forms, nforms, where};
     if (st == PN_OK)
@@ -818,6 +817,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
     pn_form **forms = NULL, **used = NULL;
     pn_strbuf split = PN_STRBUF_INIT;
     pn_status st;
+    pn_tab_fault fault = PN_TAB_FAULT_NONE;
     const char *by = req->by && *req->by ? req->by : NULL;
     varref v0 = {0}, b0 = {0};
     int var_known = 0, var_split = 0, by_split = 0, mixed = 0;
@@ -834,8 +834,10 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
             st = err ? err->status : PN_ESTORE;
             goto out;
         }
-    if ((st = check_personal(forms, nids, req, err)) != PN_OK)
+    if ((st = check_personal(forms, nids, req, err)) != PN_OK) {
+        fault = PN_TAB_FAULT_QUESTIONS;
         goto out;
+    }
     /* the forms that have both variables, and whether they ask them alike */
     for (size_t i = 0; i < nids; i++) {
         varref v, b = {0};
@@ -856,41 +858,47 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         used[nused++] = forms[i];
     }
     if (nused == 0) {
+        fault = PN_TAB_FAULT_QUESTIONS;
         if (nids == 0)
-            st = pn_error_set(err, PN_EUSAGE,
+            st = pn_error_set(err, PN_EINPUT,
                               "the project file holds no answers yet; run "
                               "'panorama import' first");
         else if (!var_known)
-            st = pn_error_set(err, PN_EUSAGE, "no question '%s' in the stored forms", req->var);
+            st = pn_error_set(err, PN_EINPUT, "no question '%s' in the stored forms", req->var);
         else
             st =
-                pn_error_set(err, PN_EUSAGE, "no stored form has both '%s' and '%s'", req->var, by);
+                pn_error_set(err, PN_EINPUT, "no stored form has both '%s' and '%s'", req->var, by);
         goto out;
     }
     if (mixed) {
-        st = pn_error_set(err, PN_EUSAGE,
+        fault = PN_TAB_FAULT_QUESTIONS;
+        st = pn_error_set(err, PN_EINPUT,
                           "'%s' is a multiple-choice question in one form and not in another; "
                           "tabulate each network with --where \"${reseau} = '...'\"",
                           req->var);
         goto out;
     }
     if (by && b0.q && b0.q->type == PN_Q_SELECT_MULTIPLE) {
-        st = pn_error_set(err, PN_EUSAGE,
+        fault = PN_TAB_FAULT_QUESTIONS;
+        st = pn_error_set(err, PN_EINPUT,
                           "'%s' is a multiple-choice question and cannot be a --by variable", by);
         goto out;
     }
     if ((var_split && by && b0.q == NULL) || (by_split && v0.q == NULL)) {
         /* one table per network, each by network, would hold one column (or row) each */
         const char *asked = var_split ? req->var : by, *other = var_split ? by : req->var;
-        st = pn_error_set(err, PN_EUSAGE,
+        fault = PN_TAB_FAULT_QUESTIONS;
+        st = pn_error_set(err, PN_EINPUT,
                           "the forms ask '%s' differently (label or choices): its networks "
                           "cannot be set side by side in one cross-tab with '%s'; 'tab %s' shows "
                           "each network's table under its own wording",
                           asked, other, asked);
         goto out;
     }
-    if (req->where && *req->where && (st = check_filter(forms, nids, req->where, err)) != PN_OK)
+    if (req->where && *req->where && (st = check_filter(forms, nids, req->where, err)) != PN_OK) {
+        fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
         goto out;
+    }
     int multi = v0.q && v0.q->type == PN_Q_SELECT_MULTIPLE;
     out->kind = by ? (multi ? PN_TAB_MULTI_CROSSTAB : PN_TAB_CROSSTAB)
                    : (multi ? PN_TAB_MULTI : PN_TAB_FREQ);
@@ -902,7 +910,7 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
     for (size_t i = 0; i < nparts; i++) {
         pn_tab_part *p = &out->parts[i];
         if ((st = tabulate_forms(s, pooled ? used : &used[i], pooled ? nused : 1, req, out->kind, p,
-                                 err)) != PN_OK)
+                                 &fault, err)) != PN_OK)
             goto out;
         if (pooled)
             continue;
@@ -926,8 +934,10 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
 nomem:
     st = pn_error_set(err, PN_ENOMEM, "out of memory");
 out:
-    if (st != PN_OK)
+    if (st != PN_OK) {
         pn_tab_result_release(out);
+        out->fault = fault;
+    }
     for (size_t i = 0; i < nids; i++) {
         pn_form_destroy(forms ? forms[i] : NULL);
         free(ids[i]);

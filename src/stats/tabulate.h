@@ -52,12 +52,23 @@ typedef struct pn_tab_part {
  * `acteurs`, but not the same question: pooling them would count schools' answers under
  * the centres' wording).
  */
+/* Which part of its request a failing pn_tabulate found wrong, for the caller to say it in
+ * its user's terms (tab names its options, report the columns of its spec). */
+typedef enum pn_tab_fault {
+    PN_TAB_FAULT_NONE,      /* not the request (the store, memory), or no failure */
+    PN_TAB_FAULT_QUESTIONS, /* var or by, or a question of the filter that holds personal
+                             * data: no stored form has it, or it cannot be tabulated so */
+    PN_TAB_FAULT_FILTER,    /* where: syntax, an unknown question, a literal that is no choice
+                             * name, a question of a repeat the table does not count */
+} pn_tab_fault;
+
 typedef struct pn_tab_result {
     pn_tab_kind kind;
     pn_tab_part *parts; /* nparts parts, owned */
     size_t nparts;
-    char *split; /* NULL when pooled; else the variables the forms ask differently, e.g.
-                  * "travaille_avec" or "rep, acteurs", owned */
+    char *split;        /* NULL when pooled; else the variables the forms ask differently, e.g.
+                         * "travaille_avec" or "rep, acteurs", owned */
+    pn_tab_fault fault; /* set when pn_tabulate fails, PN_TAB_FAULT_NONE otherwise */
 } pn_tab_result;
 
 /*
@@ -72,14 +83,17 @@ typedef struct pn_tab_result {
  * choice name of that select question in any form (the message gives the name whose label the
  * literal is, or the closest names).
  *
- * Returns PN_OK with *@out filled (release with pn_tab_result_release); PN_EUSAGE when a
- * variable is unknown or cannot be tabulated that way (a select_multiple as --by, two
- * repeat groups) or when the variable, the --by variable or the filter uses a question that
- * holds personal data (form.h); PN_EINPUT for a bad filter (syntax, unknown question, a literal
- * that is not a choice name, a question of a repeat the table does not count); PN_ESTORE,
- * PN_ENOMEM.
+ * Returns PN_OK with *@out filled (release with pn_tab_result_release); PN_EINPUT when the
+ * request is wrong, with out->fault saying where: PN_TAB_FAULT_QUESTIONS when a variable is
+ * unknown or cannot be tabulated that way (a select_multiple as the by variable, two repeat
+ * groups), when no form is stored yet, or when the variable, the by variable or the filter
+ * uses a question that holds personal data (form.h); PN_TAB_FAULT_FILTER for a bad filter
+ * (syntax, unknown question, a literal that is not a choice name, a question of a repeat the
+ * table does not count). The messages do not name the request's fields: the caller does.
+ * PN_ESTORE, PN_ENOMEM (out->fault PN_TAB_FAULT_NONE).
  */
-pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err);
+PN_MUST_USE pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out,
+                                  pn_error *err);
 
 void pn_tab_result_release(pn_tab_result *r);
 

@@ -67,8 +67,8 @@ sqlite3 *pn_store_db(pn_store *s);
  * (pn_store_begin_read: a report, a tab) to finish before it writes to the file, so that a
  * report never throws an import away; commit fails with PN_EBUSY if a reader is longer.
  */
-pn_status pn_store_begin(pn_store *s, pn_error *err);
-pn_status pn_store_commit(pn_store *s, pn_error *err);
+PN_MUST_USE pn_status pn_store_begin(pn_store *s, pn_error *err);
+PN_MUST_USE pn_status pn_store_commit(pn_store *s, pn_error *err);
 /* Never fails for the caller: rolls back if a transaction is open. */
 void pn_store_rollback(pn_store *s);
 
@@ -81,7 +81,7 @@ void pn_store_rollback(pn_store *s);
  * Returns PN_OK; PN_EBUSY when an import of another panorama is writing to the file (after
  * waiting 5 s: "another panorama is writing to the project file 'FILE' ..."), PN_ESTORE.
  */
-pn_status pn_store_begin_read(pn_store *s, pn_error *err);
+PN_MUST_USE pn_status pn_store_begin_read(pn_store *s, pn_error *err);
 
 /* End the read transaction of pn_store_begin_read; no-op when none is open (or @s is NULL). */
 void pn_store_end_read(pn_store *s);
@@ -91,8 +91,8 @@ void pn_store_end_read(pn_store *s);
  * extend its data tables. A form already stored with the same text is left as it is, its
  * tables and the links view too.
  */
-pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source, size_t len,
-                            pn_error *err);
+PN_MUST_USE pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source,
+                                        size_t len, pn_error *err);
 
 /*
  * pn_store_get_form - load the form @form_id from the store. If @source is not NULL, it
@@ -110,7 +110,7 @@ pn_form *pn_store_get_form(pn_store *s, const char *form_id, char **source, size
  * exports newest first, others oldest first). A structure that answered keeps its own name.
  * PN_SIDE_NONE does nothing. Returns PN_OK or PN_ESTORE.
  */
-pn_status pn_store_name_partners(pn_store *s, pn_form_side reporter, pn_error *err);
+PN_MUST_USE pn_status pn_store_name_partners(pn_store *s, pn_form_side reporter, pn_error *err);
 
 /* How a form's text compares with the one stored under its id. */
 typedef enum pn_form_state {
@@ -123,11 +123,11 @@ typedef enum pn_form_state {
  * pn_store_form_state - compare @len bytes of @source with the text of the stored form
  * @form_id, into *@state. Reads only; PN_ESTORE when the store cannot be read.
  */
-pn_status pn_store_form_state(pn_store *s, const char *form_id, const char *source, size_t len,
-                              pn_form_state *state, pn_error *err);
+PN_MUST_USE pn_status pn_store_form_state(pn_store *s, const char *form_id, const char *source,
+                                          size_t len, pn_form_state *state, pn_error *err);
 
 /* The ids of the stored forms, in order; the caller frees each and the array. */
-pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
+PN_MUST_USE pn_status pn_store_form_ids(pn_store *s, char ***ids, size_t *n, pn_error *err);
 
 /* The table name holding @form's answers at @repeat (-1: top level), into @buf. */
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size);
@@ -136,16 +136,16 @@ void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size
  * pn_store_put_report_spec - keep @source (@len bytes, the report spec read from @path) as
  * the spec of the last report, in place of the one kept before.
  */
-pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *source, size_t len,
-                                   pn_error *err);
+PN_MUST_USE pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *source,
+                                               size_t len, pn_error *err);
 
 /*
  * pn_store_get_report_spec - the spec kept by the last report: *@path its path as given then,
  * *@source its bytes (NUL-terminated, *@len without the NUL); the caller frees both. Both are
  * NULL (and PN_OK is returned) when no report was written yet.
  */
-pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
-                                   pn_error *err);
+PN_MUST_USE pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
+                                               pn_error *err);
 
 /* ---- named queries: what the commands and the report read, so that no SQL is written
  * outside this module ---- */

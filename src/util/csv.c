@@ -419,6 +419,8 @@ pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_cs
     }
     report(opts, pn_decoder_bytes(dec), total);
 out:
+    if (st == PN_STOP) /* the callback has what it needs: not a failure */
+        st = PN_OK;
     if (info) {
         info->delim = r.delim ? r.delim : ',';
         snprintf(info->encoding, sizeof info->encoding, "%s", dec ? pn_decoder_encoding(dec) : "");

@@ -25,8 +25,10 @@
 /*
  * Called once per record. @line is the 1-based line the record starts on; @fields
  * are @n NUL-terminated strings lent for the duration of the call. Return PN_OK to go
- * on; anything else stops the reading, and pn_csv_read returns it (with @err as the
- * callback filled it).
+ * on; PN_STOP to end the reading there without an error (the callback has what it needs:
+ * pn_csv_read then returns PN_OK, and a caller that must know keeps the fact in @ctx);
+ * anything else is a failure that stops the reading, and pn_csv_read returns it (with @err
+ * as the callback filled it), PN_EINTERNAL included.
  */
 typedef pn_status (*pn_csv_record_fn)(void *ctx, size_t line, size_t n, char *const *fields,
                                       pn_error *err);
@@ -66,17 +68,19 @@ typedef struct pn_csv_info {
  * @info: if not NULL, receives what was detected: info->encoding and info->delim before the
  *   first call of @fn (a callback may look at them), the rest when the read ends (also on
  *   failure, as far as the read went).
- * Returns PN_OK; PN_EINPUT for a malformed file (message "name:line: ...", with the column
- * where one applies); PN_EUSAGE for an unknown opts->encoding ("unknown encoding 'x'
- * (known: ...)"); PN_EIO, PN_ENOMEM, or what @fn returned. An empty file is PN_EINPUT.
- * Records before a fault have been handed to @fn.
+ * Returns PN_OK (also when @fn returned PN_STOP: no progress call at the end then, and the
+ *   rest of the file is not read, so it is not checked); PN_EINPUT for a malformed file (message
+ * "name:line: ...", with the column where one applies); PN_EUSAGE for an unknown opts->encoding
+ * ("unknown encoding 'x' (known: ...)"); PN_EIO, PN_ENOMEM, or what @fn returned. An empty file is
+ * PN_EINPUT. Records before a fault have been handed to @fn.
  */
-pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                      void *ctx, pn_csv_info *info, pn_error *err);
+PN_MUST_USE pn_status pn_csv_read(FILE *in, const char *name, const pn_csv_opts *opts,
+                                  pn_csv_record_fn fn, void *ctx, pn_csv_info *info, pn_error *err);
 
 /* Same, opening @path first ("cannot open 'path': reason" when that fails). */
-pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_record_fn fn,
-                           void *ctx, pn_csv_info *info, pn_error *err);
+PN_MUST_USE pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts,
+                                       pn_csv_record_fn fn, void *ctx, pn_csv_info *info,
+                                       pn_error *err);
 
 /* Whether @s (@len bytes) is valid UTF-8. On failure *@bad gets the offset of the first
  * bad byte when @bad is not NULL. */

@@ -50,8 +50,8 @@ typedef struct pn_decoder pn_decoder;
  * encoding 'x' (known: ...)"); PN_EINPUT for a workbook ("name: this is a spreadsheet
  * workbook ..."); PN_EIO; PN_ENOMEM. On failure *@out is NULL.
  */
-pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding, pn_decoder **out,
-                            pn_error *err);
+PN_MUST_USE pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding,
+                                        pn_decoder **out, pn_error *err);
 
 /*
  * pn_decoder_read - the next piece of text, in UTF-8.
@@ -63,8 +63,8 @@ pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding, pn
  * Returns PN_OK, PN_EINPUT for bytes that are not text in the file's encoding (everything
  * before them has been handed out first), PN_EIO, PN_ENOMEM.
  */
-pn_status pn_decoder_read(pn_decoder *d, size_t line, size_t col, const char **text, size_t *len,
-                          pn_error *err);
+PN_MUST_USE pn_status pn_decoder_read(pn_decoder *d, size_t line, size_t col, const char **text,
+                                      size_t *len, pn_error *err);
 
 /* The encoding detected or given, e.g. "UTF-8", "UTF-8 (BOM)", "WINDOWS-1252", "UTF-16LE",
  * or the name given in capitals. Lent, valid as long as @d. */
@@ -85,7 +85,7 @@ void pn_decoder_destroy(pn_decoder *d);
  * command line can refuse a bad name before reading anything. NULL and "auto" are accepted.
  * Returns PN_OK or PN_EUSAGE with the message pn_decoder_create would give.
  */
-pn_status pn_encoding_check(const char *encoding, pn_error *err);
+PN_MUST_USE pn_status pn_encoding_check(const char *encoding, pn_error *err);
 
 /*
  * pn_utf8_scan - check UTF-8 quickly (ASCII is tested eight bytes at a time).

@@ -59,6 +59,8 @@ const char *pn_status_name(pn_status status)
         return "internal error";
     case PN_EBUSY:
         return "project file in use";
+    case PN_STOP:
+        return "stopped";
     }
     return "unknown error";
 }

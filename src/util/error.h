@@ -21,7 +21,16 @@ typedef enum pn_status {
     PN_EUSAGE,    /* a bad argument on the command line */
     PN_EINTERNAL, /* a library returned something it should not have */
     PN_EBUSY,     /* the project file is being written by another program (another panorama) */
+    /* Not an error: what a callback returns to end a walk early because it has what it needs
+     * (pn_csv_record_fn). The function that walks takes it as a success and returns PN_OK;
+     * it never reaches a caller as a status, nor a pn_error. */
+    PN_STOP,
 } pn_status;
+
+/* Put before the declaration of a function whose pn_status (or other result) a caller must
+ * look at: dropping it is a compile error under -Werror. pn_error_set is not marked, since
+ * its result is the status it was given. */
+#define PN_MUST_USE __attribute__((warn_unused_result))
 
 /* Embedded by the caller (pn_error err = {0};); no heap memory, nothing to release. */
 typedef struct pn_error {

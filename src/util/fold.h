@@ -16,7 +16,7 @@
 #include "util/strbuf.h"
 
 /* Append the folded form of @s (@len bytes of UTF-8) to @out. PN_ENOMEM on failure. */
-pn_status pn_fold_append(pn_strbuf *out, const char *s, size_t len);
+PN_MUST_USE pn_status pn_fold_append(pn_strbuf *out, const char *s, size_t len);
 
 /* The folded form of @s, which the caller frees; NULL when out of memory. */
 char *pn_fold(const char *s);

@@ -22,9 +22,9 @@ typedef struct pn_strbuf {
         NULL, 0, 0                                                                                 \
     }
 
-pn_status pn_strbuf_append(pn_strbuf *sb, const char *data, size_t len);
-pn_status pn_strbuf_puts(pn_strbuf *sb, const char *s);
-pn_status pn_strbuf_printf(pn_strbuf *sb, const char *fmt, ...)
+PN_MUST_USE pn_status pn_strbuf_append(pn_strbuf *sb, const char *data, size_t len);
+PN_MUST_USE pn_status pn_strbuf_puts(pn_strbuf *sb, const char *s);
+PN_MUST_USE pn_status pn_strbuf_printf(pn_strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The contents, "" when empty; lent, valid until the next change. */
 const char *pn_strbuf_str(const pn_strbuf *sb);

@@ -38,7 +38,7 @@ typedef struct pn_strindex {
  * pn_strindex_put - map the @len bytes at @key to @value. A key already there keeps the
  * value it has (the first one put wins). Returns PN_OK, or PN_ENOMEM with @ix unchanged.
  */
-pn_status pn_strindex_put(pn_strindex *ix, const char *key, size_t len, size_t value)
+PN_MUST_USE pn_status pn_strindex_put(pn_strindex *ix, const char *key, size_t len, size_t value)
     __attribute__((warn_unused_result));
 
 /*

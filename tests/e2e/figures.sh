@@ -159,8 +159,10 @@ expect_err "is named 'ecole'"
 # the same in a report spec, with its line
 printf 'kind,sheet,var,where\ntable,Argenteuil,type_lien,${commune} = '"'"'Argenteuil'"'"'\n' >bad.csv
 expect_exit 3 "$PN_BIN" --db d.db report bad.csv -o bad.xlsx
-expect_err "bad.csv:2: sheet 'Argenteuil'"
+expect_err "bad.csv:2: sheet 'Argenteuil': column 'where': expression"
 expect_err "is named '95018'"
+# the filter is the spec's column, not an option of tab
+grep -qF -- "--where" "$WORK/err" && fail "a report's message names tab's --where: $(cat "$WORK/err")"
 [ ! -e bad.xlsx ] || fail "a report with a bad filter wrote a workbook"
 # the right name works, and text or number questions take any literal
 tabcsv annee_debut --where "\${commune} = '95018'" >/dev/null

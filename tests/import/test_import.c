@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "import/import.h"
@@ -524,6 +525,65 @@ static void orphan_and_ragged_entries(void **state)
     assert_non_null(strstr(err.msg, "ragged.csv:3: expected 11 fields as in the header (line 1), "
                                     "found 5"));
     assert_int_equal(fingerprint(fx), before);
+}
+
+/* An allocation that fails on purpose (test_import is linked with -Wl,--wrap=realloc): once,
+ * the first call of the thread that armed it that grows a block of less than 256 bytes to
+ * fail_size bytes. Only that thread counts, so that the store thread of the import does not
+ * change which call fails. */
+void *__real_realloc(void *p, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+static _Thread_local size_t fail_size;
+void *__wrap_realloc(void *p, size_t size)
+{
+    if (fail_size != 0 && p != NULL && size == fail_size && malloc_usable_size(p) < 256) {
+        fail_size = 0;
+        return NULL;
+    }
+    return __real_realloc(p, size);
+}
+
+/* A row whose only fault cannot be recorded for want of memory stops the import with
+ * PN_ENOMEM: it is not stored as a valid entry. Line 2 is rejected with a short reason, which
+ * leaves the reasons' buffer small; line 3's only fault is an orphan entry whose parent KEY is
+ * long enough that its reason grows that buffer to 1024 bytes at once, the one growth of that
+ * kind the reading of line 3 makes (line 2's long name grew the record buffer already). */
+static void reason_out_of_memory_stops(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024], part_csv[4096], parent[701], name[1201];
+    memset(parent, 'z', 700);
+    parent[700] = '\0';
+    memset(name, 'n', 1200);
+    name[1200] = '\0';
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01,uuid:a\n", MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:a,,0951099D,%s,regulier,mensuelle,convention,partenariat,,,2031\n"
+             "%s,,0951099D,École 1,regulier,mensuelle,convention,partenariat,,,2019\n",
+             PART_HEAD, name, parent);
+    const char *paths[2] = {put(fx, "main.csv", main_csv), put(fx, "part.csv", part_csv)};
+    long long before = fingerprint(fx);
+    fail_size = 1024;
+    pn_status st = run(fx, paths, 2, &res, &err);
+    size_t left = fail_size;
+    fail_size = 0;
+    pn_import_result_release(&res);
+    assert_int_equal(left, 0); /* the allocation did fail */
+    /* (when the reason was dropped, the entry went to the store as valid, with no parent,
+     * and the store refused it: PN_ESTORE) */
+    assert_int_equal(st, PN_ENOMEM);
+    assert_int_equal(err.status, PN_ENOMEM);
+    assert_string_equal(err.msg, "out of memory");
+    assert_int_equal(fingerprint(fx), before);
+
+    /* with memory, both entries are rejects, each with its reason */
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_OK);
+    assert_int_equal(res.files[1].rejected, 2);
+    assert_int_equal(res.files[1].stored, 0);
+    pn_import_result_release(&res);
 }
 
 static void malformed_file_changes_nothing(void **state)
@@ -1107,6 +1167,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_thread_same_store, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(reason_out_of_memory_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_reports_the_first_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_rolls_back_everything, setup, teardown),
     };

@@ -146,7 +146,8 @@ static void odk_and_labels_header(void **state)
     assert_int_equal(pn_dialect_detect(8, (char *const *)h, "UTF-8", ','), PN_DIALECT_ODK);
     pn_col cols[8];
     pn_error err = {0};
-    pn_map_header(fx->form, NULL, PN_DIALECT_ODK, 8, (char *const *)h, cols, &err);
+    assert_int_equal(pn_map_header(fx->form, NULL, PN_DIALECT_ODK, 8, (char *const *)h, cols, &err),
+                     PN_OK);
     assert_true(cols[5].rank < cols[4].rank); /* KEY names the submission, not a version */
 
     /* labels, as Google Forms and Kobo's label export head them: case, accents, spacing */

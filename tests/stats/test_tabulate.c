@@ -294,33 +294,38 @@ static void test_split_by_network(void **state)
     pn_tab_result_release(&r);
 }
 
-/* What cannot be tabulated, and why. */
+/* What cannot be tabulated, and why: an input error, and which part of the request is at
+ * fault (the questions or the filter), so that the caller can name it. */
 static void test_refusals(void **state)
 {
     fixture *fx = *state;
     static const struct {
         const char *var, *by, *where;
-        pn_status st;
+        pn_tab_fault fault;
         const char *msg;
     } cases[] = {
-        {"nothing", NULL, NULL, PN_EUSAGE, "no question 'nothing' in the stored forms"},
-        {"courriel", NULL, NULL, PN_EUSAGE, "'courriel' holds personal data"},
-        {"en_qpv", "courriel", NULL, PN_EUSAGE, "'courriel' holds personal data"},
-        {"en_qpv", NULL, "${courriel} != ''", PN_EUSAGE, "'courriel' holds personal data"},
-        {"en_qpv", NULL, "${en_qpv} = 'Oui'", PN_EINPUT,
+        {"nothing", NULL, NULL, PN_TAB_FAULT_QUESTIONS,
+         "no question 'nothing' in the stored forms"},
+        {"courriel", NULL, NULL, PN_TAB_FAULT_QUESTIONS, "'courriel' holds personal data"},
+        {"en_qpv", "courriel", NULL, PN_TAB_FAULT_QUESTIONS, "'courriel' holds personal data"},
+        {"en_qpv", NULL, "${courriel} != ''", PN_TAB_FAULT_QUESTIONS,
+         "'courriel' holds personal data"},
+        {"en_qpv", NULL, "${en_qpv} = 'Oui'", PN_TAB_FAULT_FILTER,
          "the choice labelled 'Oui' is named 'oui': write 'oui'"},
-        {"en_qpv", NULL, "${nothing} = 'x'", PN_EINPUT, "nothing"},
-        {"en_qpv", NULL, "${en_qpv} = ", PN_EINPUT, "--where"},
-        {"en_qpv", "freins", NULL, PN_EUSAGE, "freins"},
+        {"en_qpv", NULL, "${nothing} = 'x'", PN_TAB_FAULT_FILTER, "nothing"},
+        {"en_qpv", NULL, "${en_qpv} = ", PN_TAB_FAULT_FILTER, "expression"},
+        {"en_qpv", "freins", NULL, PN_TAB_FAULT_QUESTIONS, "freins"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pn_error err = {0};
         pn_tab_request req = {cases[i].var, cases[i].by, cases[i].where};
         pn_tab_result r = {0};
         pn_status st = pn_tabulate(fx->store, &req, &r, &err);
-        if (st != cases[i].st || strstr(err.msg, cases[i].msg) == NULL)
-            fail_msg("case %zu (%s): status %d, message '%s'; expected %d with '%s'", i,
-                     cases[i].var, (int)st, err.msg, (int)cases[i].st, cases[i].msg);
+        if (st != PN_EINPUT || r.fault != cases[i].fault || strstr(err.msg, cases[i].msg) == NULL)
+            fail_msg("case %zu (%s): status %d, fault %d, message '%s'; expected an input error, "
+                     "fault %d, with '%s'",
+                     i, cases[i].var, (int)st, (int)r.fault, err.msg, (int)cases[i].fault,
+                     cases[i].msg);
         assert_int_equal(r.nparts, 0);
     }
 }

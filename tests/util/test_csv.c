@@ -50,7 +50,9 @@ static pn_status collect(void *ctx, size_t line, size_t n, char *const *fields, 
     d->text[d->len++] = '\n';
     d->text[d->len] = '\0';
     if (d->stop_at != 0 && d->nrecords == d->stop_at)
-        return pn_error_set(err, d->stop_status, "stopped at line %zu", line);
+        return d->stop_status == PN_STOP
+                   ? PN_STOP
+                   : pn_error_set(err, d->stop_status, "stopped at line %zu", line);
     return PN_OK;
 }
 
@@ -597,6 +599,46 @@ static void test_empty_file(void **state)
     READ_ERR("\n\r\n\n", "t.csv: the file is empty", PN_EINPUT);
 }
 
+static void count_progress(void *ctx, unsigned long long done, unsigned long long total)
+{
+    (void)done, (void)total;
+    ++*(int *)ctx;
+}
+
+/* A callback's PN_STOP ends the reading as a success, the rest of the file unread (an
+ * unterminated quote after the header is not seen); a callback's real failure on the header,
+ * PN_EINTERNAL included, is returned as that failure, so that the two cannot be confused. */
+static void test_callback_stop_is_no_error(void **state)
+{
+    (void)state;
+    static const char text[] = "a;b\n1;2\n\"3;4\n";
+    int calls = 0;
+    pn_csv_opts opts = {.progress = count_progress, .progress_ctx = &calls};
+    pn_csv_info info;
+    dump d = {.stop_at = 1, .stop_status = PN_STOP};
+    pn_error err = {0};
+    assert_int_equal(read_opts(text, sizeof text - 1, &opts, &d, &info, &err), PN_OK);
+    assert_int_equal(err.status, PN_OK);
+    assert_string_equal(err.msg, "");
+    assert_string_equal(d.text, "[1] a|b\n");
+    assert_int_equal(info.delim, ';');
+    assert_int_equal(calls, 0); /* the end of a read that stopped is not reported */
+
+    dump fail = {.stop_at = 1, .stop_status = PN_EINTERNAL};
+    assert_int_equal(read_opts(text, sizeof text - 1, NULL, &fail, NULL, &err), PN_EINTERNAL);
+    assert_int_equal(err.status, PN_EINTERNAL);
+    assert_string_equal(err.msg, "stopped at line 1");
+    assert_string_equal(fail.text, "[1] a|b\n");
+
+    /* a stop on the last record, which libcsv hands out only at the end of the input */
+    static const char last[] = "a\nb";
+    dump d2 = {.stop_at = 2, .stop_status = PN_STOP};
+    pn_error_clear(&err);
+    assert_int_equal(read_mem(last, sizeof last - 1, 0, &d2, NULL, &err), PN_OK);
+    assert_int_equal(err.status, PN_OK);
+    assert_string_equal(d2.text, "[1] a\n[2] b\n");
+}
+
 static void test_callback_error_stops(void **state)
 {
     (void)state;
@@ -878,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_info_before_first_record),
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_callback_error_stops),
+        cmocka_unit_test(test_callback_stop_is_no_error),
         cmocka_unit_test(test_read_path),
         cmocka_unit_test(test_read_path_missing),
         cmocka_unit_test(test_utf8_valid),
