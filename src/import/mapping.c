@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "util/csv.h"
+#include "util/date.h"
 #include "util/fold.h"
 #include "util/ident.h"
 
@@ -1279,62 +1280,10 @@ static int convert_multiple(pn_cells *c, size_t qi, const char *v, pn_strbuf *ou
     return join_seen(c, q, out) < 0 ? -1 : PN_CELL_CONVERTED;
 }
 
-/* dd/mm/yyyy (day and month of one or two digits) at @s; fills y, m, d and the length. */
-static int french_date(const char *s, int *y, int *m, int *d, size_t *len)
-{
-    const char *p = s;
-    int v[3] = {0, 0, 0};
-    for (int part = 0; part < 3; part++) {
-        int digits = 0;
-        while (is_digit(*p) && digits < 4) {
-            v[part] = v[part] * 10 + (*p - '0');
-            p++, digits++;
-        }
-        if (digits == 0 || (part < 2 && (digits > 2 || *p != '/')) || (part == 2 && digits != 4))
-            return 0;
-        if (part < 2)
-            p++;
-    }
-    *d = v[0], *m = v[1], *y = v[2];
-    *len = (size_t)(p - s);
-    return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
-}
-
 static int convert_date(const char *v, int with_time, pn_strbuf *out)
 {
-    int y, m, d;
-    size_t len;
-    char buf[64];
-    pn_strbuf_reset(out);
-    if (french_date(v, &y, &m, &d, &len)) {
-        const char *t = v + len;
-        if (*t == '\0' || !with_time) {
-            if (*t && *t != ' ')
-                return PN_CELL_SAME;
-            snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-        } else {
-            int hh, mm, ss = 0;
-            char tail;
-            int got = sscanf(t, " %2d:%2d:%2d%c", &hh, &mm, &ss, &tail);
-            if (got < 2 || got > 3)
-                return PN_CELL_SAME;
-            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, hh, mm, ss);
-        }
-        return pn_strbuf_puts(out, buf) == PN_OK ? PN_CELL_CONVERTED : -1;
-    }
-    /* ISO date followed by a time ("2026-03-15 00:00:00", LimeSurvey) */
-    size_t n = strlen(v);
-    if (n > 10 && is_digit(v[0]) && v[4] == '-' && v[7] == '-' && (v[10] == ' ' || v[10] == 'T')) {
-        if (!with_time)
-            return pn_strbuf_append(out, v, 10) == PN_OK ? PN_CELL_CONVERTED : -1;
-        if (v[10] == ' ') {
-            if (pn_strbuf_puts(out, v) != PN_OK)
-                return -1;
-            out->buf[10] = 'T';
-            return PN_CELL_CONVERTED;
-        }
-    }
-    return PN_CELL_SAME;
+    int r = pn_date_to_iso(v, with_time, out);
+    return r < 0 ? -1 : r ? PN_CELL_CONVERTED : PN_CELL_SAME;
 }
 
 /* Numbers as a French spreadsheet writes them: "1 234,5" (space or NBSP between digits). */
@@ -1405,11 +1354,6 @@ int pn_cells_convert(pn_cells *c, size_t qi, const char *v, pn_strbuf *out)
     default:
         return PN_CELL_SAME;
     }
-}
-
-int pn_timestamp_iso(const char *v, pn_strbuf *out)
-{
-    return convert_date(v, 1, out);
 }
 
 int pn_cells_tick(pn_cells *c, size_t qi, size_t choice, const char *v)
