@@ -26,7 +26,7 @@ static void test_is_day(void **state)
     assert_false(pn_date_is_day(2026, 1, 0));
     assert_true(pn_date_is_day(2024, 2, 29));
     assert_false(pn_date_is_day(2026, 2, 29));
-    assert_true(pn_date_is_day(2000, 2, 29)); /* divisible by 400 */
+    assert_true(pn_date_is_day(2000, 2, 29));  /* divisible by 400 */
     assert_false(pn_date_is_day(1900, 2, 29)); /* a century */
     assert_false(pn_date_is_day(2024, 2, 30));
 }
@@ -98,9 +98,9 @@ static void test_read_french(void **state)
     assert_int_equal(len, 8);
     /* only the ranges: the ISO check says 31 February is no day */
     assert_true(pn_date_read_french("31/02/2026", &y, &m, &d, &len));
-    static const char *const bad[] = {"",           "15/13/2026", "32/03/2026", "0/03/2026",
-                                      "15/03/26",   "15-03-2026", "015/03/2026",
-                                      "2026-03-15", "15/03"};
+    static const char *const bad[] = {"",         "15/13/2026", "32/03/2026",  "0/03/2026",
+                                      "15/03/26", "15-03-2026", "015/03/2026", "2026-03-15",
+                                      "15/03"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (pn_date_read_french(bad[i], &y, &m, &d, &len))
             fail_msg("'%s' was read as a French date", bad[i]);
@@ -125,7 +125,7 @@ static void test_to_iso(void **state)
         {"15/03/2026 midi", 1, 0, NULL},
         {"15/03/2026x", 0, 0, NULL},
         {"15/03/20266", 0, 0, NULL}, /* a year of four digits, then a 6 */
-        {"15/13/2026", 0, 0, NULL}, /* left for the check */
+        {"15/13/2026", 0, 0, NULL},  /* left for the check */
         {"31/02/2026", 0, 1, "2026-02-31"},
         {"2026-03-15 10:22:33", 1, 1, "2026-03-15T10:22:33"},
         {"2026-03-15 10:22:33", 0, 1, "2026-03-15"},
@@ -177,8 +177,9 @@ static void test_seconds(void **state)
     assert_int_equal(s, 20527LL * 86400);
     assert_true(pn_date_seconds("1970-01-01", &s));
     assert_int_equal(s, 0);
-    static const char *const bad[] = {"", "2026-3-15", "15/03/2026", "2026-03-15T", "2026-03-15 10",
-                                      "2026-03-15T10:22+", "demain"};
+    static const char *const bad[] = {
+        "",      "2026-3-15", "15/03/2026", "2026-03-15T", "2026-03-15 10", "2026-03-15T10:22+",
+        "demain"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (pn_date_seconds(bad[i], &s))
             fail_msg("'%s' was read as a time", bad[i]);
@@ -187,9 +188,9 @@ static void test_seconds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_is_day),      cmocka_unit_test(test_days),
-        cmocka_unit_test(test_read_iso),    cmocka_unit_test(test_read_french),
-        cmocka_unit_test(test_to_iso),      cmocka_unit_test(test_seconds),
+        cmocka_unit_test(test_is_day),   cmocka_unit_test(test_days),
+        cmocka_unit_test(test_read_iso), cmocka_unit_test(test_read_french),
+        cmocka_unit_test(test_to_iso),   cmocka_unit_test(test_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
