@@ -1335,26 +1335,8 @@ static pn_status raw_row(file_reader *fr, size_t n, char *const *f)
     for (size_t i = 0; i < n; i++) {
         if (i && pn_strbuf_append(&fr->raw, &fr->delim, 1) != PN_OK)
             return PN_ENOMEM;
-        int quote = strchr(f[i], fr->delim) || strpbrk(f[i], "\"\r\n");
-        if (!quote) {
-            if (pn_strbuf_puts(&fr->raw, f[i]) != PN_OK)
-                return PN_ENOMEM;
-            continue;
-        }
-        if (pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
-            return PN_ENOMEM;
-        for (const char *p = f[i]; *p;) {
-            size_t run = strcspn(p, "\"");
-            if (pn_strbuf_append(&fr->raw, p, run) != PN_OK)
-                return PN_ENOMEM;
-            p += run;
-            if (*p == '"') {
-                if (pn_strbuf_puts(&fr->raw, "\"\"") != PN_OK)
-                    return PN_ENOMEM;
-                p++;
-            }
-        }
-        if (pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
+        /* no formula guard: the text as the file had it */
+        if (pn_csv_append_field(&fr->raw, f[i], fr->delim) != PN_OK)
             return PN_ENOMEM;
     }
     return PN_OK;

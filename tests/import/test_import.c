@@ -313,7 +313,7 @@ static void rejects_with_every_reason(void **state)
     char csv[2048];
     snprintf(csv, sizeof csv,
              "%sCentre C,123,99999,peut-etre,,rep,oui,,,,2026-03-01,uuid:c\n"
-             "Centre D,73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d\n"
+             "\"=D \"\"x\"\", y\",73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d\n"
              ",73282932000074,95018,non,,rep,,,,,2026-03-01,uuid:e\n",
              MAIN_HEAD);
     const char *paths[1] = {put(fx, "bad.csv", csv)};
@@ -337,6 +337,11 @@ static void rejects_with_every_reason(void **state)
     free(r);
     r = text(fx, "SELECT raw FROM rejects WHERE instance_key='uuid:c'");
     assert_string_equal(r, "Centre C,123,99999,peut-etre,,rep,oui,,,,2026-03-01,uuid:c");
+    free(r);
+    /* quoted again as the file had it, with no formula guard (a reject is not for people) */
+    r = text(fx, "SELECT raw FROM rejects WHERE instance_key='uuid:d'");
+    assert_string_equal(
+        r, "\"=D \"\"x\"\", y\",73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d");
     free(r);
 
     /* the corrected row, under the same key, resolves its reject */
