@@ -1859,13 +1859,6 @@ static pn_status index_levels(importer *im, pn_error *err)
     return PN_OK;
 }
 
-/* The index of the question named @name, or -1. */
-static int question_index(const pn_form *f, const char *name)
-{
-    const pn_question *q = pn_form_find(f, name);
-    return q ? (int)(q - f->q) : -1;
-}
-
 static pn_status importer_init(importer *im, pn_error *err)
 {
     const pn_form *f = im->form;
@@ -1898,14 +1891,15 @@ static pn_status importer_init(importer *im, pn_error *err)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
     im->map = im->opts->map ? im->opts->map : &im->own_map;
     im->links_repeat = pn_form_links_repeat(f);
-    im->q_ident = f->side == PN_SIDE_NONE ? -1 : question_index(f, pn_form_side_question(f)->name);
-    im->q_name = question_index(f, "nom_structure");
-    im->q_commune = question_index(f, "commune");
-    im->q_en_qpv = question_index(f, "en_qpv");
-    im->q_code_qpv = question_index(f, "code_qpv");
-    im->q_rep = question_index(f, "rep");
-    im->q_partner = question_index(f, "partenaire_id");
-    im->q_partner_name = question_index(f, "partenaire_nom");
+    im->q_ident =
+        f->side == PN_SIDE_NONE ? -1 : pn_form_question_index(f, pn_form_side_question(f)->name);
+    im->q_name = pn_form_question_index(f, "nom_structure");
+    im->q_commune = pn_form_question_index(f, "commune");
+    im->q_en_qpv = pn_form_question_index(f, "en_qpv");
+    im->q_code_qpv = pn_form_question_index(f, "code_qpv");
+    im->q_rep = pn_form_question_index(f, "rep");
+    im->q_partner = pn_form_question_index(f, "partenaire_id");
+    im->q_partner_name = pn_form_question_index(f, "partenaire_nom");
     if ((im->cells = pn_cells_new(f, im->map)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     if ((st = index_levels(im, err)) != PN_OK)

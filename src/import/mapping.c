@@ -779,22 +779,15 @@ static const pn_map_entry *map_column(const pn_map *map, const char *h)
     return first;
 }
 
-static int question_index(const pn_form *f, const char *name)
-{
-    const pn_question *q = pn_form_find(f, name);
-    return q ? (int)(q - f->q) : -1;
-}
-
 /*
  * The form's side of the header match, indexed once per header so that each cell costs a
  * few lookups, not a pass over the form (a form of 1,900 questions against a header of
  * 100,000 columns took 6 s). Each index gives the questions that may match, with '-' read
  * as '/' in paths (a superset of what path_match and tick_by_name accept); the rules above
  * then decide on those alone, in the form's order, so the result is the same as trying every
- * question.
+ * question. A name is looked up in the form's own index (pn_form_question_index).
  */
 typedef struct header_index {
-    pn_strindex names;       /* a question's name -> its index */
     pn_strindex paths;       /* each suffix of a path (from its start or after a '/') */
     pn_strindex stems;       /* a select_multiple's name and path */
     pn_strindex labels;      /* the folded label and label path of a question with an answer */
@@ -812,7 +805,6 @@ typedef struct header_index {
 
 static void header_index_release(header_index *hx, size_t nq)
 {
-    pn_strindex_release(&hx->names);
     pn_strindex_release(&hx->paths);
     pn_strindex_release(&hx->stems);
     pn_strindex_release(&hx->labels);
@@ -870,9 +862,6 @@ static pn_status header_index_init(header_index *hx, const pn_form *form, const 
     if ((hx->norm_path = calloc(nq ? nq : 1, sizeof *hx->norm_path)) == NULL ||
         (hx->norm_name = calloc(nq ? nq : 1, sizeof *hx->norm_name)) == NULL)
         return PN_ENOMEM;
-    for (size_t i = 0; i < nq; i++)
-        if (pn_strindex_put(&hx->names, form->q[i].name, strlen(form->q[i].name), i) != PN_OK)
-            return PN_ENOMEM;
     for (size_t i = nq; i-- > 0;) {
         const pn_question *q = &form->q[i];
         char *np = hx->norm_path[i] = dash_as_slash(q->path);
@@ -980,7 +969,7 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
             if (e->kind == PN_MAP_IGNORE) {
                 out->kind = PN_COL_IGNORED;
             } else {
-                out->q = question_index(form, e->variable);
+                out->q = pn_form_question_index(form, e->variable);
                 const pn_question *q = &form->q[out->q];
                 if (*e->choice) {
                     out->kind = PN_COL_TICK;
@@ -997,7 +986,7 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
         /* LimeSurvey's own timestamps are the form's start and end */
         if (dialect == PN_DIALECT_LIME &&
             (strcmp(h, "startdate") == 0 || strcmp(h, "datestamp") == 0)) {
-            int qi = question_index(form, h[0] == 's' ? "start" : "end");
+            int qi = pn_form_question_index(form, h[0] == 's' ? "start" : "end");
             if (qi >= 0) {
                 *out = (pn_col){PN_COL_ANSWER, qi, -1, 0};
                 continue;
@@ -1005,9 +994,7 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
         }
         /* by name, then group path; a note's column (the tools export one, always empty)
          * is left aside */
-        size_t at;
-        int found = pn_strindex_get(&hx.names, h, strlen(h), &at) ? (int)at : -1, ambiguous = 0,
-            choice = -1;
+        int found = pn_form_question_index(form, h), ambiguous = 0, choice = -1;
         int by_name = found >= 0;
         pn_strbuf_reset(&hx.cell);
         if (pn_strbuf_puts(&hx.cell, h) != PN_OK)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "form/form.h"
+#include "util/strbuf.h"
 
 #define assert_contains(hay, needle)                                                               \
     do {                                                                                           \
@@ -148,6 +149,39 @@ static void check_common(const pn_form *f)
     assert_int_equal(must_find(f, "annee_debut")->type, PN_Q_INTEGER);
     assert_null(pn_form_find(f, "identification")); /* a group is not a question */
     assert_null(pn_form_find(f, "partenaires"));    /* nor is a repeat */
+    /* the name index gives each question its place */
+    for (size_t i = 0; i < f->nq; i++) {
+        assert_int_equal(pn_form_question_index(f, f->q[i].name), (int)i);
+        assert_ptr_equal(pn_form_find(f, f->q[i].name), &f->q[i]);
+    }
+    assert_int_equal(pn_form_question_index(f, "commun"), -1); /* a prefix is another name */
+    assert_int_equal(pn_form_question_index(f, "partenaires"), -1);
+    assert_int_equal(pn_form_question_index(f, ""), -1);
+}
+
+/* A form of 3,000 questions: each found at its place by its name, the index grown many
+ * times; a name used twice is still refused. */
+static void test_question_index(void **state)
+{
+    (void)state;
+    pn_strbuf sb = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_puts(&sb, "survey\n,type,name,label\n"), PN_OK);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(pn_strbuf_printf(&sb, ",text,q%d,Q %d\n", i, i), PN_OK);
+    pn_form *f = load_text("big.csv", pn_strbuf_str(&sb));
+    assert_int_equal(f->nq, 3000);
+    char name[16];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "q%d", i);
+        assert_int_equal(pn_form_question_index(f, name), i);
+    }
+    assert_int_equal(pn_form_question_index(f, "q3000"), -1);
+    pn_form_destroy(f);
+    assert_int_equal(pn_strbuf_puts(&sb, ",integer,q1234,Again\n"), PN_OK);
+    pn_error err = {0};
+    assert_null(pn_form_load_text("big.csv", pn_strbuf_str(&sb), sb.len, &err));
+    assert_contains(err.msg, "big.csv:3003: column 'name': 'q1234' is used twice");
+    pn_strbuf_release(&sb);
 }
 
 static void test_centre_social(void **state)
@@ -436,6 +470,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_centre_social),
         cmocka_unit_test(test_ecole),
+        cmocka_unit_test(test_question_index),
         cmocka_unit_test(test_load_path_missing),
         cmocka_unit_test(test_minimal_with_settings),
         cmocka_unit_test(test_minimal_without_settings),
