@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "form/form.h"
+#include "support/support.h"
 #include "util/strbuf.h"
 
 #define assert_contains(hay, needle)                                                               \
@@ -25,18 +26,6 @@
         if (strstr((hay), (needle)) == NULL)                                                       \
             fail_msg("'%s' does not contain '%s'", (hay), (needle));                               \
     } while (0)
-
-static pn_form *load_real(const char *file)
-{
-    const char *root = getenv("PN_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/forms/%s", root && *root ? root : "../..", file);
-    pn_error err = {0};
-    pn_form *f = pn_form_load_path(path, &err);
-    if (f == NULL)
-        fail_msg("cannot load %s: %s", path, err.msg);
-    return f;
-}
 
 static pn_form *load_text(const char *name, const char *text)
 {
@@ -187,7 +176,7 @@ static void test_question_index(void **state)
 static void test_centre_social(void **state)
 {
     (void)state;
-    pn_form *f = load_real("centre_social.csv");
+    pn_form *f = pn_test_load_form("centre_social.csv", NULL, NULL);
     assert_string_equal(f->id, "centre_social");
     assert_int_equal(f->side, PN_SIDE_CENTRE);
     assert_contains(f->path, "forms/centre_social.csv");
@@ -199,7 +188,7 @@ static void test_centre_social(void **state)
 static void test_ecole(void **state)
 {
     (void)state;
-    pn_form *f = load_real("ecole.csv");
+    pn_form *f = pn_test_load_form("ecole.csv", NULL, NULL);
     assert_string_equal(f->id, "ecole");
     assert_int_equal(f->side, PN_SIDE_ECOLE);
     check_common(f);
