@@ -364,6 +364,10 @@ static pn_status push_question(pn_form *f, pn_question *q, pn_error *err)
     f->q = p;
     f->q[f->nq++] = *q;
     memset(q, 0, sizeof *q);
+    /* the name is the question's own copy, kept until pn_form_destroy */
+    const char *name = f->q[f->nq - 1].name;
+    if (pn_strindex_put(&f->names, name, strlen(name), f->nq - 1) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     return PN_OK;
 }
 
@@ -927,6 +931,7 @@ void pn_form_destroy(pn_form *f)
     for (size_t i = 0; i < f->nq; i++)
         question_release(&f->q[i]);
     free(f->q);
+    pn_strindex_release(&f->names);
     for (size_t i = 0; i < f->nlists; i++) {
         for (size_t j = 0; j < f->lists[i].n; j++) {
             free(f->lists[i].items[j].name);
@@ -951,10 +956,14 @@ void pn_form_destroy(pn_form *f)
 
 const pn_question *pn_form_find(const pn_form *f, const char *name)
 {
-    for (size_t i = 0; i < f->nq; i++)
-        if (strcmp(f->q[i].name, name) == 0)
-            return &f->q[i];
-    return NULL;
+    int i = pn_form_question_index(f, name);
+    return i < 0 ? NULL : &f->q[i];
+}
+
+int pn_form_question_index(const pn_form *f, const char *name)
+{
+    size_t at;
+    return pn_strindex_get(&f->names, name, strlen(name), &at) ? (int)at : -1;
 }
 
 const pn_question *pn_form_side_question(const pn_form *f)

@@ -114,6 +114,7 @@ typedef struct pn_form {
     char *path;    /* the file it was read from, for messages */
     pn_question *q;
     size_t nq;
+    pn_strindex names; /* each question's name to its index in q, filled as the form is read */
     pn_choice_list *lists;
     size_t nlists;
     pn_repeat *repeats;
@@ -137,8 +138,11 @@ pn_form *pn_form_load_text(const char *name, const char *text, size_t len, pn_er
 
 void pn_form_destroy(pn_form *f);
 
-/* The question named @name, or NULL. */
+/* The question named @name, or NULL. One lookup in f->names, whatever the form's size. */
 const pn_question *pn_form_find(const pn_form *f, const char *name);
+
+/* The index in f->q of the question named @name, or -1 (the same lookup). */
+int pn_form_question_index(const pn_form *f, const char *name);
 
 /* The question naming the structure that answers @f (its identifier role), or NULL for a
  * form without a side. */

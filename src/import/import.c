@@ -14,6 +14,7 @@
 #include "import/calc.h"
 #include "import/mapping.h"
 #include "util/csv.h"
+#include "util/date.h"
 #include "util/strbuf.h"
 #include "util/strindex.h"
 
@@ -246,25 +247,6 @@ static const char *value_of(importer *im, const char *name)
     return v ? v : "";
 }
 
-static int is_date(const char *s)
-{
-    if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    /* the digits are checked: read them without sscanf, which costs more than the rest */
-    int y = ((s[0] - '0') * 10 + (s[1] - '0')) * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
-    int d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return 0;
-    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 0;
-    return 1;
-}
-
 /* Append "column 'x': <message>" to the reasons. PN_ENOMEM (in @err) when they cannot grow:
  * the row would else be stored as valid without the fault that it has. */
 PN_MUST_USE static pn_status reason(file_reader *fr, pn_error *err, const char *col,
@@ -325,7 +307,7 @@ static pn_status check_value(file_reader *fr, size_t i, pn_error *err)
         break;
     case PN_Q_DATE:
     case PN_Q_DATETIME:
-        if (!is_date(v))
+        if (!pn_date_read_iso(v, NULL, NULL, NULL))
             return reason(fr, err, q->name, "expected a date as YYYY-MM-DD, found '%s'", v);
         break;
     case PN_Q_SELECT_ONE:
@@ -549,49 +531,13 @@ static pn_status mark_version(importer *im, long long id, int state, pn_error *e
     return PN_OK;
 }
 
-/* Seconds since 1970 of an ISO 8601 time (date, optional time, optional Z or ±hh:mm). */
-static int iso_seconds(const char *s, long long *out)
-{
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        return 0;
-    const char *p = s + 10;
-    if (*p == 'T' || *p == ' ') {
-        int m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
-            return 0;
-        p += 1 + m;
-        if (*p == ':' && sscanf(p + 1, "%2d%n", &sec, &m) == 1)
-            p += 1 + m;
-        if (*p == '.' || *p == ',')
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                ;
-    }
-    long long offset = 0;
-    if (*p == '+' || *p == '-') {
-        int oh = 0, om = 0;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1 && sscanf(p + 1, "%2d%2d", &oh, &om) < 1)
-            return 0;
-        offset = (*p == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
-    }
-    /* days from the civil date (proleptic Gregorian), after H. Hinnant's algorithm */
-    y -= mo <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097 + doe - 719468;
-    *out = days * 86400 + h * 3600LL + mi * 60LL + sec - offset;
-    return 1;
-}
-
 /* Whether the stored version (sent at @stored) is newer than the one read (@incoming). When
  * either time is unknown, the version read last wins. */
 static int stored_is_newer(const char *stored, const char *incoming)
 {
     long long a, b;
-    if (stored == NULL || incoming == NULL || !iso_seconds(stored, &a) ||
-        !iso_seconds(incoming, &b))
+    if (stored == NULL || incoming == NULL || !pn_date_seconds(stored, &a) ||
+        !pn_date_seconds(incoming, &b))
         return 0;
     return a > b;
 }
@@ -1393,26 +1339,8 @@ static pn_status raw_row(file_reader *fr, size_t n, char *const *f)
     for (size_t i = 0; i < n; i++) {
         if (i && pn_strbuf_append(&fr->raw, &fr->delim, 1) != PN_OK)
             return PN_ENOMEM;
-        int quote = strchr(f[i], fr->delim) || strpbrk(f[i], "\"\r\n");
-        if (!quote) {
-            if (pn_strbuf_puts(&fr->raw, f[i]) != PN_OK)
-                return PN_ENOMEM;
-            continue;
-        }
-        if (pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
-            return PN_ENOMEM;
-        for (const char *p = f[i]; *p;) {
-            size_t run = strcspn(p, "\"");
-            if (pn_strbuf_append(&fr->raw, p, run) != PN_OK)
-                return PN_ENOMEM;
-            p += run;
-            if (*p == '"') {
-                if (pn_strbuf_puts(&fr->raw, "\"\"") != PN_OK)
-                    return PN_ENOMEM;
-                p++;
-            }
-        }
-        if (pn_strbuf_puts(&fr->raw, "\"") != PN_OK)
+        /* no formula guard: the text as the file had it */
+        if (pn_csv_append_field(&fr->raw, f[i], fr->delim) != PN_OK)
             return PN_ENOMEM;
     }
     return PN_OK;
@@ -1808,10 +1736,10 @@ static pn_status on_row(void *ctx, size_t line, size_t n, char *const *f, pn_err
     if (repeat < 0) {
         if (submitted == NULL || *submitted == '\0')
             submitted = value_of(im, "end");
-        int c = pn_timestamp_iso(submitted, &fr->submitted);
+        int c = pn_date_to_iso(submitted, 1, &fr->submitted);
         if (c < 0)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-        if (c == PN_CELL_CONVERTED)
+        if (c == 1)
             submitted = pn_strbuf_str(&fr->submitted);
         r.submitted = submitted;
     }

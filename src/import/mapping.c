@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "util/csv.h"
+#include "util/date.h"
 #include "util/fold.h"
 #include "util/ident.h"
 
@@ -777,22 +778,15 @@ static const pn_map_entry *map_column(const pn_map *map, const char *h)
     return first;
 }
 
-static int question_index(const pn_form *f, const char *name)
-{
-    const pn_question *q = pn_form_find(f, name);
-    return q ? (int)(q - f->q) : -1;
-}
-
 /*
  * The form's side of the header match, indexed once per header so that each cell costs a
  * few lookups, not a pass over the form (a form of 1,900 questions against a header of
  * 100,000 columns took 6 s). Each index gives the questions that may match, with '-' read
  * as '/' in paths (a superset of what path_match and tick_by_name accept); the rules above
  * then decide on those alone, in the form's order, so the result is the same as trying every
- * question.
+ * question. A name is looked up in the form's own index (pn_form_question_index).
  */
 typedef struct header_index {
-    pn_strindex names;       /* a question's name -> its index */
     pn_strindex paths;       /* each suffix of a path (from its start or after a '/') */
     pn_strindex stems;       /* a select_multiple's name and path */
     pn_strindex labels;      /* the folded label and label path of a question with an answer */
@@ -810,7 +804,6 @@ typedef struct header_index {
 
 static void header_index_release(header_index *hx, size_t nq)
 {
-    pn_strindex_release(&hx->names);
     pn_strindex_release(&hx->paths);
     pn_strindex_release(&hx->stems);
     pn_strindex_release(&hx->labels);
@@ -868,9 +861,6 @@ static pn_status header_index_init(header_index *hx, const pn_form *form, const 
     if ((hx->norm_path = calloc(nq ? nq : 1, sizeof *hx->norm_path)) == NULL ||
         (hx->norm_name = calloc(nq ? nq : 1, sizeof *hx->norm_name)) == NULL)
         return PN_ENOMEM;
-    for (size_t i = 0; i < nq; i++)
-        if (pn_strindex_put(&hx->names, form->q[i].name, strlen(form->q[i].name), i) != PN_OK)
-            return PN_ENOMEM;
     for (size_t i = nq; i-- > 0;) {
         const pn_question *q = &form->q[i];
         char *np = hx->norm_path[i] = dash_as_slash(q->path);
@@ -978,7 +968,7 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
             if (e->kind == PN_MAP_IGNORE) {
                 out->kind = PN_COL_IGNORED;
             } else {
-                out->q = question_index(form, e->variable);
+                out->q = pn_form_question_index(form, e->variable);
                 const pn_question *q = &form->q[out->q];
                 if (*e->choice) {
                     out->kind = PN_COL_TICK;
@@ -995,7 +985,7 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
         /* LimeSurvey's own timestamps are the form's start and end */
         if (dialect == PN_DIALECT_LIME &&
             (strcmp(h, "startdate") == 0 || strcmp(h, "datestamp") == 0)) {
-            int qi = question_index(form, h[0] == 's' ? "start" : "end");
+            int qi = pn_form_question_index(form, h[0] == 's' ? "start" : "end");
             if (qi >= 0) {
                 *out = (pn_col){PN_COL_ANSWER, qi, -1, 0};
                 continue;
@@ -1003,9 +993,7 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
         }
         /* by name, then group path; a note's column (the tools export one, always empty)
          * is left aside */
-        size_t at;
-        int found = pn_strindex_get(&hx.names, h, strlen(h), &at) ? (int)at : -1, ambiguous = 0,
-            choice = -1;
+        int found = pn_form_question_index(form, h), ambiguous = 0, choice = -1;
         int by_name = found >= 0;
         pn_strbuf_reset(&hx.cell);
         if (pn_strbuf_puts(&hx.cell, h) != PN_OK)
@@ -1278,62 +1266,10 @@ static int convert_multiple(pn_cells *c, size_t qi, const char *v, pn_strbuf *ou
     return join_seen(c, q, out) < 0 ? -1 : PN_CELL_CONVERTED;
 }
 
-/* dd/mm/yyyy (day and month of one or two digits) at @s; fills y, m, d and the length. */
-static int french_date(const char *s, int *y, int *m, int *d, size_t *len)
-{
-    const char *p = s;
-    int v[3] = {0, 0, 0};
-    for (int part = 0; part < 3; part++) {
-        int digits = 0;
-        while (is_digit(*p) && digits < 4) {
-            v[part] = v[part] * 10 + (*p - '0');
-            p++, digits++;
-        }
-        if (digits == 0 || (part < 2 && (digits > 2 || *p != '/')) || (part == 2 && digits != 4))
-            return 0;
-        if (part < 2)
-            p++;
-    }
-    *d = v[0], *m = v[1], *y = v[2];
-    *len = (size_t)(p - s);
-    return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
-}
-
 static int convert_date(const char *v, int with_time, pn_strbuf *out)
 {
-    int y, m, d;
-    size_t len;
-    char buf[64];
-    pn_strbuf_reset(out);
-    if (french_date(v, &y, &m, &d, &len)) {
-        const char *t = v + len;
-        if (*t == '\0' || !with_time) {
-            if (*t && *t != ' ')
-                return PN_CELL_SAME;
-            snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-        } else {
-            int hh, mm, ss = 0;
-            char tail;
-            int got = sscanf(t, " %2d:%2d:%2d%c", &hh, &mm, &ss, &tail);
-            if (got < 2 || got > 3)
-                return PN_CELL_SAME;
-            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, hh, mm, ss);
-        }
-        return pn_strbuf_puts(out, buf) == PN_OK ? PN_CELL_CONVERTED : -1;
-    }
-    /* ISO date followed by a time ("2026-03-15 00:00:00", LimeSurvey) */
-    size_t n = strlen(v);
-    if (n > 10 && is_digit(v[0]) && v[4] == '-' && v[7] == '-' && (v[10] == ' ' || v[10] == 'T')) {
-        if (!with_time)
-            return pn_strbuf_append(out, v, 10) == PN_OK ? PN_CELL_CONVERTED : -1;
-        if (v[10] == ' ') {
-            if (pn_strbuf_puts(out, v) != PN_OK)
-                return -1;
-            out->buf[10] = 'T';
-            return PN_CELL_CONVERTED;
-        }
-    }
-    return PN_CELL_SAME;
+    int r = pn_date_to_iso(v, with_time, out);
+    return r < 0 ? -1 : r ? PN_CELL_CONVERTED : PN_CELL_SAME;
 }
 
 /* Numbers as a French spreadsheet writes them: "1 234,5" (space or NBSP between digits). */
@@ -1404,11 +1340,6 @@ int pn_cells_convert(pn_cells *c, size_t qi, const char *v, pn_strbuf *out)
     default:
         return PN_CELL_SAME;
     }
-}
-
-int pn_timestamp_iso(const char *v, pn_strbuf *out)
-{
-    return convert_date(v, 1, out);
 }
 
 int pn_cells_tick(pn_cells *c, size_t qi, size_t choice, const char *v)

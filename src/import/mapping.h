@@ -172,13 +172,6 @@ int pn_is_integer(const char *s);
 int pn_is_decimal(const char *s);
 
 /*
- * pn_timestamp_iso - a submission time as ISO 8601 (YYYY-MM-DDThh:mm:ss...): Google Forms'
- * "15/03/2026 10:22:33" and LimeSurvey's "2026-03-15 10:22:33" are rewritten into @out
- * (returns PN_CELL_CONVERTED); anything else is left (PN_CELL_SAME). -1: out of memory.
- */
-int pn_timestamp_iso(const char *v, pn_strbuf *out);
-
-/*
  * pn_cells_tick - the state of the tick-box cell @v of choice @choice of question @q:
  * 1 ticked (1, Y, yes, oui, x, true, or the choice's label), 0 not (empty, 0, N, no, non,
  * false), -1 neither, -2 out of memory.

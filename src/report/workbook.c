@@ -30,6 +30,7 @@
 #include <xlsxwriter.h>
 
 #include "stats/format.h"
+#include "util/date.h"
 #include "util/strbuf.h"
 
 #define SOURCE_TEXT                                                                                \
@@ -1214,39 +1215,17 @@ static const char *const month_names[] = {"janvier",
                                           ("d\xc3\xa9"
                                            "cembre")};
 
-/* Days from 1970-01-01 to @y-@m-@d in the proleptic Gregorian calendar (H. Hinnant's
- * days_from_civil): what timegm() does, which POSIX lacks. */
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /*
  * Parse "YYYY-MM-DD" (a time may follow after 'T' or ' ', ignored) into @y, @m, @d and
- * @noon, the time_t of noon UTC that day. Returns 0 when malformed or not a real date.
+ * @noon, the time_t of noon UTC that day. Returns 0 when malformed, not a real date, or
+ * before 1970.
  */
 static int parse_date(const char *s, int *y, int *m, int *d, time_t *noon)
 {
-    for (int i = 0; i < 10; i++) {
-        int digit = s[i] >= '0' && s[i] <= '9';
-        if ((i == 4 || i == 7) ? s[i] != '-' : !digit)
-            return 0;
-    }
-    if (s[10] != '\0' && s[10] != 'T' && s[10] != ' ')
+    if (!pn_date_read_iso(s, y, m, d) || (s[10] != '\0' && s[10] != 'T' && s[10] != ' ') ||
+        *y < 1970)
         return 0;
-    *y = atoi(s), *m = atoi(s + 5), *d = atoi(s + 8);
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (*y < 1970 || *m < 1 || *m > 12 || *d < 1 || *d > mdays[*m - 1])
-        return 0;
-    int leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
-    if (*m == 2 && *d == 29 && !leap)
-        return 0;
-    *noon = (time_t)days_from_civil(*y, *m, *d) * 86400 + 12 * 3600;
+    *noon = (time_t)pn_date_days(*y, *m, *d) * 86400 + 12 * 3600;
     return 1;
 }
 

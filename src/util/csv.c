@@ -484,12 +484,18 @@ const char *pn_csv_unguard(const char *s)
     return s != NULL && s[0] == '\'' && pn_csv_is_formula(s + 1) ? s + 1 : s;
 }
 
+/* The one quoting rule of the CSV panorama writes. */
+static int needs_quotes(const char *s, char delim)
+{
+    return strchr(s, delim) != NULL || strpbrk(s, "\"\r\n") != NULL;
+}
+
 void pn_csv_write_field(FILE *out, const char *s, char delim)
 {
     if (s == NULL)
         s = "";
     int guard = pn_csv_is_formula(s);
-    if (strchr(s, delim) == NULL && strpbrk(s, "\"\r\n") == NULL) {
+    if (!needs_quotes(s, delim)) {
         if (guard)
             fputc('\'', out);
         fputs(s, out);
@@ -504,4 +510,24 @@ void pn_csv_write_field(FILE *out, const char *s, char delim)
         fputc(*s, out);
     }
     fputc('"', out);
+}
+
+pn_status pn_csv_append_field(pn_strbuf *out, const char *s, char delim)
+{
+    if (!needs_quotes(s, delim))
+        return pn_strbuf_puts(out, s);
+    if (pn_strbuf_puts(out, "\"") != PN_OK)
+        return PN_ENOMEM;
+    for (const char *p = s; *p;) {
+        size_t run = strcspn(p, "\"");
+        if (pn_strbuf_append(out, p, run) != PN_OK)
+            return PN_ENOMEM;
+        p += run;
+        if (*p == '"') {
+            if (pn_strbuf_puts(out, "\"\"") != PN_OK)
+                return PN_ENOMEM;
+            p++;
+        }
+    }
+    return pn_strbuf_puts(out, "\"");
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "util/error.h"
+#include "util/strbuf.h"
 
 /*
  * Called once per record. @line is the 1-based line the record starts on; @fields
@@ -99,6 +100,16 @@ char pn_csv_detect_delim(const char *line, size_t len);
  * `-1e5`, `-3,5`).
  */
 void pn_csv_write_field(FILE *out, const char *s, char delim);
+
+/*
+ * pn_csv_append_field - append @s as one CSV field to @out, quoted by the same rule as
+ * pn_csv_write_field (when it holds @delim, a quote or a newline; quotes doubled) but with
+ * no formula guard: for a record kept as the file had it (the raw row of a reject), where a
+ * ' would change the text read. What is handed to people goes through pn_csv_write_field.
+ * @s is not NULL. Returns PN_OK or PN_ENOMEM (@out then holds part of the field).
+ */
+pn_status pn_csv_append_field(pn_strbuf *out, const char *s, char delim)
+    __attribute__((warn_unused_result));
 
 /* Whether a spreadsheet could read @s as a formula: it begins with '=', '+', '-', '@', a tab
  * or a carriage return, and is not a plain number (an optional sign, digits with one '.' or

@@ -26,8 +26,14 @@ n=$(($(wc -l <rejects.csv) - 1))
 
 # Importing the same files again adds nothing.
 "$PN_BIN" --db c.db import --form ecole "$EX/ecole.csv" "$EX/ecole-partenaires.csv" >again.out 2>&1
-grep -q " 0 stored" again.out || fail "a second import stored rows: $(cat again.out)"
-grep -q "rejected" again.out || fail "no summary on the second import"
+# Each file's own line: nothing stored, each row already there or rejected again.
+for f in ecole.csv ecole-partenaires.csv; do
+  line=$(grep -F "$EX/$f: " again.out) || fail "no summary of $f on the second import: $(cat again.out)"
+  re=': ([0-9]+) rows \([a-z]+\): 0 stored, ([0-9]+) already in the store, ([0-9]+) rejected$'
+  [[ $line =~ $re ]] || fail "the second import stored rows of $f: $line"
+  [ "${BASH_REMATCH[1]}" -eq $((BASH_REMATCH[2] + BASH_REMATCH[3])) ] \
+    || fail "the second import of $f lost rows: $line"
+done
 
 # The workbook, under both locales.
 LC_ALL=C "$PN_BIN" --db c.db report reports/demo.csv -o c.xlsx >/dev/null

@@ -18,24 +18,14 @@
 #include <cmocka.h>
 
 #include "form/form.h"
+#include "support/support.h"
+#include "util/strbuf.h"
 
 #define assert_contains(hay, needle)                                                               \
     do {                                                                                           \
         if (strstr((hay), (needle)) == NULL)                                                       \
             fail_msg("'%s' does not contain '%s'", (hay), (needle));                               \
     } while (0)
-
-static pn_form *load_real(const char *file)
-{
-    const char *root = getenv("PN_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/forms/%s", root && *root ? root : "../..", file);
-    pn_error err = {0};
-    pn_form *f = pn_form_load_path(path, &err);
-    if (f == NULL)
-        fail_msg("cannot load %s: %s", path, err.msg);
-    return f;
-}
 
 static pn_form *load_text(const char *name, const char *text)
 {
@@ -148,12 +138,45 @@ static void check_common(const pn_form *f)
     assert_int_equal(must_find(f, "annee_debut")->type, PN_Q_INTEGER);
     assert_null(pn_form_find(f, "identification")); /* a group is not a question */
     assert_null(pn_form_find(f, "partenaires"));    /* nor is a repeat */
+    /* the name index gives each question its place */
+    for (size_t i = 0; i < f->nq; i++) {
+        assert_int_equal(pn_form_question_index(f, f->q[i].name), (int)i);
+        assert_ptr_equal(pn_form_find(f, f->q[i].name), &f->q[i]);
+    }
+    assert_int_equal(pn_form_question_index(f, "commun"), -1); /* a prefix is another name */
+    assert_int_equal(pn_form_question_index(f, "partenaires"), -1);
+    assert_int_equal(pn_form_question_index(f, ""), -1);
+}
+
+/* A form of 3,000 questions: each found at its place by its name, the index grown many
+ * times; a name used twice is still refused. */
+static void test_question_index(void **state)
+{
+    (void)state;
+    pn_strbuf sb = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_puts(&sb, "survey\n,type,name,label\n"), PN_OK);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(pn_strbuf_printf(&sb, ",text,q%d,Q %d\n", i, i), PN_OK);
+    pn_form *f = load_text("big.csv", pn_strbuf_str(&sb));
+    assert_int_equal(f->nq, 3000);
+    char name[16];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof name, "q%d", i);
+        assert_int_equal(pn_form_question_index(f, name), i);
+    }
+    assert_int_equal(pn_form_question_index(f, "q3000"), -1);
+    pn_form_destroy(f);
+    assert_int_equal(pn_strbuf_puts(&sb, ",integer,q1234,Again\n"), PN_OK);
+    pn_error err = {0};
+    assert_null(pn_form_load_text("big.csv", pn_strbuf_str(&sb), sb.len, &err));
+    assert_contains(err.msg, "big.csv:3003: column 'name': 'q1234' is used twice");
+    pn_strbuf_release(&sb);
 }
 
 static void test_centre_social(void **state)
 {
     (void)state;
-    pn_form *f = load_real("centre_social.csv");
+    pn_form *f = pn_test_load_form("centre_social.csv", NULL, NULL);
     assert_string_equal(f->id, "centre_social");
     assert_int_equal(f->side, PN_SIDE_CENTRE);
     assert_contains(f->path, "forms/centre_social.csv");
@@ -166,7 +189,7 @@ static void test_centre_social(void **state)
 static void test_ecole(void **state)
 {
     (void)state;
-    pn_form *f = load_real("ecole.csv");
+    pn_form *f = pn_test_load_form("ecole.csv", NULL, NULL);
     assert_string_equal(f->id, "ecole");
     assert_int_equal(f->side, PN_SIDE_ECOLE);
     check_common(f);
@@ -485,7 +508,7 @@ static void test_roles_of_real_forms(void **state)
     (void)state;
     const char *files[] = {"centre_social.csv", "ecole.csv"};
     for (int i = 0; i < 2; i++) {
-        pn_form *f = load_real(files[i]);
+        pn_form *f = pn_test_load_form(files[i], NULL, NULL);
         const pn_roles *r = &f->roles;
         assert_string_equal(pn_form_role(f, r->ident)->name, i ? "uai" : "siret");
         assert_string_equal(pn_form_role(f, r->name)->name, "nom_structure");
@@ -573,6 +596,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_centre_social),
         cmocka_unit_test(test_ecole),
+        cmocka_unit_test(test_question_index),
         cmocka_unit_test(test_load_path_missing),
         cmocka_unit_test(test_minimal_with_settings),
         cmocka_unit_test(test_minimal_without_settings),

@@ -13,54 +13,17 @@
 #include <unistd.h>
 
 #include "import/import.h"
+#include "support/support.h"
 #include "util/strbuf.h"
 
-typedef struct fixture {
-    char dir[64];
-    char db[128];
-    pn_store *store;
-    pn_form *form;
-    char *source;
-    size_t len;
-} fixture;
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *in = fopen(path, "rb");
-    if (in == NULL)
-        return NULL;
-    fseek(in, 0, SEEK_END);
-    long n = ftell(in);
-    rewind(in);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, in) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(in);
-    *len = (size_t)n;
-    return buf;
-}
+/* dir, db, store, and the real centre social form with its text (form, source, len) */
+typedef pn_test_project fixture;
 
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
-    pn_error err = {0};
-    const char *root = getenv("PN_SOURCE_DIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/forms/centre_social.csv", root ? root : "../..");
-    strcpy(fx->dir, "/tmp/pn_import_XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->db, sizeof fx->db, "%s/p.db", fx->dir);
-    fx->store = pn_store_create(fx->db, &err);
-    assert_non_null(fx->store);
-    fx->source = read_all(path, &fx->len);
-    assert_non_null(fx->source);
-    fx->form = pn_form_load_text(path, fx->source, fx->len, &err);
-    if (fx->form == NULL)
-        fail_msg("%s", err.msg);
+    assert_non_null(fx);
+    pn_test_project_open(fx, "pn_import", "centre_social.csv");
     *state = fx;
     return 0;
 }
@@ -68,51 +31,25 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    char cmd[256];
-    pn_store_close(fx->store);
-    pn_form_destroy(fx->form);
-    free(fx->source);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = pn_test_project_close(fx);
     free(fx);
-    return 0;
+    return rc;
 }
 
 /* Write @text to DIR/@name; returns the path in a static buffer slot. */
 static const char *put(fixture *fx, const char *name, const char *text)
 {
-    static char paths[8][256];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, 256, "%s/%s", fx->dir, name);
-    FILE *out = fopen(p, "wb");
-    assert_non_null(out);
-    fputs(text, out);
-    fclose(out);
-    return p;
+    return pn_test_put(fx->dir, name, text);
 }
 
 static long long scalar(fixture *fx, const char *sql)
 {
-    sqlite3_stmt *q = NULL;
-    long long v = -1;
-    assert_int_equal(sqlite3_prepare_v2(pn_store_db(fx->store), sql, -1, &q, NULL), SQLITE_OK);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
+    return pn_test_scalar(fx->store, sql);
 }
 
 static char *text(fixture *fx, const char *sql)
 {
-    sqlite3_stmt *q = NULL;
-    char *v = NULL;
-    assert_int_equal(sqlite3_prepare_v2(pn_store_db(fx->store), sql, -1, &q, NULL), SQLITE_OK);
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-        v = strdup((const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    return v;
+    return pn_test_text(fx->store, sql);
 }
 
 /* Every row of every table, as one number: the store "as it was" check. */
@@ -314,7 +251,7 @@ static void rejects_with_every_reason(void **state)
     char csv[2048];
     snprintf(csv, sizeof csv,
              "%sCentre C,123,99999,peut-etre,,rep,oui,,,,2026-03-01,uuid:c\n"
-             "Centre D,73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d\n"
+             "\"=D \"\"x\"\", y\",73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d\n"
              ",73282932000074,95018,non,,rep,,,,,2026-03-01,uuid:e\n",
              MAIN_HEAD);
     const char *paths[1] = {put(fx, "bad.csv", csv)};
@@ -338,6 +275,11 @@ static void rejects_with_every_reason(void **state)
     free(r);
     r = text(fx, "SELECT raw FROM rejects WHERE instance_key='uuid:c'");
     assert_string_equal(r, "Centre C,123,99999,peut-etre,,rep,oui,,,,2026-03-01,uuid:c");
+    free(r);
+    /* quoted again as the file had it, with no formula guard (a reject is not for people) */
+    r = text(fx, "SELECT raw FROM rejects WHERE instance_key='uuid:d'");
+    assert_string_equal(
+        r, "\"=D \"\"x\"\", y\",73282932000074,95018,non,QP095001,rep,oui,,,,2026-03-01,uuid:d");
     free(r);
 
     /* the corrected row, under the same key, resolves its reject */
@@ -907,11 +849,9 @@ static void full_disk_reports_the_first_cause(void **state)
     fixture *fx = *state;
     pn_error err = {0};
     pn_import_result res = {0};
-    const char *root = getenv("PN_SOURCE_DIR");
     char main_csv[512], part_csv[512];
-    snprintf(main_csv, sizeof main_csv, "%s/examples/centre_social.csv", root ? root : "../..");
-    snprintf(part_csv, sizeof part_csv, "%s/examples/centre_social-partenaires.csv",
-             root ? root : "../..");
+    pn_test_source_path("examples/centre_social.csv", main_csv, sizeof main_csv);
+    pn_test_source_path("examples/centre_social-partenaires.csv", part_csv, sizeof part_csv);
     /* something stored first, so that "as it was" is not just empty */
     char first[1024];
     snprintf(first, sizeof first,
@@ -924,7 +864,7 @@ static void full_disk_reports_the_first_cause(void **state)
     assert_true(import_until_room(fx, paths, 2) > 10);
     /* every submission a year later: each replaces the stored one */
     size_t len;
-    char *text_v2 = read_all(main_csv, &len);
+    char *text_v2 = pn_test_read_file(main_csv, &len);
     assert_non_null(text_v2);
     for (char *p = text_v2; (p = strstr(p, "2026-")) != NULL; p += 5)
         p[3] = '7';
@@ -1136,11 +1076,9 @@ static size_t import_until_disk_room(fixture *fx, const char **paths, size_t n)
 static void full_disk_rolls_back_everything(void **state)
 {
     fixture *fx = *state;
-    const char *root = getenv("PN_SOURCE_DIR");
     char main_csv[512], part_csv[512];
-    snprintf(main_csv, sizeof main_csv, "%s/examples/centre_social.csv", root ? root : "../..");
-    snprintf(part_csv, sizeof part_csv, "%s/examples/centre_social-partenaires.csv",
-             root ? root : "../..");
+    pn_test_source_path("examples/centre_social.csv", main_csv, sizeof main_csv);
+    pn_test_source_path("examples/centre_social-partenaires.csv", part_csv, sizeof part_csv);
     use_full_vfs(fx);
     /* a small page cache spills to the file in the middle of the import, as a large import
      * does: a write that fails then leaves SQLite no choice but to roll everything back */

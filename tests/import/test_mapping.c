@@ -310,12 +310,6 @@ static void number_date_ident_cells(void **state)
     expect_cell(fx, "partenaire_id", "0951099A", PN_CELL_BAD, NULL);
     assert_non_null(strstr(pn_strbuf_str(&fx->out), "check letter should be D"));
     expect_cell(fx, "note_libre", "7,32829E+13", PN_CELL_SAME, NULL);
-
-    pn_strbuf ts = PN_STRBUF_INIT;
-    assert_int_equal(pn_timestamp_iso("15/03/2026 10:22:33", &ts), PN_CELL_CONVERTED);
-    assert_string_equal(pn_strbuf_str(&ts), "2026-03-15T10:22:33");
-    assert_int_equal(pn_timestamp_iso("2026-03-15T10:22:33.000+01:00", &ts), PN_CELL_SAME);
-    pn_strbuf_release(&ts);
 }
 
 static char *write_file(const char *name, const char *text)

@@ -16,22 +16,16 @@
 
 #include "import/import.h"
 #include "import/recalc.h"
+#include "support/support.h"
 
-typedef struct fixture {
-    char dir[64];
-    char db[128];
-    pn_store *store;
-} fixture;
+/* dir, db and store (no form: each test reads its own) */
+typedef pn_test_project fixture;
 
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
-    pn_error err = {0};
-    strcpy(fx->dir, "/tmp/pn_recalc_XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->db, sizeof fx->db, "%s/p.db", fx->dir);
-    fx->store = pn_store_create(fx->db, &err);
-    assert_non_null(fx->store);
+    assert_non_null(fx);
+    pn_test_project_open(fx, "pn_recalc", NULL);
     *state = fx;
     return 0;
 }
@@ -39,26 +33,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    char cmd[256];
-    pn_store_close(fx->store);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
+    int rc = pn_test_project_close(fx);
     free(fx);
-    return 0;
+    return rc;
 }
 
 static const char *put(fixture *fx, const char *name, const char *text)
 {
-    static char paths[8][256];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, 256, "%s/%s", fx->dir, name);
-    FILE *out = fopen(p, "wb");
-    assert_non_null(out);
-    fputs(text, out);
-    fclose(out);
-    return p;
+    return pn_test_put(fx->dir, name, text);
 }
 
 /* The rows @sql selects, one column, as "a|b|NULL|...". */

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "report/report.h"
+#include "support/support.h"
 #include "util/strbuf.h"
 
 static char tmpdir[] = "/tmp/pn_test_report_XXXXXX";
@@ -29,15 +30,14 @@ static char tmpdir[] = "/tmp/pn_test_report_XXXXXX";
 static int setup_dir(void **state)
 {
     (void)state;
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+    pn_test_dir_create(tmpdir, sizeof tmpdir, "pn_test_report");
+    return 0;
 }
 
 static int remove_dir(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return pn_test_dir_remove(tmpdir);
 }
 
 /* Path of @name in the temp dir; the caller frees it. */
@@ -278,17 +278,15 @@ static void test_spec_long_text(void **state)
 static void test_demo_spec(void **state)
 {
     (void)state;
-    const char *src = getenv("PN_SOURCE_DIR");
-    pn_strbuf path = PN_STRBUF_INIT;
-    assert_int_equal(pn_strbuf_printf(&path, "%s/reports/demo.csv", src ? src : "../.."), PN_OK);
+    char path[1024];
+    pn_test_source_path("reports/demo.csv", path, sizeof path);
     pn_report_spec *s = NULL;
     pn_error err = {0};
-    if (pn_report_spec_load(pn_strbuf_str(&path), &s, &err) != PN_OK)
+    if (pn_report_spec_load(path, &s, &err) != PN_OK)
         fail_msg("%s", err.msg);
     assert_non_null(s->title);
     assert_int_equal(s->n, 11);
     pn_report_spec_destroy(s);
-    pn_strbuf_release(&path);
 }
 
 /* ---- tables built by hand ---------------------------------------------------------------- */
@@ -528,15 +526,13 @@ static int check_quiet;
 /* Run check_xlsx.py on @file with the NULL-terminated arguments; returns its exit status. */
 static int check_xlsx(const char *file, ...)
 {
-    const char *src = getenv("PN_SOURCE_DIR");
     pn_strbuf cmd = PN_STRBUF_INIT;
-    pn_strbuf script = PN_STRBUF_INIT;
-    assert_int_equal(
-        pn_strbuf_printf(&script, "%s/tests/report/check_xlsx.py", src ? src : "../.."), PN_OK);
-    if (access(pn_strbuf_str(&script), R_OK) != 0)
-        fail_msg("cannot find %s: set PN_SOURCE_DIR to the repository", pn_strbuf_str(&script));
+    char script[1024];
+    pn_test_source_path("tests/report/check_xlsx.py", script, sizeof script);
+    if (access(script, R_OK) != 0)
+        fail_msg("cannot find %s: set PN_SOURCE_DIR to the repository", script);
     assert_int_equal(pn_strbuf_puts(&cmd, "/usr/bin/python3"), PN_OK);
-    shell_word(&cmd, pn_strbuf_str(&script));
+    shell_word(&cmd, script);
     shell_word(&cmd, file);
     va_list ap;
     va_start(ap, file);
@@ -547,7 +543,6 @@ static int check_xlsx(const char *file, ...)
         assert_int_equal(pn_strbuf_puts(&cmd, " 2>/dev/null"), PN_OK);
     int rc = system(pn_strbuf_str(&cmd));
     pn_strbuf_release(&cmd);
-    pn_strbuf_release(&script);
     return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
@@ -711,22 +706,6 @@ static void test_workbook_errors(void **state)
     fixture_release(&fx);
 }
 
-/* The whole content of @path (*@len bytes), or NULL when it cannot be read. */
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *in = fopen(path, "rb");
-    if (in == NULL)
-        return NULL;
-    pn_strbuf sb = PN_STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(pn_strbuf_append(&sb, buf, n), PN_OK);
-    fclose(in);
-    *len = sb.len;
-    return pn_strbuf_detach(&sb);
-}
-
 /* Whether the temp dir holds a file whose name contains ".tmp" (a temporary file left). */
 static int temp_left(void)
 {
@@ -760,7 +739,7 @@ static void test_workbook_replaced_only_when_whole(void **state)
     char *path = tmp_path("old.xlsx");
     assert_int_equal(write_one(path, fx.liens, &err), PN_OK);
     size_t len = 0, len2 = 0;
-    char *before = read_all(path, &len);
+    char *before = pn_test_read_file(path, &len);
     assert_non_null(before);
     assert_true(len > 4096);
 
@@ -775,7 +754,7 @@ static void test_workbook_replaced_only_when_whole(void **state)
     signal(SIGXFSZ, was);
     assert_int_equal(st, PN_EIO);
     assert_non_null(strstr(err.msg, "cannot write '"));
-    char *after = read_all(path, &len2);
+    char *after = pn_test_read_file(path, &len2);
     if (after == NULL)
         fail_msg("a failed write removed the previous workbook");
     assert_int_equal(len2, len);
@@ -808,7 +787,7 @@ static void test_workbook_replaced_only_when_whole(void **state)
     assert_int_equal(write_one(via, fx.rythme, &e2), PN_OK);
     assert_int_equal(lstat(via, &sb), 0);
     assert_true(S_ISLNK(sb.st_mode));
-    after = read_all(path, &len2);
+    after = pn_test_read_file(path, &len2);
     assert_non_null(after);
     assert_true(len2 != len || memcmp(after, before, len) != 0);
     free(after);

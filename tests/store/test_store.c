@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "support/support.h"
 
 #define assert_contains(hay, needle)                                                               \
     do {                                                                                           \
@@ -61,61 +62,6 @@ static int teardown(void **state)
     return rc == 0 && !journal_left ? 0 : -1;
 }
 
-/* The whole content of @path, NUL-terminated; *@len gets its size. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *in = fopen(path, "rb");
-    if (in == NULL)
-        fail_msg("cannot open %s", path);
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int c;
-    while ((c = fgetc(in)) != EOF) {
-        if (n + 2 > cap) {
-            cap = cap ? cap * 2 : 4096;
-            char *p = realloc(buf, cap);
-            assert_non_null(p);
-            buf = p;
-        }
-        buf[n++] = (char)c;
-    }
-    fclose(in);
-    if (buf == NULL)
-        buf = calloc(1, 1);
-    assert_non_null(buf);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
-static void spew(const char *path, const char *data, size_t len)
-{
-    FILE *out = fopen(path, "wb");
-    assert_non_null(out);
-    assert_int_equal(fwrite(data, 1, len, out), len);
-    assert_int_equal(fclose(out), 0);
-}
-
-static void real_form_path(const char *file, char *buf, size_t size)
-{
-    const char *root = getenv("PN_SOURCE_DIR");
-    snprintf(buf, size, "%s/forms/%s", root && *root ? root : "../..", file);
-}
-
-/* Loads a real form and its source text (*@source, freed by the caller). */
-static pn_form *load_real(const char *file, char **source, size_t *len)
-{
-    char path[1024];
-    real_form_path(file, path, sizeof path);
-    pn_error err = {0};
-    pn_form *f = pn_form_load_path(path, &err);
-    if (f == NULL)
-        fail_msg("cannot load %s: %s", path, err.msg);
-    *source = slurp(path, len);
-    return f;
-}
-
 static pn_store *create_ok(const char *path)
 {
     pn_error err = {0};
@@ -137,13 +83,7 @@ static pn_store *open_ok(const char *path)
 /* One integer from @sql (which must return one row). */
 static long long query_int(pn_store *s, const char *sql)
 {
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(pn_store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(pn_store_db(s)));
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    long long v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
+    return pn_test_scalar(s, sql);
 }
 
 /* The columns of @table, in order, as "a,b,c" into @buf. */
@@ -213,7 +153,7 @@ static void test_create_existing_file_untouched(void **state)
 {
     fixture *fx = *state;
     static const char precious[] = "notes that must survive\n";
-    spew(fx->path, precious, sizeof precious - 1);
+    pn_test_write_file(fx->path, precious, sizeof precious - 1);
 
     pn_error err = {0};
     assert_null(pn_store_create(fx->path, &err));
@@ -221,7 +161,7 @@ static void test_create_existing_file_untouched(void **state)
     assert_contains(err.msg, fx->path);
     assert_contains(err.msg, "already exists");
     size_t len = 0;
-    char *after = slurp(fx->path, &len);
+    char *after = pn_test_read_file(fx->path, &len);
     assert_int_equal(len, sizeof precious - 1);
     assert_memory_equal(after, precious, len);
     free(after);
@@ -232,7 +172,7 @@ static void test_create_twice(void **state)
     fixture *fx = *state;
     pn_store_close(create_ok(fx->path));
     size_t len1 = 0, len2 = 0;
-    char *before = slurp(fx->path, &len1);
+    char *before = pn_test_read_file(fx->path, &len1);
 
     pn_error err = {0};
     assert_null(pn_store_create(fx->path, &err));
@@ -241,7 +181,7 @@ static void test_create_twice(void **state)
     snprintf(expected, sizeof expected, "'%s' already exists", fx->path);
     assert_contains(err.msg, expected);
 
-    char *after = slurp(fx->path, &len2);
+    char *after = pn_test_read_file(fx->path, &len2);
     assert_int_equal(len1, len2);
     assert_memory_equal(before, after, len1);
     free(before);
@@ -266,14 +206,14 @@ static void test_open_garbage(void **state)
     char junk[8192];
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = "this is not a database, only words\n"[i % 35];
-    spew(fx->path, junk, sizeof junk);
+    pn_test_write_file(fx->path, junk, sizeof junk);
 
     pn_error err = {0};
     assert_null(pn_store_open(fx->path, &err));
     assert_int_equal(err.status, PN_ESTORE);
     assert_contains(err.msg, fx->path);
     size_t len = 0;
-    char *after = slurp(fx->path, &len);
+    char *after = pn_test_read_file(fx->path, &len);
     assert_int_equal(len, sizeof junk);
     assert_memory_equal(after, junk, len);
     free(after);
@@ -327,7 +267,7 @@ static void put_one_link(pn_store *s, const char *before_rows)
 {
     char *source = NULL;
     size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
     pn_error err = {0};
     if (pn_store_put_form(s, f, source, len, &err) != PN_OK)
         fail_msg("put_form: %s", err.msg);
@@ -613,7 +553,7 @@ static void test_put_form_creates_tables(void **state)
     fixture *fx = *state;
     char *source = NULL;
     size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
     pn_store *s = create_ok(fx->path);
     pn_error err = {0};
     if (pn_store_put_form(s, f, source, len, &err) != PN_OK)
@@ -659,7 +599,7 @@ static void test_put_form_idempotent(void **state)
     fixture *fx = *state;
     char *source = NULL;
     size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
     pn_store *s = create_ok(fx->path);
     pn_error err = {0};
     assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
@@ -714,7 +654,7 @@ static void test_get_form_round_trip(void **state)
     fixture *fx = *state;
     char *source = NULL;
     size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
     pn_store *s = create_ok(fx->path);
     pn_error err = {0};
     assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
@@ -769,7 +709,7 @@ static void test_form_ids(void **state)
     for (size_t i = 0; i < 2; i++) {
         char *source = NULL;
         size_t len = 0;
-        pn_form *f = load_real(files[i], &source, &len);
+        pn_form *f = pn_test_load_form(files[i], &source, &len);
         assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
         pn_form_destroy(f);
         free(source);
@@ -792,7 +732,7 @@ static void test_begin_rollback_leaves_nothing(void **state)
     fixture *fx = *state;
     char *source = NULL;
     size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
     pn_store *s = create_ok(fx->path);
     long long objects = query_int(s, "SELECT count(*) FROM sqlite_master");
     pn_error err = {0};
@@ -875,7 +815,7 @@ static void test_read_snapshot_while_writer_commits(void **state)
     fixture *fx = *state;
     char *source = NULL;
     size_t len = 0;
-    pn_form *f = load_real("centre_social.csv", &source, &len);
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
     pn_store *reader = create_ok(fx->path);
     pn_error err = {0};
     writer_job w = {fx->path, f, source, len, PN_EINTERNAL, PN_EINTERNAL, PN_EINTERNAL, 0, {0}};

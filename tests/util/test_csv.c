@@ -836,6 +836,50 @@ static void test_write_field(void **state)
     }
 }
 
+/* A raw record's field: quoted as pn_csv_write_field quotes, never guarded. */
+static void test_append_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        char delim;
+        const char *out;
+    } cases[] = {
+        {"plain", ',', "plain"},
+        {"", ',', ""},
+        {"a,b", ',', "\"a,b\""},
+        {"a;b", ',', "a;b"},
+        {"a;b", ';', "\"a;b\""},
+        {"say \"hi\"", ',', "\"say \"\"hi\"\"\""},
+        {"two\nlines", ',', "\"two\nlines\""},
+        {"cr\r", ';', "\"cr\r\""},
+        /* the text as the file had it: no ' before a formula */
+        {"=SUM(A1)", ',', "=SUM(A1)"},
+        {"+SUM(1,1)", ',', "\"+SUM(1,1)\""},
+        {"-", ';', "-"},
+        {"@x;\"y\"", ';', "\"@x;\"\"y\"\"\""},
+    };
+    pn_strbuf sb = PN_STRBUF_INIT;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pn_strbuf_reset(&sb);
+        assert_int_equal(pn_csv_append_field(&sb, cases[i].in, cases[i].delim), PN_OK);
+        if (strcmp(pn_strbuf_str(&sb), cases[i].out) != 0)
+            fail_msg("case %zu: appended [%s], expected [%s]", i, pn_strbuf_str(&sb), cases[i].out);
+        /* the one quoting rule: where no guard applies, both write the same */
+        if (!pn_csv_is_formula(cases[i].in)) {
+            char *w = write_field(cases[i].in, cases[i].delim);
+            assert_string_equal(w, pn_strbuf_str(&sb));
+            free(w);
+        }
+    }
+    /* appended, not replaced */
+    pn_strbuf_reset(&sb);
+    assert_int_equal(pn_csv_append_field(&sb, "a", ','), PN_OK);
+    assert_int_equal(pn_csv_append_field(&sb, "b,c", ','), PN_OK);
+    assert_string_equal(pn_strbuf_str(&sb), "a\"b,c\"");
+    pn_strbuf_release(&sb);
+}
+
 /* The formula test, and its inverse for a program reading back what it wrote. */
 static void test_formula_guard(void **state)
 {
@@ -925,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_read_path_missing),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_write_field),
+        cmocka_unit_test(test_append_field),
         cmocka_unit_test(test_write_read_round_trip),
         cmocka_unit_test(test_formula_guard),
     };
