@@ -33,7 +33,11 @@ for l in $(cat "${links[@]}" | tr ' ' '\n' | grep -E '^(-l[A-Za-z0-9_+.-]+|/.*\.
     libc6-dev | libgcc* | gcc* | libstdc++*) continue ;;
   esac
   n=$((n + 1))
-  if ! printf '%s\n' "${named[@]}" | grep -qxF -- "$pkg"; then
+  # (no pipe into grep -q here: under pipefail, grep leaving early made printf's SIGPIPE a
+  # failure now and then, and a named package was reported as not named)
+  found=0
+  for p in "${named[@]}"; do [ "$p" = "$pkg" ] && found=1; done
+  if [ $found -eq 0 ]; then
     echo "check-deps: $l ($f) comes from $pkg, which tools/install-deps.sh does not install by name" >&2
     bad=1
   fi
