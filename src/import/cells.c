@@ -17,9 +17,6 @@
 
 /* ---- folded labels, prepared once per import ------------------------------------------ */
 
-
-
-
 /* Index @key as choice @k in @ix: the first choice keeps it, marked SHARED when another
  * comes. */
 static pn_status index_choice(pn_strindex *ix, const char *key, size_t k)
