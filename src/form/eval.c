@@ -2,7 +2,6 @@
  * makes are listed at the top of expr.c). */
 #include "form/expr_internal.h"
 
-
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,7 +11,6 @@
 #include <string.h>
 
 #include "util/strbuf.h"
-
 
 /* ---- the evaluator ---- */
 
@@ -264,7 +262,7 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
         break;
     case F_ROUND:
         expr_set_num(out, round_half_away(pn_value_number(&av[0]),
-                                     n->nkids == 2 ? pn_value_number(&av[1]) : 0));
+                                          n->nkids == 2 ? pn_value_number(&av[1]) : 0));
         break;
     case F_STRING:
         *out = av[0];
@@ -347,10 +345,10 @@ static pn_status eval_node(evaluator *ev, const node *n, pn_value *out)
         if (op == T_PLUS || op == T_MINUS || op == T_STAR || op == T_DIV || op == T_MOD) {
             double x = pn_value_number(&a), y = pn_value_number(&b);
             expr_set_num(out, op == T_PLUS    ? x + y
-                         : op == T_MINUS ? x - y
-                         : op == T_STAR  ? x * y
-                         : op == T_DIV   ? x / y
-                                         : fmod(x, y));
+                              : op == T_MINUS ? x - y
+                              : op == T_STAR  ? x * y
+                              : op == T_DIV   ? x / y
+                                              : fmod(x, y));
         } else {
             expr_set_bool(out, compare(op, &a, &b)); /* converts only what it compares as numbers */
         }

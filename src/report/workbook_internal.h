@@ -1,0 +1,69 @@
+/*
+ * workbook_internal.h - what the workbook's file, cover and methodology (workbook.c) and its
+ * table sheets (tables.c) share: the workbook, its sheets and formats, and the helpers that
+ * write cells and sheet parts. Not a public header.
+ */
+#ifndef PN_REPORT_WORKBOOK_INTERNAL_H
+#define PN_REPORT_WORKBOOK_INTERNAL_H
+
+#include <xlsxwriter.h>
+
+#include "report/report.h"
+#include "util/strbuf.h"
+
+#define SOURCE_TEXT                                                                                \
+    "Source : enqu\xc3\xaate \xc3\xa9"                                                             \
+    "coles \xe2\x80\x93 centres sociaux"
+#define HEAD_ROW 3 /* row of the table's head on every table sheet (0-based) */
+#define PAPER_A4 9
+
+typedef struct sheet_entry {
+    char *name;  /* owned */
+    char *title; /* owned */
+    lxw_worksheet *ws;
+    double width0; /* width of the label column so far: the widest of the sheet's tables */
+} sheet_entry;
+
+struct pn_workbook {
+    lxw_workbook *lxw;
+    char *path;
+    lxw_worksheet *cover;
+    sheet_entry *sheets; /* table sheets, in order */
+    size_t nsheets, capsheets;
+    char **kept; /* strings lent to libxlsxwriter until close */
+    size_t nkept, capkept;
+    lxw_error lxw_err; /* first failure of a cell write, LXW_NO_ERROR when none */
+    struct {
+        lxw_format *title, *info, *head, *head_left, *label, *count, *pct, *total_label,
+            *total_count, *total_pct, *section, *note, *warn, *stat, *p, *cover_title,
+            *cover_subtitle, *date, *thousands, *link, *para;
+    } f;
+};
+
+char *wb_keep(pn_workbook *wb, const char *s);
+void wb_latch(pn_workbook *wb, lxw_error e);
+void wb_put_str(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
+                    lxw_format *f);
+void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double x,
+                    lxw_format *f);
+size_t wb_text_width(const char *s);
+double wb_clamp(double x, double lo, double hi);
+const char *wb_cat_label(const pn_category *c);
+double wb_percent(double a, double b);
+void wb_french_decimal(char *buf, size_t size, double x);
+PN_MUST_USE pn_status wb_begin_sheet(pn_workbook *wb, const pn_report_item *it, const char *info,
+                             const char *fallback_title, lxw_worksheet **out, sheet_entry **entry,
+                             pn_error *err);
+void wb_put_wrapped(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
+                        const char *text, double width_chars, lxw_format *f);
+PN_MUST_USE pn_status wb_end_sheet(pn_workbook *wb, const char *sheet, pn_error *err);
+lxw_row_t wb_chart_bottom(lxw_row_t row, double y_scale);
+void wb_label_width(pn_workbook *wb, sheet_entry *se, double w);
+PN_MUST_USE pn_status wb_chart_title(pn_workbook *wb, lxw_chart *chart, const char *title);
+PN_MUST_USE pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, const char *title,
+                                     pn_chart_kind kind, lxw_row_t first, size_t k,
+                                     lxw_col_t value_col, const char *axis, lxw_col_t at_col,
+                                     lxw_row_t *bottom, pn_error *err);
+PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char *var);
+
+#endif
