@@ -86,9 +86,9 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
     wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(ncols - 1), 13, NULL));
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
-    return wb_single_series_chart(wb, se, title, it->chart, top + 1, t->k,
-                               it->chart == PN_CHART_PIE ? 1 : 3, "% des r\xc3\xa9ponses valides",
-                               (lxw_col_t)(ncols + 1), bottom, err);
+    return wb_single_series_chart(
+        wb, se, title, it->chart, top + 1, t->k, it->chart == PN_CHART_PIE ? 1 : 3,
+        "% des r\xc3\xa9ponses valides", (lxw_col_t)(ncols + 1), bottom, err);
 }
 
 pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
@@ -160,9 +160,9 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
     wb_put_num(wb, ws, row, 1, t->cases, wb->f.count);
     row++;
     wb_put_str(wb, ws, row, 0,
-            "Non-r\xc3\xa9ponse (aucune case coch\xc3\xa9"
-            "e)",
-            wb->f.label);
+               "Non-r\xc3\xa9ponse (aucune case coch\xc3\xa9"
+               "e)",
+               wb->f.label);
     wb_put_num(wb, ws, row, 1, t->missing, wb->f.count);
 
     width = wb_clamp(width + 2, 40, 60);
@@ -175,7 +175,7 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
                          : it->chart == PN_CHART_NONE ? PN_CHART_NONE
                                                       : PN_CHART_BAR;
     return wb_single_series_chart(wb, se, title, kind, top + 1, t->k, 2, "% des r\xc3\xa9pondants",
-                               ncols + 1, bottom, err);
+                                  ncols + 1, bottom, err);
 }
 
 pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const pn_multi *t,
@@ -221,7 +221,7 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     wb_put_str(wb, ws, top, 0, names[b], wb->f.section);
     lxw_row_t head = top + 1;
     wb_put_str(wb, ws, head, 0, t->row_title && t->row_title[0] ? t->row_title : t->row_var,
-            wb->f.head_left);
+               wb->f.head_left);
     for (size_t j = 0; j < c; j++)
         wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), wb_cat_label(&t->col_cats[j]), wb->f.head);
     wb_put_str(wb, ws, head, (lxw_col_t)(c + 1), "Total", wb->f.head);
@@ -250,7 +250,7 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
         wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, tot);
     }
     wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), b == BLOCK_COUNT ? t->n : (t->n > 0 ? 100.0 : NAN),
-            tot);
+               tot);
     return row + 2;
 }
 
@@ -367,8 +367,8 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
                                                     : LXW_CHART_COLUMN_STACKED_PERCENT;
         lxw_chart *chart = workbook_add_chart(wb->lxw, type);
         char *axis = wb_keep(wb, t->col_title && t->col_title[0] ? t->col_title : t->col_var);
-        char *vaxis = wb_keep(wb, type == LXW_CHART_COLUMN_STACKED_PERCENT ? "R\xc3\xa9partition (%)"
-                                                                        : "Effectif");
+        char *vaxis = wb_keep(
+            wb, type == LXW_CHART_COLUMN_STACKED_PERCENT ? "R\xc3\xa9partition (%)" : "Effectif");
         if (chart == NULL || axis == NULL || vaxis == NULL ||
             wb_chart_title(wb, chart, title) != PN_OK) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
@@ -405,7 +405,8 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
             chart_axis_set_crossing_max(cat);
         }
         lxw_chart_options opt = {.x_offset = 10,
-                                 .x_scale = wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
+                                 .x_scale =
+                                     wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
                                  /* room for slanted labels of many columns */
                                  .y_scale = t->c > 12 ? 2.2 : 1.35};
         wb_latch(wb, worksheet_insert_chart_opt(ws, top, (lxw_col_t)(t->c + 3), chart, &opt));
@@ -468,7 +469,7 @@ static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_mul
                                 lxw_row_t row)
 {
     wb_put_str(wb, ws, row, 0, t->row_title && t->row_title[0] ? t->row_title : t->row_var,
-            wb->f.head_left);
+               wb->f.head_left);
     for (size_t j = 0; j < t->c; j++)
         wb_put_str(wb, ws, row, (lxw_col_t)(j + 1), wb_cat_label(&t->col_cats[j]), wb->f.head);
     wb_put_str(wb, ws, row, (lxw_col_t)(t->c + 1), "Ensemble", wb->f.head);
@@ -503,16 +504,16 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_cases, wb->f.total_count);
     row++;
     wb_put_str(wb, ws, row, 0,
-            "Non-r\xc3\xa9ponse (aucune case coch\xc3\xa9"
-            "e)",
-            wb->f.label);
+               "Non-r\xc3\xa9ponse (aucune case coch\xc3\xa9"
+               "e)",
+               wb->f.label);
     for (size_t j = 0; j < c; j++)
         wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->missing[j], wb->f.count);
     wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_missing, wb->f.count);
     row += 2;
 
     wb_put_str(wb, ws, row++, 0, "Pourcentages des r\xc3\xa9pondants de chaque colonne (%)",
-            wb->f.section);
+               wb->f.section);
     lxw_row_t pct_head = row;
     multi_crosstab_head(wb, ws, t, row++);
     for (size_t i = 0; i < r; i++, row++) {
@@ -535,7 +536,8 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     wb_label_width(wb, se, width);
     wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(c + 1), colw, NULL));
     lxw_col_t ncols = (lxw_col_t)(c + 2 > 4 ? c + 2 : 4);
-    wb_put_wrapped(wb, ws, row, ncols, PN_MULTI_CROSSTAB_NOTE, width + colw * (ncols - 1), wb->f.warn);
+    wb_put_wrapped(wb, ws, row, ncols, PN_MULTI_CROSSTAB_NOTE, width + colw * (ncols - 1),
+                   wb->f.warn);
     row += 2;
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
@@ -728,4 +730,3 @@ out:
     pn_strbuf_release(&title);
     return st;
 }
-

@@ -43,27 +43,27 @@ struct pn_workbook {
 char *wb_keep(pn_workbook *wb, const char *s);
 void wb_latch(pn_workbook *wb, lxw_error e);
 void wb_put_str(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
-                    lxw_format *f);
+                lxw_format *f);
 void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double x,
-                    lxw_format *f);
+                lxw_format *f);
 size_t wb_text_width(const char *s);
 double wb_clamp(double x, double lo, double hi);
 const char *wb_cat_label(const pn_category *c);
 double wb_percent(double a, double b);
 void wb_french_decimal(char *buf, size_t size, double x);
 PN_MUST_USE pn_status wb_begin_sheet(pn_workbook *wb, const pn_report_item *it, const char *info,
-                             const char *fallback_title, lxw_worksheet **out, sheet_entry **entry,
-                             pn_error *err);
+                                     const char *fallback_title, lxw_worksheet **out,
+                                     sheet_entry **entry, pn_error *err);
 void wb_put_wrapped(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
-                        const char *text, double width_chars, lxw_format *f);
+                    const char *text, double width_chars, lxw_format *f);
 PN_MUST_USE pn_status wb_end_sheet(pn_workbook *wb, const char *sheet, pn_error *err);
 lxw_row_t wb_chart_bottom(lxw_row_t row, double y_scale);
 void wb_label_width(pn_workbook *wb, sheet_entry *se, double w);
 PN_MUST_USE pn_status wb_chart_title(pn_workbook *wb, lxw_chart *chart, const char *title);
 PN_MUST_USE pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, const char *title,
-                                     pn_chart_kind kind, lxw_row_t first, size_t k,
-                                     lxw_col_t value_col, const char *axis, lxw_col_t at_col,
-                                     lxw_row_t *bottom, pn_error *err);
+                                             pn_chart_kind kind, lxw_row_t first, size_t k,
+                                             lxw_col_t value_col, const char *axis,
+                                             lxw_col_t at_col, lxw_row_t *bottom, pn_error *err);
 PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char *var);
 
 #endif

@@ -1,0 +1,438 @@
+/* queries.c - the store's named queries and cursors: the names of partner structures, the
+ * last report's spec, the cover's counts, the rejects, scans for counting, rows and updates
+ * for recalculation (store.h). */
+#include "store/store.h"
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+/* Append to @sql the SELECT of the partner identifiers and names given in the links of @f (a
+ * form of side @side), read from its partner repeat alone: no join, as it runs after every
+ * import. Appends nothing when the form has no such repeat or questions. */
+static pn_status partner_names_select(const pn_form *f, pn_form_side side, pn_strbuf *sql)
+{
+    int r = pn_form_links_repeat(f);
+    const pn_question *id = pn_form_role(f, f->roles.partner);
+    const pn_question *name = pn_form_role(f, f->roles.partner_name);
+    if (f->side != side || r < 0 || id == NULL || name == NULL || id->repeat != r ||
+        name->repeat != r)
+        return PN_OK;
+    char entries[256];
+    pn_store_table_name(f, r, entries, sizeof entries);
+    char *part = sqlite3_mprintf("%sSELECT \"%w\" AS ident, \"%w\" AS name FROM \"%w\"",
+                                 sql->len ? " UNION ALL " : "", id->name, name->name, entries);
+    pn_status st = part && pn_strbuf_puts(sql, part) == PN_OK ? PN_OK : PN_ENOMEM;
+    sqlite3_free(part);
+    return st;
+}
+
+pn_status pn_store_name_partners(pn_store *s, pn_form_side reporter, pn_error *err)
+{
+    const char *partner_side = reporter == PN_SIDE_CENTRE  ? pn_side_word(PN_SIDE_ECOLE)
+                               : reporter == PN_SIDE_ECOLE ? pn_side_word(PN_SIDE_CENTRE)
+                                                           : NULL;
+    char **ids = NULL;
+    size_t n = 0;
+    pn_strbuf names = PN_STRBUF_INIT;
+    sqlite3_stmt *q = NULL;
+    char *sql = NULL;
+    if (partner_side == NULL)
+        return PN_OK;
+    pn_status st = pn_store_form_ids(s, &ids, &n, err);
+    for (size_t i = 0; i < n && st == PN_OK; i++) {
+        pn_form *f = pn_store_get_form(s, ids[i], NULL, NULL, err);
+        if (f == NULL)
+            st = err->status ? err->status : PN_ESTORE;
+        else if (partner_names_select(f, reporter, &names) != PN_OK)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        pn_form_destroy(f);
+    }
+    if (st != PN_OK || names.len == 0)
+        goto out;
+    /* per partner, its names counted over the links that name it; the first by count, then
+     * by name, wins */
+    sql = sqlite3_mprintf(
+        "UPDATE structures SET name = b.name FROM (SELECT ident, name FROM (SELECT ident, name,"
+        " row_number() OVER (PARTITION BY ident ORDER BY count(*) DESC, name) AS rank FROM (%s)"
+        " WHERE name <> '' GROUP BY ident, name) WHERE rank = 1) b WHERE structures.side = %Q"
+        " AND structures.responded = 0 AND structures.ident = b.ident AND structures.name IS"
+        " NOT b.name",
+        pn_strbuf_str(&names), partner_side);
+    if (sql == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot name the partner structures");
+out:
+    sqlite3_finalize(q);
+    sqlite3_free(sql);
+    pn_strbuf_release(&names);
+    store_free_names(ids, n);
+    return st;
+}
+
+pn_status pn_store_put_report_spec(pn_store *s, const char *path, const char *source, size_t len,
+                                   pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO report_spec VALUES(1, ?, ?)", -1, &q,
+                           NULL) != SQLITE_OK ||
+        sqlite3_bind_text(q, 1, path, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_blob(q, 2, len ? source : "", (int)len, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot keep the report spec");
+    sqlite3_finalize(q);
+    return st;
+}
+
+pn_status pn_store_get_report_spec(pn_store *s, char **path, char **source, size_t *len,
+                                   pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pn_status st = PN_OK;
+    *path = *source = NULL;
+    *len = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT path, source FROM report_spec WHERE spec_id = 1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the report spec");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(q, 0);
+        const void *b = sqlite3_column_blob(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1);
+        *path = pn_strdup(p ? p : "");
+        *source = malloc(n + 1);
+        if (*path == NULL || *source == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        } else {
+            if (n)
+                memcpy(*source, b, n);
+            (*source)[n] = '\0';
+            *len = n;
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = pn_store_error(s, err, "cannot read the report spec");
+    }
+    sqlite3_finalize(q);
+    if (st != PN_OK) {
+        free(*path);
+        free(*source);
+        *path = *source = NULL;
+        *len = 0;
+    }
+    return st;
+}
+
+/* One number from the store: the first column of the first row of @sql, 0 when none. */
+static pn_status one_number(pn_store *s, const char *sql, double *out, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot count");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_double(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
+}
+
+pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
+{
+    static const char *const sql[PN_NCOUNTS] = {
+        [PN_COUNT_CENTRES] = "SELECT count(*) FROM structures WHERE side='centre' AND responded=1",
+        [PN_COUNT_SCHOOLS] = "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
+        [PN_COUNT_COMMUNES] = "SELECT count(DISTINCT commune) FROM structures WHERE responded=1"
+                              " AND commune <> ''",
+        [PN_COUNT_LINKS] = "SELECT count(*) FROM links",
+        [PN_COUNT_PAIRS] =
+            "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident)",
+        [PN_COUNT_DYADS] = "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident,"
+                           " school_ident HAVING count(DISTINCT reporter_side) = 2)",
+        [PN_COUNT_REJECTS] = "SELECT count(*) FROM rejects",
+    };
+    pn_status st = PN_OK;
+    for (size_t i = 0; i < PN_NCOUNTS && st == PN_OK; i++)
+        st = one_number(s, sql[i], &counts[i], err);
+    return st;
+}
+
+pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT max(submitted) FROM submissions", -1, &q, NULL) !=
+        SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the date of the answers");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? PN_OK
+               : pn_store_error(s, err, "cannot read the date of the answers");
+}
+
+pn_status pn_store_each_reject(pn_store *s, pn_reject_fn fn, void *ctx, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT form_id, file, line, instance_key, reasons, raw FROM rejects"
+                           " ORDER BY file, line",
+                           -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the rejects");
+    pn_status st = PN_OK;
+    int rc;
+    while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        pn_reject r = {(const char *)sqlite3_column_text(q, 0),
+                       (const char *)sqlite3_column_text(q, 1),
+                       sqlite3_column_int64(q, 2),
+                       (const char *)sqlite3_column_text(q, 3),
+                       (const char *)sqlite3_column_text(q, 4),
+                       (const char *)sqlite3_column_text(q, 5)};
+        st = fn(ctx, &r, err);
+    }
+    if (st == PN_OK && rc != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot read the rejects");
+    sqlite3_finalize(q);
+    return st;
+}
+
+struct pn_store_scan {
+    pn_store *store;
+    sqlite3_stmt *q;
+    size_t n;
+};
+
+pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
+                                  const pn_question *const *cols, size_t n, pn_error *err)
+{
+    char table[256], parent[256];
+    pn_strbuf sql = PN_STRBUF_INIT;
+    pn_store_scan *sc = calloc(1, sizeof *sc);
+    int ok = sc != NULL && pn_strbuf_puts(&sql, "SELECT 1") == PN_OK;
+    pn_store_table_name(f, level, table, sizeof table);
+    pn_store_table_name(f, -1, parent, sizeof parent);
+    for (size_t i = 0; i < n && ok; i++) {
+        char *col = cols[i] ? sqlite3_mprintf(", %s.\"%w\"", cols[i]->repeat >= 0 ? "t" : "p",
+                                              cols[i]->name)
+                            : sqlite3_mprintf(", NULL");
+        ok = col != NULL && pn_strbuf_puts(&sql, col) == PN_OK;
+        sqlite3_free(col);
+    }
+    char *from = !ok          ? NULL
+                 : level >= 0 ? sqlite3_mprintf(" FROM \"%w\" t JOIN \"%w\" p ON p.submission_id"
+                                                " = t.submission_id",
+                                                table, parent)
+                              : sqlite3_mprintf(" FROM \"%w\" p", parent);
+    ok = ok && from != NULL && pn_strbuf_puts(&sql, from) == PN_OK;
+    sqlite3_free(from);
+    if (!ok) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+    } else if (sqlite3_prepare_v2(s->db, pn_strbuf_str(&sql), -1, &sc->q, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot read the answers");
+        ok = 0;
+    }
+    pn_strbuf_release(&sql);
+    if (!ok) {
+        pn_store_scan_close(sc);
+        return NULL;
+    }
+    sc->store = s;
+    sc->n = n;
+    return sc;
+}
+
+pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err)
+{
+    int rc = sqlite3_step(sc->q);
+    *more = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        for (size_t i = 0; i < sc->n; i++)
+            values[i] = (const char *)sqlite3_column_text(sc->q, (int)i + 1);
+    else if (rc != SQLITE_DONE)
+        return pn_store_error(sc->store, err, "cannot read the answers");
+    return PN_OK;
+}
+
+void pn_store_scan_close(pn_store_scan *sc)
+{
+    if (sc == NULL)
+        return;
+    sqlite3_finalize(sc->q);
+    free(sc);
+}
+
+struct pn_store_rows {
+    pn_store *store;
+    const pn_form *form;
+    int level;
+    sqlite3_stmt *q;
+    const char **val;
+};
+
+/* Append ", \"q\"" (with @prefix before the name) for each question of @f at @repeat that
+ * stores a value. */
+static int append_columns(const pn_form *f, int repeat, const char *prefix, pn_strbuf *sql)
+{
+    for (size_t i = 0; i < f->nq; i++) {
+        const pn_question *q = &f->q[i];
+        if (q->repeat != repeat || !pn_question_has_value(q))
+            continue;
+        char *one = sqlite3_mprintf(", %s\"%w\"", prefix, q->name);
+        int ok = one != NULL && pn_strbuf_puts(sql, one) == PN_OK;
+        sqlite3_free(one);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+pn_store_rows *pn_store_rows_open(pn_store *s, const pn_form *f, int level, pn_error *err)
+{
+    char table[256], subs[256];
+    pn_strbuf sql = PN_STRBUF_INIT;
+    pn_store_rows *r = calloc(1, sizeof *r);
+    char *from = NULL;
+    pn_store_table_name(f, level, table, sizeof table);
+    pn_store_table_name(f, -1, subs, sizeof subs);
+    /* columns 0-3: the row's id and where it came from; then the level's answers, then (for
+     * a repeat entry) its submission's */
+    int ok = r != NULL && (r->val = calloc(f->nq ? f->nq : 1, sizeof *r->val)) != NULL;
+    if (ok && level < 0)
+        ok = pn_strbuf_puts(&sql, "SELECT d.submission_id, s.instance_key, s.source_file,"
+                                  " s.source_line") == PN_OK &&
+             append_columns(f, -1, "d.", &sql) &&
+             (from = sqlite3_mprintf(" FROM \"%w\" d JOIN submissions s ON s.submission_id ="
+                                     " d.submission_id ORDER BY d.submission_id",
+                                     table)) != NULL;
+    else if (ok)
+        ok = pn_strbuf_puts(&sql, "SELECT e.entry_id, s.instance_key, NULL, e.position") == PN_OK &&
+             append_columns(f, level, "e.", &sql) && append_columns(f, -1, "d.", &sql) &&
+             (from = sqlite3_mprintf(" FROM \"%w\" e JOIN submissions s ON s.submission_id ="
+                                     " e.submission_id LEFT JOIN \"%w\" d ON d.submission_id ="
+                                     " e.submission_id ORDER BY e.entry_id",
+                                     table, subs)) != NULL;
+    ok = ok && pn_strbuf_puts(&sql, from) == PN_OK;
+    sqlite3_free(from);
+    if (!ok) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+    } else if (sqlite3_prepare_v2(s->db, pn_strbuf_str(&sql), -1, &r->q, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot read the stored answers");
+        ok = 0;
+    }
+    pn_strbuf_release(&sql);
+    if (!ok) {
+        pn_store_rows_close(r);
+        return NULL;
+    }
+    r->store = s;
+    r->form = f;
+    r->level = level;
+    return r;
+}
+
+pn_status pn_store_rows_next(pn_store_rows *r, pn_store_row *row, int *more, pn_error *err)
+{
+    const pn_form *f = r->form;
+    int rc = sqlite3_step(r->q);
+    *more = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? PN_OK
+                                 : pn_store_error(r->store, err, "cannot read the stored answers");
+    row->id = sqlite3_column_int64(r->q, 0);
+    row->key = (const char *)sqlite3_column_text(r->q, 1);
+    row->file = (const char *)sqlite3_column_text(r->q, 2);
+    row->line = sqlite3_column_int64(r->q, 3);
+    for (size_t i = 0; i < f->nq; i++)
+        r->val[i] = NULL;
+    /* the level's answers, then its submission's, in the order append_columns wrote them */
+    int col = 4;
+    for (int pass = 0; pass < (r->level < 0 ? 1 : 2); pass++) {
+        int level = pass == 0 ? r->level : -1;
+        for (size_t i = 0; i < f->nq; i++)
+            if (f->q[i].repeat == level && pn_question_has_value(&f->q[i]))
+                r->val[i] = (const char *)sqlite3_column_text(r->q, col++);
+    }
+    row->val = r->val;
+    return PN_OK;
+}
+
+void pn_store_rows_close(pn_store_rows *r)
+{
+    if (r == NULL)
+        return;
+    sqlite3_finalize(r->q);
+    free(r->val);
+    free(r);
+}
+
+struct pn_store_updater {
+    pn_store *store;
+    sqlite3_stmt *q;
+    size_t n;
+};
+
+pn_store_updater *pn_store_updater_open(pn_store *s, const pn_form *f, int level, const size_t *qs,
+                                        size_t n, pn_error *err)
+{
+    char table[256];
+    pn_strbuf set = PN_STRBUF_INIT;
+    pn_store_updater *u = calloc(1, sizeof *u);
+    int ok = u != NULL;
+    pn_store_table_name(f, level, table, sizeof table);
+    for (size_t k = 0; k < n && ok; k++) {
+        char *one = sqlite3_mprintf("%s\"%w\"=?%d", k ? ", " : "", f->q[qs[k]].name, (int)k + 2);
+        ok = one != NULL && pn_strbuf_puts(&set, one) == PN_OK;
+        sqlite3_free(one);
+    }
+    char *sql = ok ? sqlite3_mprintf("UPDATE \"%w\" SET %s WHERE %s=?1", table, pn_strbuf_str(&set),
+                                     level < 0 ? "submission_id" : "entry_id")
+                   : NULL;
+    if (sql == NULL) {
+        pn_error_set(err, PN_ENOMEM, "out of memory");
+        ok = 0;
+    } else if (sqlite3_prepare_v2(s->db, sql, -1, &u->q, NULL) != SQLITE_OK) {
+        pn_store_error(s, err, "cannot update the stored answers");
+        ok = 0;
+    }
+    sqlite3_free(sql);
+    pn_strbuf_release(&set);
+    if (!ok) {
+        pn_store_updater_close(u);
+        return NULL;
+    }
+    u->store = s;
+    u->n = n;
+    return u;
+}
+
+pn_status pn_store_updater_set(pn_store_updater *u, long long id, const char *const *vals,
+                               pn_error *err)
+{
+    sqlite3_reset(u->q);
+    sqlite3_bind_int64(u->q, 1, id);
+    for (size_t k = 0; k < u->n; k++)
+        if (vals[k])
+            sqlite3_bind_text(u->q, (int)k + 2, vals[k], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(u->q, (int)k + 2);
+    int rc = sqlite3_step(u->q);
+    sqlite3_reset(u->q);
+    return rc == SQLITE_DONE ? PN_OK
+                             : pn_store_error(u->store, err, "cannot update the stored answers");
+}
+
+void pn_store_updater_close(pn_store_updater *u)
+{
+    if (u == NULL)
+        return;
+    sqlite3_finalize(u->q);
+    free(u);
+}

@@ -1,0 +1,19 @@
+/*
+ * store_internal.h - what the store's schema and forms (store.c) and its queries and cursors
+ * (queries.c) share: the connection holder. Not a public header.
+ */
+#ifndef PN_STORE_STORE_INTERNAL_H
+#define PN_STORE_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+struct pn_store {
+    sqlite3 *db;
+    char *path; /* the project file, for messages */
+    int in_tx;
+    int in_read; /* a read transaction of pn_store_begin_read is open */
+};
+
+void store_free_names(char **names, size_t n);
+
+#endif
