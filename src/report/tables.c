@@ -396,14 +396,9 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
             chart_set_series_overlap(chart, 100);
         chart_set_series_gap(chart, 60);
         chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-        lxw_chart_axis *cat = type == LXW_CHART_BAR ? chart->y_axis : chart->x_axis;
-        lxw_chart_axis *val = type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis;
+        lxw_chart_axis *cat = NULL, *val = wb_chart_axes(chart, type, &cat);
         chart_axis_set_name(cat, axis);
         chart_axis_set_name(val, vaxis);
-        if (type == LXW_CHART_BAR) {
-            chart_axis_set_reverse(cat);
-            chart_axis_set_crossing_max(cat);
-        }
         lxw_chart_options opt = {.x_offset = 10,
                                  .x_scale =
                                      wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
@@ -564,15 +559,10 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     }
     chart_set_series_gap(chart, 60);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-    lxw_chart_axis *cat = type == LXW_CHART_BAR ? chart->y_axis : chart->x_axis;
-    lxw_chart_axis *val = type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis;
+    lxw_chart_axis *val = wb_chart_axes(chart, type, NULL);
     chart_axis_set_name(val, vaxis);
     chart_axis_set_min(val, 0);
     chart_axis_set_num_format(val, "0");
-    if (type == LXW_CHART_BAR) {
-        chart_axis_set_reverse(cat);
-        chart_axis_set_crossing_max(cat);
-    }
     double bars = (double)(r * (c ? c : 1));
     lxw_chart_options opt = {
         .x_offset = 10,

@@ -380,6 +380,22 @@ pn_status wb_chart_title(pn_workbook *wb, lxw_chart *chart, const char *title)
     return PN_OK;
 }
 
+lxw_chart_axis *wb_chart_axes(lxw_chart *chart, uint8_t type, lxw_chart_axis **cat_out)
+{
+    /* In a bar chart, libxlsxwriter's x axis is the horizontal one: the values. */
+    lxw_chart_axis *cat = type == LXW_CHART_BAR ? chart->y_axis : chart->x_axis;
+    lxw_chart_axis *val = type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis;
+    if (type == LXW_CHART_BAR) {
+        /* Excel draws the first category at the bottom: reverse to read top-down, and keep
+         * the value axis at the bottom. */
+        chart_axis_set_reverse(cat);
+        chart_axis_set_crossing_max(cat);
+    }
+    if (cat_out)
+        *cat_out = cat;
+    return val;
+}
+
 /*
  * A single-series chart titled @title of @k categories: labels in column 0 and values in
  * column @value_col, rows @first.. of sheet @se, placed at the table's head (the row above
@@ -424,17 +440,11 @@ pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, const char *t
         chart_series_set_labels_num_format(s, "0.0");
         chart_set_series_gap(chart, 60);
         chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
-        /* In a bar chart, libxlsxwriter's x axis is the horizontal one: the values. */
-        lxw_chart_axis *cat = type == LXW_CHART_BAR ? chart->y_axis : chart->x_axis;
-        lxw_chart_axis *val = type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis;
+        lxw_chart_axis *val = wb_chart_axes(chart, type, NULL);
         chart_axis_set_name(val, axis_name);
         chart_axis_set_min(val, 0);
         chart_axis_set_num_format(val, "0");
         if (type == LXW_CHART_BAR) {
-            /* Excel draws the first category at the bottom: reverse to read top-down,
-             * and keep the value axis at the bottom. */
-            chart_axis_set_reverse(cat);
-            chart_axis_set_crossing_max(cat);
             opt.y_scale = wb_clamp((80.0 + 30.0 * (double)k) / 288.0, 1.1, 3.0);
         } else {
             opt.x_scale = wb_clamp((140.0 + 70.0 * (double)k) / 480.0, 1.25, 2.5);

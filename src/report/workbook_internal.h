@@ -66,4 +66,8 @@ PN_MUST_USE pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, c
                                              lxw_col_t at_col, lxw_row_t *bottom, pn_error *err);
 PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char *var);
 
+/* The value axis of @chart of libxlsxwriter @type, and its category axis in *@cat (when not
+ * NULL); a bar chart's categories are reversed to read top-down, the value axis below. */
+lxw_chart_axis *wb_chart_axes(lxw_chart *chart, uint8_t type, lxw_chart_axis **cat);
+
 #endif
