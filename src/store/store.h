@@ -30,8 +30,6 @@
 #ifndef PN_STORE_STORE_H
 #define PN_STORE_STORE_H
 
-#include <sqlite3.h>
-
 #include "form/form.h"
 #include "util/error.h"
 
@@ -56,8 +54,12 @@ pn_store *pn_store_open(const char *path, pn_error *err);
 /* Close (pn_store_close(NULL) is a no-op). */
 void pn_store_close(pn_store *s);
 
-/* The SQLite connection, lent to the modules that read or write the store. */
-sqlite3 *pn_store_db(pn_store *s);
+/*
+ * The SQLite connection, lent to the import (src/import/import.c), which includes <sqlite3.h>
+ * itself: no other room may (docs/architecture.md). TODO(issue 10): goes once import uses the
+ * store writer.
+ */
+struct sqlite3 *pn_store_db(pn_store *s);
 
 /*
  * Transactions: one per import. begin takes the write lock at once; when another connection

@@ -5,6 +5,8 @@
 #ifndef PN_STORE_STORE_INTERNAL_H
 #define PN_STORE_STORE_INTERNAL_H
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 
 struct pn_store {
