@@ -36,7 +36,6 @@ long_functions_allowed=(
   src/stats/tabulate.c:tabulate_forms
   src/report/spec.c:on_record
   src/cli/commands.c:cmd_import
-  src/import/mapping.c:meta_column
 )
 
 allowed() { # allowed ENTRY LIST...
