@@ -35,7 +35,6 @@ long_functions_allowed=(
   src/stats/tabulate.c:pn_tabulate
   src/stats/tabulate.c:tabulate_forms
   src/report/spec.c:on_record
-  src/cli/commands.c:cmd_import
 )
 
 allowed() { # allowed ENTRY LIST...
