@@ -26,6 +26,9 @@
  *                           <variable> ..., UNIQUE(submission_id, entry_key))   (v3: the key
  *                           was unique in the table, with an index by submission)
  * A new version of a form adds the columns it lacks (nothing is dropped).
+ *
+ * May call: util, form and SQLite, which no other room may include (docs/architecture.md,
+ * enforced by the build).
  */
 #ifndef PN_STORE_STORE_H
 #define PN_STORE_STORE_H
