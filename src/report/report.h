@@ -103,7 +103,7 @@ const char *pn_chart_kind_name(pn_chart_kind k);
 /* ---------------------------------------------------------------------------------------
  * Workbook writer
  *
- * Usage: pn_workbook_create(), then pn_workbook_add_*() once per table (sheets appear in
+ * Usage: pn_workbook_create(), then pn_workbook_add_result() once per table (sheets appear in
  * that order, after the cover), then pn_workbook_close() to write the file; on an error
  * path, pn_workbook_destroy() abandons it. Nothing is written to @path before close.
  *
@@ -127,62 +127,39 @@ typedef struct pn_workbook pn_workbook;
 pn_workbook *pn_workbook_create(const char *path, pn_error *err);
 
 /*
- * pn_workbook_add_freq - add a sheet with a frequency table (tri à plat).
- * @it: the sheet name, title, note and chart (bar: horizontal bars of the valid %;
- *      column: columns of the valid %; pie: the counts, labelled with their share;
- *      stacked is drawn as column); lent, copied as needed.
- * @t: a computed table (pn_freq_compute), lent. Rows: the categories, "Non-réponse",
- *     "Total"; columns: effectif, % du total, % des réponses valides, cumulative valid %
- *     when the variable is ordered, and the Wilson 95 % interval when computed.
- * Returns PN_OK; PN_EINPUT when the sheet name is invalid or already used;
- * PN_EINTERNAL when the table was not computed or libxlsxwriter fails; PN_ENOMEM.
- * On failure the workbook can still be closed or destroyed.
- */
-PN_MUST_USE pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it,
-                                           const pn_freq *t, pn_error *err);
-
-/*
- * pn_workbook_add_multi - add a sheet with a multiple-response table.
- * Rows: the options, "Total", then the base ("Répondants") and the non-response; columns:
- * effectif, % des répondants (can exceed 100), % des réponses. Chart: bars of the % of
- * respondents (column when @it says column; pie and stacked are drawn as bar, since the
- * percentages do not add up to 100). Returns as pn_workbook_add_freq().
- */
-PN_MUST_USE pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it,
-                                            const pn_multi *t, pn_error *err);
-
-/*
- * pn_workbook_add_crosstab - add a sheet with a cross-tab.
- * Three blocks: counts, row %, column %, each with its totals; below them the tests:
- * Pearson chi-square, likelihood ratio (with df and p), Cramér's V, Fisher's exact test
- * when the table has one (2x2), and a warning when more than 20 % of the expected counts
- * are below 5. Chart: one series per row category over the column categories, from the
- * counts: 100 % stacked columns (stacked, the default), clustered columns (column) or
- * clustered bars (bar); a pie is drawn as stacked. Returns as pn_workbook_add_freq().
- */
-PN_MUST_USE pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it,
-                                               const pn_crosstab *t, pn_error *err);
-
-/*
- * pn_workbook_add_multi_crosstab - add a sheet with a multiple-response cross-tab (a
- * select_multiple by a single-answer variable). Two blocks: the counts, with each
- * column's respondents (the base of its %) and non-response under them; the % of each
- * column's respondents, with an "Ensemble" column; then PN_MULTI_CROSSTAB_NOTE (no
- * chi-square: the rows are not exclusive). Chart: one series per column, the % of its
- * respondents over the options, clustered bars (column when @it says column, none when
- * none). Returns as pn_workbook_add_freq().
- */
-PN_MUST_USE pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
-                                                     const pn_multi_crosstab *t, pn_error *err);
-
-/*
- * pn_workbook_add_result - add the sheet for a result of pn_tabulate (lent).
- * A pooled result is the sheet pn_workbook_add_<kind> writes. A split one (each network's
- * own table, r->split set) is one sheet: under the title, PN_TAB_SPLIT_NOTE; then, for
- * each network, a heading line "Centres sociaux — Question : <its own label> — variable
- * <name>", its table as the sheet of a table alone lays it out, and its chart beside it,
- * titled "<sheet title> — <network>"; tables are stacked with room for their charts; the
- * note of @it comes under the last one. Returns as pn_workbook_add_freq().
+ * pn_workbook_add_result - add the sheet of @it for a result of pn_tabulate (lent), through
+ * the xlsx driver of output/output.h (pn_output_write).
+ * A pooled result (one table, r->split NULL) is the sheet of its table:
+ *   frequencies (tri à plat): rows the categories, "Non-réponse", "Total"; columns effectif,
+ *     % du total, % des réponses valides, cumulative valid % when the variable is ordered,
+ *     the Wilson 95 % interval when computed. Chart: bar (horizontal bars of the valid %),
+ *     column (columns of the valid %), pie (the counts, labelled with their share); stacked
+ *     is drawn as column;
+ *   multiple response: rows the options, "Total", then the base ("Répondants") and the
+ *     non-response; columns effectif, % des répondants (can exceed 100), % des réponses.
+ *     Chart: bars of the % of respondents (column when @it says column; pie and stacked are
+ *     drawn as bar, since the percentages do not add up to 100);
+ *   cross-tab: three blocks, counts, row %, column %, each with its totals; below them the
+ *     tests: Pearson chi-square, likelihood ratio (with df and p), Cramér's V, Fisher's exact
+ *     test when the table has one (2x2), and a warning when more than 20 % of the expected
+ *     counts are below 5. Chart: one series per row category over the column categories,
+ *     from the counts: 100 % stacked columns (stacked, the default), clustered columns
+ *     (column) or clustered bars (bar); a pie is drawn as stacked;
+ *   multiple-response cross-tab (a select_multiple by a single-answer variable): two blocks,
+ *     the counts, with each column's respondents (the base of its %) and non-response under
+ *     them; the % of each column's respondents, with an "Ensemble" column; then
+ *     PN_MULTI_CROSSTAB_NOTE (no chi-square: the rows are not exclusive). Chart: one series
+ *     per column, the % of its respondents over the options, clustered bars (column when @it
+ *     says column, none when none).
+ * A split one (each network's own table, r->split set) is one sheet: under the title,
+ * PN_TAB_SPLIT_NOTE; then, for each network, a heading line "Centres sociaux — Question :
+ * <its own label> — variable <name>", its table as the sheet of a table alone lays it out,
+ * and its chart beside it, titled "<sheet title> — <network>"; tables are stacked with room
+ * for their charts; the note of @it comes under the last one.
+ * @it: the sheet name, title, note and chart; lent, copied as needed.
+ * Returns PN_OK; PN_EINPUT when the sheet name is invalid or already used, or a text is
+ * longer than a cell holds; PN_EINTERNAL when a table was not computed ("sheet 'x': ...") or
+ * libxlsxwriter fails; PN_ENOMEM. On failure the workbook can still be closed or destroyed.
  */
 PN_MUST_USE pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it,
                                              const pn_tab_result *r, pn_error *err);

@@ -30,7 +30,8 @@
 
 #include <xlsxwriter.h>
 
-#include "stats/format.h"
+#include "output/output.h"
+#include "util/decode.h"
 #include "util/date.h"
 #include "util/strbuf.h"
 
@@ -93,29 +94,12 @@ void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
 /* Number of characters of a UTF-8 string, for column widths. */
 size_t wb_text_width(const char *s)
 {
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            n++;
-    return n;
+    return s ? pn_utf8_chars(s, strlen(s)) : 0;
 }
 
 double wb_clamp(double x, double lo, double hi)
 {
     return x < lo ? lo : x > hi ? hi : x;
-}
-
-const char *wb_cat_label(const pn_category *c)
-{
-    if (c->label != NULL && c->label[0] != '\0')
-        return c->label;
-    return c->name ? c->name : "";
-}
-
-/* 100 * a / b, NaN when b is 0. */
-double wb_percent(double a, double b)
-{
-    return b > 0 ? 100.0 * a / b : NAN;
 }
 
 /* @x with one decimal and a decimal comma, whatever the locale ("35,0"). */

@@ -344,6 +344,9 @@ static pn_freq *make_freq(const char *var, const char *title, size_t k, const ch
             t->ci_high[i] = fmin(100, t->valid_pct[i] * 1.4);
         }
     }
+    t->missing_pct = t->total > 0 ? 100 * missing / t->total : NAN;
+    t->pct_total = t->total > 0 ? 100 : NAN;
+    t->valid_pct_total = t->valid > 0 ? 100 : NAN;
     return t;
 }
 
@@ -370,7 +373,9 @@ static pn_multi *make_multi(void)
     for (size_t i = 0; i < 4; i++) {
         t->pct_cases[i] = 100 * counts[i] / t->cases;
         t->pct_responses[i] = 100 * counts[i] / t->responses;
+        t->pct_cases_total += t->pct_cases[i];
     }
+    t->pct_responses_total = 100;
     return t;
 }
 
@@ -413,6 +418,19 @@ static pn_crosstab *make_crosstab(size_t r, size_t c, const char *const *rnames,
             t->total_pct[x] = 100 * t->count[x] / t->n;
             t->adj_resid[x] = NAN;
         }
+    t->row_total_pct = dalloc(r);
+    t->row_pct_total = dalloc(r);
+    t->col_total_pct = dalloc(c);
+    t->col_pct_total = dalloc(c);
+    for (size_t i = 0; i < r; i++) {
+        t->row_total_pct[i] = 100 * t->row_total[i] / t->n;
+        t->row_pct_total[i] = t->row_total[i] > 0 ? 100 : NAN;
+    }
+    for (size_t j = 0; j < c; j++) {
+        t->col_total_pct[j] = 100 * t->col_total[j] / t->n;
+        t->col_pct_total[j] = t->col_total[j] > 0 ? 100 : NAN;
+    }
+    t->n_pct = t->n > 0 ? 100 : NAN;
     /* Test figures: the writer lays them out, it does not check them. */
     t->chi2 = 4.25;
     t->chi2_df = (double)((r - 1) * (c - 1));
@@ -478,6 +496,28 @@ static const char *const method[] = {"Enqu\xc3\xaate men\xc3\xa9"
                                      "retir\xc3\xa9"
                                      "es."};
 
+/* @t alone on the sheet of @it: a pooled result of one table, through the xlsx driver. */
+static pn_status add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
+                          pn_error *err)
+{
+    pn_tab_part part = {.freq = (pn_freq *)t}; /* lent: the result is not released */
+    pn_tab_result r = {.kind = PN_TAB_FREQ, .parts = &part, .nparts = 1};
+    return pn_workbook_add_result(wb, it, &r, err);
+}
+static pn_status add_multi(pn_workbook *wb, const pn_report_item *it, pn_multi *t, pn_error *err)
+{
+    pn_tab_part part = {.multi = t};
+    pn_tab_result r = {.kind = PN_TAB_MULTI, .parts = &part, .nparts = 1};
+    return pn_workbook_add_result(wb, it, &r, err);
+}
+static pn_status add_crosstab(pn_workbook *wb, const pn_report_item *it, pn_crosstab *t,
+                              pn_error *err)
+{
+    pn_tab_part part = {.xt = t};
+    pn_tab_result r = {.kind = PN_TAB_CROSSTAB, .parts = &part, .nparts = 1};
+    return pn_workbook_add_result(wb, it, &r, err);
+}
+
 static pn_status write_workbook(const char *path, const fixture *fx, pn_error *err)
 {
     pn_report_item liens = {"Liens",      "Types de liens",
@@ -499,11 +539,11 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
         return err->status;
-    if ((st = pn_workbook_add_freq(wb, &liens, fx->liens, err)) != PN_OK ||
-        (st = pn_workbook_add_freq(wb, &rythme, fx->rythme, err)) != PN_OK ||
-        (st = pn_workbook_add_multi(wb, &freins, fx->freins, err)) != PN_OK ||
-        (st = pn_workbook_add_crosstab(wb, &communes, fx->communes, err)) != PN_OK ||
-        (st = pn_workbook_add_crosstab(wb, &qpv, fx->qpv, err)) != PN_OK) {
+    if ((st = add_freq(wb, &liens, fx->liens, err)) != PN_OK ||
+        (st = add_freq(wb, &rythme, fx->rythme, err)) != PN_OK ||
+        (st = add_multi(wb, &freins, fx->freins, err)) != PN_OK ||
+        (st = add_crosstab(wb, &communes, fx->communes, err)) != PN_OK ||
+        (st = add_crosstab(wb, &qpv, fx->qpv, err)) != PN_OK) {
         pn_workbook_destroy(wb);
         return st;
     }
@@ -656,7 +696,7 @@ static void test_workbook_errors(void **state)
     /* A directory that does not exist: the error comes at close, with the reason. */
     pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
     assert_int_equal(pn_workbook_close(wb, NULL, &err), PN_EIO);
     assert_non_null(strstr(err.msg, "cannot write '/nonexistent-dir/out.xlsx': "));
     assert_non_null(strstr(err.msg, "No such file"));
@@ -665,16 +705,16 @@ static void test_workbook_errors(void **state)
     char *path = tmp_path("errors.xlsx");
     wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
     it.sheet = "LIENS";
-    assert_int_equal(pn_workbook_add_multi(wb, &it, fx.freins, &err), PN_EINPUT);
+    assert_int_equal(add_multi(wb, &it, fx.freins, &err), PN_EINPUT);
     assert_non_null(strstr(err.msg, "sheet 'LIENS'"));
     it.sheet = "Sommaire";
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.rythme, &err), PN_EINPUT);
+    assert_int_equal(add_freq(wb, &it, fx.rythme, &err), PN_EINPUT);
     it.sheet = "Autre";
     double *pct = fx.rythme->pct;
     fx.rythme->pct = NULL;
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.rythme, &err), PN_EINTERNAL);
+    assert_int_equal(add_freq(wb, &it, fx.rythme, &err), PN_EINTERNAL);
     fx.rythme->pct = pct;
     pn_workbook_destroy(wb);
     pn_workbook_destroy(NULL);
@@ -696,7 +736,7 @@ static void test_workbook_errors(void **state)
     wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
     it.sheet = "Vide";
-    assert_int_equal(pn_workbook_add_freq(wb, &it, empty, &err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, empty, &err), PN_OK);
     assert_int_equal(pn_workbook_close(wb, NULL, &err), PN_OK);
     assert_int_equal(check_xlsx(path, "--sheets", "3", "--cell", "Vide!B5=0", "--cell",
                                 "Vide!C5=", (const char *)NULL),
@@ -720,7 +760,7 @@ static pn_status write_one(const char *path, const pn_freq *t, pn_error *err)
     pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
     pn_workbook *wb = pn_workbook_create(path, err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, t, err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, t, err), PN_OK);
     return pn_workbook_close(wb, NULL, err);
 }
 
@@ -817,7 +857,7 @@ static void test_workbook_long_text(void **state)
     char *path = tmp_path("long.xlsx");
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_EINPUT);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_EINPUT);
     assert_non_null(strstr(err.msg, "sheet 'Liens': a text is longer than an Excel cell holds"));
     pn_workbook_destroy(wb);
     free(path);
