@@ -22,6 +22,8 @@
 /* Names of the two sheets the writer adds itself; a spec may not use them. */
 #define PN_REPORT_COVER_SHEET "Sommaire"
 #define PN_REPORT_METHOD_SHEET "M\xc3\xa9thodologie"
+/* The methodology text's file name, beside a spec (reports/methodologie.txt bundled). */
+#define PN_REPORT_METHOD_FILE "methodologie.txt"
 
 /* ---------------------------------------------------------------------------------------
  * Report spec
@@ -164,6 +166,12 @@ pn_workbook *pn_workbook_create(const char *path, pn_error *err);
 PN_MUST_USE pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it,
                                              const pn_tab_result *r, pn_error *err);
 
+/* A row of the methodology sheet: a section heading, or a paragraph. */
+typedef struct pn_method_par {
+    const char *text;
+    int heading;
+} pn_method_par;
+
 /* What the cover and the methodology sheet say. Everything is lent for the call. */
 typedef struct pn_workbook_info {
     const char *title;     /* NULL: "Panorama" */
@@ -175,16 +183,16 @@ typedef struct pn_workbook_info {
                               répondants", "Écoles répondantes", "Liens déclarés", ... */
     const char *const *count_labels;
     const double *counts;
-    size_t nmethod; /* methodology paragraphs, French, one per row */
-    const char *const *method;
+    size_t nmethod; /* the methodology sheet: section headings and paragraphs, French, one per
+                       row (pn_report_method_fill) */
+    const pn_method_par *method;
 } pn_workbook_info;
 
 /*
  * pn_workbook_close - finish the workbook and write it to its path.
  * Fills the cover (title, subtitle, date of the data, key counts, a table of contents
- * with internal links to every sheet), adds the methodology sheet (@info's paragraphs,
- * then a fixed text on rounding and on "% du total" and "% des réponses valides"; the
- * caller's paragraphs explain the rest: units, multiple answers, tests), sets the document
+ * with internal links to every sheet), adds the methodology sheet (@info's section headings
+ * and paragraphs, a blank row before each heading but the first), sets the document
  * properties (title, subject, author "panorama", creation date = @info->data_date at noon, so that
  * the file does not depend on the clock) and the footers, then writes the file.
  * @info: may be NULL (a bare cover).
@@ -207,6 +215,58 @@ PN_MUST_USE pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info 
 void pn_workbook_destroy(pn_workbook *wb);
 
 /* ---------------------------------------------------------------------------------------
+ * Methodology text
+ *
+ * The methodology sheet's text is a UTF-8 file a coordinator edits (the bundled one is
+ * reports/methodologie.txt). A line starting with '#' is a comment; a line "== Titre" starts
+ * a section under that heading; paragraphs are separated by empty lines, and the lines of a
+ * paragraph are joined by a space. Placeholders are filled with the report's figures, as the
+ * cover shows them ("12 345"): {centres}, {ecoles}, {communes}, {liens}, {paires}, {dyades},
+ * {rejets} (the PN_COUNT_* of store.h), and {typologie}, the typology rule as the stored form
+ * writes it; a paragraph left empty once filled (a {typologie} alone, when no form has a
+ * typology) is dropped. "{{" writes a brace.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct pn_report_method pn_report_method;
+
+/*
+ * pn_report_method_load - read and check a methodology text.
+ * @path: the file; its name starts every message ("path:line: ...").
+ * @out: receives the text, which the caller frees with pn_report_method_destroy(); NULL on
+ *       failure.
+ * Returns PN_OK; PN_EINPUT for a text that is not UTF-8, holds a brace that opens no known
+ * placeholder ("path:line: expected a placeholder among {centres}, ..., found '{foo}'"), or
+ * has no paragraph; PN_EIO when the file cannot be read; PN_ENOMEM.
+ */
+PN_MUST_USE pn_status pn_report_method_load(const char *path, pn_report_method **out,
+                                            pn_error *err);
+
+/* Same, from the bytes @text (@len of them, lent); @name stands for the file in messages. */
+PN_MUST_USE pn_status pn_report_method_load_text(const char *name, const char *text, size_t len,
+                                                 pn_report_method **out, pn_error *err);
+
+/* Free a methodology text. NULL is a no-op. */
+void pn_report_method_destroy(pn_report_method *m);
+
+/* The rows of the methodology sheet, filled; the caller owns them and releases them with
+ * pn_method_text_release(). */
+typedef struct pn_method_text {
+    pn_method_par *pars;
+    size_t n;
+} pn_method_text;
+
+/*
+ * pn_report_method_fill - the headings and paragraphs of @m with the placeholders filled:
+ * @counts (PN_NCOUNTS figures, pn_store_counts) and @typology (NULL or "": none, and a
+ * paragraph of {typologie} alone is dropped). Fills @out. Returns PN_OK or PN_ENOMEM.
+ */
+PN_MUST_USE pn_status pn_report_method_fill(const pn_report_method *m,
+                                            const double counts[PN_NCOUNTS], const char *typology,
+                                            pn_method_text *out, pn_error *err);
+
+void pn_method_text_release(pn_method_text *t);
+
+/* ---------------------------------------------------------------------------------------
  * The report
  * ------------------------------------------------------------------------------------- */
 
@@ -215,8 +275,8 @@ void pn_workbook_destroy(pn_workbook *wb);
  * @store: every figure read in one read transaction of the store (its cover and its sheets
  * never mix the store before and after an import that commits meanwhile), the cover's key
  * counts (pn_store_counts), one sheet per item (pn_tabulate then pn_workbook_add_result),
- * and the methodology (the units and the links reported by both sides, with their counts;
- * the typology rule as the stored form writes it). @db_name names the project file in
+ * and the methodology sheet, the text @method (lent) with its figures filled (the counts; the
+ * typology rule as the stored form writes it). @db_name names the project file in
  * messages. The read is over when it returns, and the workbook written only when whole
  * (pn_workbook_close).
  * Returns PN_OK; PN_EUSAGE when the project file holds no answers yet; PN_EINPUT with
@@ -224,7 +284,8 @@ void pn_workbook_destroy(pn_workbook *wb);
  * has is the spec's fault here, whatever pn_tabulate calls it); the store's and the
  * workbook's errors.
  */
-pn_status pn_report_write(pn_store *store, const pn_report_spec *spec, const char *db_name,
-                          const char *out_path, pn_error *err);
+pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
+                          const pn_report_method *method, const char *db_name, const char *out_path,
+                          pn_error *err);
 
 #endif

@@ -490,11 +490,14 @@ static const char *const count_labels[] = {"Centres sociaux r\xc3\xa9pondants",
                                            "Liens d\xc3\xa9"
                                            "clar\xc3\xa9s"};
 static const double counts[] = {28, 61, 143};
-static const char *const method[] = {"Enqu\xc3\xaate men\xc3\xa9"
-                                     "e au printemps 2025.",
-                                     "Les r\xc3\xa9ponses en double ont \xc3\xa9t\xc3\xa9 "
-                                     "retir\xc3\xa9"
-                                     "es."};
+static const pn_method_par method[] = {{"Enqu\xc3\xaate, champ et traitements", 1},
+                                       {"Enqu\xc3\xaate men\xc3\xa9"
+                                        "e au printemps 2025.",
+                                        0},
+                                       {"Les r\xc3\xa9ponses en double ont \xc3\xa9t\xc3\xa9 "
+                                        "retir\xc3\xa9"
+                                        "es.",
+                                        0}};
 
 /* @t alone on the sheet of @it: a pooled result of one table, through the xlsx driver. */
 static pn_status add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
@@ -534,7 +537,7 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
     pn_report_item qpv = {
         "Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL, "", PN_CHART_COLUMN, 7};
     pn_workbook_info info = {
-        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 2, method};
+        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 3, method};
     pn_status st = PN_OK;
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
@@ -865,6 +868,115 @@ static void test_workbook_long_text(void **state)
     fixture_release(&fx);
 }
 
+/* The methodology text is the coordinator's file: its sections and paragraphs, with the
+ * report's figures in its placeholders, are the methodology sheet's cells. */
+static void test_method_text(void **state)
+{
+    (void)state;
+    static const char text[] = "# a comment\n"
+                               "== Notre enqu\xc3\xaate\n"
+                               "Les {liens} liens\n  d\xc3\xa9"
+                               "clar\xc3\xa9s, {{pas un champ}.\r\n"
+                               "\n"
+                               "{typologie}\n"
+                               "== Arrondis\n"
+                               "Une d\xc3\xa9"
+                               "cimale.\n";
+    const double figures[PN_NCOUNTS] = {28, 61, 32, 12345, 900, 40, 3};
+    pn_report_method *m = NULL;
+    pn_method_text filled = {0};
+    pn_error err = {0};
+    assert_int_equal(pn_report_method_load_text("m.txt", text, strlen(text), &m, &err), PN_OK);
+    assert_int_equal(pn_report_method_fill(m, figures, "", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 4); /* the typology paragraph, empty, is dropped */
+    assert_string_equal(filled.pars[0].text, "Notre enqu\xc3\xaate");
+    assert_true(filled.pars[0].heading);
+    assert_string_equal(filled.pars[1].text, "Les 12\xc2\xa0"
+                                             "345 liens d\xc3\xa9"
+                                             "clar\xc3\xa9s, {pas un champ}.");
+    assert_false(filled.pars[1].heading);
+    assert_true(filled.pars[2].heading);
+    pn_method_text_release(&filled);
+    assert_int_equal(pn_report_method_fill(m, figures, "Typologie : r.", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 5);
+    assert_string_equal(filled.pars[2].text, "Typologie : r.");
+
+    /* in the workbook: the headings and paragraphs, a blank row between the sections */
+    fixture fx;
+    fixture_init(&fx);
+    char *path = tmp_path("method.xlsx");
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    pn_workbook *wb = pn_workbook_create(path, &err);
+    assert_non_null(wb);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
+    pn_workbook_info info = {.title = "T", .nmethod = filled.n, .method = filled.pars};
+    assert_int_equal(pn_workbook_close(wb, &info, &err), PN_OK);
+    assert_int_equal(check_xlsx(path, "--cell", "M\xc3\xa9thodologie!A3=Notre enqu\xc3\xaate",
+                                "--cell", "M\xc3\xa9thodologie!A5=Typologie : r.", "--cell",
+                                "M\xc3\xa9thodologie!A7=Arrondis", "--cell",
+                                "M\xc3\xa9thodologie!A8=Une d\xc3\xa9"
+                                "cimale.",
+                                (const char *)NULL),
+                     0);
+    pn_method_text_release(&filled);
+    pn_report_method_destroy(m);
+    free(path);
+    fixture_release(&fx);
+}
+
+/* A bad methodology text is an input error at its line. */
+static void test_method_bad(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"== T\nLes {liens} et {lien} ici\n",
+         "m.txt:2: expected a placeholder among {centres}, {ecoles}, {communes}, {liens}, "
+         "{paires}, {dyades}, {rejets}, {typologie} (or '{{' for a brace), found '{lien}'"},
+        {"Un\n\nDeux {liens\n", "m.txt:3: expected a placeholder among"},
+        {"ok\nLatin-1 : \xe9t\xe9\n",
+         "m.txt:2: expected UTF-8 text, found the byte 0xE9 at column 11"},
+        {"# rien\n== Titre seul\n\n", "m.txt:3: expected at least one paragraph, found none"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pn_report_method *m = NULL;
+        pn_error err = {0};
+        assert_int_equal(
+            pn_report_method_load_text("m.txt", cases[i].text, strlen(cases[i].text), &m, &err),
+            PN_EINPUT);
+        assert_null(m);
+        if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+    }
+    pn_report_method *m = NULL;
+    pn_error err = {0};
+    assert_int_equal(pn_report_method_load("/nonexistent/methodologie.txt", &m, &err), PN_EIO);
+    assert_non_null(strstr(err.msg, "cannot open '/nonexistent/methodologie.txt'"));
+}
+
+/* The bundled text gives the methodology the report always wrote: the placeholders it names
+ * are known, and its sections are the sheet's two. */
+static void test_method_bundled(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/reports/methodologie.txt",
+             getenv("PN_SOURCE_DIR") ? getenv("PN_SOURCE_DIR") : "../..");
+    pn_report_method *m = NULL;
+    pn_method_text filled = {0};
+    pn_error err = {0};
+    const double figures[PN_NCOUNTS] = {0};
+    assert_int_equal(pn_report_method_load(path, &m, &err), PN_OK);
+    assert_int_equal(pn_report_method_fill(m, figures, "T.", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 10);
+    assert_string_equal(filled.pars[0].text, "Enqu\xc3\xaate, champ et traitements");
+    assert_string_equal(filled.pars[6].text, "T.");
+    assert_string_equal(filled.pars[7].text, "Pourcentages et arrondis");
+    pn_method_text_release(&filled);
+    pn_report_method_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -878,6 +990,9 @@ int main(void)
         cmocka_unit_test(test_workbook_replaced_only_when_whole),
         cmocka_unit_test(test_spec_long_text),
         cmocka_unit_test(test_workbook_long_text),
+        cmocka_unit_test(test_method_text),
+        cmocka_unit_test(test_method_bad),
+        cmocka_unit_test(test_method_bundled),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
