@@ -1,5 +1,5 @@
 /* method.c - the methodology text of the workbook: read from a file a coordinator edits, its
- * placeholders filled with the report's figures. */
+ * placeholders filled with the report's figures. May call: util. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +76,8 @@ static pn_status check_line(const pn_report_method *m, const char *s, size_t len
                             "%s:%zu: expected a placeholder among {centres}, {ecoles}, "
                             "{communes}, {liens}, {paires}, {dyades}, {rejets}, {typologie} "
                             "(or '{{' for a brace), found '%.*s'",
-                            m->name, line, (int)(end < len && s[end] == '}' ? end - i + 1 : end - i),
-                            s + i);
+                            m->name, line,
+                            (int)(end < len && s[end] == '}' ? end - i + 1 : end - i), s + i);
     }
     return PN_OK;
 }

@@ -7,6 +7,12 @@
  * the figures as numbers, a native Excel chart beside the table, a cover sheet with the key
  * counts and a table of contents, and a methodology sheet.
  *
+ * The methodology sheet's text is a file a coordinator edits (reports/methodologie.txt).
+ * The workbook's sheets are the xlsx driver of output/output.h.
+ *
+ * May call: util, stats, store (the report's one read), output (the driver interface),
+ * libxlsxwriter.
+ *
  * Nothing here prints, exits or depends on the locale or the clock: errors come back as a
  * pn_status with a message in a pn_error, and the file written depends only on its inputs.
  */
