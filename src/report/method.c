@@ -122,6 +122,12 @@ static pn_status read_line(pn_report_method *m, const char *s, size_t len, size_
         size_t h = lead + 2;
         while (h < len && (s[h] == ' ' || s[h] == '\t'))
             h++;
+        if (h == len)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: expected a section title after '==', found none", m->name,
+                                line);
+        if ((st = check_line(m, s + h, len - h, line, err)) != PN_OK)
+            return st;
         pn_strbuf head = PN_STRBUF_INIT;
         if (pn_strbuf_append(&head, s + h, len - h) != PN_OK)
             return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", m->name);

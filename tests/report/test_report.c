@@ -938,6 +938,8 @@ static void test_method_bad(void **state)
         {"ok\nLatin-1 : \xe9t\xe9\n",
          "m.txt:2: expected UTF-8 text, found the byte 0xE9 at column 11"},
         {"# rien\n== Titre seul\n\n", "m.txt:3: expected at least one paragraph, found none"},
+        {"== Les {lien}\nTexte.\n", "m.txt:1: expected a placeholder among"},
+        {"Texte.\n==  \n", "m.txt:2: expected a section title after '==', found none"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pn_report_method *m = NULL;
