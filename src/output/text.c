@@ -349,9 +349,10 @@ static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
     return st;
 }
 
-/* The head row of a table of rows by columns: two empty cells, the columns' labels, @last. */
-static void cross_head(grid *g, const pn_category *cols, size_t c, const char *last)
+/* A grid of rows by @c columns, with its head row: two empty cells, the columns' labels, @last. */
+static void cross_grid(grid *g, const pn_category *cols, size_t c, const char *last)
 {
+    grid_init(g, c + 3, 2);
     grid_add(g, "");
     grid_add(g, "");
     for (size_t j = 0; j < c; j++)
@@ -392,16 +393,13 @@ static pn_status cross_layout(pn_strbuf *sb, const char *row_title, const char *
 static pn_status crosstab_text(void *out, const pn_output_part *p, const pn_crosstab *t,
                                pn_error *err)
 {
-    (void)p;
-    pn_strbuf sb = PN_STRBUF_INIT;
     grid g;
     size_t c = t->c;
-    grid_init(&g, c + 3, 2);
-
-    cross_head(&g, t->col_cats, c, "Total");
+    (void)p;
+    cross_grid(&g, t->col_cats, c, "Total");
     for (size_t i = 0; i < t->r; i++) {
-        const char *label = pn_category_label(&t->row_cats[i]);
-        cross_row(&g, label, "Effectif", t->count + i * c, c, t->row_total[i], 0);
+        cross_row(&g, pn_category_label(&t->row_cats[i]), "Effectif", t->count + i * c, c,
+                  t->row_total[i], 0);
         cross_row(&g, "", "% en ligne", t->row_pct + i * c, c, t->row_pct_total[i], 1);
         cross_row(&g, "", "% en colonne", t->col_pct + i * c, c, t->row_total_pct[i], 1);
         grid_rule(&g);
@@ -410,6 +408,7 @@ static pn_status crosstab_text(void *out, const pn_output_part *p, const pn_cros
     cross_row(&g, "", "% en ligne", t->col_total_pct, c, t->n_pct, 1);
     cross_row(&g, "", "% en colonne", t->col_pct_total, c, t->n_pct, 1);
 
+    pn_strbuf sb = PN_STRBUF_INIT;
     pn_status st = cross_layout(&sb, t->row_title, t->row_var, t->col_title, t->col_var, &g);
     if (st == PN_OK)
         st = crosstab_tests(&sb, t);
@@ -420,22 +419,20 @@ static pn_status crosstab_text(void *out, const pn_output_part *p, const pn_cros
 static pn_status multi_crosstab_text(void *out, const pn_output_part *p, const pn_multi_crosstab *t,
                                      pn_error *err)
 {
-    (void)p;
-    pn_strbuf sb = PN_STRBUF_INIT;
     grid g;
     size_t c = t->c;
-    grid_init(&g, c + 3, 2);
-
-    cross_head(&g, t->col_cats, c, "Ensemble");
+    (void)p;
+    cross_grid(&g, t->col_cats, c, "Ensemble");
     for (size_t i = 0; i < t->r; i++) {
-        const char *label = pn_category_label(&t->row_cats[i]);
-        cross_row(&g, label, "Effectif", t->count + i * c, c, t->row_total[i], 0);
+        cross_row(&g, pn_category_label(&t->row_cats[i]), "Effectif", t->count + i * c, c,
+                  t->row_total[i], 0);
         cross_row(&g, "", "% des répondants", t->col_pct + i * c, c, t->total_pct[i], 1);
     }
     grid_rule(&g);
     cross_row(&g, "Répondants (base des %)", "Effectif", t->cases, c, t->total_cases, 0);
     cross_row(&g, "Non-réponse (aucune case)", "Effectif", t->missing, c, t->total_missing, 0);
 
+    pn_strbuf sb = PN_STRBUF_INIT;
     pn_status st = cross_layout(&sb, t->row_title, t->row_var, t->col_title, t->col_var, &g);
     if (st == PN_OK)
         st = put_wrapped(&sb, PN_MULTI_CROSSTAB_NOTE, 90);
