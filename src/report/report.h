@@ -201,7 +201,7 @@ typedef struct pn_workbook_info {
  * and paragraphs, a blank row before each heading but the first), sets the document
  * properties (title, subject, author "panorama", creation date = @info->data_date at noon, so that
  * the file does not depend on the clock) and the footers, then writes the file.
- * @info: may be NULL (a bare cover).
+ * @info: may be NULL (a bare cover, and a methodology sheet with its title alone).
  * The file is written to a new temporary file beside the path (same folder, named
  * "PATH.PID-N.tmp"), then renamed over the path: a write that fails (a full disk) or is
  * killed leaves the previous file at the path as it was; on failure only that temporary
