@@ -6,9 +6,12 @@
  * No I/O here; the drivers that write tables are behind output/output.h (text, csv, and
  * the workbook's xlsx in report/).
  *
- * Every figure is computed from unrounded values; rounding happens only in writers.
+ * Every figure is computed from unrounded values; rounding happens only in writers, which
+ * compute none: every percentage a table shows, its margins' included, is here.
  * GSL's abort-on-error handler is turned off by pn_stats_init() (called once by the CLI);
  * every GSL status is checked.
+ *
+ * May call: util, GSL (stats.c is pure: no I/O, no store).
  */
 #ifndef PN_STATS_STATS_H
 #define PN_STATS_STATS_H
