@@ -13,7 +13,7 @@
 #include "cli/opts.h"
 #include "import/import.h"
 #include "import/mapping.h"
-#include "stats/format.h"
+#include "output/output.h"
 #include "stats/tabulate.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
@@ -632,7 +632,8 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         pn_error_prefix(err, "--where");
     if (st != PN_OK)
         return st;
-    st = csv ? pn_tab_write_csv(stdout, &res, err) : pn_tab_write_text(stdout, &res, err);
+    pn_output driver = csv ? pn_output_csv(stdout) : pn_output_text(stdout);
+    st = pn_output_write(&driver, &res, err);
     pn_tab_result_release(&res);
     return st;
 }

@@ -34,7 +34,6 @@ long_functions_allowed=(
   src/stats/tabulate.c:count_form
   src/stats/tabulate.c:pn_tabulate
   src/stats/tabulate.c:tabulate_forms
-  src/report/spec.c:on_record
 )
 
 allowed() { # allowed ENTRY LIST...
