@@ -71,6 +71,8 @@ struct sqlite3 *pn_store_db(pn_store *s);
  * damaged, nothing was changed. Once begun, the writer waits up to 10 minutes for readers
  * (pn_store_begin_read: a report, a tab) to finish before it writes to the file, so that a
  * report never throws an import away; commit fails with PN_EBUSY if a reader is longer.
+ * Inside a transaction the connection's owner opened itself (a test that undoes its imports),
+ * begin opens a savepoint of it instead, which commit releases and rollback undoes.
  */
 PN_MUST_USE pn_status pn_store_begin(pn_store *s, pn_error *err);
 PN_MUST_USE pn_status pn_store_commit(pn_store *s, pn_error *err);

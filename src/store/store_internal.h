@@ -13,6 +13,7 @@ struct pn_store {
     sqlite3 *db;
     char *path; /* the project file, for messages */
     int in_tx;
+    int nested;  /* in_tx is a savepoint of a transaction the caller opened */
     int in_read; /* a read transaction of pn_store_begin_read is open */
 };
 
