@@ -300,6 +300,7 @@ void pn_store_close(pn_store *s)
     if (s->in_tx)
         pn_store_rollback(s);
     pn_store_end_read(s);
+    store_stmts_trim(s, 0);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
