@@ -56,7 +56,7 @@ pn_store *pn_store_open(const char *path, pn_error *err);
 /* Close (pn_store_close(NULL) is a no-op). */
 void pn_store_close(pn_store *s);
 
-/* The SQLite connection, lent to the modules that read or write the store. */
+/* The SQLite connection, lent to the tests (no module outside src/store uses it). */
 sqlite3 *pn_store_db(pn_store *s);
 
 /*

@@ -23,6 +23,8 @@
  * PN_EBUSY from the connection (pn_store_error, "WHAT: SQLite's message") with @err filled.
  * After a store error the transaction may have been rolled back by SQLite itself (a full disk,
  * an I/O error): the caller must run nothing more on the writer but close it and roll back.
+ *
+ * May call: util, form, SQLite (the store's connection, store_internal.h).
  */
 #ifndef PN_STORE_WRITER_H
 #define PN_STORE_WRITER_H
