@@ -2,6 +2,7 @@
  * (import/mapping.h), the file's level (the main form or one repeat), the columns it must have,
  * and the message for columns no rule maps. */
 #include "import/import_internal.h"
+#include "import/cells_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,7 +205,7 @@ pn_status import_read_header(file_reader *fr, size_t n, char *const *f, pn_error
     fr->dialect = rd->plan->opts->dialect;
     if (fr->dialect == PN_DIALECT_AUTO)
         fr->dialect = pn_dialect_detect(n, f, fr->info.encoding, fr->info.delim);
-    if ((st = pn_map_header(form, rd->map, fr->dialect, n, f, fr->cols, err)) != PN_OK)
+    if ((st = pn_map_header_cells(rd->cells, rd->map, fr->dialect, n, f, fr->cols, err)) != PN_OK)
         return st;
     fr->key_col = fr->parent_col = fr->submitted_col = fr->ident_col = -1;
     if ((fr->has_ticks = calloc(form->nq ? form->nq : 1, 1)) == NULL)

@@ -101,6 +101,11 @@ typedef struct pipeline {
     int running; /* the storing thread runs */
     int ready;   /* the mutexes and conditions are initialised */
     job jobs[PIPELINE_JOBS];
+    /* the jobs' arrays, PIPELINE_JOBS times f->nq entries each */
+    size_t *off;
+    const char **val;
+    unsigned char *rel;
+    int *len;
     /* one thread hands jobs over (head), the other stores them (tail): each moves its own
      * counter and reads the other's, without a lock */
     _Atomic size_t head, tail;

@@ -759,12 +759,10 @@ static pn_status tick_candidates(header_index *hx, const char *norm, const char 
     return PN_OK;
 }
 
-pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
-                        char *const *header, pn_col *cols, pn_error *err)
+pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect, size_t n,
+                              char *const *header, pn_col *cols, pn_error *err)
 {
-    pn_cells *c = pn_cells_new(form, NULL);
-    if (c == NULL)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    const pn_form *form = c->form;
     header_index hx;
     if (header_index_init(&hx, form, c) != PN_OK)
         goto nomem;
@@ -867,10 +865,19 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
             *out = (pn_col){PN_COL_TICK, found, choice, 0};
     }
     header_index_release(&hx, form->nq);
-    pn_cells_destroy(c);
     return PN_OK;
 nomem:
     header_index_release(&hx, form->nq);
-    pn_cells_destroy(c);
     return pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
+pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
+                        char *const *header, pn_col *cols, pn_error *err)
+{
+    pn_cells *c = pn_cells_new(form, NULL);
+    if (c == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_status st = pn_map_header_cells(c, map, dialect, n, header, cols, err);
+    pn_cells_destroy(c);
+    return st;
 }

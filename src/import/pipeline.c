@@ -100,14 +100,20 @@ static void *store_thread(void *arg)
 pn_status pipeline_start(pipeline *pl, pn_error *err)
 {
     const pn_form *f = pl->plan->form;
+    size_t nq = f->nq ? f->nq : 1;
+    /* the slots' arrays in one block each: an import's fixed cost is not 512 allocations */
+    pl->off = calloc(PIPELINE_JOBS * nq, sizeof *pl->off);
+    pl->val = calloc(PIPELINE_JOBS * nq, sizeof *pl->val);
+    pl->rel = calloc(PIPELINE_JOBS * nq, 1);
+    pl->len = calloc(PIPELINE_JOBS * nq, sizeof *pl->len);
+    if (pl->off == NULL || pl->val == NULL || pl->rel == NULL || pl->len == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t k = 0; k < PIPELINE_JOBS; k++) {
         job *j = &pl->jobs[k];
-        j->off = calloc(f->nq ? f->nq : 1, sizeof *j->off);
-        j->val = calloc(f->nq ? f->nq : 1, sizeof *j->val);
-        j->rel = calloc(f->nq ? f->nq : 1, 1);
-        j->len = calloc(f->nq ? f->nq : 1, sizeof *j->len);
-        if (j->off == NULL || j->val == NULL || j->rel == NULL || j->len == NULL)
-            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        j->off = pl->off + k * nq;
+        j->val = pl->val + k * nq;
+        j->rel = pl->rel + k * nq;
+        j->len = pl->len + k * nq;
         j->buf = (pn_strbuf)PN_STRBUF_INIT;
     }
     if (pthread_mutex_init(&pl->lock, NULL) != 0)
@@ -190,15 +196,19 @@ void pipeline_stop(pipeline *pl)
     }
     for (size_t k = 0; k < PIPELINE_JOBS; k++) {
         pn_strbuf_release(&pl->jobs[k].buf);
-        free(pl->jobs[k].off);
-        free(pl->jobs[k].val);
-        free(pl->jobs[k].rel);
-        free(pl->jobs[k].len);
         pl->jobs[k].len = NULL;
         pl->jobs[k].off = NULL;
         pl->jobs[k].val = NULL;
         pl->jobs[k].rel = NULL;
     }
+    free(pl->off);
+    free(pl->val);
+    free(pl->rel);
+    free(pl->len);
+    pl->off = NULL;
+    pl->val = NULL;
+    pl->rel = NULL;
+    pl->len = NULL;
 }
 
 /* 1 + the offset of a copy of @s appended to @b, or 0 for NULL; -1 when out of memory.
