@@ -1,7 +1,7 @@
 /*
- * cells_internal.h - what the import's header matching (mapping.c) and its cell conversion
- * (cells.c) share: the folded labels of a form, prepared once per import (pn_cells, opaque
- * outside src/import). Not a public header.
+ * cells_internal.h - what the import's header matching (mapping.c), its cell conversion
+ * (cells.c) and the import itself (header.c) share: the folded labels of a form, prepared once
+ * per import (pn_cells, opaque outside src/import). Not a public header.
  */
 #ifndef PN_IMPORT_CELLS_INTERNAL_H
 #define PN_IMPORT_CELLS_INTERNAL_H
@@ -33,5 +33,15 @@ struct pn_cells {
 };
 
 #define SHARED ((SIZE_MAX >> 1) + 1) /* in by_label, by_lower_name: two choices match */
+
+/*
+ * pn_map_header_cells - pn_map_header (mapping.h) with the folded labels of @c's form made
+ * already: an import matches each file's header with the pn_cells it converts the cells with,
+ * rather than folding every label and choice of the form again per file. Header matching
+ * reads only the folded labels of @c (and its scratch buffers), never its map.
+ */
+PN_MUST_USE pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect,
+                                          size_t n, char *const *header, pn_col *cols,
+                                          pn_error *err);
 
 #endif

@@ -25,6 +25,9 @@
  * Everything happens in one transaction: a file that cannot be read as CSV, a row whose cells
  * do not line up with the header, or a header column that cannot be mapped stops the import
  * and leaves the store as it was.
+ *
+ * May call: util, form, and the store through store/store.h and its writer store/writer.h
+ * (no SQL here). The parts of the import and which thread owns what: import_internal.h.
  */
 #ifndef PN_IMPORT_IMPORT_H
 #define PN_IMPORT_IMPORT_H

@@ -90,15 +90,16 @@ pn_dialect pn_dialect_detect(size_t n, char *const *h, const char *encoding, cha
     return PN_DIALECT_PLAIN;
 }
 
-/* Metadata columns: what each tool adds beside the answers, by the column's name. */
+/* Metadata columns: what each tool adds beside the answers. Each by its name, what it holds,
+ * and for a key its rank (0 best). */
 typedef struct meta_name {
     const char *name;
     pn_col_kind kind;
     int rank;
 } meta_name;
 
-/* The metadata columns known in an export of any dialect. */
-static const meta_name common_meta[] = {
+/* The columns of every tool. */
+static const meta_name meta_common[] = {
     /* keys, best first: ODK's KEY is the logical submission, stable across edits,
      * while meta-instanceID names one version of it */
     {"KEY", PN_COL_KEY, 0},
@@ -150,8 +151,8 @@ static const meta_name common_meta[] = {
     {"meta-deprecatedID", PN_COL_IGNORED, 0},
 };
 
-/* The metadata columns of a LimeSurvey export only. */
-static const meta_name lime_meta[] = {
+/* The columns of LimeSurvey's exports. */
+static const meta_name meta_lime[] = {
     {"id", PN_COL_KEY, 4},
     {"lastpage", PN_COL_IGNORED, 0},
     {"startlanguage", PN_COL_IGNORED, 0},
@@ -191,30 +192,16 @@ static const meta_name lime_meta[] = {
     {"Total time", PN_COL_IGNORED, 0},
 };
 
-/* The timings of LimeSurvey (createTimingsFieldMap()): gT('Group time') . ": " . the group's
- * name, gT('Question time') . ": " . the question's code; French "Durée pour le groupe " and
- * "Durée pour la question" */
-static const char *const lime_timings[] = {
-    "Durée pour le groupe : ", "Durée pour la question: ", "Group time: ", "Question time: "};
-
-/* Whether @h is a name of the @n metadata columns of @table; if so, its kind and rank in @c. */
-static int find_meta(const meta_name *table, size_t n, const char *h, pn_col *c)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(h, table[i].name) == 0) {
-            c->kind = table[i].kind;
-            c->rank = table[i].rank;
-            return 1;
-        }
-    return 0;
-}
-
-/* What metadata column @h of an export of dialect @d is, or PN_COL_UNMAPPED. */
+/* What the metadata column @h of a file of dialect @d holds, or PN_COL_UNMAPPED. */
 static pn_col meta_column(const char *h, pn_dialect d)
 {
     pn_col c = {PN_COL_UNMAPPED, -1, -1, 0};
-    if (find_meta(common_meta, sizeof common_meta / sizeof common_meta[0], h, &c))
-        return c;
+    for (size_t i = 0; i < sizeof meta_common / sizeof meta_common[0]; i++)
+        if (strcmp(h, meta_common[i].name) == 0) {
+            c.kind = meta_common[i].kind;
+            c.rank = meta_common[i].rank;
+            return c;
+        }
     /* the rest of the XForm meta block, and KoboToolbox's copies of the parent submission's
      * metadata in a repeat sheet */
     if (strncmp(h, "meta/", 5) == 0 || strncmp(h, "meta-", 5) == 0 ||
@@ -223,10 +210,19 @@ static pn_col meta_column(const char *h, pn_dialect d)
         return c;
     }
     if (d == PN_DIALECT_LIME) {
-        if (find_meta(lime_meta, sizeof lime_meta / sizeof lime_meta[0], h, &c))
-            return c;
-        for (size_t i = 0; i < sizeof lime_timings / sizeof lime_timings[0]; i++)
-            if (strncmp(h, lime_timings[i], strlen(lime_timings[i])) == 0)
+        for (size_t i = 0; i < sizeof meta_lime / sizeof meta_lime[0]; i++)
+            if (strcmp(h, meta_lime[i].name) == 0) {
+                c.kind = meta_lime[i].kind;
+                c.rank = meta_lime[i].rank;
+                return c;
+            }
+        /* the timings (createTimingsFieldMap()): gT('Group time') . ": " . the group's name,
+         * gT('Question time') . ": " . the question's code; French "Durée pour le groupe "
+         * and "Durée pour la question" */
+        static const char *const timings[] = {"Durée pour le groupe : ", "Durée pour la question: ",
+                                              "Group time: ", "Question time: "};
+        for (size_t i = 0; i < sizeof timings / sizeof timings[0]; i++)
+            if (strncmp(h, timings[i], strlen(timings[i])) == 0)
                 c.kind = PN_COL_IGNORED;
     }
     return c;
@@ -763,12 +759,10 @@ static pn_status tick_candidates(header_index *hx, const char *norm, const char 
     return PN_OK;
 }
 
-pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
-                        char *const *header, pn_col *cols, pn_error *err)
+pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect, size_t n,
+                              char *const *header, pn_col *cols, pn_error *err)
 {
-    pn_cells *c = pn_cells_new(form, NULL);
-    if (c == NULL)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    const pn_form *form = c->form;
     header_index hx;
     if (header_index_init(&hx, form, c) != PN_OK)
         goto nomem;
@@ -871,10 +865,19 @@ pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect diale
             *out = (pn_col){PN_COL_TICK, found, choice, 0};
     }
     header_index_release(&hx, form->nq);
-    pn_cells_destroy(c);
     return PN_OK;
 nomem:
     header_index_release(&hx, form->nq);
-    pn_cells_destroy(c);
     return pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
+pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_dialect dialect, size_t n,
+                        char *const *header, pn_col *cols, pn_error *err)
+{
+    pn_cells *c = pn_cells_new(form, NULL);
+    if (c == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_status st = pn_map_header_cells(c, map, dialect, n, header, cols, err);
+    pn_cells_destroy(c);
+    return st;
 }

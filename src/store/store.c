@@ -140,7 +140,8 @@ pn_status pn_store_error(pn_store *s, pn_error *err, const char *what)
 
 /*
  * SQLite's own locking, before its first use. A connection is used by one thread at a time
- * (an import hands it between its two threads under a lock of its own, see import.c), which
+ * (an import hands it between its two threads under a lock of its own, see
+ * src/import/pipeline.c), which
  * is SQLite's multi-thread mode: the serialized mode's mutex around every call and the memory
  * statistics' lock cost an import a tenth of its time for nothing. When SQLite was started
  * already (by a program embedding this one), sqlite3_config refuses and the default stays,
@@ -300,6 +301,7 @@ void pn_store_close(pn_store *s)
     if (s->in_tx)
         pn_store_rollback(s);
     pn_store_end_read(s);
+    store_stmts_trim(s, 0);
     sqlite3_close(s->db);
     free(s->path);
     free(s);

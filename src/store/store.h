@@ -57,11 +57,8 @@ pn_store *pn_store_open(const char *path, pn_error *err);
 /* Close (pn_store_close(NULL) is a no-op). */
 void pn_store_close(pn_store *s);
 
-/*
- * The SQLite connection, lent to the import (src/import/import.c), which includes <sqlite3.h>
- * itself: no other room may (docs/architecture.md). TODO(issue 10): goes once import uses the
- * store writer.
- */
+/* The SQLite connection, lent to the tests (no module outside src/store uses it; they include
+ * <sqlite3.h> themselves). */
 struct sqlite3 *pn_store_db(pn_store *s);
 
 /*

@@ -1,6 +1,7 @@
 /*
- * store_internal.h - what the store's schema and forms (store.c) and its queries and cursors
- * (queries.c) share: the connection holder. Not a public header.
+ * store_internal.h - what the store's schema and forms (store.c), its queries and cursors
+ * (queries.c) and the import's writer (writer.c) share: the connection holder and its cache of
+ * prepared statements. Not a public header.
  */
 #ifndef PN_STORE_STORE_INTERNAL_H
 #define PN_STORE_STORE_INTERNAL_H
@@ -8,6 +9,15 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "util/strindex.h"
+
+/* Statements prepared once per connection, by their SQL text (store_stmt). */
+typedef struct store_stmts {
+    pn_strindex by_sql; /* SQL text -> index into sql and stmt (keys: the sql strings) */
+    char **sql;
+    sqlite3_stmt **stmt;
+    size_t n, cap;
+} store_stmts;
 
 struct pn_store {
     sqlite3 *db;
@@ -15,8 +25,24 @@ struct pn_store {
     int in_tx;
     int nested;  /* in_tx is a savepoint of a transaction the caller opened */
     int in_read; /* a read transaction of pn_store_begin_read is open */
+    store_stmts stmts;
 };
 
 void store_free_names(char **names, size_t n);
+
+/*
+ * store_stmt - the statement of @sql on @s's connection, prepared at its first use and kept
+ * until pn_store_close (the store owns it: reset it after each use, never finalize it). Two
+ * callers of the same text share one statement. NULL with @err set ("WHAT: ...") on failure.
+ */
+sqlite3_stmt *store_stmt(pn_store *s, const char *sql, const char *what, pn_error *err);
+
+/* Finalize every statement of store_stmt once the cache holds more than @max (0: all), so
+ * that forms imported one after another on one connection do not grow it without bound. Only
+ * between uses: no statement of the cache may be held by a caller. */
+void store_stmts_trim(pn_store *s, size_t max);
+
+/* Reset every cached statement and clear its bindings (which may point to freed memory). */
+void store_stmts_idle(pn_store *s);
 
 #endif

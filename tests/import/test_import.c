@@ -698,6 +698,50 @@ static void one_thread_same_store(void **state)
     pn_store_close(one);
 }
 
+/* The statements prepared on the store's connection. */
+static int prepared_statements(fixture *fx)
+{
+    int n = 0;
+    for (sqlite3_stmt *q = sqlite3_next_stmt(pn_store_db(fx->store), NULL); q;
+         q = sqlite3_next_stmt(pn_store_db(fx->store), q))
+        n++;
+    return n;
+}
+
+/* An import's statements are prepared once per store connection (kept by the store's writer,
+ * writer.h) and reused by the next imports on it, whether they stored rows or failed: the
+ * fixed cost of an import is not the compilation of its statements again. */
+static void statements_prepared_once(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char main_csv[1024], part_csv[1024];
+    snprintf(main_csv, sizeof main_csv,
+             "%sCentre A,73282932000074,95018,non,,rep,oui,,,,2026-03-01T10:00:00,uuid:a\n",
+             MAIN_HEAD);
+    snprintf(part_csv, sizeof part_csv,
+             "%suuid:a,uuid:a/p[1],0951099D,École 1,ponctuel,annuelle,aucune,information,,,"
+             "2024\n",
+             PART_HEAD);
+    const char *paths[2] = {put(fx, "m.csv", main_csv), put(fx, "p.csv", part_csv)};
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_OK);
+    pn_import_result_release(&res);
+    int first = prepared_statements(fx);
+    assert_true(first >= 20);
+    /* the same files again (duplicates), a failed import, then one more */
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_OK);
+    assert_int_equal(res.duplicates, 2);
+    pn_import_result_release(&res);
+    assert_int_equal(prepared_statements(fx), first);
+    const char *ragged = put(fx, "r.csv", "nom_structure,siret\nCentre,1,2,3\n");
+    assert_int_equal(run(fx, &ragged, 1, &res, &err), PN_EINPUT);
+    assert_int_equal(run(fx, paths, 2, &res, &err), PN_OK);
+    assert_int_equal(res.duplicates, 2);
+    pn_import_result_release(&res);
+    assert_int_equal(prepared_statements(fx), first);
+}
+
 /* An entry met again in the file that brought it: a new version replaces it, and its link
  * has the last answers; the same answers again are a duplicate. A later import updates the
  * links it finds and adds the others after them. */
@@ -1103,6 +1147,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(one_thread_same_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(statements_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(reason_out_of_memory_stops, setup, teardown),

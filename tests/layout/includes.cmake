@@ -55,8 +55,7 @@ foreach(r ${ROOMS})
   endif()
 endforeach()
 # SQLite is the store's whatever the room declares it owns (docs/architecture.md).
-# TODO(issue 10): import goes once it uses the store writer.
-set(sqlite_rooms store import)
+set(sqlite_rooms store)
 foreach(g ${GUARDS})
   if(g STREQUAL "sqlite3.h")
     if(NOT ROOM IN_LIST sqlite_rooms)

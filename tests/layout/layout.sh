@@ -20,17 +20,10 @@ max_function_lines=120
 
 # Known exceptions while issue 10 is under way, each with the work that removes it. An entry
 # that no longer breaks its rule fails the test: remove it when that work lands.
-# TODO(issue 10): import's SQL moves into the store writer (and src/store/store.h's
-# pn_store_db goes with it).
-sqlite_allowed=(src/import/import.c)
-# TODO(issue 10): import.c is being split by concern.
-long_files_allowed=(src/import/import.c)
-# TODO(issue 10): the functions of import.c and tabulate.c (a report in one pass) and of the
-# spec reader are being rewritten apart; build, eval_call, cmd_import and meta_column are
-# split next.
+# TODO(issue 10): the functions of tabulate.c are being rewritten (a report in one pass).
+sqlite_allowed=()
+long_files_allowed=()
 long_functions_allowed=(
-  src/import/import.c:on_row
-  src/import/import.c:read_header
   src/stats/tabulate.c:count_form
   src/stats/tabulate.c:pn_tabulate
   src/stats/tabulate.c:tabulate_forms

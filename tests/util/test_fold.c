@@ -46,11 +46,10 @@ static void test_labels(void **state)
 static char *utf8proc_fold(const char *s)
 {
     utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)strlen(s),
-                                      &mapped,
-                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-                                          UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-                                          UTF8PROC_LUMP | UTF8PROC_STRIPCC);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)strlen(s), &mapped,
+                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                         UTF8PROC_STRIPMARK | UTF8PROC_LUMP | UTF8PROC_STRIPCC);
     assert_true(n >= 0);
     return (char *)mapped;
 }
@@ -72,7 +71,9 @@ static void test_ascii_path_is_utf8proc(void **state)
     assert_true(pn_fold_equal("Ecole Jules-Ferry", "École Jules-Ferry"));
     assert_true(pn_fold_equal("KELVIN", "\u212aelvin")); /* the Kelvin sign folds to k */
     /* control characters are not printable: utf8proc strips them */
-    assert_folds("a\x01" "b", "ab");
+    assert_folds("a\x01"
+                 "b",
+                 "ab");
 }
 
 int main(void)
