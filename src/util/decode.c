@@ -11,8 +11,11 @@
 #include <sys/types.h>
 
 enum {
-    CHUNK = 64 * 1024,   /* bytes read at a time */
-    OUT_CAP = 4 * CHUNK, /* 3 bytes of UTF-8 per input byte (the € of Windows-1252) fit */
+    CHUNK = 64 * 1024, /* bytes read at a time */
+    /* a regular file smaller than a chunk is read in one piece of its own size, not less
+     * than this (a character cut by a chunk's end keeps its 4 bytes at most) */
+    MIN_CHUNK = 4096,
+    OUT_PER_BYTE = 4, /* 3 bytes of UTF-8 per input byte (the € of Windows-1252) fit */
 };
 
 typedef enum mode {
@@ -32,10 +35,11 @@ struct pn_decoder {
     int eof; /* fread has reached the end of the stream */
     iconv_t cd;
     char encoding[32];
-    unsigned char *raw; /* CHUNK bytes; raw[rawpos, rawlen) are read but not consumed */
+    unsigned char *raw; /* chunk bytes; raw[rawpos, rawlen) are read but not consumed */
+    size_t chunk;       /* CHUNK, or less for a small regular file */
     size_t rawpos;
     size_t rawlen;
-    char *out; /* OUT_CAP bytes, in MODE_ICONV only */
+    char *out; /* OUT_PER_BYTE * chunk bytes, in MODE_ICONV only */
     off_t start;
     unsigned long long bytes;
     unsigned long long size;
@@ -158,7 +162,7 @@ static pn_status refill(pn_decoder *d, pn_error *err)
     memmove(d->raw, d->raw + d->rawpos, keep);
     d->rawpos = 0;
     d->rawlen = keep;
-    size_t want = CHUNK - keep;
+    size_t want = d->chunk - keep;
     errno = 0;
     size_t got = fread(d->raw + keep, 1, want, d->in);
     if (got < want) {
@@ -183,7 +187,7 @@ static pn_status open_converter(pn_decoder *d, const char *from, const char *dis
         return pn_error_set(err, errno == ENOMEM ? PN_ENOMEM : PN_EIO, "cannot read '%s' as %s: %s",
                             d->name, display, strerror(errno));
     }
-    if (d->out == NULL && (d->out = malloc(OUT_CAP)) == NULL)
+    if (d->out == NULL && (d->out = malloc(OUT_PER_BYTE * d->chunk)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", d->name);
     d->mode = MODE_ICONV;
     snprintf(d->encoding, sizeof d->encoding, "%s", display);
@@ -330,13 +334,13 @@ static pn_status read_iconv(pn_decoder *d, size_t line, size_t col, const char *
             continue;
         }
         char *out = d->out;
-        size_t outleft = OUT_CAP;
+        size_t outleft = OUT_PER_BYTE * d->chunk;
         errno = 0;
         size_t r = iconv(d->cd, &in, &inleft, &out, &outleft);
         int e = errno;
         d->rawpos = d->rawlen - inleft;
         char *o = d->out;
-        size_t n = OUT_CAP - outleft;
+        size_t n = OUT_PER_BYTE * d->chunk - outleft;
         if (d->strip_bom && n > 0) {
             d->strip_bom = 0;
             if (n >= 3 && memcmp(o, "\xEF\xBB\xBF", 3) == 0)
@@ -401,7 +405,7 @@ pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding, pn
     const char *canon = NULL;
     pn_status st = PN_OK;
     *out = NULL;
-    if ((d = calloc(1, sizeof *d)) == NULL || (d->raw = malloc(CHUNK)) == NULL) {
+    if ((d = calloc(1, sizeof *d)) == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", name);
         goto out;
     }
@@ -411,6 +415,14 @@ pn_status pn_decoder_create(FILE *in, const char *name, const char *encoding, pn
     d->start = ftello(in);
     d->seekable = d->start >= 0 && fseeko(in, d->start, SEEK_SET) == 0;
     find_size(d);
+    /* one byte more than the file, so that the first read meets its end */
+    d->chunk = d->size > 0 && d->size < CHUNK ? d->size + 1 : CHUNK;
+    if (d->chunk < MIN_CHUNK)
+        d->chunk = MIN_CHUNK;
+    if ((d->raw = malloc(d->chunk)) == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", name);
+        goto out;
+    }
 
     d->forced = !is_auto(encoding);
     if (d->forced && (canon = canonical(encoding)) == NULL) {

@@ -342,6 +342,48 @@ static void test_regular_file_size(void **state)
     fclose(f);
 }
 
+/* A regular file smaller than a chunk is read into a buffer of its own size: a character
+ * across the smallest buffer's end and a late Windows-1252 byte are read whole. */
+static void test_small_file_buffers(void **state)
+{
+    (void)state;
+    pn_strbuf out = PN_STRBUF_INIT;
+    char enc[32];
+    unsigned long long bytes = 0;
+    pn_error err = {0};
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    for (size_t i = 0; i < 4095; i++)
+        fputc('a', f);
+    fputs("\xE2\x82\xAC", f); /* € over byte 4096 */
+    for (size_t i = 0; i < 100; i++)
+        fputc('b', f);
+    rewind(f);
+    assert_int_equal(decode_stream(f, NULL, &out, enc, &bytes, &err), PN_OK);
+    assert_string_equal(enc, "UTF-8");
+    assert_int_equal(out.len, 4198);
+    assert_memory_equal(out.buf + 4095,
+                        "\xE2\x82\xAC"
+                        "b",
+                        4);
+    pn_strbuf_release(&out);
+    fclose(f);
+
+    f = tmpfile();
+    assert_non_null(f);
+    for (size_t i = 0; i < 5999; i++)
+        fputc('a', f);
+    fputc('\xE9', f);
+    rewind(f);
+    assert_int_equal(decode_stream(f, NULL, &out, enc, &bytes, &err), PN_OK);
+    assert_string_equal(enc, "WINDOWS-1252");
+    assert_int_equal(bytes, 6000);
+    assert_int_equal(out.len, 6001);
+    assert_memory_equal(out.buf + 5999, "\xC3\xA9", 2);
+    pn_strbuf_release(&out);
+    fclose(f);
+}
+
 static void test_messages_use_given_position(void **state)
 {
     (void)state;
@@ -453,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_utf16_without_bom),
         cmocka_unit_test(test_pipe),
         cmocka_unit_test(test_regular_file_size),
+        cmocka_unit_test(test_small_file_buffers),
         cmocka_unit_test(test_messages_use_given_position),
         cmocka_unit_test(test_encoding_names),
         cmocka_unit_test(test_utf8_scan),
