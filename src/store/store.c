@@ -548,17 +548,16 @@ out:
 pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source, size_t len,
                             pn_error *err)
 {
-    sqlite3_stmt *q = NULL;
     pn_status st = PN_OK;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO forms(form_id, title, version, side, source, path)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(form_id) DO UPDATE SET"
-                           " title=?2, version=?3, side=?4, source=?5, path=?6"
-                           " WHERE source IS NOT ?5",
-                           -1, &q, NULL) != SQLITE_OK) {
-        st = pn_store_error(s, err, "cannot record the form");
-        goto out;
-    }
+    /* kept in the store's cache: an import records its form each time */
+    sqlite3_stmt *q = store_stmt(s,
+                                 "INSERT INTO forms(form_id, title, version, side, source, path)"
+                                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(form_id) DO UPDATE"
+                                 " SET title=?2, version=?3, side=?4, source=?5, path=?6"
+                                 " WHERE source IS NOT ?5",
+                                 "cannot record the form", err);
+    if (q == NULL)
+        return err->status;
     sqlite3_bind_text(q, 1, form->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, form->title, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, form->version, -1, SQLITE_STATIC);
@@ -581,7 +580,8 @@ pn_status pn_store_put_form(pn_store *s, const pn_form *form, const char *source
             goto out;
     st = links_view(s, err);
 out:
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
     return st;
 }
 
@@ -629,12 +629,12 @@ out:
 pn_status pn_store_form_state(pn_store *s, const char *form_id, const char *source, size_t len,
                               pn_form_state *state, pn_error *err)
 {
-    sqlite3_stmt *q = NULL;
     pn_status st = PN_OK;
     *state = PN_FORM_ABSENT;
-    if (sqlite3_prepare_v2(s->db, "SELECT source IS ?2 FROM forms WHERE form_id=?1", -1, &q,
-                           NULL) != SQLITE_OK)
-        return pn_store_error(s, err, "cannot read the forms");
+    sqlite3_stmt *q = store_stmt(s, "SELECT source IS ?2 FROM forms WHERE form_id=?1",
+                                 "cannot read the forms", err);
+    if (q == NULL)
+        return err->status;
     sqlite3_bind_text(q, 1, form_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, source, (int)len, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -642,7 +642,8 @@ pn_status pn_store_form_state(pn_store *s, const char *form_id, const char *sour
         *state = sqlite3_column_int(q, 0) ? PN_FORM_SAME : PN_FORM_DIFFERS;
     else if (rc != SQLITE_DONE)
         st = pn_store_error(s, err, "cannot read the forms");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
     return st;
 }
 
