@@ -96,8 +96,8 @@ static void *store_thread(void *arg)
     return NULL;
 }
 
-/* Start the storing thread; without one, rows are stored as they come. */
-pn_status pipeline_start(pipeline *pl, pn_error *err)
+/* The slots the reading side fills and the storing thread empties. */
+static pn_status alloc_slots(pipeline *pl, pn_error *err)
 {
     const pn_form *f = pl->plan->form;
     size_t nq = f->nq ? f->nq : 1;
@@ -116,6 +116,12 @@ pn_status pipeline_start(pipeline *pl, pn_error *err)
         j->len = pl->len + k * nq;
         j->buf = (pn_strbuf)PN_STRBUF_INIT;
     }
+    return PN_OK;
+}
+
+/* Start the storing thread; without one, rows are stored as they come. */
+pn_status pipeline_start(pipeline *pl, pn_error *err)
+{
     if (pthread_mutex_init(&pl->lock, NULL) != 0)
         return PN_OK;
     if (pthread_mutex_init(&pl->db, NULL) != 0) {
@@ -134,8 +140,12 @@ pn_status pipeline_start(pipeline *pl, pn_error *err)
         return PN_OK;
     }
     pl->ready = 1;
-    pl->running =
-        !pl->plan->opts->one_thread && pthread_create(&pl->thread, NULL, store_thread, pl) == 0;
+    if (pl->plan->opts->one_thread)
+        return PN_OK; /* the rows go straight to the storing side: no slot is filled */
+    pn_status st = alloc_slots(pl, err);
+    if (st != PN_OK)
+        return st;
+    pl->running = pthread_create(&pl->thread, NULL, store_thread, pl) == 0;
     return PN_OK;
 }
 
