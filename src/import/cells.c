@@ -74,6 +74,7 @@ void pn_cells_destroy(pn_cells *c)
     free(c->yes_no);
     free(c->no_idx);
     free(c->seen);
+    pn_header_index_free(c->hx, c->form->nq);
     pn_strbuf_release(&c->fold);
     pn_strbuf_release(&c->part);
     free(c);
@@ -187,6 +188,11 @@ pn_cells *pn_cells_new(const pn_form *form, const pn_map *map)
 fail:
     pn_cells_destroy(c);
     return NULL;
+}
+
+void pn_cells_set_map(pn_cells *c, const pn_map *map)
+{
+    c->map = map;
 }
 
 /* ---- cells ---------------------------------------------------------------------------- */

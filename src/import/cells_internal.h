@@ -12,6 +12,8 @@
 #include "util/strbuf.h"
 #include "util/strindex.h"
 
+typedef struct header_index header_index;
+
 struct pn_cells {
     const pn_form *form;
     const pn_map *map;
@@ -30,7 +32,13 @@ struct pn_cells {
     pn_strbuf part;      /* scratch */
     unsigned char *seen; /* scratch: one flag per choice */
     size_t seen_cap;
+    /* the form's names, paths, labels and stems indexed for matching a header (mapping.c),
+     * built at the first header and kept for the next ones; NULL before */
+    header_index *hx;
 };
+
+/* Free @hx (NULL: nothing), made for a form of @nq questions. */
+void pn_header_index_free(header_index *hx, size_t nq);
 
 #define SHARED ((SIZE_MAX >> 1) + 1) /* in by_label, by_lower_name: two choices match */
 

@@ -90,15 +90,19 @@ static pn_status reader_init(reader *rd, pn_error *err)
             (rd->ticks[i] = calloc(f->q[i].list->n ? f->q[i].list->n : 1, 1)) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
     rd->map = rd->plan->opts->map ? rd->plan->opts->map : &rd->own_map;
-    if ((rd->cells = pn_cells_new(f, rd->map)) == NULL)
+    if (rd->plan->opts->cells) {
+        rd->cells = rd->plan->opts->cells;
+        pn_cells_set_map(rd->cells, rd->map);
+    } else if ((rd->cells = rd->own_cells = pn_cells_new(f, rd->map)) == NULL) {
         return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
     return PN_OK;
 }
 
 static void reader_release(reader *rd)
 {
     const pn_form *f = rd->plan->form;
-    pn_cells_destroy(rd->cells);
+    pn_cells_destroy(rd->own_cells);
     for (size_t i = 0; i < f->nq; i++) {
         if (rd->conv)
             pn_strbuf_release(&rd->conv[i]);

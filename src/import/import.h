@@ -57,6 +57,10 @@ typedef struct pn_import_opts {
     /* 1: store the rows in the calling thread, without the second thread (the path an import
      * takes when the thread cannot be started; tests force it with this) */
     int one_thread;
+    /* the form's cells (pn_cells_new(form, NULL)), made once for several imports of the same
+     * form and lent to each, which sets its mapping in them (a test, the fuzzer); NULL: made
+     * for this import */
+    pn_cells *cells;
 } pn_import_opts;
 
 /* Counts for one file. */

@@ -143,6 +143,7 @@ typedef struct reader {
     pn_map *map; /* the mapping file, or an empty one; gathers what is unmapped */
     pn_map own_map;
     pn_cells *cells;
+    pn_cells *own_cells;   /* cells when the options lend none */
     pn_strbuf *conv;       /* per question: the converted value of the current row */
     pn_strbuf *tick_val;   /* per question: a select_multiple gathered from tick boxes */
     unsigned char **ticks; /* per select_multiple: one flag per choice */

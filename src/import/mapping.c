@@ -595,7 +595,7 @@ static const pn_map_entry *map_column(const pn_map *map, const char *h)
  * then decide on those alone, in the form's order, so the result is the same as trying every
  * question. A name is looked up in the form's own index (pn_form_question_index).
  */
-typedef struct header_index {
+struct header_index {
     pn_strindex paths;       /* each suffix of a path (from its start or after a '/') */
     pn_strindex stems;       /* a select_multiple's name and path */
     pn_strindex labels;      /* the folded label and label path of a question with an answer */
@@ -609,7 +609,7 @@ typedef struct header_index {
     size_t *cand; /* scratch: the candidates of one cell */
     size_t ncand, capcand;
     pn_strbuf cell; /* scratch: the cell with '-' as '/' */
-} header_index;
+};
 
 static void header_index_release(header_index *hx, size_t nq)
 {
@@ -626,6 +626,14 @@ static void header_index_release(header_index *hx, size_t nq)
     free(hx->links);
     free(hx->cand);
     pn_strbuf_release(&hx->cell);
+}
+
+void pn_header_index_free(header_index *hx, size_t nq)
+{
+    if (hx == NULL)
+        return;
+    header_index_release(hx, nq);
+    free(hx);
 }
 
 /* Link question @q to the @len bytes at @key; questions are added last to first, so that a
@@ -763,9 +771,16 @@ pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect
                               char *const *header, pn_col *cols, pn_error *err)
 {
     const pn_form *form = c->form;
-    header_index hx;
-    if (header_index_init(&hx, form, c) != PN_OK)
-        goto nomem;
+    /* the form's index is built at the first header and kept with the cells for the others */
+    if (c->hx == NULL) {
+        header_index *made = calloc(1, sizeof *made);
+        if (made == NULL || header_index_init(made, form, c) != PN_OK) {
+            pn_header_index_free(made, form->nq);
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+        c->hx = made;
+    }
+    header_index *hx = c->hx;
     for (size_t col = 0; col < n; col++) {
         const char *h = header[col];
         pn_col *out = &cols[col];
@@ -802,21 +817,21 @@ pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect
          * is left aside */
         int found = pn_form_question_index(form, h), ambiguous = 0, choice = -1;
         int by_name = found >= 0;
-        pn_strbuf_reset(&hx.cell);
-        if (pn_strbuf_puts(&hx.cell, h) != PN_OK)
+        pn_strbuf_reset(&hx->cell);
+        if (pn_strbuf_puts(&hx->cell, h) != PN_OK)
             goto nomem;
-        for (char *p = hx.cell.buf; *p; p++)
+        for (char *p = hx->cell.buf; *p; p++)
             if (*p == '-')
                 *p = '/';
-        const char *norm = pn_strbuf_str(&hx.cell);
-        hx.ncand = 0;
-        if (!by_name && add_candidates(&hx, &hx.paths, norm, strlen(norm)) != PN_OK)
+        const char *norm = pn_strbuf_str(&hx->cell);
+        hx->ncand = 0;
+        if (!by_name && add_candidates(hx, &hx->paths, norm, strlen(norm)) != PN_OK)
             goto nomem;
-        for (size_t k = 0; k < hx.ncand && !by_name; k++) {
-            const pn_question *q = &form->q[hx.cand[k]];
+        for (size_t k = 0; k < hx->ncand && !by_name; k++) {
+            const pn_question *q = &form->q[hx->cand[k]];
             if (path_match(h, q->path, '/') || path_match(h, q->path, '-')) {
                 ambiguous |= found >= 0;
-                found = (int)hx.cand[k];
+                found = (int)hx->cand[k];
             }
         }
         if (found >= 0 && !ambiguous) {
@@ -827,11 +842,11 @@ pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect
             continue;
         }
         found = -1;
-        if (tick_candidates(&hx, norm, NULL) != PN_OK)
+        if (tick_candidates(hx, norm, NULL) != PN_OK)
             goto nomem;
-        for (size_t k = 0; k < hx.ncand && found < 0; k++)
-            if (tick_by_name(&form->q[hx.cand[k]], h, &choice))
-                found = (int)hx.cand[k];
+        for (size_t k = 0; k < hx->ncand && found < 0; k++)
+            if (tick_by_name(&form->q[hx->cand[k]], h, &choice))
+                found = (int)hx->cand[k];
         if (found >= 0) {
             *out = (pn_col){PN_COL_TICK, found, choice, 0};
             continue;
@@ -843,12 +858,12 @@ pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect
         const char *fh = pn_strbuf_str(&c->fold);
         found = -1;
         ambiguous = 0;
-        hx.ncand = 0;
-        if (*fh && add_candidates(&hx, &hx.labels, fh, strlen(fh)) != PN_OK)
+        hx->ncand = 0;
+        if (*fh && add_candidates(hx, &hx->labels, fh, strlen(fh)) != PN_OK)
             goto nomem;
-        for (size_t k = 0; k < hx.ncand; k++) { /* questions with an answer, not calculates */
+        for (size_t k = 0; k < hx->ncand; k++) { /* questions with an answer, not calculates */
             ambiguous |= found >= 0;
-            found = (int)hx.cand[k];
+            found = (int)hx->cand[k];
         }
         if (found >= 0 && !ambiguous) {
             *out = (pn_col){PN_COL_ANSWER, found, -1, 0};
@@ -856,18 +871,16 @@ pn_status pn_map_header_cells(pn_cells *c, const pn_map *map, pn_dialect dialect
         }
         if (ambiguous)
             continue; /* several questions share the label: the mapping file decides */
-        if (tick_candidates(&hx, NULL, fh) != PN_OK)
+        if (tick_candidates(hx, NULL, fh) != PN_OK)
             goto nomem;
-        for (size_t k = 0; k < hx.ncand && found < 0; k++)
-            if (tick_by_label(c, hx.cand[k], fh, &choice))
-                found = (int)hx.cand[k];
+        for (size_t k = 0; k < hx->ncand && found < 0; k++)
+            if (tick_by_label(c, hx->cand[k], fh, &choice))
+                found = (int)hx->cand[k];
         if (found >= 0)
             *out = (pn_col){PN_COL_TICK, found, choice, 0};
     }
-    header_index_release(&hx, form->nq);
     return PN_OK;
 nomem:
-    header_index_release(&hx, form->nq);
     return pn_error_set(err, PN_ENOMEM, "out of memory");
 }
 

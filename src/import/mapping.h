@@ -146,11 +146,14 @@ PN_MUST_USE pn_status pn_map_header(const pn_form *form, const pn_map *map, pn_d
 
 /* ---- cells ----------------------------------------------------------------------------- */
 
-/* Per-import state for converting cells: folded labels, prepared once. */
+/* State for converting cells: the form's folded labels and choices and its header index,
+ * prepared once, for one import or several of the same form (pn_import_opts.cells). */
 typedef struct pn_cells pn_cells;
 
 pn_cells *pn_cells_new(const pn_form *form, const pn_map *map);
 void pn_cells_destroy(pn_cells *c);
+/* The mapping the conversions of @c follow from now on (an import lends its own). */
+void pn_cells_set_map(pn_cells *c, const pn_map *map);
 
 typedef enum pn_cell_result {
     PN_CELL_SAME,      /* the cell is already what the form expects (or nothing applies) */

@@ -698,6 +698,48 @@ static void one_thread_same_store(void **state)
     pn_store_close(one);
 }
 
+/* Cells made once and lent to several imports of the form (pn_import_opts.cells, what the
+ * fuzzer does) give the store that imports making their own give: the header index they keep
+ * from one import to the next matches the next header as a new one would. */
+static void lent_cells_same_store(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    const char *root = getenv("PN_SOURCE_DIR");
+    char main_path[512], part_path[512], db[160];
+    snprintf(main_path, sizeof main_path, "%s/examples/centre_social.csv", root ? root : "../..");
+    snprintf(part_path, sizeof part_path, "%s/examples/centre_social-partenaires.csv",
+             root ? root : "../..");
+    const char *both[2] = {main_path, part_path}, *part_first[2] = {part_path, main_path};
+    snprintf(db, sizeof db, "%s/lent.db", fx->dir);
+    pn_store *lent = pn_store_create(db, &err);
+    assert_non_null(lent);
+    pn_cells *cells = pn_cells_new(fx->form, NULL);
+    assert_non_null(cells);
+    pn_import_opts opts = {.cells = cells};
+    for (int round = 0; round < 2; round++) {
+        const char **paths = round ? part_first : both;
+        if (run(fx, paths, 2, &res, &err) != PN_OK)
+            fail_msg("%s", err.msg);
+        size_t stored = res.stored, duplicates = res.duplicates, rejected = res.rejected;
+        pn_import_result_release(&res);
+        if (pn_import_files(lent, fx->form, fx->source, fx->len, paths, 2, &opts, &res, &err) !=
+            PN_OK)
+            fail_msg("%s", err.msg);
+        assert_int_equal(res.stored, stored);
+        assert_int_equal(res.duplicates, duplicates);
+        assert_int_equal(res.rejected, rejected);
+        pn_import_result_release(&res);
+    }
+    char *a = store_text(pn_store_db(fx->store)), *b = store_text(pn_store_db(lent));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    pn_cells_destroy(cells);
+    pn_store_close(lent);
+}
+
 /* The statements prepared on the store's connection. */
 static int prepared_statements(fixture *fx)
 {
@@ -1147,6 +1189,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(select_multiple_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(one_thread_same_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(lent_cells_same_store, setup, teardown),
         cmocka_unit_test_setup_teardown(statements_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
