@@ -182,7 +182,12 @@ static pn_store *open_db(const char *path, int flags, pn_error *err)
      * the project file one file: see BUSY_MS for how readers and the writer share it). */
     if (sqlite3_exec(s->db,
                      "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
-                     " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16000;",
+                     " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16000;"
+                     /* an import's scratch table (writer.c), the connection's own: made here,
+                      * outside any transaction, so that an import rolled back does not take
+                      * it away with it, nor make the statements on it prepared again */
+                     " CREATE TEMP TABLE pn_versions(submission_id INTEGER PRIMARY KEY,"
+                     " state INTEGER NOT NULL);",
                      NULL, NULL, NULL) != SQLITE_OK) {
         pn_store_error(s, err, path);
         pn_store_close(s);

@@ -260,17 +260,8 @@ static pn_status begin_import(pn_store_writer *w, const char *files, pn_error *e
     if (run(s, q, "cannot record the import", err) != PN_OK)
         return err->status;
     w->import_id = sqlite3_last_insert_rowid(s->db);
-    /* the table is made in the transaction, so a rollback takes it away: made again each time
-     * (a cached statement, made again by SQLite when the schema changed) */
-    sqlite3_stmt *make =
-        store_stmt(s,
-                   "CREATE TEMP TABLE IF NOT EXISTS pn_versions(submission_id INTEGER PRIMARY KEY,"
-                   " state INTEGER NOT NULL)",
-                   PREPARE_WHAT, err);
-    if (make == NULL)
-        return err->status;
-    if (run(s, make, PREPARE_WHAT, err) != PN_OK)
-        return err->status;
+    /* the scratch table of the submissions this import met, made with the connection
+     * (store.c), is emptied of the last import's */
     sqlite3_stmt *empty = store_stmt(s, "DELETE FROM temp.pn_versions", PREPARE_WHAT, err);
     if (empty == NULL)
         return err->status;

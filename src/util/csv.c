@@ -443,6 +443,8 @@ pn_status pn_csv_read_path(const char *path, const pn_csv_opts *opts, pn_csv_rec
     FILE *in = fopen(path, "rb");
     if (in == NULL)
         return pn_error_set(err, PN_EIO, "cannot open '%s': %s", path, strerror(errno));
+    /* the decoder reads in chunks of its own: no buffer of stdio's below it */
+    setvbuf(in, NULL, _IONBF, 0);
     pn_status st = pn_csv_read(in, path, opts, fn, ctx, info, err);
     fclose(in);
     return st;
