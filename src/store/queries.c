@@ -4,11 +4,13 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/strindex.h"
 
 /* Append to @sql the SELECT of the partner identifiers and names given in the links of @f (a
  * form of side @side), read from its partner repeat alone: no join, as it runs after every
@@ -143,6 +145,159 @@ static pn_status one_number(pn_store *s, const char *sql, double *out, pn_error 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
 }
 
+/* The distinct centre-school pairs of the links, each with the sides that report it: each
+ * identifier numbered once, and a set of (centre, school) numbers in open addressing. */
+typedef struct pair_set {
+    pn_strindex idents[2]; /* the centres' identifiers, the schools', to their numbers */
+    char **names[2];       /* per kind, each identifier's bytes by number, owned */
+    size_t *lens[2];       /* and their lengths */
+    size_t capnames[2];
+    size_t last[2]; /* per kind, 1 + the number of the identifier last looked up; 0 none */
+    uint64_t *slot; /* per slot: (centre << 32 | school) << 2 | sides (1 by a centre, 2 by a
+                     * school, 3 by both); 0 for an empty slot */
+    size_t cap, n, both;
+} pair_set;
+
+#define PAIR_IDENTS_MAX ((size_t)1 << 30) /* identifiers of each kind: 30 bits of a slot */
+
+/* The number of the identifier @name (@len bytes) of kind @k (0 centre, 1 school). The
+ * structure that reports a link is the same for all the links of its answer, which come
+ * together: the last identifier is tried first. */
+static pn_status pair_ident(pair_set *ps, int k, const char *name, size_t len, uint64_t *num)
+{
+    size_t at, n = ps->idents[k].n;
+    if (ps->last[k]) {
+        size_t i = ps->last[k] - 1;
+        if (ps->lens[k][i] == len && memcmp(ps->names[k][i], name, len) == 0) {
+            *num = ps->last[k] - 1;
+            return PN_OK;
+        }
+    }
+    if (pn_strindex_get(&ps->idents[k], name, len, &at)) {
+        ps->last[k] = at + 1;
+        *num = at;
+        return PN_OK;
+    }
+    if (n >= PAIR_IDENTS_MAX)
+        return PN_ENOMEM;
+    if (n == ps->capnames[k]) {
+        size_t cap = n ? 2 * n : 1024;
+        char **p = realloc(ps->names[k], cap * sizeof *p);
+        if (p != NULL)
+            ps->names[k] = p;
+        size_t *l = p ? realloc(ps->lens[k], cap * sizeof *l) : NULL;
+        if (l == NULL)
+            return PN_ENOMEM;
+        ps->lens[k] = l;
+        ps->capnames[k] = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return PN_ENOMEM;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    if (pn_strindex_put(&ps->idents[k], copy, len, n) != PN_OK) {
+        free(copy);
+        return PN_ENOMEM;
+    }
+    ps->names[k][n] = copy;
+    ps->lens[k][n] = len;
+    ps->last[k] = n + 1;
+    *num = n;
+    return PN_OK;
+}
+
+static size_t pair_hash(uint64_t pair, size_t cap)
+{
+    return (size_t)((pair * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
+}
+
+/* Add the link of @centre and @school reported by side @side (1 or 2). */
+static pn_status pair_add(pair_set *ps, uint64_t centre, uint64_t school, unsigned side)
+{
+    if (2 * (ps->n + 1) > ps->cap) { /* at most half full */
+        size_t cap = ps->cap ? 2 * ps->cap : 4096;
+        uint64_t *slot = calloc(cap, sizeof *slot);
+        if (slot == NULL)
+            return PN_ENOMEM;
+        for (size_t i = 0; i < ps->cap; i++) {
+            if (ps->slot[i] == 0)
+                continue;
+            size_t j = pair_hash(ps->slot[i] >> 2, cap);
+            while (slot[j] != 0)
+                j = (j + 1) & (cap - 1);
+            slot[j] = ps->slot[i];
+        }
+        free(ps->slot);
+        ps->slot = slot;
+        ps->cap = cap;
+    }
+    uint64_t pair = centre << 32 | school;
+    size_t j = pair_hash(pair, ps->cap);
+    while (ps->slot[j] != 0 && ps->slot[j] >> 2 != pair)
+        j = (j + 1) & (ps->cap - 1);
+    if (ps->slot[j] == 0)
+        ps->n++;
+    else if ((ps->slot[j] & 3) != 3 && ((ps->slot[j] | side) & 3) == 3)
+        ps->both++;
+    ps->slot[j] |= pair << 2 | side;
+    return PN_OK;
+}
+
+static void pair_set_release(pair_set *ps)
+{
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < ps->idents[k].n; i++)
+            free(ps->names[k][i]);
+        free(ps->names[k]);
+        free(ps->lens[k]);
+        pn_strindex_release(&ps->idents[k]);
+    }
+    free(ps->slot);
+}
+
+/* The links, the distinct pairs they join and the pairs reported by both sides (dyads),
+ * from one read of the links view: what count(*), GROUP BY centre_ident, school_ident and
+ * HAVING count(DISTINCT reporter_side) = 2 count, without sorting a million rows. */
+static pn_status count_links(pn_store *s, double *links, double *pairs, double *dyads,
+                             pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    pair_set ps = {0};
+    pn_status st = PN_OK;
+    size_t n = 0;
+    int rc;
+    if (sqlite3_prepare_v2(s->db, "SELECT centre_ident, school_ident, reporter_side FROM links", -1,
+                           &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot count");
+    while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        uint64_t c, e;
+        const char *side = (const char *)sqlite3_column_text(q, 2);
+        /* the view's sides are 'centre' and 'ecole' (the structures' CHECK) */
+        unsigned bit = side && strcmp(side, "centre") == 0 ? 1 : 2;
+        const char *ct = (const char *)sqlite3_column_text(q, 0);
+        size_t cn = (size_t)sqlite3_column_bytes(q, 0);
+        if (pair_ident(&ps, 0, ct ? ct : "", cn, &c) != PN_OK)
+            st = PN_ENOMEM;
+        const char *et = (const char *)sqlite3_column_text(q, 1);
+        size_t en = (size_t)sqlite3_column_bytes(q, 1);
+        if (st == PN_OK && (pair_ident(&ps, 1, et ? et : "", en, &e) != PN_OK ||
+                            pair_add(&ps, c, e, bit) != PN_OK))
+            st = PN_ENOMEM;
+        n++;
+    }
+    if (st != PN_OK)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    else if (rc != SQLITE_DONE)
+        st = pn_store_error(s, err, "cannot count");
+    *links = (double)n;
+    *pairs = (double)ps.n;
+    *dyads = (double)ps.both;
+    sqlite3_finalize(q);
+    pair_set_release(&ps);
+    return st;
+}
+
 pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
 {
     static const char *const sql[PN_NCOUNTS] = {
@@ -150,16 +305,15 @@ pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
         [PN_COUNT_SCHOOLS] = "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
         [PN_COUNT_COMMUNES] = "SELECT count(DISTINCT commune) FROM structures WHERE responded=1"
                               " AND commune <> ''",
-        [PN_COUNT_LINKS] = "SELECT count(*) FROM links",
-        [PN_COUNT_PAIRS] =
-            "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident)",
-        [PN_COUNT_DYADS] = "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident,"
-                           " school_ident HAVING count(DISTINCT reporter_side) = 2)",
         [PN_COUNT_REJECTS] = "SELECT count(*) FROM rejects",
     };
     pn_status st = PN_OK;
     for (size_t i = 0; i < PN_NCOUNTS && st == PN_OK; i++)
-        st = one_number(s, sql[i], &counts[i], err);
+        if (sql[i])
+            st = one_number(s, sql[i], &counts[i], err);
+    if (st == PN_OK)
+        st = count_links(s, &counts[PN_COUNT_LINKS], &counts[PN_COUNT_PAIRS],
+                         &counts[PN_COUNT_DYADS], err);
     return st;
 }
 
@@ -246,6 +400,7 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
     }
     sc->store = s;
     sc->n = n;
+    s->scans++;
     return sc;
 }
 
@@ -267,6 +422,11 @@ void pn_store_scan_close(pn_store_scan *sc)
         return;
     sqlite3_finalize(sc->q);
     free(sc);
+}
+
+size_t pn_store_scans(const pn_store *s)
+{
+    return s->scans;
 }
 
 struct pn_store_rows {

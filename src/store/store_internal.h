@@ -11,7 +11,8 @@ struct pn_store {
     sqlite3 *db;
     char *path; /* the project file, for messages */
     int in_tx;
-    int in_read; /* a read transaction of pn_store_begin_read is open */
+    int in_read;  /* a read transaction of pn_store_begin_read is open */
+    size_t scans; /* scans opened (pn_store_scan_open), for pn_store_scans */
 };
 
 void store_free_names(char **names, size_t n);
