@@ -1,4 +1,6 @@
-/* build.c - a report spec turned into the workbook: the figures, the cover, the methodology. */
+/* build.c - a report spec turned into the workbook: the figures, the cover, the methodology.
+ * Every table of the spec is counted in one pass over the store (pn_tabulate_all).
+ * May call: stats (tabulate), store (counts, date, forms), the workbook writer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -19,9 +19,8 @@ static size_t quick_slot(const char *name, size_t len)
 pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label, size_t *idx)
 {
     size_t at, q = quick_slot(name, len);
-    if (cs->quick[q]) {
-        const char *known = cs->cats[cs->quick[q] - 1].name;
-        if (strncmp(known, name, len) == 0 && known[len] == '\0') {
+    if (cs->quick[q] && cs->quick_len[q] == len) {
+        if (memcmp(cs->cats[cs->quick[q] - 1].name, name, len) == 0) {
             if (idx)
                 *idx = cs->quick[q] - 1;
             return PN_OK;
@@ -29,6 +28,7 @@ pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label,
     }
     if (pn_strindex_get(&cs->index, name, len, &at)) {
         cs->quick[q] = at + 1;
+        cs->quick_len[q] = len;
         if (idx)
             *idx = at;
         return PN_OK;
@@ -58,6 +58,7 @@ pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label,
     if (idx)
         *idx = cs->n;
     cs->quick[q] = ++cs->n;
+    cs->quick_len[q] = len;
     return PN_OK;
 }
 

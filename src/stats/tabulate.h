@@ -11,6 +11,14 @@
  * A `where` filter is an XLSForm expression evaluated on each unit.
  * A select_multiple by a single-answer variable is a multiple-response cross-tab: per
  * column, the units that ticked each option and the column's respondents (its base).
+ *
+ * The tables of several requests are counted in one pass (pn_tabulate_all): each form's
+ * submissions and the entries of each of its repeats are read once, whatever the number of
+ * tables that count them.
+ *
+ * May call: util, form, the store's forms and scans (pn_store_form_ids, pn_store_get_form,
+ * pn_store_scan_*), stats.h. Counted in tabulate.c, the categories and counts of a table in
+ * counter.c, the checks of a request (personal data, the filter) in checks.c.
  */
 #ifndef PN_STATS_TABULATE_H
 #define PN_STATS_TABULATE_H

@@ -21,9 +21,10 @@
 typedef struct catset {
     pn_category *cats;
     size_t n, cap;
-    int from_list;       /* categories come from a choice list (else sorted values) */
-    pn_strindex index;   /* each category's name to its index into cats */
-    size_t quick[QUICK]; /* per slot, 1 + the index of the category last found there; 0 none */
+    int from_list;           /* categories come from a choice list (else sorted values) */
+    pn_strindex index;       /* each category's name to its index into cats */
+    size_t quick[QUICK];     /* per slot, 1 + the index of the category last found there; 0 none */
+    size_t quick_len[QUICK]; /* and the length of its name */
 } catset;
 
 /* Counts keyed by (row category, column category), grown as categories appear. */

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "util/strbuf.h"
-#include "util/strindex.h"
 
 /* Append to @sql the SELECT of the partner identifiers and names given in the links of @f (a
  * form of side @side), read from its partner repeat alone: no join, as it runs after every
@@ -145,156 +144,201 @@ static pn_status one_number(pn_store *s, const char *sql, double *out, pn_error 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
 }
 
-/* The distinct centre-school pairs of the links, each with the sides that report it: each
- * identifier numbered once, and a set of (centre, school) numbers in open addressing. */
-typedef struct pair_set {
-    pn_strindex idents[2]; /* the centres' identifiers, the schools', to their numbers */
-    char **names[2];       /* per kind, each identifier's bytes by number, owned */
-    size_t *lens[2];       /* and their lengths */
-    size_t capnames[2];
-    size_t last[2]; /* per kind, 1 + the number of the identifier last looked up; 0 none */
-    uint64_t *slot; /* per slot: (centre << 32 | school) << 2 | sides (1 by a centre, 2 by a
-                     * school, 3 by both); 0 for an empty slot */
-    size_t cap, n, both;
-} pair_set;
+/* The identifiers of one kind (the centres', the schools') as numbers 0, 1, ... in order of
+ * appearance: an open-addressing table whose slots hold short identifiers (a SIRET, a UAI)
+ * themselves, so that a lookup reads one slot, not a slot and a string elsewhere. */
+typedef struct ident_slot {
+    char near[16];     /* an identifier of up to 16 bytes */
+    char *far;         /* a longer one, owned */
+    uint32_t num, len; /* num: the identifier's number; len: its length, UINT32_MAX when empty */
+} ident_slot;
 
-#define PAIR_IDENTS_MAX ((size_t)1 << 30) /* identifiers of each kind: 30 bits of a slot */
+typedef struct ident_table {
+    ident_slot *slot;
+    size_t cap, n;
+    size_t last; /* 1 + the slot last found; 0 none (a link's own structure repeats) */
+} ident_table;
 
-/* The number of the identifier @name (@len bytes) of kind @k (0 centre, 1 school). The
- * structure that reports a link is the same for all the links of its answer, which come
- * together: the last identifier is tried first. */
-static pn_status pair_ident(pair_set *ps, int k, const char *name, size_t len, uint64_t *num)
+static uint64_t ident_hash(const char *key, size_t len)
 {
-    size_t at, n = ps->idents[k].n;
-    if (ps->last[k]) {
-        size_t i = ps->last[k] - 1;
-        if (ps->lens[k][i] == len && memcmp(ps->names[k][i], name, len) == 0) {
-            *num = ps->last[k] - 1;
-            return PN_OK;
-        }
+    uint64_t h = 0x243F6A8885A308D3u ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 29;
     }
-    if (pn_strindex_get(&ps->idents[k], name, len, &at)) {
-        ps->last[k] = at + 1;
-        *num = at;
+    uint64_t w = 0;
+    memcpy(&w, key + i, len - i);
+    h = (h ^ w) * 0x9E3779B97F4A7C15u;
+    return h ^ (h >> 32);
+}
+
+static const char *ident_key(const ident_slot *sl)
+{
+    return sl->len <= sizeof sl->near ? sl->near : sl->far;
+}
+
+static int ident_is(const ident_slot *sl, const char *key, size_t len)
+{
+    return sl->len == len && memcmp(ident_key(sl), key, len) == 0;
+}
+
+/* The slot of @key (@len bytes, hash @h), or the empty one where it goes. */
+static ident_slot *ident_find(ident_slot *slot, size_t cap, const char *key, size_t len, uint64_t h)
+{
+    for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (slot[i].len == UINT32_MAX || ident_is(&slot[i], key, len))
+            return &slot[i];
+}
+
+static pn_status ident_grow(ident_table *t)
+{
+    size_t cap = t->cap ? 2 * t->cap : 4096;
+    ident_slot *slot = malloc(cap * sizeof *slot);
+    if (slot == NULL)
+        return PN_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slot[i].len = UINT32_MAX;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slot[i].len != UINT32_MAX) {
+            size_t j = (size_t)ident_hash(ident_key(&t->slot[i]), t->slot[i].len) & (cap - 1);
+            while (slot[j].len != UINT32_MAX)
+                j = (j + 1) & (cap - 1);
+            slot[j] = t->slot[i];
+        }
+    free(t->slot);
+    t->slot = slot;
+    t->cap = cap;
+    t->last = 0;
+    return PN_OK;
+}
+
+/* The number of the identifier @key (@len bytes), numbered if new. */
+static pn_status ident_number(ident_table *t, const char *key, size_t len, uint32_t *num)
+{
+    if (t->last && ident_is(&t->slot[t->last - 1], key, len)) {
+        *num = t->slot[t->last - 1].num;
         return PN_OK;
     }
-    if (n >= PAIR_IDENTS_MAX)
+    if (len >= UINT32_MAX || t->n >= UINT32_MAX || (2 * (t->n + 1) > t->cap && ident_grow(t)))
         return PN_ENOMEM;
-    if (n == ps->capnames[k]) {
-        size_t cap = n ? 2 * n : 1024;
-        char **p = realloc(ps->names[k], cap * sizeof *p);
-        if (p != NULL)
-            ps->names[k] = p;
-        size_t *l = p ? realloc(ps->lens[k], cap * sizeof *l) : NULL;
-        if (l == NULL)
+    uint64_t h = ident_hash(key, len);
+    ident_slot *sl = ident_find(t->slot, t->cap, key, len, h);
+    if (sl->len == UINT32_MAX) {
+        char *far = NULL;
+        if (len > sizeof sl->near && (far = malloc(len)) == NULL)
             return PN_ENOMEM;
-        ps->lens[k] = l;
-        ps->capnames[k] = cap;
+        *sl = (ident_slot){{0}, far, (uint32_t)t->n++, (uint32_t)len};
+        memcpy(far ? far : sl->near, key, len);
     }
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return PN_ENOMEM;
-    memcpy(copy, name, len);
-    copy[len] = '\0';
-    if (pn_strindex_put(&ps->idents[k], copy, len, n) != PN_OK) {
-        free(copy);
-        return PN_ENOMEM;
-    }
-    ps->names[k][n] = copy;
-    ps->lens[k][n] = len;
-    ps->last[k] = n + 1;
-    *num = n;
+    t->last = (size_t)(sl - t->slot) + 1;
+    *num = sl->num;
     return PN_OK;
 }
 
-static size_t pair_hash(uint64_t pair, size_t cap)
+static void ident_table_release(ident_table *t)
 {
-    return (size_t)((pair * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slot[i].len != UINT32_MAX)
+            free(t->slot[i].far);
+    free(t->slot);
 }
 
-/* Add the link of @centre and @school reported by side @side (1 or 2). */
-static pn_status pair_add(pair_set *ps, uint64_t centre, uint64_t school, unsigned side)
+/* Sort the @n numbers @a (of @bits bits) in place, through @tmp (as large): a least
+ * significant digit radix sort, 11 bits a pass. */
+static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
 {
-    if (2 * (ps->n + 1) > ps->cap) { /* at most half full */
-        size_t cap = ps->cap ? 2 * ps->cap : 4096;
-        uint64_t *slot = calloc(cap, sizeof *slot);
-        if (slot == NULL)
-            return PN_ENOMEM;
-        for (size_t i = 0; i < ps->cap; i++) {
-            if (ps->slot[i] == 0)
-                continue;
-            size_t j = pair_hash(ps->slot[i] >> 2, cap);
-            while (slot[j] != 0)
-                j = (j + 1) & (cap - 1);
-            slot[j] = ps->slot[i];
+    size_t count[2048];
+    for (unsigned shift = 0; shift < bits; shift += 11) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i] >> shift) & 2047]++;
+        for (size_t d = 0, at = 0; d < 2048; d++) {
+            size_t c = count[d];
+            count[d] = at;
+            at += c;
         }
-        free(ps->slot);
-        ps->slot = slot;
-        ps->cap = cap;
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(a[i] >> shift) & 2047]++] = a[i];
+        memcpy(a, tmp, n * sizeof *a);
     }
-    uint64_t pair = centre << 32 | school;
-    size_t j = pair_hash(pair, ps->cap);
-    while (ps->slot[j] != 0 && ps->slot[j] >> 2 != pair)
-        j = (j + 1) & (ps->cap - 1);
-    if (ps->slot[j] == 0)
-        ps->n++;
-    else if ((ps->slot[j] & 3) != 3 && ((ps->slot[j] | side) & 3) == 3)
-        ps->both++;
-    ps->slot[j] |= pair << 2 | side;
-    return PN_OK;
-}
-
-static void pair_set_release(pair_set *ps)
-{
-    for (int k = 0; k < 2; k++) {
-        for (size_t i = 0; i < ps->idents[k].n; i++)
-            free(ps->names[k][i]);
-        free(ps->names[k]);
-        free(ps->lens[k]);
-        pn_strindex_release(&ps->idents[k]);
-    }
-    free(ps->slot);
 }
 
 /* The links, the distinct pairs they join and the pairs reported by both sides (dyads),
  * from one read of the links view: what count(*), GROUP BY centre_ident, school_ident and
- * HAVING count(DISTINCT reporter_side) = 2 count, without sorting a million rows. */
+ * HAVING count(DISTINCT reporter_side) = 2 count, without sorting a million rows of text:
+ * each identifier is numbered, each link becomes a number (its pair and its side), and the
+ * numbers are sorted. */
 static pn_status count_links(pn_store *s, double *links, double *pairs, double *dyads,
                              pn_error *err)
 {
     sqlite3_stmt *q = NULL;
-    pair_set ps = {0};
+    ident_table ids[2] = {{0}};
+    uint32_t *cs = NULL; /* per link: its centre's number, its school's, its side (1, 2) */
+    size_t n = 0, cap = 0, distinct = 0, both = 0;
+    uint64_t *key = NULL, *tmp = NULL;
     pn_status st = PN_OK;
-    size_t n = 0;
     int rc;
     if (sqlite3_prepare_v2(s->db, "SELECT centre_ident, school_ident, reporter_side FROM links", -1,
                            &q, NULL) != SQLITE_OK)
         return pn_store_error(s, err, "cannot count");
     while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        uint64_t c, e;
-        const char *side = (const char *)sqlite3_column_text(q, 2);
+        if (n == cap) {
+            cap = cap ? 2 * cap : 65536;
+            uint32_t *p = realloc(cs, 3 * cap * sizeof *p);
+            if (p == NULL) {
+                st = PN_ENOMEM;
+                break;
+            }
+            cs = p;
+        }
+        for (int k = 0; k < 2 && st == PN_OK; k++) {
+            const char *v = (const char *)sqlite3_column_text(q, k);
+            st = ident_number(&ids[k], v ? v : "", (size_t)sqlite3_column_bytes(q, k),
+                              &cs[3 * n + k]);
+        }
         /* the view's sides are 'centre' and 'ecole' (the structures' CHECK) */
-        unsigned bit = side && strcmp(side, "centre") == 0 ? 1 : 2;
-        const char *ct = (const char *)sqlite3_column_text(q, 0);
-        size_t cn = (size_t)sqlite3_column_bytes(q, 0);
-        if (pair_ident(&ps, 0, ct ? ct : "", cn, &c) != PN_OK)
-            st = PN_ENOMEM;
-        const char *et = (const char *)sqlite3_column_text(q, 1);
-        size_t en = (size_t)sqlite3_column_bytes(q, 1);
-        if (st == PN_OK && (pair_ident(&ps, 1, et ? et : "", en, &e) != PN_OK ||
-                            pair_add(&ps, c, e, bit) != PN_OK))
-            st = PN_ENOMEM;
+        const char *side = (const char *)sqlite3_column_text(q, 2);
+        cs[3 * n + 2] = side && strcmp(side, "centre") == 0 ? 1 : 2;
         n++;
     }
-    if (st != PN_OK)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    else if (rc != SQLITE_DONE)
+    if (st == PN_OK && rc != SQLITE_DONE) {
         st = pn_store_error(s, err, "cannot count");
+        goto out;
+    }
+    /* each link as (centre * schools + school) * 4 + side, sorted: a pair's links together */
+    unsigned bits = 2;
+    while (bits < 64 && ((uint64_t)1 << (bits - 2)) < (uint64_t)ids[0].n * ids[1].n)
+        bits++;
+    if (st == PN_OK && (key = malloc((n ? n : 1) * sizeof *key)) != NULL &&
+        (tmp = malloc((n ? n : 1) * sizeof *tmp)) != NULL) {
+        for (size_t i = 0; i < n; i++)
+            key[i] = ((uint64_t)cs[3 * i] * ids[1].n + cs[3 * i + 1]) << 2 | cs[3 * i + 2];
+        radix_sort(key, tmp, n, bits);
+        for (size_t i = 0; i < n;) {
+            uint64_t sides = 0, pair = key[i] >> 2;
+            for (; i < n && key[i] >> 2 == pair; i++)
+                sides |= key[i] & 3;
+            distinct++;
+            both += sides == 3;
+        }
+    } else if (st == PN_OK) {
+        st = PN_ENOMEM;
+    }
+    if (st == PN_ENOMEM)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
     *links = (double)n;
-    *pairs = (double)ps.n;
-    *dyads = (double)ps.both;
+    *pairs = (double)distinct;
+    *dyads = (double)both;
     sqlite3_finalize(q);
-    pair_set_release(&ps);
+    ident_table_release(&ids[0]);
+    ident_table_release(&ids[1]);
+    free(cs);
+    free(key);
+    free(tmp);
     return st;
 }
 
