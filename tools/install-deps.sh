@@ -21,6 +21,8 @@ test_packages=(
   # make fuzz: clang and its libFuzzer runtime (-fsanitize=fuzzer), which clang only recommends
   clang libclang-rt-14-dev
   sqlite3 python3 python3-openpyxl pspp locales time bc
+  # tests/layout: where each function of src/ starts and ends
+  universal-ctags
 )
 bench_packages=(python3-pandas python3-xlsxwriter)
 

@@ -10,6 +10,9 @@
  *   6 internal error or out of memory
  *   7 project file in use (another panorama is writing to it; nothing was changed: run
  *     the command again when that one has finished)
+ *
+ * May call: every room (docs/architecture.md); only src/cli prints, exits or reads the
+ * environment.
  */
 #ifndef PN_CLI_CLI_H
 #define PN_CLI_CLI_H

@@ -13,7 +13,7 @@
 #include "cli/opts.h"
 #include "import/import.h"
 #include "import/mapping.h"
-#include "stats/format.h"
+#include "output/output.h"
 #include "stats/tabulate.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
@@ -346,129 +346,100 @@ static const char *describe_delim(char d)
     return d == '\t' ? "tab" : d == ';' ? "';'" : "','";
 }
 
-pn_status cmd_import(pn_cli *cli, pn_error *err)
+/* What `import` was given. */
+typedef struct import_args {
+    const char *form_id, *dir, *map_path;
+    const char **files; /* the FILE arguments, lent by argv; the array is the caller's */
+    size_t nfiles;
+} import_args;
+
+/* The options and files of `import` into @a and @io (its delimiter, encoding and dialect). */
+static pn_status parse_import_args(pn_cli *cli, import_args *a, pn_import_opts *io, pn_error *err)
 {
-    const char *form_id = NULL, *dir = NULL, *delim = NULL, *encoding = NULL, *dialect = NULL,
-               *map_path = NULL;
-    char *detected = NULL, *src = NULL, from[4200], installed[4200];
-    form_dirs fd = {0};
-    size_t len = 0;
-    pn_form *form = NULL;
-    const char **files = calloc((size_t)cli->argc, sizeof *files);
-    size_t nfiles = 0;
-    pn_import_result res = {0};
-    pn_map map = {0};
-    int have_map = 0, map_exists = 0;
-    progress_bar bar = {NULL, -1};
-    pn_status st = PN_OK;
+    const char *delim = NULL, *encoding = NULL, *dialect = NULL;
+    pn_status st;
     pn_opts o;
-    if (files == NULL)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
     pn_opts_init(&o, cli->argc, cli->argv);
     while (pn_opts_next(&o)) {
-        if (pn_opts_value(&o, "--form", &form_id) || pn_opts_value(&o, "--forms", &dir) ||
+        if (pn_opts_value(&o, "--form", &a->form_id) || pn_opts_value(&o, "--forms", &a->dir) ||
             pn_opts_value(&o, "--delimiter", &delim) ||
             pn_opts_value(&o, "--encoding", &encoding) ||
-            pn_opts_value(&o, "--dialect", &dialect) || pn_opts_value(&o, "--map", &map_path))
+            pn_opts_value(&o, "--dialect", &dialect) || pn_opts_value(&o, "--map", &a->map_path))
             continue;
-        if (o.error || o.arg[0] == '-') {
-            st = pn_opts_fail(&o, err);
-            goto out;
-        }
-        files[nfiles++] = o.arg;
+        if (o.error || o.arg[0] == '-')
+            return pn_opts_fail(&o, err);
+        a->files[a->nfiles++] = o.arg;
     }
-    if (o.error) {
-        st = pn_opts_fail(&o, err);
-        goto out;
-    }
-    if (nfiles == 0) {
-        st = pn_error_set(err, PN_EUSAGE, "usage: import needs at least one FILE");
-        goto out;
-    }
-    pn_import_opts io = {0};
-    if ((st = parse_delimiter(delim, &io.delim, err)) != PN_OK)
-        goto out;
+    if (o.error)
+        return pn_opts_fail(&o, err);
+    if (a->nfiles == 0)
+        return pn_error_set(err, PN_EUSAGE, "usage: import needs at least one FILE");
+    if ((st = parse_delimiter(delim, &io->delim, err)) != PN_OK)
+        return st;
     if (encoding && strcasecmp(encoding, "auto") != 0)
-        io.encoding = encoding;
-    if (dialect && !pn_dialect_parse(dialect, &io.dialect)) {
-        st = pn_error_set(err, PN_EUSAGE, "--dialect: expected one of %s, found '%s'",
-                          PN_DIALECT_WORDS, dialect);
-        goto out;
+        io->encoding = encoding;
+    if (dialect && !pn_dialect_parse(dialect, &io->dialect))
+        return pn_error_set(err, PN_EUSAGE, "--dialect: expected one of %s, found '%s'",
+                            PN_DIALECT_WORDS, dialect);
+    return PN_OK;
+}
+
+/* The mapping file of --map @path into @map: read when it exists (*@exists), else only named,
+ * to be written as a template. */
+static pn_status open_map(const char *path, const pn_form *form, pn_map *map, int *exists,
+                          pn_error *err)
+{
+    struct stat sb;
+    *exists = stat(path, &sb) == 0;
+    if (*exists)
+        return pn_map_load(map, path, form, err);
+    if ((map->path = pn_strdup(path)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_OK;
+}
+
+/* What could not be mapped goes to the mapping file @path for the coordinator to complete, when
+ * the import added entries to @map (it had @before incomplete ones); the note that says so
+ * ends the message of @err when the import failed (@st), else goes to stderr. */
+static void update_map_file(pn_map *map, const char *path, int existed, size_t before, pn_status st,
+                            pn_error *err)
+{
+    if (pn_map_incomplete(map) <= before)
+        return;
+    pn_error werr = {0};
+    if (pn_map_write(map, path, &werr) != PN_OK) {
+        fprintf(stderr, "panorama: %s\n", werr.msg);
+        return;
     }
-    struct stat dst;
-    fd.dir = dir ? dir : stat("forms", &dst) == 0 && S_ISDIR(dst.st_mode) ? "forms" : NULL;
-    if (dir == NULL && cli_data_dir()) {
-        snprintf(installed, sizeof installed, "%s/forms", cli_data_dir());
-        fd.installed = installed;
+    char note[1024];
+    size_t left = pn_map_incomplete(map);
+    snprintf(note, sizeof note,
+             "%s '%s': %zu %s to complete (empty 'variable' or 'choix'), then import "
+             "again with --map %s",
+             existed ? "added to the mapping file" : "wrote a mapping template", path, left,
+             left == 1 ? "entry" : "entries", path);
+    if (st != PN_OK) {
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, sizeof err->msg - used, "\n%s", note);
+    } else {
+        fprintf(stderr, "panorama: %s\n", note);
     }
-    if (form_id == NULL) {
-        pn_csv_opts copts = {.delim = io.delim, .encoding = io.encoding};
-        if ((st = detect_form(cli, &fd, files[0], &copts, &detected, err)) != PN_OK)
-            goto out;
-        form_id = detected;
-    }
-    if ((form = load_form(cli, &fd, form_id, &src, &len, from, sizeof from, err)) == NULL) {
-        st = err->status;
-        goto out;
-    }
-    cli_warn_stale_forms(cli, fd.dir, form->id);
-    if (*from)
-        fprintf(stderr, "panorama: form '%s': %s\n", form_id, from);
-    if (map_path) {
-        struct stat sb;
-        map_exists = stat(map_path, &sb) == 0;
-        if (map_exists) {
-            if ((st = pn_map_load(&map, map_path, form, err)) != PN_OK)
-                goto out;
-        } else if ((map.path = pn_strdup(map_path)) == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        have_map = 1;
-        io.map = &map;
-    }
-    if (isatty(STDERR_FILENO)) {
-        io.progress = draw_progress;
-        io.progress_ctx = &bar;
-    }
-    size_t incomplete_before = have_map ? pn_map_incomplete(&map) : 0;
-    st = pn_import_files(cli->store, form, src, len, files, nfiles, &io, &res, err);
-    if (bar.path) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
-    /* what could not be mapped goes to the mapping file for the coordinator to complete */
-    if (have_map && pn_map_incomplete(&map) > incomplete_before) {
-        pn_error werr = {0};
-        if (pn_map_write(&map, map_path, &werr) != PN_OK) {
-            fprintf(stderr, "panorama: %s\n", werr.msg);
-        } else {
-            char note[1024];
-            size_t left = pn_map_incomplete(&map);
-            snprintf(note, sizeof note,
-                     "%s '%s': %zu %s to complete (empty 'variable' or 'choix'), then import "
-                     "again with --map %s",
-                     map_exists ? "added to the mapping file" : "wrote a mapping template",
-                     map_path, left, left == 1 ? "entry" : "entries", map_path);
-            if (st != PN_OK) {
-                size_t used = strlen(err->msg);
-                snprintf(err->msg + used, sizeof err->msg - used, "\n%s", note);
-            } else {
-                fprintf(stderr, "panorama: %s\n", note);
-            }
-        }
-    }
-    if (st != PN_OK)
-        goto out;
-    if (res.recalc.form_id) {
+}
+
+/* What an import did: the recalculation of stored answers on stderr, a line per file on
+ * stdout, then the rejected rows and the values no choice matches (@have_map: --map given). */
+static void print_import_result(const pn_cli *cli, const pn_form *form, const pn_import_result *res,
+                                int have_map)
+{
+    if (res->recalc.form_id) {
         fprintf(stderr,
                 "panorama: form '%s' differs from the one stored in '%s': stored the new version "
                 "and applied its calculations to the stored answers first\n",
                 form->id, cli->db_path);
-        cli_print_recalc(stderr, "panorama: ", form, &res.recalc);
+        cli_print_recalc(stderr, "panorama: ", form, &res->recalc);
     }
-    for (size_t i = 0; i < res.nfiles; i++) {
-        const pn_import_file *f = &res.files[i];
+    for (size_t i = 0; i < res->nfiles; i++) {
+        const pn_import_file *f = &res->files[i];
         printf("%s: %s, %s, %s: %zu %s (%s): %zu stored, %zu already in the store, %zu rejected",
                f->path, pn_dialect_title(f->dialect), f->encoding, describe_delim(f->delim),
                f->rows, f->rows == 1 ? "row" : "rows",
@@ -481,23 +452,80 @@ pn_status cmd_import(pn_cli *cli, pn_error *err)
         putchar('\n');
     }
     fflush(stdout); /* the summary before the warning, also when both go to one file */
-    if (res.rejected)
+    if (res->rejected)
         fprintf(stderr,
                 "panorama: %zu %s rejected; 'panorama rejects' lists them with every reason\n",
-                res.rejected, res.rejected == 1 ? "row was" : "rows were");
-    if (res.unmapped_values && !have_map)
+                res->rejected, res->rejected == 1 ? "row was" : "rows were");
+    if (res->unmapped_values && !have_map)
         fprintf(stderr,
                 "panorama: %zu answer %s no choice of the form by name or label; if your tool "
                 "wrote its own codes or labels, run again with --map FILE to get them in a "
                 "mapping template\n",
-                res.unmapped_values, res.unmapped_values == 1 ? "value matches" : "values match");
+                res->unmapped_values, res->unmapped_values == 1 ? "value matches" : "values match");
+}
+
+pn_status cmd_import(pn_cli *cli, pn_error *err)
+{
+    import_args a = {0};
+    pn_import_opts io = {0};
+    char *detected = NULL, *src = NULL, from[4200], installed[4200];
+    form_dirs fd = {0};
+    size_t len = 0;
+    pn_form *form = NULL;
+    pn_import_result res = {0};
+    pn_map map = {0};
+    int map_exists = 0;
+    progress_bar bar = {NULL, -1};
+    pn_status st = PN_OK;
+    if ((a.files = calloc((size_t)cli->argc, sizeof *a.files)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if ((st = parse_import_args(cli, &a, &io, err)) != PN_OK)
+        goto out;
+    struct stat dst;
+    fd.dir = a.dir ? a.dir : stat("forms", &dst) == 0 && S_ISDIR(dst.st_mode) ? "forms" : NULL;
+    if (a.dir == NULL && cli_data_dir()) {
+        snprintf(installed, sizeof installed, "%s/forms", cli_data_dir());
+        fd.installed = installed;
+    }
+    if (a.form_id == NULL) {
+        pn_csv_opts copts = {.delim = io.delim, .encoding = io.encoding};
+        if ((st = detect_form(cli, &fd, a.files[0], &copts, &detected, err)) != PN_OK)
+            goto out;
+        a.form_id = detected;
+    }
+    if ((form = load_form(cli, &fd, a.form_id, &src, &len, from, sizeof from, err)) == NULL) {
+        st = err->status;
+        goto out;
+    }
+    cli_warn_stale_forms(cli, fd.dir, form->id);
+    if (*from)
+        fprintf(stderr, "panorama: form '%s': %s\n", a.form_id, from);
+    if (a.map_path) {
+        if ((st = open_map(a.map_path, form, &map, &map_exists, err)) != PN_OK)
+            goto out;
+        io.map = &map;
+    }
+    if (isatty(STDERR_FILENO)) {
+        io.progress = draw_progress;
+        io.progress_ctx = &bar;
+    }
+    size_t incomplete_before = a.map_path ? pn_map_incomplete(&map) : 0;
+    st = pn_import_files(cli->store, form, src, len, a.files, a.nfiles, &io, &res, err);
+    if (bar.path) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    if (a.map_path)
+        update_map_file(&map, a.map_path, map_exists, incomplete_before, st, err);
+    if (st == PN_OK)
+        print_import_result(cli, form, &res, a.map_path != NULL);
 out:
     pn_import_result_release(&res);
     pn_map_release(&map);
     pn_form_destroy(form);
     free(src);
     free(detected);
-    free(files);
+    free(a.files);
     return st;
 }
 
@@ -604,7 +632,8 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         pn_error_prefix(err, "--where");
     if (st != PN_OK)
         return st;
-    st = csv ? pn_tab_write_csv(stdout, &res, err) : pn_tab_write_text(stdout, &res, err);
+    pn_output driver = csv ? pn_output_csv(stdout) : pn_output_text(stdout);
+    st = pn_output_write(&driver, &res, err);
     pn_tab_result_release(&res);
     return st;
 }

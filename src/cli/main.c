@@ -51,7 +51,9 @@ static const command commands[] = {
      "panorama [--db FILE] report [SPEC] [-o FILE.xlsx]",
      "Write the Excel workbook that SPEC describes to FILE.xlsx (default panorama.xlsx). "
      "Without SPEC: the spec of the last report (kept in the project file), else "
-     "./reports/demo.csv, else the installed demo spec."},
+     "./reports/demo.csv, else the installed demo spec. The methodology sheet's text is "
+     "methodologie.txt beside the spec, else ./reports/methodologie.txt, else the installed "
+     "one."},
     {"form", cmd_form, NEEDS_STORE, "panorama [--db FILE] form update [--forms DIR] [FORM...]",
      "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
      "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "

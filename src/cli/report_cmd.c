@@ -1,4 +1,5 @@
-/* report: choose the spec, write its workbook (report/report.h), keep the spec. */
+/* report: choose the spec and the methodology text, write the workbook (report/report.h), keep
+ * the spec. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,47 @@ static pn_status default_spec(pn_cli *cli, char **text, size_t *len, char *name,
     return cli_slurp(name, text, len, err);
 }
 
+/*
+ * The methodology text: "methodologie.txt" beside the spec file (@spec_file; NULL for the copy
+ * kept in the project file), else reports/methodologie.txt here, else the installed one. Says
+ * on stderr which one when it is not beside the spec.
+ */
+static pn_status load_method(const char *spec_file, pn_report_method **out, pn_error *err)
+{
+    char beside[4400] = "", here[64], installed[4200] = "";
+    struct stat st;
+    const char *slash = spec_file ? strrchr(spec_file, '/') : NULL;
+    if (spec_file != NULL)
+        snprintf(beside, sizeof beside, "%.*s%s", slash ? (int)(slash - spec_file + 1) : 0,
+                 spec_file, PN_REPORT_METHOD_FILE);
+    snprintf(here, sizeof here, "reports/%s", PN_REPORT_METHOD_FILE);
+    if (*beside && stat(beside, &st) == 0)
+        return pn_report_method_load(beside, out, err);
+    if (stat(here, &st) == 0) {
+        if (spec_file != NULL)
+            fprintf(stderr, "panorama: methodology text: '%s'\n", here);
+        return pn_report_method_load(here, out, err);
+    }
+    if (cli_data_dir())
+        snprintf(installed, sizeof installed, "%s/reports/%s", cli_data_dir(),
+                 PN_REPORT_METHOD_FILE);
+    if (*installed && stat(installed, &st) == 0) {
+        fprintf(stderr, "panorama: methodology text: the bundled one '%s'\n", installed);
+        return pn_report_method_load(installed, out, err);
+    }
+    return pn_error_set(err, PN_EUSAGE,
+                        "no methodology text: no '%s'%s%s, no '%s' here%s%s%s; copy the bundled "
+                        "reports/%s beside the spec",
+                        *beside ? beside : PN_REPORT_METHOD_FILE, " beside the spec", "", here,
+                        *installed ? ", nor '" : " and no installed one", installed,
+                        *installed ? "'" : "", PN_REPORT_METHOD_FILE);
+}
+
 pn_status cmd_report(pn_cli *cli, pn_error *err)
 {
     const char *spec_path = NULL, *out_path = "panorama.xlsx";
     pn_report_spec *spec = NULL;
+    pn_report_method *method = NULL;
     pn_status st = PN_OK;
     pn_opts o;
     char *spec_text = NULL, spec_name[4300] = "", spec_used[4300] = "";
@@ -86,7 +124,9 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
         goto out;
     if (*spec_used)
         fprintf(stderr, "panorama: report spec: %s\n", spec_used);
-    st = pn_report_write(cli->store, spec, cli->db_path, out_path, err);
+    if ((st = load_method(spec_stored ? NULL : spec_name, &method, err)) != PN_OK)
+        goto out;
+    st = pn_report_write(cli->store, spec, method, cli->db_path, out_path, err);
     if (st == PN_OK)
         printf("wrote '%s': %zu %s\n", out_path, spec->n, spec->n == 1 ? "table" : "tables");
     /* kept for the next report without SPEC; the workbook is written whether or not it is */
@@ -101,5 +141,6 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
 out:
     free(spec_text);
     pn_report_spec_destroy(spec);
+    pn_report_method_destroy(method);
     return st;
 }

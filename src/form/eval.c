@@ -109,50 +109,59 @@ static double round_half_away(double x, double places)
     return isfinite(r) ? r : x;
 }
 
-static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
+/* if(), coalesce() and concat(): the calls that evaluate their arguments themselves (if() only
+ * the branch it takes, coalesce() the second only when the first is empty). */
+static pn_status eval_lazy_call(evaluator *ev, const node *n, pn_value *out)
 {
     pn_status st = PN_OK;
-    pn_value av[3] = {{.type = PN_V_NUMBER}, {.type = PN_V_NUMBER}, {.type = PN_V_NUMBER}};
+    pn_value v = {.type = PN_V_NUMBER};
     pn_strbuf sb = PN_STRBUF_INIT;
-    regex_t re, *rp = NULL;
-    int compiled = 0;
-    size_t len;
-    const char *s;
     char *joined;
 
     switch ((enum fn)n->op) {
-    case F_IF: /* only the chosen branch is evaluated */
-        if ((st = eval_node(ev, n->kids[0], &av[0])) == PN_OK)
-            st = eval_node(ev, n->kids[pn_value_truthy(&av[0]) ? 1 : 2], out);
-        goto out;
+    case F_IF:
+        if ((st = eval_node(ev, n->kids[0], &v)) == PN_OK)
+            st = eval_node(ev, n->kids[pn_value_truthy(&v) ? 1 : 2], out);
+        break;
     case F_COALESCE:
         if ((st = eval_string(ev, n->kids[0], out)) != PN_OK || out->str[0] != '\0')
-            goto out;
+            break;
         pn_value_release(out);
         st = eval_node(ev, n->kids[1], out);
-        goto out;
-    case F_CONCAT:
+        break;
+    default: /* F_CONCAT */
         for (size_t i = 0; i < n->nkids; i++) {
-            if ((st = eval_string(ev, n->kids[i], &av[0])) != PN_OK)
+            if ((st = eval_string(ev, n->kids[i], &v)) != PN_OK)
                 goto out;
-            st = pn_strbuf_puts(&sb, av[0].str);
-            pn_value_release(&av[0]);
-            if (st != PN_OK)
-                goto nomem;
+            st = pn_strbuf_puts(&sb, v.str);
+            pn_value_release(&v);
+            if (st != PN_OK) {
+                st = nomem(ev);
+                goto out;
+            }
         }
         joined = pn_strbuf_detach(&sb);
-        if (joined == NULL)
-            goto nomem;
+        if (joined == NULL) {
+            st = nomem(ev);
+            goto out;
+        }
         *out = (pn_value){.type = PN_V_STRING, .str = joined};
-        goto out;
-    default:
         break;
     }
+out:
+    pn_value_release(&v);
+    pn_strbuf_release(&sb);
+    return st;
+}
 
+/* The arguments of any other call, into @av: each evaluated, the ones taken as text made
+ * strings. */
+static pn_status eval_args(evaluator *ev, const node *n, pn_value av[3])
+{
+    pn_status st;
     for (size_t i = 0; i < n->nkids; i++)
         if ((st = eval_node(ev, n->kids[i], &av[i])) != PN_OK)
-            goto out;
-    /* the string arguments */
+            return st;
     switch ((enum fn)n->op) {
     case F_SELECTED:
     case F_CONTAINS:
@@ -161,48 +170,110 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
     case F_REGEX:
     case F_SELECTED_AT:
         if (expr_make_string(&av[1]) != PN_OK)
-            goto nomem;
+            return nomem(ev);
         /* fall through */
     case F_COUNT_SELECTED:
     case F_STRING_LENGTH:
     case F_SUBSTR:
     case F_STRING:
         if (expr_make_string(&av[0]) != PN_OK)
-            goto nomem;
+            return nomem(ev);
         break;
     default:
         break;
     }
+    return PN_OK;
+}
 
-    switch ((enum fn)n->op) {
-    case F_SELECTED: {
-        const char *tok, *list = av[0].str;
+/* selected(), count-selected() and selected-at(), over the answers of a select_multiple: the
+ * space-separated list @av[0]. */
+static pn_status call_select(evaluator *ev, const node *n, const pn_value *av, pn_value *out)
+{
+    const char *tok, *list = av[0].str;
+    size_t len;
+    if (n->op == F_SELECTED) {
         size_t want = strlen(av[1].str);
         int found = 0;
         while (!found && (tok = pn_select_next(&list, &len)) != NULL)
             found = len == want && memcmp(tok, av[1].str, len) == 0;
         expr_set_bool(out, found);
-        break;
-    }
-    case F_COUNT_SELECTED: {
-        const char *list = av[0].str;
+    } else if (n->op == F_COUNT_SELECTED) {
         size_t k = 0;
         while (pn_select_next(&list, &len) != NULL)
             k++;
         expr_set_num(out, (double)k);
-        break;
-    }
-    case F_SELECTED_AT: {
-        const char *list = av[0].str;
+    } else { /* F_SELECTED_AT */
         double k = trunc(pn_value_number(&av[1]));
-        s = NULL;
+        tok = NULL;
         if (k >= 0)
-            while ((s = pn_select_next(&list, &len)) != NULL && k-- >= 1)
+            while ((tok = pn_select_next(&list, &len)) != NULL && k-- >= 1)
                 ;
-        if (expr_set_str(out, s ? s : "", s ? len : 0) != PN_OK)
-            goto nomem;
+        if (expr_set_str(out, tok ? tok : "", tok ? len : 0) != PN_OK)
+            return nomem(ev);
+    }
+    return PN_OK;
+}
+
+/* regex(s, pattern): the pattern compiled once when it is a literal (n->re), else here. */
+static pn_status call_regex(evaluator *ev, const node *n, const pn_value *av, pn_value *out)
+{
+    regex_t re, *rp = n->re;
+    if (rp == NULL) {
+        int rc = regcomp(&re, av[1].str, REG_EXTENDED | REG_NOSUB);
+        if (rc == REG_ESPACE)
+            return nomem(ev);
+        if (rc != 0)
+            return eval_error(ev, n->kids[1], "invalid regular expression '%s'", av[1].str);
+        rp = &re;
+    }
+    int rc = regexec(rp, av[0].str, 0, NULL, 0);
+    if (rp == &re)
+        regfree(&re);
+    if (rc == REG_ESPACE)
+        return nomem(ev);
+    expr_set_bool(out, rc == 0);
+    return PN_OK;
+}
+
+/* string-length(), contains(), starts-with(), ends-with(), substr() and string(), on the
+ * strings of @av (string() takes @av[0] over). */
+static pn_status call_string(evaluator *ev, const node *n, pn_value *av, pn_value *out)
+{
+    size_t l0, l1, from, to;
+    switch ((enum fn)n->op) {
+    case F_STRING_LENGTH:
+        expr_set_num(out, (double)expr_utf8_len(av[0].str));
+        break;
+    case F_CONTAINS:
+        expr_set_bool(out, strstr(av[0].str, av[1].str) != NULL);
+        break;
+    case F_STARTS_WITH:
+        expr_set_bool(out, strncmp(av[0].str, av[1].str, strlen(av[1].str)) == 0);
+        break;
+    case F_ENDS_WITH:
+        l0 = strlen(av[0].str);
+        l1 = strlen(av[1].str);
+        expr_set_bool(out, l1 <= l0 && strcmp(av[0].str + l0 - l1, av[1].str) == 0);
+        break;
+    case F_SUBSTR:
+        from = char_offset(av[0].str, trunc(pn_value_number(&av[1])));
+        to = n->nkids == 3 ? char_offset(av[0].str, trunc(pn_value_number(&av[2])))
+                           : strlen(av[0].str);
+        if (expr_set_str(out, av[0].str + from, to > from ? to - from : 0) != PN_OK)
+            return nomem(ev);
+        break;
+    default: /* F_STRING */
+        *out = av[0];
+        av[0] = (pn_value){.type = PN_V_NUMBER};
         break;
     }
+    return PN_OK;
+}
+
+/* not(), true(), false(), boolean(), number(), int(), round() and today(). */
+static pn_status call_scalar(evaluator *ev, const node *n, const pn_value *av, pn_value *out)
+{
+    switch ((enum fn)n->op) {
     case F_NOT:
         expr_set_bool(out, !pn_value_truthy(&av[0]));
         break;
@@ -213,47 +284,6 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
     case F_BOOLEAN:
         expr_set_bool(out, pn_value_truthy(&av[0]));
         break;
-    case F_STRING_LENGTH:
-        expr_set_num(out, (double)expr_utf8_len(av[0].str));
-        break;
-    case F_CONTAINS:
-        expr_set_bool(out, strstr(av[0].str, av[1].str) != NULL);
-        break;
-    case F_STARTS_WITH:
-        expr_set_bool(out, strncmp(av[0].str, av[1].str, strlen(av[1].str)) == 0);
-        break;
-    case F_ENDS_WITH: {
-        size_t l0 = strlen(av[0].str), l1 = strlen(av[1].str);
-        expr_set_bool(out, l1 <= l0 && strcmp(av[0].str + l0 - l1, av[1].str) == 0);
-        break;
-    }
-    case F_SUBSTR: {
-        size_t from = char_offset(av[0].str, trunc(pn_value_number(&av[1])));
-        size_t to = n->nkids == 3 ? char_offset(av[0].str, trunc(pn_value_number(&av[2])))
-                                  : strlen(av[0].str);
-        if (expr_set_str(out, av[0].str + from, to > from ? to - from : 0) != PN_OK)
-            goto nomem;
-        break;
-    }
-    case F_REGEX: {
-        rp = n->re;
-        if (rp == NULL) {
-            int rc = regcomp(&re, av[1].str, REG_EXTENDED | REG_NOSUB);
-            if (rc == REG_ESPACE)
-                goto nomem;
-            if (rc != 0) {
-                st = eval_error(ev, n->kids[1], "invalid regular expression '%s'", av[1].str);
-                goto out;
-            }
-            compiled = 1;
-            rp = &re;
-        }
-        int rc = regexec(rp, av[0].str, 0, NULL, 0);
-        if (rc == REG_ESPACE)
-            goto nomem;
-        expr_set_bool(out, rc == 0);
-        break;
-    }
     case F_NUMBER:
         expr_set_num(out, pn_value_number(&av[0]));
         break;
@@ -264,29 +294,56 @@ static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
         expr_set_num(out, round_half_away(pn_value_number(&av[0]),
                                           n->nkids == 2 ? pn_value_number(&av[1]) : 0));
         break;
-    case F_STRING:
-        *out = av[0];
-        av[0] = (pn_value){.type = PN_V_NUMBER};
-        break;
     case F_TODAY:
-        if (ev->env->today == NULL) {
-            st = eval_error(ev, n, "today() is not available here (no date given)");
-            goto out;
-        }
+        if (ev->env->today == NULL)
+            return eval_error(ev, n, "today() is not available here (no date given)");
         expr_set_lent(out, ev->env->today);
         break;
-    default: /* handled above */
+    default: /* each other function has its own call_ */
         break;
     }
-    goto out;
-nomem:
-    st = nomem(ev);
-out:
-    if (compiled)
-        regfree(&re);
+    return PN_OK;
+}
+
+/* A call of function n->op: its arguments, then the function by its kind. */
+static pn_status eval_call(evaluator *ev, const node *n, pn_value *out)
+{
+    pn_value av[3] = {{.type = PN_V_NUMBER}, {.type = PN_V_NUMBER}, {.type = PN_V_NUMBER}};
+    pn_status st;
+
+    switch ((enum fn)n->op) {
+    case F_IF:
+    case F_COALESCE:
+    case F_CONCAT:
+        return eval_lazy_call(ev, n, out);
+    default:
+        break;
+    }
+    if ((st = eval_args(ev, n, av)) == PN_OK) {
+        switch ((enum fn)n->op) {
+        case F_SELECTED:
+        case F_COUNT_SELECTED:
+        case F_SELECTED_AT:
+            st = call_select(ev, n, av, out);
+            break;
+        case F_REGEX:
+            st = call_regex(ev, n, av, out);
+            break;
+        case F_STRING_LENGTH:
+        case F_CONTAINS:
+        case F_STARTS_WITH:
+        case F_ENDS_WITH:
+        case F_SUBSTR:
+        case F_STRING:
+            st = call_string(ev, n, av, out);
+            break;
+        default:
+            st = call_scalar(ev, n, av, out);
+            break;
+        }
+    }
     for (size_t i = 0; i < 3; i++)
         pn_value_release(&av[i]);
-    pn_strbuf_release(&sb);
     return st;
 }
 

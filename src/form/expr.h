@@ -20,6 +20,8 @@
  * a boolean, both are compared as booleans; otherwise as strings. An empty answer is ''.
  *
  * Values are locale-independent: numbers are parsed and printed with '.' whatever LC_NUMERIC.
+ *
+ * May call: util (src/form's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_FORM_EXPR_H
 #define PN_FORM_EXPR_H

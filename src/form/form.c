@@ -284,7 +284,8 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *f, pn_
     return PN_OK;
 }
 
-/* An open group or repeat while walking the survey rows. */
+/* An open group or repeat while walking the survey rows, of at most MAX_DEPTH nested. */
+enum { MAX_DEPTH = 64 };
 typedef struct frame {
     int is_repeat;
     int repeat;        /* repeat index in effect inside this frame */
@@ -459,8 +460,6 @@ static pn_status check_classes(const loader *ld, size_t line, const pn_choice_li
                         line, c.bad, list->name);
 }
 
-/* Builds the questions from the survey rows. Group relevance is parsed again for each
- * question it covers, so that every question owns all its expressions. */
 /* Record role @word of the survey row at @line, on question or repeat @idx (@is_repeat). */
 static pn_status declare_role(loader *ld, size_t line, const char *word, int is_repeat, int idx,
                               pn_error *err)
@@ -504,10 +503,227 @@ static pn_status declare_role(loader *ld, size_t line, const char *word, int is_
     return PN_OK;
 }
 
+/* A begin_repeat row at @r, in the frame @fr just opened: the form's next repeat, which may
+ * carry a role (the links). */
+static pn_status add_repeat(loader *ld, const row *r, frame *fr, pn_error *err)
+{
+    pn_form *f = ld->form;
+    const char *name = r->cell[S_NAME];
+    if (fr->repeat >= 0)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: repeat '%s' inside another repeat: not supported", ld->name,
+                            r->line, name);
+    pn_repeat *rp = realloc(f->repeats, (f->nrepeats + 1) * sizeof *rp);
+    if (rp == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    f->repeats = rp;
+    rp[f->nrepeats].name = pn_strdup(name);
+    rp[f->nrepeats].label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
+    rp[f->nrepeats].line = r->line;
+    fr->repeat = (int)f->nrepeats++;
+    if (rp[fr->repeat].name == NULL || rp[fr->repeat].label == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return declare_role(ld, r->line, r->cell[S_ROLE], 1, fr->repeat, err);
+}
+
+/* A begin_group or begin_repeat row at @r: a frame pushed on @stack (*@depth open), once the
+ * references of its relevance are checked (the questions inside parse it again). */
+static pn_status open_group(loader *ld, row *r, int begin_repeat, frame *stack, size_t *depth,
+                            pn_error *err)
+{
+    if (*depth == MAX_DEPTH)
+        return pn_error_set(err, PN_EINPUT, "%s:%zu: groups nested too deep", ld->name, r->line);
+    if (*r->cell[S_NAME] == '\0')
+        return pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': a %s needs a name", ld->name,
+                            r->line, begin_repeat ? "repeat" : "group");
+    frame *fr = &stack[*depth];
+    fr->is_repeat = begin_repeat;
+    fr->repeat = *depth ? stack[*depth - 1].repeat : -1;
+    fr->relevant = NULL;
+    fr->line = r->line;
+    fr->name = r->cell[S_NAME];
+    fr->label = *r->cell[S_LABEL] ? r->cell[S_LABEL] : r->cell[S_NAME];
+    pn_status st;
+    if ((st = parse_expr(ld, r->line, "relevant", r->cell[S_RELEVANT], &fr->relevant, err)) !=
+        PN_OK)
+        return st;
+    /* parsed again for each question inside; this copy checks its references */
+    st = check_refs(ld, r->line, "relevant", fr->relevant, err);
+    pn_expr_destroy(fr->relevant);
+    fr->relevant = NULL;
+    if (st != PN_OK)
+        return st;
+    if (begin_repeat && (st = add_repeat(ld, r, fr, err)) != PN_OK)
+        return st;
+    (*depth)++;
+    return PN_OK;
+}
+
+/* An end_group or end_repeat row at @r (@type): the frame on top of @stack closed. */
+static pn_status close_group(const loader *ld, const row *r, const char *type, const frame *stack,
+                             size_t *depth, pn_error *err)
+{
+    int is_repeat = type[4] == 'r';
+    if (*depth == 0 || stack[*depth - 1].is_repeat != is_repeat)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'type': '%s' without a matching 'begin %s'", ld->name,
+                            r->line, type, is_repeat ? "repeat" : "group");
+    (*depth)--;
+    return PN_OK;
+}
+
+/* The type of the question of row @r (@type, spaces made underscores but in select_...) and,
+ * for a select, its choice list. */
+static pn_status question_type(const loader *ld, const row *r, const char *type, pn_question *q,
+                               pn_error *err)
+{
+    if (strncmp(type, "select_one ", 11) == 0 || strncmp(type, "select_multiple ", 16) == 0) {
+        q->type = type[7] == 'o' ? PN_Q_SELECT_ONE : PN_Q_SELECT_MULTIPLE;
+        const char *list_name = strchr(type, ' ') + 1;
+        while (*list_name == ' ')
+            list_name++;
+        if ((q->list = find_list(ld->form, list_name)) == NULL)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'type': choice list '%s' is not in the "
+                                "choices sheet",
+                                ld->name, r->line, list_name);
+    } else if (!simple_type(type, &q->type)) {
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'type': unknown question type '%s' (expected "
+                            "text, integer, decimal, date, select_one LIST, select_multiple "
+                            "LIST, calculate, note, begin group, begin repeat, ...)",
+                            ld->name, r->line, type);
+    }
+    return PN_OK;
+}
+
+/* The name of the question of row @r (of type @type): there, a valid XML name, not used before. */
+static pn_status check_name(const loader *ld, const row *r, const char *type, pn_error *err)
+{
+    const char *name = r->cell[S_NAME];
+    if (*name == '\0')
+        return pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': a %s question needs a name",
+                            ld->name, r->line, type);
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9' && p != name) || *p == '_' ||
+              ((*p == '-' || *p == '.') && p != name)))
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'name': '%s' is not a valid XML name (letters, "
+                                "digits, '_', '-', '.'; not starting with a digit)",
+                                ld->name, r->line, name);
+    if (pn_form_find(ld->form, name) != NULL)
+        return pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': '%s' is used twice", ld->name,
+                            r->line, name);
+    return PN_OK;
+}
+
+/* The relevance of the question of row @r inside the @depth frames of @stack: each enclosing
+ * group's, parsed again from its row, then the question's own. */
+static pn_status question_relevance(const loader *ld, const row *r, const frame *stack,
+                                    size_t depth, pn_question *q, pn_error *err)
+{
+    q->relevant = calloc(depth + 1, sizeof *q->relevant);
+    if (q->relevant == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t d = 0; d <= depth; d++) {
+        size_t rline = d < depth ? stack[d].line : r->line;
+        const char *text = NULL;
+        for (size_t k = 0; k < ld->nrows && d < depth; k++)
+            if (ld->rows[k].line == rline)
+                text = ld->rows[k].cell[S_RELEVANT];
+        if (d == depth)
+            text = r->cell[S_RELEVANT];
+        pn_expr *e = NULL;
+        pn_status st;
+        if ((st = parse_expr(ld, rline, "relevant", text, &e, err)) != PN_OK)
+            return st;
+        if (e)
+            q->relevant[q->nrelevant++] = e;
+    }
+    return PN_OK;
+}
+
+/* The question of row @r (@type), inside the @depth frames of @stack, into @q, which the caller
+ * releases (question_release) whatever the result. */
+static pn_status read_question(loader *ld, const row *r, const char *type, const frame *stack,
+                               size_t depth, pn_question *q, pn_error *err)
+{
+    const char *name = r->cell[S_NAME];
+    pn_status st;
+    memset(q, 0, sizeof *q);
+    q->line = r->line;
+    q->repeat = depth ? stack[depth - 1].repeat : -1;
+    if ((st = question_type(ld, r, type, q, err)) != PN_OK ||
+        (st = check_name(ld, r, type, err)) != PN_OK)
+        return st;
+    if (q->type == PN_Q_CALCULATE) {
+        if (*r->cell[S_CALC] == '\0')
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'calculation': calculate '%s' has no "
+                                "calculation",
+                                ld->name, r->line, name);
+        q->list = find_list(ld->form, name);
+    }
+    q->name = pn_strdup(name);
+    q->label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
+    q->path = group_path(stack, depth, name, 0);
+    q->label_path = group_path(stack, depth, q->label ? q->label : name, 1);
+    if (q->name == NULL || q->label == NULL || q->path == NULL || q->label_path == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    q->required = parse_required(r->cell[S_REQUIRED]);
+    if (!parse_flag(r->cell[S_PERSONAL], &q->personal))
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'personnel': expected 'oui' (the answer is personal "
+                            "data) or nothing, found '%s'",
+                            ld->name, r->line, r->cell[S_PERSONAL]);
+    q->ordered = strstr(r->cell[S_APPEARANCE], "likert") != NULL || q->type == PN_Q_INTEGER;
+    if ((st = question_relevance(ld, r, stack, depth, q, err)) != PN_OK)
+        return st;
+    if ((st = parse_expr(ld, r->line, "constraint", r->cell[S_CONSTRAINT], &q->constraint, err)) !=
+        PN_OK)
+        return st;
+    if (*r->cell[S_CMSG] && (q->constraint_msg = pn_strdup(r->cell[S_CMSG])) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (q->type == PN_Q_CALCULATE && (st = parse_expr(ld, r->line, "calculation", r->cell[S_CALC],
+                                                      &q->calculation, err)) != PN_OK)
+        return st;
+    if (q->list && q->calculation &&
+        (st = check_classes(ld, r->line, q->list, q->calculation, err)) != PN_OK)
+        return st;
+    return PN_OK;
+}
+
+/* Every ${name} of a question's own expressions must be a question of the form. */
+static pn_status check_question_refs(const loader *ld, pn_error *err)
+{
+    const pn_form *f = ld->form;
+    for (size_t i = 0; i < f->nq; i++) {
+        const pn_question *qq = &f->q[i];
+        const row *own = NULL;
+        for (size_t k = 0; k < ld->nrows && own == NULL; k++)
+            if (ld->rows[k].line == qq->line)
+                own = &ld->rows[k];
+        const pn_expr *all[3] = {qq->constraint, qq->calculation,
+                                 own && *own->cell[S_RELEVANT] && qq->nrelevant
+                                     ? qq->relevant[qq->nrelevant - 1]
+                                     : NULL};
+        const char *cols[3] = {"constraint", "calculation", "relevant"};
+        pn_status st;
+        for (int k = 0; k < 3; k++)
+            if ((st = check_refs(ld, qq->line, cols[k], all[k], err)) != PN_OK)
+                return st;
+    }
+    return PN_OK;
+}
+
+/* Builds the questions from the survey rows, row by row: a group or repeat opens or closes a
+ * frame, any other row is a question. Group relevance is parsed again for each question it
+ * covers, so that every question owns all its expressions. */
 static pn_status build(loader *ld, pn_error *err)
 {
     pn_form *f = ld->form;
-    frame stack[64];
+    frame stack[MAX_DEPTH];
     size_t depth = 0;
     pn_question q = {0};
     pn_status st = PN_OK;
@@ -529,187 +745,21 @@ static pn_status build(loader *ld, pn_error *err)
                 *p = '_';
         int begin_group = strcmp(type, "begin_group") == 0;
         int begin_repeat = strcmp(type, "begin_repeat") == 0;
-        if (*r->cell[S_ROLE] &&
-            (begin_group || strcmp(type, "end_group") == 0 || strcmp(type, "end_repeat") == 0)) {
+        int end = strcmp(type, "end_group") == 0 || strcmp(type, "end_repeat") == 0;
+        if (*r->cell[S_ROLE] && (begin_group || end)) {
             st = pn_error_set(err, PN_EINPUT,
                               "%s:%zu: column 'role': a %s row takes no role (role '%s')", ld->name,
                               r->line, type, r->cell[S_ROLE]);
             goto out;
         }
-        if (begin_group || begin_repeat) {
-            if (depth == sizeof stack / sizeof stack[0]) {
-                st = pn_error_set(err, PN_EINPUT, "%s:%zu: groups nested too deep", ld->name,
-                                  r->line);
-                goto out;
-            }
-            if (*name == '\0') {
-                st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': a %s needs a name",
-                                  ld->name, r->line, begin_repeat ? "repeat" : "group");
-                goto out;
-            }
-            frame *fr = &stack[depth];
-            fr->is_repeat = begin_repeat;
-            fr->repeat = depth ? stack[depth - 1].repeat : -1;
-            fr->relevant = NULL;
-            fr->line = r->line;
-            fr->name = r->cell[S_NAME];
-            fr->label = *r->cell[S_LABEL] ? r->cell[S_LABEL] : r->cell[S_NAME];
-            if ((st = parse_expr(ld, r->line, "relevant", r->cell[S_RELEVANT], &fr->relevant,
-                                 err)) != PN_OK)
-                goto out;
-            /* parsed again for each question inside; this copy checks its references */
-            st = check_refs(ld, r->line, "relevant", fr->relevant, err);
-            pn_expr_destroy(fr->relevant);
-            fr->relevant = NULL;
-            if (st != PN_OK)
-                goto out;
-            if (begin_repeat) {
-                if (fr->repeat >= 0) {
-                    st = pn_error_set(err, PN_EINPUT,
-                                      "%s:%zu: repeat '%s' inside another repeat: not supported",
-                                      ld->name, r->line, name);
-                    goto out;
-                }
-                pn_repeat *rp = realloc(f->repeats, (f->nrepeats + 1) * sizeof *rp);
-                if (rp == NULL) {
-                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-                    goto out;
-                }
-                f->repeats = rp;
-                rp[f->nrepeats].name = pn_strdup(name);
-                rp[f->nrepeats].label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
-                rp[f->nrepeats].line = r->line;
-                fr->repeat = (int)f->nrepeats++;
-                if (rp[fr->repeat].name == NULL || rp[fr->repeat].label == NULL) {
-                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-                    goto out;
-                }
-                if ((st = declare_role(ld, r->line, r->cell[S_ROLE], 1, fr->repeat, err)) != PN_OK)
-                    goto out;
-            }
-            depth++;
-            continue;
-        }
-        if (strcmp(type, "end_group") == 0 || strcmp(type, "end_repeat") == 0) {
-            int is_repeat = type[4] == 'r';
-            if (depth == 0 || stack[depth - 1].is_repeat != is_repeat) {
-                st = pn_error_set(err, PN_EINPUT,
-                                  "%s:%zu: column 'type': '%s' without a matching 'begin %s'",
-                                  ld->name, r->line, type, is_repeat ? "repeat" : "group");
-                goto out;
-            }
-            depth--;
-            continue;
-        }
-
-        memset(&q, 0, sizeof q);
-        q.line = r->line;
-        q.repeat = depth ? stack[depth - 1].repeat : -1;
-        const char *list_name = NULL;
-        if (strncmp(type, "select_one ", 11) == 0 || strncmp(type, "select_multiple ", 16) == 0) {
-            q.type = type[7] == 'o' ? PN_Q_SELECT_ONE : PN_Q_SELECT_MULTIPLE;
-            list_name = strchr(type, ' ') + 1;
-            while (*list_name == ' ')
-                list_name++;
-            if ((q.list = find_list(f, list_name)) == NULL) {
-                st = pn_error_set(err, PN_EINPUT,
-                                  "%s:%zu: column 'type': choice list '%s' is not in the "
-                                  "choices sheet",
-                                  ld->name, r->line, list_name);
-                goto out;
-            }
-        } else if (!simple_type(type, &q.type)) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:%zu: column 'type': unknown question type '%s' (expected "
-                              "text, integer, decimal, date, select_one LIST, select_multiple "
-                              "LIST, calculate, note, begin group, begin repeat, ...)",
-                              ld->name, r->line, type);
-            goto out;
-        }
-        if (*name == '\0') {
-            st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': a %s question needs a name",
-                              ld->name, r->line, type);
-            goto out;
-        }
-        for (const char *p = name; *p; p++)
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9' && p != name) || *p == '_' ||
-                  ((*p == '-' || *p == '.') && p != name))) {
-                st = pn_error_set(err, PN_EINPUT,
-                                  "%s:%zu: column 'name': '%s' is not a valid XML name (letters, "
-                                  "digits, '_', '-', '.'; not starting with a digit)",
-                                  ld->name, r->line, name);
-                goto out;
-            }
-        if (pn_form_find(f, name) != NULL) {
-            st = pn_error_set(err, PN_EINPUT, "%s:%zu: column 'name': '%s' is used twice", ld->name,
-                              r->line, name);
-            goto out;
-        }
-        if (q.type == PN_Q_CALCULATE) {
-            if (*r->cell[S_CALC] == '\0') {
-                st = pn_error_set(err, PN_EINPUT,
-                                  "%s:%zu: column 'calculation': calculate '%s' has no "
-                                  "calculation",
-                                  ld->name, r->line, name);
-                goto out;
-            }
-            q.list = find_list(f, name);
-        }
-        q.name = pn_strdup(name);
-        q.label = pn_strdup(*r->cell[S_LABEL] ? r->cell[S_LABEL] : name);
-        q.path = group_path(stack, depth, name, 0);
-        q.label_path = group_path(stack, depth, q.label ? q.label : name, 1);
-        if (q.name == NULL || q.label == NULL || q.path == NULL || q.label_path == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        q.required = parse_required(r->cell[S_REQUIRED]);
-        if (!parse_flag(r->cell[S_PERSONAL], &q.personal)) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:%zu: column 'personnel': expected 'oui' (the answer is personal "
-                              "data) or nothing, found '%s'",
-                              ld->name, r->line, r->cell[S_PERSONAL]);
-            goto out;
-        }
-        q.ordered = strstr(r->cell[S_APPEARANCE], "likert") != NULL || q.type == PN_Q_INTEGER;
-        /* relevance: each enclosing group's, then the question's own */
-        q.relevant = calloc(depth + 1, sizeof *q.relevant);
-        if (q.relevant == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t d = 0; d <= depth; d++) {
-            size_t rline = d < depth ? stack[d].line : r->line;
-            const char *text = NULL;
-            for (size_t k = 0; k < ld->nrows && d < depth; k++)
-                if (ld->rows[k].line == rline)
-                    text = ld->rows[k].cell[S_RELEVANT];
-            if (d == depth)
-                text = r->cell[S_RELEVANT];
-            pn_expr *e = NULL;
-            if ((st = parse_expr(ld, rline, "relevant", text, &e, err)) != PN_OK)
-                goto out;
-            if (e)
-                q.relevant[q.nrelevant++] = e;
-        }
-        if ((st = parse_expr(ld, r->line, "constraint", r->cell[S_CONSTRAINT], &q.constraint,
-                             err)) != PN_OK)
-            goto out;
-        if (*r->cell[S_CMSG] && (q.constraint_msg = pn_strdup(r->cell[S_CMSG])) == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        if (q.type == PN_Q_CALCULATE &&
-            (st = parse_expr(ld, r->line, "calculation", r->cell[S_CALC], &q.calculation, err)) !=
-                PN_OK)
-            goto out;
-        if (q.list && q.calculation &&
-            (st = check_classes(ld, r->line, q.list, q.calculation, err)) != PN_OK)
-            goto out;
-        if ((st = push_question(f, &q, err)) != PN_OK)
-            goto out;
-        if ((st = declare_role(ld, r->line, r->cell[S_ROLE], 0, (int)f->nq - 1, err)) != PN_OK)
+        if (begin_group || begin_repeat)
+            st = open_group(ld, r, begin_repeat, stack, &depth, err);
+        else if (end)
+            st = close_group(ld, r, type, stack, &depth, err);
+        else if ((st = read_question(ld, r, type, stack, depth, &q, err)) == PN_OK &&
+                 (st = push_question(f, &q, err)) == PN_OK)
+            st = declare_role(ld, r->line, r->cell[S_ROLE], 0, (int)f->nq - 1, err);
+        if (st != PN_OK)
             goto out;
     }
     if (depth > 0) {
@@ -718,22 +768,8 @@ static pn_status build(loader *ld, pn_error *err)
                           stack[depth - 1].is_repeat ? "repeat" : "group");
         goto out;
     }
-    /* every ${name} of a question's own expressions must be a question of the form */
-    for (size_t i = 0; i < f->nq; i++) {
-        pn_question *qq = &f->q[i];
-        row *own = NULL;
-        for (size_t k = 0; k < ld->nrows && own == NULL; k++)
-            if (ld->rows[k].line == qq->line)
-                own = &ld->rows[k];
-        pn_expr *all[3] = {qq->constraint, qq->calculation,
-                           own && *own->cell[S_RELEVANT] && qq->nrelevant
-                               ? qq->relevant[qq->nrelevant - 1]
-                               : NULL};
-        const char *cols[3] = {"constraint", "calculation", "relevant"};
-        for (int k = 0; k < 3; k++)
-            if ((st = check_refs(ld, qq->line, cols[k], all[k], err)) != PN_OK)
-                goto out;
-    }
+    if ((st = check_question_refs(ld, err)) != PN_OK)
+        goto out;
     if (f->nq == 0)
         st = pn_error_set(err, PN_EINPUT, "%s: the survey sheet has no question", ld->name);
 out:

@@ -24,6 +24,8 @@
  *   `nom_structure`, `commune`, `en_qpv`, `code_qpv`, `rep`, repeat `partenaires`,
  *   `partenaire_id`, `partenaire_nom`, `type_lien`). Modules outside src/form read the
  *   roles (pn_form.roles), never a question's name.
+ *
+ * May call: util (src/form's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_FORM_FORM_H
 #define PN_FORM_FORM_H

@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 
+#include <sqlite3.h> /* TODO(issue 10): goes once import uses the store writer */
+
 #include "import/calc.h"
 #include "import/mapping.h"
 #include "util/csv.h"

@@ -90,114 +90,131 @@ pn_dialect pn_dialect_detect(size_t n, char *const *h, const char *encoding, cha
     return PN_DIALECT_PLAIN;
 }
 
-/* Metadata columns: what each tool adds beside the answers. */
+/* Metadata columns: what each tool adds beside the answers, by the column's name. */
+typedef struct meta_name {
+    const char *name;
+    pn_col_kind kind;
+    int rank;
+} meta_name;
+
+/* The metadata columns known in an export of any dialect. */
+static const meta_name common_meta[] = {
+    /* keys, best first: ODK's KEY is the logical submission, stable across edits,
+     * while meta-instanceID names one version of it */
+    {"KEY", PN_COL_KEY, 0},
+    {"meta/rootUuid", PN_COL_KEY, 1},
+    {"_uuid", PN_COL_KEY, 2},
+    {"instanceID", PN_COL_KEY, 3},
+    {"meta/instanceID", PN_COL_KEY, 3},
+    {"meta-instanceID", PN_COL_KEY, 3},
+    {"PARENT_KEY", PN_COL_PARENT, 0},
+    {"_submission__uuid", PN_COL_PARENT, 0},
+    {"SubmissionDate", PN_COL_SUBMITTED, 0},
+    {"_submission_time", PN_COL_SUBMITTED, 0},
+    {"submitdate", PN_COL_SUBMITTED, 0},
+    {"Horodateur", PN_COL_SUBMITTED, 0},
+    {"Horodatage", PN_COL_SUBMITTED, 0},
+    {"Timestamp", PN_COL_SUBMITTED, 0},
+    /* KoboToolbox */
+    {"_id", PN_COL_IGNORED, 0},
+    {"_index", PN_COL_IGNORED, 0},
+    {"_parent_index", PN_COL_IGNORED, 0},
+    {"_parent_table_name", PN_COL_IGNORED, 0},
+    {"_submission__id", PN_COL_IGNORED, 0},
+    {"_submission__submission_time", PN_COL_IGNORED, 0},
+    {"_submission__validation_status", PN_COL_IGNORED, 0},
+    {"_submission__notes", PN_COL_IGNORED, 0},
+    {"_submission__status", PN_COL_IGNORED, 0},
+    {"_submission__submitted_by", PN_COL_IGNORED, 0},
+    {"_submission___version__", PN_COL_IGNORED, 0},
+    {"_submission__tags", PN_COL_IGNORED, 0},
+    {"_validation_status", PN_COL_IGNORED, 0},
+    {"_notes", PN_COL_IGNORED, 0},
+    {"_status", PN_COL_IGNORED, 0},
+    {"_submitted_by", PN_COL_IGNORED, 0},
+    {"_tags", PN_COL_IGNORED, 0},
+    {"_version_", PN_COL_IGNORED, 0},
+    {"__version__", PN_COL_IGNORED, 0},
+    {"meta/deprecatedID", PN_COL_IGNORED, 0},
+    {"formhub/uuid", PN_COL_IGNORED, 0},
+    /* ODK Central */
+    {"SubmitterID", PN_COL_IGNORED, 0},
+    {"SubmitterName", PN_COL_IGNORED, 0},
+    {"AttachmentsPresent", PN_COL_IGNORED, 0},
+    {"AttachmentsExpected", PN_COL_IGNORED, 0},
+    {"Status", PN_COL_IGNORED, 0},
+    {"ReviewState", PN_COL_IGNORED, 0},
+    {"DeviceID", PN_COL_IGNORED, 0},
+    {"Edits", PN_COL_IGNORED, 0},
+    {"FormVersion", PN_COL_IGNORED, 0},
+    {"meta-deprecatedID", PN_COL_IGNORED, 0},
+};
+
+/* The metadata columns of a LimeSurvey export only. */
+static const meta_name lime_meta[] = {
+    {"id", PN_COL_KEY, 4},
+    {"lastpage", PN_COL_IGNORED, 0},
+    {"startlanguage", PN_COL_IGNORED, 0},
+    {"seed", PN_COL_IGNORED, 0},
+    {"token", PN_COL_IGNORED, 0},
+    {"refurl", PN_COL_IGNORED, 0},
+    {"ipaddr", PN_COL_IGNORED, 0},
+    {"interviewtime", PN_COL_IGNORED, 0},
+    /* the same with "full question text" headings: createFieldMap() and
+     * createTimingsFieldMap() in LimeSurvey's application/helpers/common_helper.php print
+     * gT("Response ID")... in the export's language; the French strings are the msgstr
+     * of LimeSurvey's catalogue locale/fr/fr.mo, identical in releases 3.8.1, 3.14.9,
+     * 3.28.66, 5.6.33, 6.1.8 and 6.4.2 (the token column is gT("Token"), French "Code",
+     * in 3.x, and gT("Access code") from 5.x) */
+    {"ID de la réponse", PN_COL_KEY, 4},
+    {"Response ID", PN_COL_KEY, 4},
+    {"Date de soumission", PN_COL_SUBMITTED, 0},
+    {"Date submitted", PN_COL_SUBMITTED, 0},
+    {"Dernière page", PN_COL_IGNORED, 0},
+    {"Last page", PN_COL_IGNORED, 0},
+    {"Langue de départ", PN_COL_IGNORED, 0},
+    {"Start language", PN_COL_IGNORED, 0},
+    {"Tête de série", PN_COL_IGNORED, 0},
+    {"Seed", PN_COL_IGNORED, 0},
+    {"Code d'accès", PN_COL_IGNORED, 0},
+    {"Access code", PN_COL_IGNORED, 0},
+    {"Token", PN_COL_IGNORED, 0},
+    {"Date de lancement", PN_COL_IGNORED, 0},
+    {"Date started", PN_COL_IGNORED, 0},
+    {"Date de la dernière action", PN_COL_IGNORED, 0},
+    {"Date last action", PN_COL_IGNORED, 0},
+    {"Adresse IP", PN_COL_IGNORED, 0},
+    {"IP address", PN_COL_IGNORED, 0},
+    {"URL référente", PN_COL_IGNORED, 0},
+    {"Referrer URL", PN_COL_IGNORED, 0},
+    {"Temps total :", PN_COL_IGNORED, 0},
+    {"Total time", PN_COL_IGNORED, 0},
+};
+
+/* The timings of LimeSurvey (createTimingsFieldMap()): gT('Group time') . ": " . the group's
+ * name, gT('Question time') . ": " . the question's code; French "Durée pour le groupe " and
+ * "Durée pour la question" */
+static const char *const lime_timings[] = {
+    "Durée pour le groupe : ", "Durée pour la question: ", "Group time: ", "Question time: "};
+
+/* Whether @h is a name of the @n metadata columns of @table; if so, its kind and rank in @c. */
+static int find_meta(const meta_name *table, size_t n, const char *h, pn_col *c)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(h, table[i].name) == 0) {
+            c->kind = table[i].kind;
+            c->rank = table[i].rank;
+            return 1;
+        }
+    return 0;
+}
+
+/* What metadata column @h of an export of dialect @d is, or PN_COL_UNMAPPED. */
 static pn_col meta_column(const char *h, pn_dialect d)
 {
-    static const struct {
-        const char *name;
-        pn_col_kind kind;
-        int rank;
-    } common[] = {
-        /* keys, best first: ODK's KEY is the logical submission, stable across edits,
-         * while meta-instanceID names one version of it */
-        {"KEY", PN_COL_KEY, 0},
-        {"meta/rootUuid", PN_COL_KEY, 1},
-        {"_uuid", PN_COL_KEY, 2},
-        {"instanceID", PN_COL_KEY, 3},
-        {"meta/instanceID", PN_COL_KEY, 3},
-        {"meta-instanceID", PN_COL_KEY, 3},
-        {"PARENT_KEY", PN_COL_PARENT, 0},
-        {"_submission__uuid", PN_COL_PARENT, 0},
-        {"SubmissionDate", PN_COL_SUBMITTED, 0},
-        {"_submission_time", PN_COL_SUBMITTED, 0},
-        {"submitdate", PN_COL_SUBMITTED, 0},
-        {"Horodateur", PN_COL_SUBMITTED, 0},
-        {"Horodatage", PN_COL_SUBMITTED, 0},
-        {"Timestamp", PN_COL_SUBMITTED, 0},
-        /* KoboToolbox */
-        {"_id", PN_COL_IGNORED, 0},
-        {"_index", PN_COL_IGNORED, 0},
-        {"_parent_index", PN_COL_IGNORED, 0},
-        {"_parent_table_name", PN_COL_IGNORED, 0},
-        {"_submission__id", PN_COL_IGNORED, 0},
-        {"_submission__submission_time", PN_COL_IGNORED, 0},
-        {"_submission__validation_status", PN_COL_IGNORED, 0},
-        {"_submission__notes", PN_COL_IGNORED, 0},
-        {"_submission__status", PN_COL_IGNORED, 0},
-        {"_submission__submitted_by", PN_COL_IGNORED, 0},
-        {"_submission___version__", PN_COL_IGNORED, 0},
-        {"_submission__tags", PN_COL_IGNORED, 0},
-        {"_validation_status", PN_COL_IGNORED, 0},
-        {"_notes", PN_COL_IGNORED, 0},
-        {"_status", PN_COL_IGNORED, 0},
-        {"_submitted_by", PN_COL_IGNORED, 0},
-        {"_tags", PN_COL_IGNORED, 0},
-        {"_version_", PN_COL_IGNORED, 0},
-        {"__version__", PN_COL_IGNORED, 0},
-        {"meta/deprecatedID", PN_COL_IGNORED, 0},
-        {"formhub/uuid", PN_COL_IGNORED, 0},
-        /* ODK Central */
-        {"SubmitterID", PN_COL_IGNORED, 0},
-        {"SubmitterName", PN_COL_IGNORED, 0},
-        {"AttachmentsPresent", PN_COL_IGNORED, 0},
-        {"AttachmentsExpected", PN_COL_IGNORED, 0},
-        {"Status", PN_COL_IGNORED, 0},
-        {"ReviewState", PN_COL_IGNORED, 0},
-        {"DeviceID", PN_COL_IGNORED, 0},
-        {"Edits", PN_COL_IGNORED, 0},
-        {"FormVersion", PN_COL_IGNORED, 0},
-        {"meta-deprecatedID", PN_COL_IGNORED, 0},
-    };
-    static const struct {
-        const char *name;
-        pn_col_kind kind;
-        int rank;
-    } lime[] = {
-        {"id", PN_COL_KEY, 4},
-        {"lastpage", PN_COL_IGNORED, 0},
-        {"startlanguage", PN_COL_IGNORED, 0},
-        {"seed", PN_COL_IGNORED, 0},
-        {"token", PN_COL_IGNORED, 0},
-        {"refurl", PN_COL_IGNORED, 0},
-        {"ipaddr", PN_COL_IGNORED, 0},
-        {"interviewtime", PN_COL_IGNORED, 0},
-        /* the same with "full question text" headings: createFieldMap() and
-         * createTimingsFieldMap() in LimeSurvey's application/helpers/common_helper.php print
-         * gT("Response ID")... in the export's language; the French strings are the msgstr
-         * of LimeSurvey's catalogue locale/fr/fr.mo, identical in releases 3.8.1, 3.14.9,
-         * 3.28.66, 5.6.33, 6.1.8 and 6.4.2 (the token column is gT("Token"), French "Code",
-         * in 3.x, and gT("Access code") from 5.x) */
-        {"ID de la réponse", PN_COL_KEY, 4},
-        {"Response ID", PN_COL_KEY, 4},
-        {"Date de soumission", PN_COL_SUBMITTED, 0},
-        {"Date submitted", PN_COL_SUBMITTED, 0},
-        {"Dernière page", PN_COL_IGNORED, 0},
-        {"Last page", PN_COL_IGNORED, 0},
-        {"Langue de départ", PN_COL_IGNORED, 0},
-        {"Start language", PN_COL_IGNORED, 0},
-        {"Tête de série", PN_COL_IGNORED, 0},
-        {"Seed", PN_COL_IGNORED, 0},
-        {"Code d'accès", PN_COL_IGNORED, 0},
-        {"Access code", PN_COL_IGNORED, 0},
-        {"Token", PN_COL_IGNORED, 0},
-        {"Date de lancement", PN_COL_IGNORED, 0},
-        {"Date started", PN_COL_IGNORED, 0},
-        {"Date de la dernière action", PN_COL_IGNORED, 0},
-        {"Date last action", PN_COL_IGNORED, 0},
-        {"Adresse IP", PN_COL_IGNORED, 0},
-        {"IP address", PN_COL_IGNORED, 0},
-        {"URL référente", PN_COL_IGNORED, 0},
-        {"Referrer URL", PN_COL_IGNORED, 0},
-        {"Temps total :", PN_COL_IGNORED, 0},
-        {"Total time", PN_COL_IGNORED, 0},
-    };
     pn_col c = {PN_COL_UNMAPPED, -1, -1, 0};
-    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
-        if (strcmp(h, common[i].name) == 0) {
-            c.kind = common[i].kind;
-            c.rank = common[i].rank;
-            return c;
-        }
+    if (find_meta(common_meta, sizeof common_meta / sizeof common_meta[0], h, &c))
+        return c;
     /* the rest of the XForm meta block, and KoboToolbox's copies of the parent submission's
      * metadata in a repeat sheet */
     if (strncmp(h, "meta/", 5) == 0 || strncmp(h, "meta-", 5) == 0 ||
@@ -206,19 +223,10 @@ static pn_col meta_column(const char *h, pn_dialect d)
         return c;
     }
     if (d == PN_DIALECT_LIME) {
-        for (size_t i = 0; i < sizeof lime / sizeof lime[0]; i++)
-            if (strcmp(h, lime[i].name) == 0) {
-                c.kind = lime[i].kind;
-                c.rank = lime[i].rank;
-                return c;
-            }
-        /* the timings (createTimingsFieldMap()): gT('Group time') . ": " . the group's name,
-         * gT('Question time') . ": " . the question's code; French "Durée pour le groupe "
-         * and "Durée pour la question" */
-        static const char *const timings[] = {"Durée pour le groupe : ", "Durée pour la question: ",
-                                              "Group time: ", "Question time: "};
-        for (size_t i = 0; i < sizeof timings / sizeof timings[0]; i++)
-            if (strncmp(h, timings[i], strlen(timings[i])) == 0)
+        if (find_meta(lime_meta, sizeof lime_meta / sizeof lime_meta[0], h, &c))
+            return c;
+        for (size_t i = 0; i < sizeof lime_timings / sizeof lime_timings[0]; i++)
+            if (strncmp(h, lime_timings[i], strlen(lime_timings[i])) == 0)
                 c.kind = PN_COL_IGNORED;
     }
     return c;

@@ -29,6 +29,8 @@
  *   ignorer;HEADER;;;               the column is left aside on purpose
  *   valeur;VALUE;VARIABLE;CHOICE;   in VARIABLE's column, VALUE means CHOICE
  * `remarque` is free text. A row whose target cells are empty is still to be completed.
+ *
+ * May call: util, form, store (src/import's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_IMPORT_MAPPING_H
 #define PN_IMPORT_MAPPING_H

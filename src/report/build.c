@@ -20,24 +20,7 @@ static const char *const count_labels[] = {
 };
 _Static_assert(sizeof count_labels / sizeof count_labels[0] == PN_NCOUNTS, "one label per count");
 
-/* @x, a whole count, with a no-break space between thousands ("12 345"), into @buf. */
-static const char *thousands(char *buf, size_t size, double x)
-{
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", x);
-    size_t n = strlen(digits), o = 0;
-    for (size_t i = 0; i < n && o + 3 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            buf[o++] = '\xc2';
-            buf[o++] = '\xa0';
-        }
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/* Methodology paragraphs, French; the typology rule is read from the stored form. */
+/* The typology paragraph of the methodology, French: the rule as the stored form writes it. */
 static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
 {
     pn_form *f = NULL;
@@ -113,11 +96,13 @@ out:
     return st;
 }
 
-pn_status pn_report_write(pn_store *store, const pn_report_spec *spec, const char *db_name,
-                          const char *out_path, pn_error *err)
+pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
+                          const pn_report_method *method, const char *db_name, const char *out_path,
+                          pn_error *err)
 {
     pn_workbook *wb = NULL;
-    pn_strbuf typo = PN_STRBUF_INIT, units = PN_STRBUF_INIT;
+    pn_strbuf typo = PN_STRBUF_INIT;
+    pn_method_text text = {0};
     pn_status st = PN_OK;
     char date[32] = "";
     double counts[PN_NCOUNTS];
@@ -153,50 +138,12 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec, const cha
         goto out;
     if ((st = methodology(store, &typo, err)) != PN_OK)
         goto out;
-    {
-        char links[48], pairs[48], dyads[48];
-        if (pn_strbuf_printf(
-                &units,
-                "Unités : les tableaux sur les structures portent sur les questionnaires reçus ; "
-                "les tableaux sur les liens portent sur les liens déclarés. Les %s liens déclarés "
-                "relient %s paires distinctes d'un centre social et d'une école, dont %s "
-                "déclarées par les deux partenaires (des dyades) : une dyade compte deux fois "
-                "dans les tableaux sur les liens, une fois pour chaque point de vue. Ses deux "
-                "déclarations ne sont pas indépendantes ; les tests du khi-deux des tris croisés "
-                "sur les liens, qui supposent des observations indépendantes, sont donc à lire "
-                "avec prudence (une mise en garde l'indique sous chacun d'eux).",
-                thousands(links, sizeof links, counts[PN_COUNT_LINKS]),
-                thousands(pairs, sizeof pairs, counts[PN_COUNT_PAIRS]),
-                thousands(dyads, sizeof dyads, counts[PN_COUNT_DYADS])) != PN_OK) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
     pn_store_end_read(store); /* everything is read: the file is written outside it */
-    const char *method[] = {
-        "Source : questionnaires adressés aux centres sociaux et aux écoles des communes de "
-        "l'enquête ; réponses collectées avec les outils des structures puis importées dans "
-        "panorama. Chaque réponse est contrôlée contre le questionnaire (type, liste de choix, "
-        "réponse obligatoire, contrainte, question applicable) ; les réponses non conformes sont "
-        "écartées et comptées sur la couverture.",
-        pn_strbuf_str(&units),
-        "Non-réponse : une question sans objet pour un répondant (par exemple les partenaires "
-        "d'une structure qui ne travaille pas avec l'autre réseau) n'entre pas dans la base ; "
-        "une question applicable restée sans réponse est comptée en non-réponse et exclue du "
-        "pourcentage valide.",
-        "Questions à choix multiples : le pourcentage des réponses rapporte chaque modalité au "
-        "total des modalités cochées (somme 100 %) ; le pourcentage des répondants la rapporte "
-        "au nombre de répondants ayant coché au moins une modalité (la somme peut dépasser "
-        "100 %).",
-        "Tris croisés : khi-deux de Pearson et rapport de vraisemblance avec leurs degrés de "
-        "liberté et probabilités, V de Cramér, test exact de Fisher pour les tableaux 2 × 2 ; "
-        "une mise en garde s'affiche quand plus de 20 % des effectifs théoriques sont "
-        "inférieurs à 5.",
-        pn_strbuf_str(&typo),
-    };
+    if ((st = pn_report_method_fill(method, counts, pn_strbuf_str(&typo), &text, err)) != PN_OK)
+        goto out;
     pn_workbook_info info = {
-        spec->title,  spec->subtitle, *date ? date : NULL, PN_NCOUNTS,
-        count_labels, counts,         typo.len ? 6 : 5,    method,
+        spec->title, spec->subtitle, *date ? date : NULL, PN_NCOUNTS, count_labels,
+        counts,      text.n,         text.pars,
     };
     st = pn_workbook_close(wb, &info, err);
     wb = NULL;
@@ -204,6 +151,6 @@ out:
     pn_store_end_read(store);
     pn_workbook_destroy(wb);
     pn_strbuf_release(&typo);
-    pn_strbuf_release(&units);
+    pn_method_text_release(&text);
     return st;
 }

@@ -7,6 +7,12 @@
  * the figures as numbers, a native Excel chart beside the table, a cover sheet with the key
  * counts and a table of contents, and a methodology sheet.
  *
+ * The methodology sheet's text is a file a coordinator edits (reports/methodologie.txt).
+ * The workbook's sheets are the xlsx driver of output/output.h.
+ *
+ * May call: util, stats, store (the report's one read), output (the driver interface),
+ * libxlsxwriter.
+ *
  * Nothing here prints, exits or depends on the locale or the clock: errors come back as a
  * pn_status with a message in a pn_error, and the file written depends only on its inputs.
  */
@@ -22,6 +28,8 @@
 /* Names of the two sheets the writer adds itself; a spec may not use them. */
 #define PN_REPORT_COVER_SHEET "Sommaire"
 #define PN_REPORT_METHOD_SHEET "M\xc3\xa9thodologie"
+/* The methodology text's file name, beside a spec (reports/methodologie.txt bundled). */
+#define PN_REPORT_METHOD_FILE "methodologie.txt"
 
 /* ---------------------------------------------------------------------------------------
  * Report spec
@@ -103,7 +111,7 @@ const char *pn_chart_kind_name(pn_chart_kind k);
 /* ---------------------------------------------------------------------------------------
  * Workbook writer
  *
- * Usage: pn_workbook_create(), then pn_workbook_add_*() once per table (sheets appear in
+ * Usage: pn_workbook_create(), then pn_workbook_add_result() once per table (sheets appear in
  * that order, after the cover), then pn_workbook_close() to write the file; on an error
  * path, pn_workbook_destroy() abandons it. Nothing is written to @path before close.
  *
@@ -127,65 +135,48 @@ typedef struct pn_workbook pn_workbook;
 pn_workbook *pn_workbook_create(const char *path, pn_error *err);
 
 /*
- * pn_workbook_add_freq - add a sheet with a frequency table (tri à plat).
- * @it: the sheet name, title, note and chart (bar: horizontal bars of the valid %;
- *      column: columns of the valid %; pie: the counts, labelled with their share;
- *      stacked is drawn as column); lent, copied as needed.
- * @t: a computed table (pn_freq_compute), lent. Rows: the categories, "Non-réponse",
- *     "Total"; columns: effectif, % du total, % des réponses valides, cumulative valid %
- *     when the variable is ordered, and the Wilson 95 % interval when computed.
- * Returns PN_OK; PN_EINPUT when the sheet name is invalid or already used;
- * PN_EINTERNAL when the table was not computed or libxlsxwriter fails; PN_ENOMEM.
- * On failure the workbook can still be closed or destroyed.
- */
-PN_MUST_USE pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it,
-                                           const pn_freq *t, pn_error *err);
-
-/*
- * pn_workbook_add_multi - add a sheet with a multiple-response table.
- * Rows: the options, "Total", then the base ("Répondants") and the non-response; columns:
- * effectif, % des répondants (can exceed 100), % des réponses. Chart: bars of the % of
- * respondents (column when @it says column; pie and stacked are drawn as bar, since the
- * percentages do not add up to 100). Returns as pn_workbook_add_freq().
- */
-PN_MUST_USE pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it,
-                                            const pn_multi *t, pn_error *err);
-
-/*
- * pn_workbook_add_crosstab - add a sheet with a cross-tab.
- * Three blocks: counts, row %, column %, each with its totals; below them the tests:
- * Pearson chi-square, likelihood ratio (with df and p), Cramér's V, Fisher's exact test
- * when the table has one (2x2), and a warning when more than 20 % of the expected counts
- * are below 5. Chart: one series per row category over the column categories, from the
- * counts: 100 % stacked columns (stacked, the default), clustered columns (column) or
- * clustered bars (bar); a pie is drawn as stacked. Returns as pn_workbook_add_freq().
- */
-PN_MUST_USE pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it,
-                                               const pn_crosstab *t, pn_error *err);
-
-/*
- * pn_workbook_add_multi_crosstab - add a sheet with a multiple-response cross-tab (a
- * select_multiple by a single-answer variable). Two blocks: the counts, with each
- * column's respondents (the base of its %) and non-response under them; the % of each
- * column's respondents, with an "Ensemble" column; then PN_MULTI_CROSSTAB_NOTE (no
- * chi-square: the rows are not exclusive). Chart: one series per column, the % of its
- * respondents over the options, clustered bars (column when @it says column, none when
- * none). Returns as pn_workbook_add_freq().
- */
-PN_MUST_USE pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
-                                                     const pn_multi_crosstab *t, pn_error *err);
-
-/*
- * pn_workbook_add_result - add the sheet for a result of pn_tabulate (lent).
- * A pooled result is the sheet pn_workbook_add_<kind> writes. A split one (each network's
- * own table, r->split set) is one sheet: under the title, PN_TAB_SPLIT_NOTE; then, for
- * each network, a heading line "Centres sociaux — Question : <its own label> — variable
- * <name>", its table as the sheet of a table alone lays it out, and its chart beside it,
- * titled "<sheet title> — <network>"; tables are stacked with room for their charts; the
- * note of @it comes under the last one. Returns as pn_workbook_add_freq().
+ * pn_workbook_add_result - add the sheet of @it for a result of pn_tabulate (lent), through
+ * the xlsx driver of output/output.h (pn_output_write).
+ * A pooled result (one table, r->split NULL) is the sheet of its table:
+ *   frequencies (tri à plat): rows the categories, "Non-réponse", "Total"; columns effectif,
+ *     % du total, % des réponses valides, cumulative valid % when the variable is ordered,
+ *     the Wilson 95 % interval when computed. Chart: bar (horizontal bars of the valid %),
+ *     column (columns of the valid %), pie (the counts, labelled with their share); stacked
+ *     is drawn as column;
+ *   multiple response: rows the options, "Total", then the base ("Répondants") and the
+ *     non-response; columns effectif, % des répondants (can exceed 100), % des réponses.
+ *     Chart: bars of the % of respondents (column when @it says column; pie and stacked are
+ *     drawn as bar, since the percentages do not add up to 100);
+ *   cross-tab: three blocks, counts, row %, column %, each with its totals; below them the
+ *     tests: Pearson chi-square, likelihood ratio (with df and p), Cramér's V, Fisher's exact
+ *     test when the table has one (2x2), and a warning when more than 20 % of the expected
+ *     counts are below 5. Chart: one series per row category over the column categories,
+ *     from the counts: 100 % stacked columns (stacked, the default), clustered columns
+ *     (column) or clustered bars (bar); a pie is drawn as stacked;
+ *   multiple-response cross-tab (a select_multiple by a single-answer variable): two blocks,
+ *     the counts, with each column's respondents (the base of its %) and non-response under
+ *     them; the % of each column's respondents, with an "Ensemble" column; then
+ *     PN_MULTI_CROSSTAB_NOTE (no chi-square: the rows are not exclusive). Chart: one series
+ *     per column, the % of its respondents over the options, clustered bars (column when @it
+ *     says column, none when none).
+ * A split one (each network's own table, r->split set) is one sheet: under the title,
+ * PN_TAB_SPLIT_NOTE; then, for each network, a heading line "Centres sociaux — Question :
+ * <its own label> — variable <name>", its table as the sheet of a table alone lays it out,
+ * and its chart beside it, titled "<sheet title> — <network>"; tables are stacked with room
+ * for their charts; the note of @it comes under the last one.
+ * @it: the sheet name, title, note and chart; lent, copied as needed.
+ * Returns PN_OK; PN_EINPUT when the sheet name is invalid or already used, or a text is
+ * longer than a cell holds; PN_EINTERNAL when a table was not computed ("sheet 'x': ...") or
+ * libxlsxwriter fails; PN_ENOMEM. On failure the workbook can still be closed or destroyed.
  */
 PN_MUST_USE pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it,
                                              const pn_tab_result *r, pn_error *err);
+
+/* A row of the methodology sheet: a section heading, or a paragraph. */
+typedef struct pn_method_par {
+    const char *text;
+    int heading;
+} pn_method_par;
 
 /* What the cover and the methodology sheet say. Everything is lent for the call. */
 typedef struct pn_workbook_info {
@@ -198,19 +189,19 @@ typedef struct pn_workbook_info {
                               répondants", "Écoles répondantes", "Liens déclarés", ... */
     const char *const *count_labels;
     const double *counts;
-    size_t nmethod; /* methodology paragraphs, French, one per row */
-    const char *const *method;
+    size_t nmethod; /* the methodology sheet: section headings and paragraphs, French, one per
+                       row (pn_report_method_fill) */
+    const pn_method_par *method;
 } pn_workbook_info;
 
 /*
  * pn_workbook_close - finish the workbook and write it to its path.
  * Fills the cover (title, subtitle, date of the data, key counts, a table of contents
- * with internal links to every sheet), adds the methodology sheet (@info's paragraphs,
- * then a fixed text on rounding and on "% du total" and "% des réponses valides"; the
- * caller's paragraphs explain the rest: units, multiple answers, tests), sets the document
+ * with internal links to every sheet), adds the methodology sheet (@info's section headings
+ * and paragraphs, a blank row before each heading but the first), sets the document
  * properties (title, subject, author "panorama", creation date = @info->data_date at noon, so that
  * the file does not depend on the clock) and the footers, then writes the file.
- * @info: may be NULL (a bare cover).
+ * @info: may be NULL (a bare cover, and a methodology sheet with its title alone).
  * The file is written to a new temporary file beside the path (same folder, named
  * "PATH.PID-N.tmp"), then renamed over the path: a write that fails (a full disk) or is
  * killed leaves the previous file at the path as it was; on failure only that temporary
@@ -230,6 +221,58 @@ PN_MUST_USE pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info 
 void pn_workbook_destroy(pn_workbook *wb);
 
 /* ---------------------------------------------------------------------------------------
+ * Methodology text
+ *
+ * The methodology sheet's text is a UTF-8 file a coordinator edits (the bundled one is
+ * reports/methodologie.txt). A line starting with '#' is a comment; a line "== Titre" starts
+ * a section under that heading; paragraphs are separated by empty lines, and the lines of a
+ * paragraph are joined by a space. Placeholders are filled with the report's figures, as the
+ * cover shows them ("12 345"): {centres}, {ecoles}, {communes}, {liens}, {paires}, {dyades},
+ * {rejets} (the PN_COUNT_* of store.h), and {typologie}, the typology rule as the stored form
+ * writes it; a paragraph left empty once filled (a {typologie} alone, when no form has a
+ * typology) is dropped. "{{" writes a brace.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct pn_report_method pn_report_method;
+
+/*
+ * pn_report_method_load - read and check a methodology text.
+ * @path: the file; its name starts every message ("path:line: ...").
+ * @out: receives the text, which the caller frees with pn_report_method_destroy(); NULL on
+ *       failure.
+ * Returns PN_OK; PN_EINPUT for a text that is not UTF-8, holds a brace that opens no known
+ * placeholder ("path:line: expected a placeholder among {centres}, ..., found '{foo}'"), or
+ * has no paragraph; PN_EIO when the file cannot be read; PN_ENOMEM.
+ */
+PN_MUST_USE pn_status pn_report_method_load(const char *path, pn_report_method **out,
+                                            pn_error *err);
+
+/* Same, from the bytes @text (@len of them, lent); @name stands for the file in messages. */
+PN_MUST_USE pn_status pn_report_method_load_text(const char *name, const char *text, size_t len,
+                                                 pn_report_method **out, pn_error *err);
+
+/* Free a methodology text. NULL is a no-op. */
+void pn_report_method_destroy(pn_report_method *m);
+
+/* The rows of the methodology sheet, filled; the caller owns them and releases them with
+ * pn_method_text_release(). */
+typedef struct pn_method_text {
+    pn_method_par *pars;
+    size_t n;
+} pn_method_text;
+
+/*
+ * pn_report_method_fill - the headings and paragraphs of @m with the placeholders filled:
+ * @counts (PN_NCOUNTS figures, pn_store_counts) and @typology (NULL or "": none, and a
+ * paragraph of {typologie} alone is dropped). Fills @out. Returns PN_OK or PN_ENOMEM.
+ */
+PN_MUST_USE pn_status pn_report_method_fill(const pn_report_method *m,
+                                            const double counts[PN_NCOUNTS], const char *typology,
+                                            pn_method_text *out, pn_error *err);
+
+void pn_method_text_release(pn_method_text *t);
+
+/* ---------------------------------------------------------------------------------------
  * The report
  * ------------------------------------------------------------------------------------- */
 
@@ -238,8 +281,8 @@ void pn_workbook_destroy(pn_workbook *wb);
  * @store: every figure read in one read transaction of the store (its cover and its sheets
  * never mix the store before and after an import that commits meanwhile), the cover's key
  * counts (pn_store_counts), one sheet per item (pn_tabulate then pn_workbook_add_result),
- * and the methodology (the units and the links reported by both sides, with their counts;
- * the typology rule as the stored form writes it). @db_name names the project file in
+ * and the methodology sheet, the text @method (lent) with its figures filled (the counts; the
+ * typology rule as the stored form writes it). @db_name names the project file in
  * messages. The read is over when it returns, and the workbook written only when whole
  * (pn_workbook_close).
  * Returns PN_OK; PN_EUSAGE when the project file holds no answers yet; PN_EINPUT with
@@ -247,7 +290,8 @@ void pn_workbook_destroy(pn_workbook *wb);
  * has is the spec's fault here, whatever pn_tabulate calls it); the store's and the
  * workbook's errors.
  */
-pn_status pn_report_write(pn_store *store, const pn_report_spec *spec, const char *db_name,
-                          const char *out_path, pn_error *err);
+pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
+                          const pn_report_method *method, const char *db_name, const char *out_path,
+                          pn_error *err);
 
 #endif

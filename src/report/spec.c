@@ -318,87 +318,70 @@ static void item_release(pn_report_item *it)
     free(it->note);
 }
 
-static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
+/* Each field of a record into its column's value (trimmed, "" for a column the record lacks);
+ * a non-empty cell in a column without a head is an input error. */
+static pn_status record_values(loader *ld, size_t line, size_t n, char *const *fields,
+                               char *val[NCOLS], pn_error *err)
 {
-    loader *ld = ctx;
-    pn_report_spec *spec = ld->spec;
-    char *val[NCOLS] = {NULL};
-    pn_report_item it = {0};
-    pn_status st = PN_OK;
-    int empty = 1;
-
-    for (size_t i = 0; i < n; i++) {
-        const char *p = fields[i];
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-            p++;
-        if (*p != '\0')
-            empty = 0;
-    }
-    if (empty)
-        return PN_OK;
-    if (!ld->have_header)
-        return read_header(ld, line, n, fields, err);
-
+    const pn_report_spec *spec = ld->spec;
     for (size_t i = 0; i < n; i++) {
         int col = i < ld->ncols ? ld->col_of_field[i] : -1;
         if (col < 0) {
             char *extra = dup_trimmed(fields[i]);
-            if (extra == NULL) {
-                st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-                goto out;
-            }
-            int used = extra[0] != '\0';
-            if (used)
+            if (extra == NULL)
+                return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+            pn_status st = PN_OK;
+            if (extra[0] != '\0')
                 st = pn_error_set(err, PN_EINPUT,
                                   "%s:%zu: column %zu: expected an empty cell in a column "
                                   "without a head, found '%s'",
                                   spec->path, line, i + 1, extra);
             free(extra);
-            if (used)
-                goto out;
+            if (st != PN_OK)
+                return st;
             continue;
         }
         val[col] = dup_trimmed(fields[i]);
-        if (val[col] == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-            goto out;
-        }
+        if (val[col] == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
     }
-    for (int c = 0; c < NCOLS; c++) {
-        if (val[c] == NULL && (val[c] = pn_strdup("")) == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-            goto out;
-        }
-    }
+    for (int c = 0; c < NCOLS; c++)
+        if (val[c] == NULL && (val[c] = pn_strdup("")) == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+    return PN_OK;
+}
 
-    if (eq_nocase(val[COL_KIND], "workbook")) {
-        if (ld->workbook_line) {
-            st = pn_error_set(err, PN_EINPUT,
-                              "%s:%zu: column 'kind': expected one 'workbook' record, found a "
-                              "second one (the first is on line %zu)",
-                              spec->path, line, ld->workbook_line);
-            goto out;
-        }
-        ld->workbook_line = line;
-        if ((st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
-            (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
-            goto out;
-        if (val[COL_TITLE][0]) {
-            spec->title = val[COL_TITLE];
-            val[COL_TITLE] = NULL;
-        }
-        if (val[COL_NOTE][0]) {
-            spec->subtitle = val[COL_NOTE];
-            val[COL_NOTE] = NULL;
-        }
-        goto out;
+/* The workbook record: the title and subtitle, taken from @val. */
+static pn_status read_workbook(loader *ld, size_t line, char *val[NCOLS], pn_error *err)
+{
+    pn_report_spec *spec = ld->spec;
+    pn_status st;
+    if (ld->workbook_line)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'kind': expected one 'workbook' record, found a "
+                            "second one (the first is on line %zu)",
+                            spec->path, line, ld->workbook_line);
+    ld->workbook_line = line;
+    if ((st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
+        (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
+        return st;
+    if (val[COL_TITLE][0]) {
+        spec->title = val[COL_TITLE];
+        val[COL_TITLE] = NULL;
     }
-    if (!eq_nocase(val[COL_KIND], "table")) {
-        st = pn_error_set(err, PN_EINPUT,
-                          "%s:%zu: column 'kind': expected 'workbook' or 'table', found '%s'",
-                          spec->path, line, val[COL_KIND]);
-        goto out;
+    if (val[COL_NOTE][0]) {
+        spec->subtitle = val[COL_NOTE];
+        val[COL_NOTE] = NULL;
     }
+    return PN_OK;
+}
+
+/* A table record: checked, then added to the spec's items, its values taken from @val. */
+static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], pn_error *err)
+{
+    pn_report_spec *spec = ld->spec;
+    pn_report_item it = {0};
+    pn_status st = PN_OK;
 
     if ((st = check_sheet_name(spec, line, val[COL_SHEET], err)) != PN_OK)
         goto out;
@@ -449,6 +432,39 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
     memset(&it, 0, sizeof it);
 out:
     item_release(&it);
+    return st;
+}
+
+static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
+{
+    loader *ld = ctx;
+    char *val[NCOLS] = {NULL};
+    pn_status st = PN_OK;
+    int empty = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *p = fields[i];
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (*p != '\0')
+            empty = 0;
+    }
+    if (empty)
+        return PN_OK;
+    if (!ld->have_header)
+        return read_header(ld, line, n, fields, err);
+
+    if ((st = record_values(ld, line, n, fields, val, err)) != PN_OK)
+        goto out;
+    if (eq_nocase(val[COL_KIND], "workbook"))
+        st = read_workbook(ld, line, val, err);
+    else if (!eq_nocase(val[COL_KIND], "table"))
+        st = pn_error_set(err, PN_EINPUT,
+                          "%s:%zu: column 'kind': expected 'workbook' or 'table', found '%s'",
+                          ld->spec->path, line, val[COL_KIND]);
+    else
+        st = read_table(ld, line, val, err);
+out:
     for (int c = 0; c < NCOLS; c++)
         free(val[c]);
     return st;

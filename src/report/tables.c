@@ -1,5 +1,6 @@
-/* tables.c - the table sheets of the workbook: frequencies, multiple response, cross-tabs,
- * the multiple-response cross-tab, and a tabulate result of one table or one per network. */
+/* tables.c - the xlsx driver (output/output.h): the table sheets of the workbook for
+ * frequencies, multiple response, cross-tabs, the multiple-response cross-tab, a tabulate
+ * result of one table or one per network. */
 #include "report/workbook_internal.h"
 
 #include <math.h>
@@ -9,20 +10,10 @@
 
 #include <xlsxwriter.h>
 
-#include "stats/format.h"
+#include "output/output.h"
 #include "util/strbuf.h"
 
 /* ---- frequency table -------------------------------------------------------------------- */
-
-static pn_status freq_computed(const pn_report_item *it, const pn_freq *t, pn_error *err)
-{
-    if (t == NULL || (t->k > 0 && (t->count == NULL || t->pct == NULL || t->valid_pct == NULL)))
-        return pn_error_set(err, PN_EINTERNAL,
-                            "sheet '%s': the frequency table of '%s' was not "
-                            "computed",
-                            it && it->sheet ? it->sheet : "", t && t->var ? t->var : "");
-    return PN_OK;
-}
 
 /*
  * The table @t with its head at row @top of @se, @note under it, and its chart titled
@@ -30,9 +21,10 @@ static pn_status freq_computed(const pn_report_item *it, const pn_freq *t, pn_er
  * same for their kind.
  */
 static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
-                           const pn_freq *t, lxw_row_t top, const char *note, const char *title,
+                           const void *table, lxw_row_t top, const char *note, const char *title,
                            lxw_row_t *bottom, pn_error *err)
 {
+    const pn_freq *t = table;
     lxw_worksheet *ws = se->ws;
     int cum = t->ordered && t->cum_pct != NULL;
     int ci = t->ci_low != NULL && t->ci_high != NULL;
@@ -57,7 +49,7 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
     double width = 14;
     lxw_row_t row = top + 1;
     for (size_t i = 0; i < t->k; i++, row++) {
-        const char *label = wb_cat_label(&t->cats[i]);
+        const char *label = pn_category_label(&t->cats[i]);
         width = fmax(width, (double)wb_text_width(label));
         wb_put_str(wb, ws, row, 0, label, wb->f.label);
         wb_put_num(wb, ws, row, 1, t->count[i], wb->f.count);
@@ -72,12 +64,12 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
     }
     wb_put_str(wb, ws, row, 0, "Non-r\xc3\xa9ponse", wb->f.label);
     wb_put_num(wb, ws, row, 1, t->missing, wb->f.count);
-    wb_put_num(wb, ws, row, 2, wb_percent(t->missing, t->total), wb->f.pct);
+    wb_put_num(wb, ws, row, 2, t->missing_pct, wb->f.pct);
     row++;
     wb_put_str(wb, ws, row, 0, "Total", wb->f.total_label);
     wb_put_num(wb, ws, row, 1, t->total, wb->f.total_count);
-    wb_put_num(wb, ws, row, 2, t->total > 0 ? 100.0 : NAN, wb->f.total_pct);
-    wb_put_num(wb, ws, row, 3, t->valid > 0 ? 100.0 : NAN, wb->f.total_pct);
+    wb_put_num(wb, ws, row, 2, t->pct_total, wb->f.total_pct);
+    wb_put_num(wb, ws, row, 3, t->valid_pct_total, wb->f.total_pct);
     for (lxw_col_t c = 4; c < ncols; c++)
         wb_put_str(wb, ws, row, c, "", wb->f.total_pct);
 
@@ -91,47 +83,13 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
         "% des r\xc3\xa9ponses valides", (lxw_col_t)(ncols + 1), bottom, err);
 }
 
-pn_status pn_workbook_add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
-                               pn_error *err)
-{
-    pn_strbuf info = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    lxw_row_t bottom;
-    pn_status st;
-
-    if ((st = freq_computed(it, t, err)) != PN_OK)
-        goto out;
-    if (wb_table_info(&info, t->title, t->var) != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = wb_begin_sheet(wb, it, pn_strbuf_str(&info), t->title, &ws, &se, err)) != PN_OK)
-        goto out;
-    if ((st = draw_freq(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err)) != PN_OK)
-        goto out;
-    st = wb_end_sheet(wb, se->name, err);
-out:
-    pn_strbuf_release(&info);
-    return st;
-}
-
 /* ---- multiple-response table ----------------------------------------------------------- */
 
-static pn_status multi_computed(const pn_report_item *it, const pn_multi *t, pn_error *err)
-{
-    if (t == NULL ||
-        (t->k > 0 && (t->count == NULL || t->pct_cases == NULL || t->pct_responses == NULL)))
-        return pn_error_set(err, PN_EINTERNAL,
-                            "sheet '%s': the multiple-response table of '%s' was not computed",
-                            it && it->sheet ? it->sheet : "", t && t->var ? t->var : "");
-    return PN_OK;
-}
-
 static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
-                            const pn_multi *t, lxw_row_t top, const char *note, const char *title,
+                            const void *table, lxw_row_t top, const char *note, const char *title,
                             lxw_row_t *bottom, pn_error *err)
 {
+    const pn_multi *t = table;
     lxw_worksheet *ws = se->ws;
     const char *heads[] = {"Modalit\xc3\xa9", "Effectif", "% des r\xc3\xa9pondants",
                            "% des r\xc3\xa9ponses"};
@@ -140,21 +98,20 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
         wb_put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
     wb_latch(wb, worksheet_set_row(ws, top, 45, NULL));
 
-    double width = 14, sum_cases = 0;
+    double width = 14;
     lxw_row_t row = top + 1;
     for (size_t i = 0; i < t->k; i++, row++) {
-        const char *label = wb_cat_label(&t->cats[i]);
+        const char *label = pn_category_label(&t->cats[i]);
         width = fmax(width, (double)wb_text_width(label));
         wb_put_str(wb, ws, row, 0, label, wb->f.label);
         wb_put_num(wb, ws, row, 1, t->count[i], wb->f.count);
         wb_put_num(wb, ws, row, 2, t->pct_cases[i], wb->f.pct);
         wb_put_num(wb, ws, row, 3, t->pct_responses[i], wb->f.pct);
-        sum_cases += t->pct_cases[i];
     }
     wb_put_str(wb, ws, row, 0, "Total des r\xc3\xa9ponses", wb->f.total_label);
     wb_put_num(wb, ws, row, 1, t->responses, wb->f.total_count);
-    wb_put_num(wb, ws, row, 2, t->cases > 0 ? sum_cases : NAN, wb->f.total_pct);
-    wb_put_num(wb, ws, row, 3, t->responses > 0 ? 100.0 : NAN, wb->f.total_pct);
+    wb_put_num(wb, ws, row, 2, t->pct_cases_total, wb->f.total_pct);
+    wb_put_num(wb, ws, row, 3, t->pct_responses_total, wb->f.total_pct);
     row += 2;
     wb_put_str(wb, ws, row, 0, "R\xc3\xa9pondants (base des % des r\xc3\xa9pondants)", wb->f.label);
     wb_put_num(wb, ws, row, 1, t->cases, wb->f.count);
@@ -178,32 +135,6 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
                                   ncols + 1, bottom, err);
 }
 
-pn_status pn_workbook_add_multi(pn_workbook *wb, const pn_report_item *it, const pn_multi *t,
-                                pn_error *err)
-{
-    pn_strbuf info = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    lxw_row_t bottom;
-    pn_status st;
-
-    if ((st = multi_computed(it, t, err)) != PN_OK)
-        goto out;
-    if (wb_table_info(&info, t->title, t->var) != PN_OK ||
-        pn_strbuf_puts(&info, " (plusieurs r\xc3\xa9ponses possibles)") != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = wb_begin_sheet(wb, it, pn_strbuf_str(&info), t->title, &ws, &se, err)) != PN_OK)
-        goto out;
-    if ((st = draw_multi(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err)) != PN_OK)
-        goto out;
-    st = wb_end_sheet(wb, se->name, err);
-out:
-    pn_strbuf_release(&info);
-    return st;
-}
-
 /* ---- cross-tab ------------------------------------------------------------------------- */
 
 enum block { BLOCK_COUNT, BLOCK_ROW_PCT, BLOCK_COL_PCT };
@@ -223,13 +154,14 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     wb_put_str(wb, ws, head, 0, t->row_title && t->row_title[0] ? t->row_title : t->row_var,
                wb->f.head_left);
     for (size_t j = 0; j < c; j++)
-        wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), wb_cat_label(&t->col_cats[j]), wb->f.head);
+        wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), pn_category_label(&t->col_cats[j]),
+                   wb->f.head);
     wb_put_str(wb, ws, head, (lxw_col_t)(c + 1), "Total", wb->f.head);
     wb_latch(wb, worksheet_set_row(ws, head, 32, NULL));
 
     for (size_t i = 0; i < r; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
-        wb_put_str(wb, ws, row, 0, wb_cat_label(&t->row_cats[i]), wb->f.label);
+        wb_put_str(wb, ws, row, 0, pn_category_label(&t->row_cats[i]), wb->f.label);
         for (size_t j = 0; j < c; j++) {
             double v = b == BLOCK_COUNT     ? t->count[i * c + j]
                        : b == BLOCK_ROW_PCT ? t->row_pct[i * c + j]
@@ -237,20 +169,19 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
             wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, num);
         }
         double v = b == BLOCK_COUNT     ? t->row_total[i]
-                   : b == BLOCK_ROW_PCT ? (t->row_total[i] > 0 ? 100.0 : NAN)
-                                        : wb_percent(t->row_total[i], t->n);
+                   : b == BLOCK_ROW_PCT ? t->row_pct_total[i]
+                                        : t->row_total_pct[i];
         wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), v, num);
     }
     lxw_row_t row = head + 1 + (lxw_row_t)r;
     wb_put_str(wb, ws, row, 0, "Total", wb->f.total_label);
     for (size_t j = 0; j < c; j++) {
         double v = b == BLOCK_COUNT     ? t->col_total[j]
-                   : b == BLOCK_ROW_PCT ? wb_percent(t->col_total[j], t->n)
-                                        : (t->col_total[j] > 0 ? 100.0 : NAN);
+                   : b == BLOCK_ROW_PCT ? t->col_total_pct[j]
+                                        : t->col_pct_total[j];
         wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, tot);
     }
-    wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), b == BLOCK_COUNT ? t->n : (t->n > 0 ? 100.0 : NAN),
-               tot);
+    wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), b == BLOCK_COUNT ? t->n : t->n_pct, tot);
     return row + 2;
 }
 
@@ -322,20 +253,11 @@ out:
     return st;
 }
 
-static pn_status crosstab_computed(const pn_report_item *it, const pn_crosstab *t, pn_error *err)
-{
-    if (t == NULL || (t->r > 0 && t->c > 0 &&
-                      (t->count == NULL || t->row_total == NULL || t->col_total == NULL ||
-                       t->row_pct == NULL || t->col_pct == NULL)))
-        return pn_error_set(err, PN_EINTERNAL, "sheet '%s': the cross-tab of '%s' was not computed",
-                            it && it->sheet ? it->sheet : "", t && t->row_var ? t->row_var : "");
-    return PN_OK;
-}
-
 static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
-                               const pn_crosstab *t, lxw_row_t top, const char *note,
+                               const void *table, lxw_row_t top, const char *note,
                                const char *title, lxw_row_t *bottom, pn_error *err)
 {
+    const pn_crosstab *t = table;
     lxw_worksheet *ws = se->ws;
     pn_status st = PN_OK;
     lxw_row_t row = top;
@@ -346,11 +268,11 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
     double width = 16;
     width = fmax(width, (double)wb_text_width(t->row_title));
     for (size_t i = 0; i < t->r; i++)
-        width = fmax(width, (double)wb_text_width(wb_cat_label(&t->row_cats[i])));
+        width = fmax(width, (double)wb_text_width(pn_category_label(&t->row_cats[i])));
     width = wb_clamp(width + 2, 30, 60);
     double colw = 10;
     for (size_t j = 0; j < t->c; j++)
-        colw = fmax(colw, (double)wb_text_width(wb_cat_label(&t->col_cats[j])) / 2 + 2);
+        colw = fmax(colw, (double)wb_text_width(pn_category_label(&t->col_cats[j])) / 2 + 2);
     colw = wb_clamp(colw, 10, 18);
     wb_label_width(wb, se, width);
     wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(t->c + 1), colw, NULL));
@@ -421,43 +343,7 @@ static pn_status crosstab_info(pn_strbuf *info, const char *row_title, const cha
                             col_var ? col_var : "");
 }
 
-pn_status pn_workbook_add_crosstab(pn_workbook *wb, const pn_report_item *it, const pn_crosstab *t,
-                                   pn_error *err)
-{
-    pn_strbuf info = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    lxw_row_t bottom;
-    pn_status st;
-
-    if ((st = crosstab_computed(it, t, err)) != PN_OK)
-        goto out;
-    if (crosstab_info(&info, t->row_title, t->row_var, t->col_title, t->col_var) != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = wb_begin_sheet(wb, it, pn_strbuf_str(&info), t->row_title, &ws, &se, err)) != PN_OK)
-        goto out;
-    worksheet_freeze_panes(ws, 0, 1); /* the blocks have their own heads: freeze the labels */
-    if ((st = draw_crosstab(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err)) != PN_OK)
-        goto out;
-    st = wb_end_sheet(wb, se->name, err);
-out:
-    pn_strbuf_release(&info);
-    return st;
-}
-
 /* ---- multiple-response cross-tab -------------------------------------------------------- */
-
-static pn_status multi_crosstab_computed(const pn_report_item *it, const pn_multi_crosstab *t,
-                                         pn_error *err)
-{
-    if (t == NULL || t->col_pct == NULL || t->row_total == NULL || t->total_pct == NULL)
-        return pn_error_set(err, PN_EINTERNAL,
-                            "sheet '%s': the multiple-response cross-tab of '%s' was not computed",
-                            it && it->sheet ? it->sheet : "", t && t->row_var ? t->row_var : "");
-    return PN_OK;
-}
 
 /* The head of a block of the multiple-response cross-tab at @row. */
 static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_multi_crosstab *t,
@@ -466,7 +352,7 @@ static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_mul
     wb_put_str(wb, ws, row, 0, t->row_title && t->row_title[0] ? t->row_title : t->row_var,
                wb->f.head_left);
     for (size_t j = 0; j < t->c; j++)
-        wb_put_str(wb, ws, row, (lxw_col_t)(j + 1), wb_cat_label(&t->col_cats[j]), wb->f.head);
+        wb_put_str(wb, ws, row, (lxw_col_t)(j + 1), pn_category_label(&t->col_cats[j]), wb->f.head);
     wb_put_str(wb, ws, row, (lxw_col_t)(t->c + 1), "Ensemble", wb->f.head);
     wb_latch(wb, worksheet_set_row(ws, row, 32, NULL));
 }
@@ -478,9 +364,10 @@ static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_mul
  * clustered bars (column when the item says column).
  */
 static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
-                                     const pn_multi_crosstab *t, lxw_row_t top, const char *note,
+                                     const void *table, lxw_row_t top, const char *note,
                                      const char *title, lxw_row_t *bottom, pn_error *err)
 {
+    const pn_multi_crosstab *t = table;
     lxw_worksheet *ws = se->ws;
     size_t r = t->r, c = t->c;
     lxw_row_t row = top;
@@ -488,7 +375,7 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     wb_put_str(wb, ws, row++, 0, "Effectifs", wb->f.section);
     multi_crosstab_head(wb, ws, t, row++);
     for (size_t i = 0; i < r; i++, row++) {
-        wb_put_str(wb, ws, row, 0, wb_cat_label(&t->row_cats[i]), wb->f.label);
+        wb_put_str(wb, ws, row, 0, pn_category_label(&t->row_cats[i]), wb->f.label);
         for (size_t j = 0; j < c; j++)
             wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->count[i * c + j], wb->f.count);
         wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), t->row_total[i], wb->f.count);
@@ -512,7 +399,7 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     lxw_row_t pct_head = row;
     multi_crosstab_head(wb, ws, t, row++);
     for (size_t i = 0; i < r; i++, row++) {
-        wb_put_str(wb, ws, row, 0, wb_cat_label(&t->row_cats[i]), wb->f.label);
+        wb_put_str(wb, ws, row, 0, pn_category_label(&t->row_cats[i]), wb->f.label);
         for (size_t j = 0; j < c; j++)
             wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->col_pct[i * c + j], wb->f.pct);
         wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_pct[i], wb->f.pct);
@@ -522,11 +409,11 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     double width = 16;
     width = fmax(width, (double)wb_text_width(t->row_title));
     for (size_t i = 0; i < r; i++)
-        width = fmax(width, (double)wb_text_width(wb_cat_label(&t->row_cats[i])));
+        width = fmax(width, (double)wb_text_width(pn_category_label(&t->row_cats[i])));
     width = wb_clamp(width + 2, 30, 60);
     double colw = 10;
     for (size_t j = 0; j < c; j++)
-        colw = fmax(colw, (double)wb_text_width(wb_cat_label(&t->col_cats[j])) / 2 + 2);
+        colw = fmax(colw, (double)wb_text_width(pn_category_label(&t->col_cats[j])) / 2 + 2);
     colw = wb_clamp(colw, 10, 18);
     wb_label_width(wb, se, width);
     wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(c + 1), colw, NULL));
@@ -575,148 +462,196 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     return PN_OK;
 }
 
-pn_status pn_workbook_add_multi_crosstab(pn_workbook *wb, const pn_report_item *it,
-                                         const pn_multi_crosstab *t, pn_error *err)
+/* ---- the xlsx driver: a tabulate result as one sheet -------------------------------------- */
+
+/* The driver's state: the sheet of one item. A result of one pooled table is the sheet of that
+ * table alone; any other (one table per network) is one sheet that stacks them. */
+typedef struct xlsx_sheet {
+    pn_workbook *wb;
+    const pn_report_item *it;
+    sheet_entry *se;
+    int stacked;   /* one sheet for several tables */
+    lxw_row_t top; /* stacked: the row of the next table's heading */
+} xlsx_sheet;
+
+/* Where a table goes and what it says around it, as part_open chose. */
+typedef struct xlsx_place {
+    lxw_row_t top;     /* the row of its head */
+    const char *note;  /* the item's note under it, NULL when another table follows */
+    const char *title; /* its chart's title */
+    pn_strbuf buf;     /* what title points into when stacked */
+} xlsx_place;
+
+static pn_status xlsx_begin(void *self, const pn_tab_result *r, pn_error *err)
 {
+    xlsx_sheet *x = self;
     pn_strbuf info = PN_STRBUF_INIT;
     lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
-    lxw_row_t bottom;
-    pn_status st;
-
-    if ((st = multi_crosstab_computed(it, t, err)) != PN_OK)
-        goto out;
-    if (crosstab_info(&info, t->row_title, t->row_var, t->col_title, t->col_var) != PN_OK ||
-        pn_strbuf_puts(&info, " (plusieurs r\xc3\xa9ponses possibles)") != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = wb_begin_sheet(wb, it, pn_strbuf_str(&info), t->row_title, &ws, &se, err)) != PN_OK)
-        goto out;
-    worksheet_freeze_panes(ws, 0, 1);
-    st = draw_multi_crosstab(wb, se, it, t, HEAD_ROW, it->note, se->title, &bottom, err);
-    if (st == PN_OK)
-        st = wb_end_sheet(wb, se->name, err);
-out:
-    pn_strbuf_release(&info);
-    return st;
-}
-
-/* ---- a tabulate result: one table, or one per network -------------------------------------- */
-
-static pn_status part_computed(const pn_report_item *it, pn_tab_kind kind, const pn_tab_part *p,
-                               pn_error *err)
-{
-    switch (kind) {
-    case PN_TAB_FREQ:
-        return freq_computed(it, p->freq, err);
-    case PN_TAB_MULTI:
-        return multi_computed(it, p->multi, err);
-    case PN_TAB_CROSSTAB:
-        return crosstab_computed(it, p->xt, err);
-    case PN_TAB_MULTI_CROSSTAB:
-        return multi_crosstab_computed(it, p->mxt, err);
-    }
-    return pn_error_set(err, PN_EINTERNAL, "sheet '%s': a table of no known kind",
-                        it && it->sheet ? it->sheet : "");
-}
-
-/* The question line of a part's table, as the sheet of a table alone has it. */
-static pn_status part_info(pn_strbuf *sb, pn_tab_kind kind, const pn_tab_part *p)
-{
-    switch (kind) {
-    case PN_TAB_FREQ:
-        return wb_table_info(sb, p->freq->title, p->freq->var);
-    case PN_TAB_MULTI:
-        if (wb_table_info(sb, p->multi->title, p->multi->var) != PN_OK)
-            return PN_ENOMEM;
-        return pn_strbuf_puts(sb, " (plusieurs r\xc3\xa9ponses possibles)");
-    case PN_TAB_CROSSTAB:
-        return crosstab_info(sb, p->xt->row_title, p->xt->row_var, p->xt->col_title,
-                             p->xt->col_var);
-    case PN_TAB_MULTI_CROSSTAB:
-        if (crosstab_info(sb, p->mxt->row_title, p->mxt->row_var, p->mxt->col_title,
-                          p->mxt->col_var) != PN_OK)
-            return PN_ENOMEM;
-        return pn_strbuf_puts(sb, " (plusieurs r\xc3\xa9ponses possibles)");
-    }
-    return PN_EINTERNAL;
-}
-
-pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it, const pn_tab_result *r,
-                                 pn_error *err)
-{
-    pn_strbuf info = PN_STRBUF_INIT, head = PN_STRBUF_INIT, title = PN_STRBUF_INIT;
-    lxw_worksheet *ws = NULL;
-    sheet_entry *se = NULL;
     pn_status st = PN_OK;
-
-    if (r == NULL || r->nparts == 0)
-        return pn_error_set(err, PN_EINTERNAL, "sheet '%s': no table",
-                            it && it->sheet ? it->sheet : "");
-    if (r->split == NULL && r->nparts == 1) {
-        const pn_tab_part *p = &r->parts[0];
-        switch (r->kind) {
-        case PN_TAB_FREQ:
-            return pn_workbook_add_freq(wb, it, p->freq, err);
-        case PN_TAB_MULTI:
-            return pn_workbook_add_multi(wb, it, p->multi, err);
-        case PN_TAB_CROSSTAB:
-            return pn_workbook_add_crosstab(wb, it, p->xt, err);
-        case PN_TAB_MULTI_CROSSTAB:
-            return pn_workbook_add_multi_crosstab(wb, it, p->mxt, err);
-        }
-    }
-    for (size_t i = 0; i < r->nparts; i++)
-        if ((st = part_computed(it, r->kind, &r->parts[i], err)) != PN_OK)
-            return st;
+    x->stacked = !(r->split == NULL && r->nparts == 1);
+    if (!x->stacked)
+        return PN_OK;
     /* one sheet: the note on the split, then each network's table under its own heading */
     if (pn_strbuf_printf(&info, PN_TAB_SPLIT_NOTE, r->split ? r->split : "") != PN_OK) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = wb_begin_sheet(wb, it, pn_strbuf_str(&info), NULL, &ws, &se, err)) != PN_OK)
+    if ((st = wb_begin_sheet(x->wb, x->it, pn_strbuf_str(&info), NULL, &ws, &x->se, err)) != PN_OK)
         goto out;
     worksheet_freeze_panes(ws, HEAD_ROW, 0);
-    lxw_row_t top = HEAD_ROW;
-    for (size_t i = 0; i < r->nparts; i++) {
-        const pn_tab_part *p = &r->parts[i];
-        const char *net = p->network_label ? p->network_label : "";
-        pn_strbuf_release(&head);
-        pn_strbuf_release(&title);
-        if (pn_strbuf_printf(&head, "%s \xe2\x80\x94 ", net) != PN_OK ||
-            part_info(&head, r->kind, p) != PN_OK ||
-            pn_strbuf_printf(&title, "%s \xe2\x80\x94 %s", se->title, net) != PN_OK) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        /* the head of a table alone is on HEAD_ROW; here the network's heading is */
-        wb_put_str(wb, ws, top, 0, pn_strbuf_str(&head), wb->f.section);
-        const char *note = i + 1 == r->nparts ? it->note : NULL;
-        const char *t = pn_strbuf_str(&title);
-        lxw_row_t bottom = top;
-        switch (r->kind) {
-        case PN_TAB_FREQ:
-            st = draw_freq(wb, se, it, p->freq, top + 1, note, t, &bottom, err);
-            break;
-        case PN_TAB_MULTI:
-            st = draw_multi(wb, se, it, p->multi, top + 1, note, t, &bottom, err);
-            break;
-        case PN_TAB_CROSSTAB:
-            st = draw_crosstab(wb, se, it, p->xt, top + 1, note, t, &bottom, err);
-            break;
-        case PN_TAB_MULTI_CROSSTAB:
-            st = draw_multi_crosstab(wb, se, it, p->mxt, top + 1, note, t, &bottom, err);
-            break;
-        }
-        if (st != PN_OK)
-            goto out;
-        top = bottom + 1;
-    }
-    st = wb_end_sheet(wb, se->name, err);
+    x->top = HEAD_ROW;
 out:
     pn_strbuf_release(&info);
+    return st;
+}
+
+/*
+ * Make room for the table of @p: alone, its sheet (@info, the question line under the title;
+ * @fallback_title for a spec without title; the label column frozen when @freeze_labels);
+ * stacked, its heading "<network> — <info>". Fills @at.
+ */
+static pn_status part_open(xlsx_sheet *x, const pn_output_part *p, const char *info,
+                           const char *fallback_title, int freeze_labels, xlsx_place *at,
+                           pn_error *err)
+{
+    pn_workbook *wb = x->wb;
+    lxw_worksheet *ws = NULL;
+    pn_status st;
+    if (!x->stacked) {
+        if ((st = wb_begin_sheet(wb, x->it, info, fallback_title, &ws, &x->se, err)) != PN_OK)
+            return st;
+        if (freeze_labels)
+            worksheet_freeze_panes(ws, 0, 1); /* the blocks have their own heads */
+        *at = (xlsx_place){HEAD_ROW, x->it->note, x->se->title, PN_STRBUF_INIT};
+        return PN_OK;
+    }
+    const char *net = p->part->network_label ? p->part->network_label : "";
+    pn_strbuf head = PN_STRBUF_INIT;
+    at->buf = (pn_strbuf)PN_STRBUF_INIT;
+    if (pn_strbuf_printf(&head, "%s \xe2\x80\x94 %s", net, info) != PN_OK ||
+        pn_strbuf_printf(&at->buf, "%s \xe2\x80\x94 %s", x->se->title, net) != PN_OK) {
+        pn_strbuf_release(&head);
+        pn_strbuf_release(&at->buf);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    /* the head of a table alone is on HEAD_ROW; here the network's heading is */
+    wb_put_str(wb, x->se->ws, x->top, 0, pn_strbuf_str(&head), wb->f.section);
     pn_strbuf_release(&head);
-    pn_strbuf_release(&title);
+    at->top = x->top + 1;
+    at->note = p->index + 1 == p->result->nparts ? x->it->note : NULL;
+    at->title = pn_strbuf_str(&at->buf);
+    return PN_OK;
+}
+
+/* After the table drawn with @st, whose rows end before @bottom: a sheet alone is done. */
+static pn_status part_close(xlsx_sheet *x, xlsx_place *at, lxw_row_t bottom, pn_status st,
+                            pn_error *err)
+{
+    pn_strbuf_release(&at->buf);
+    if (st != PN_OK)
+        return st;
+    if (x->stacked) {
+        x->top = bottom + 1;
+        return PN_OK;
+    }
+    return wb_end_sheet(x->wb, x->se->name, err);
+}
+
+/* How a table of one kind is drawn (draw_freq, ...): @table at @top of @se; see draw_freq. */
+typedef pn_status (*draw_fn)(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                             const void *table, lxw_row_t top, const char *note, const char *title,
+                             lxw_row_t *bottom, pn_error *err);
+
+/* The table @t of @p drawn by @draw, on its own sheet or stacked (part_open, part_close);
+ * @info: its question line, built with the status @info_st. */
+static pn_status xlsx_table(xlsx_sheet *x, const pn_output_part *p, pn_status info_st,
+                            const pn_strbuf *info, const char *fallback_title, int freeze_labels,
+                            draw_fn draw, const void *t, pn_error *err)
+{
+    xlsx_place at;
+    lxw_row_t bottom = 0;
+    pn_status st;
+    if (info_st != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    st = part_open(x, p, pn_strbuf_str(info), fallback_title, freeze_labels, &at, err);
+    if (st != PN_OK)
+        return st;
+    st = draw(x->wb, x->se, x->it, t, at.top, at.note, at.title, &bottom, err);
+    return part_close(x, &at, bottom, st, err);
+}
+
+/* " (plusieurs réponses possibles)" after a question line built with @st. */
+static pn_status multiple(pn_strbuf *info, pn_status st)
+{
+    return st == PN_OK ? pn_strbuf_puts(info, " (plusieurs r\xc3\xa9ponses possibles)") : st;
+}
+
+static pn_status xlsx_freq(void *self, const pn_output_part *p, const pn_freq *t, pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    pn_status st = xlsx_table(self, p, wb_table_info(&info, t->title, t->var), &info, t->title, 0,
+                              draw_freq, t, err);
+    pn_strbuf_release(&info);
+    return st;
+}
+
+static pn_status xlsx_multi(void *self, const pn_output_part *p, const pn_multi *t, pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    pn_status st = xlsx_table(self, p, multiple(&info, wb_table_info(&info, t->title, t->var)),
+                              &info, t->title, 0, draw_multi, t, err);
+    pn_strbuf_release(&info);
+    return st;
+}
+
+static pn_status xlsx_crosstab(void *self, const pn_output_part *p, const pn_crosstab *t,
+                               pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    pn_status st = xlsx_table(
+        self, p, crosstab_info(&info, t->row_title, t->row_var, t->col_title, t->col_var), &info,
+        t->row_title, 1, draw_crosstab, t, err);
+    pn_strbuf_release(&info);
+    return st;
+}
+
+static pn_status xlsx_multi_crosstab(void *self, const pn_output_part *p,
+                                     const pn_multi_crosstab *t, pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    pn_status st = xlsx_table(
+        self, p,
+        multiple(&info, crosstab_info(&info, t->row_title, t->row_var, t->col_title, t->col_var)),
+        &info, t->row_title, 1, draw_multi_crosstab, t, err);
+    pn_strbuf_release(&info);
+    return st;
+}
+
+static pn_status xlsx_end(void *self, const pn_tab_result *r, pn_error *err)
+{
+    xlsx_sheet *x = self;
+    (void)r;
+    return x->stacked ? wb_end_sheet(x->wb, x->se->name, err) : PN_OK;
+}
+
+static const pn_output_driver xlsx_driver = {
+    .name = "xlsx",
+    .begin = xlsx_begin,
+    .freq = xlsx_freq,
+    .multi = xlsx_multi,
+    .crosstab = xlsx_crosstab,
+    .multi_crosstab = xlsx_multi_crosstab,
+    .end = xlsx_end,
+};
+
+pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_item *it, const pn_tab_result *r,
+                                 pn_error *err)
+{
+    xlsx_sheet x = {.wb = wb, .it = it};
+    pn_output o = {&xlsx_driver, &x};
+    pn_status st = pn_output_write(&o, r, err);
+    /* a table refused before any sheet was begun: say which item's */
+    if (st == PN_EINTERNAL && x.se == NULL)
+        pn_error_prefix(err, "sheet '%s'", it && it->sheet ? it->sheet : "");
     return st;
 }

@@ -30,7 +30,8 @@
 
 #include <xlsxwriter.h>
 
-#include "stats/format.h"
+#include "output/output.h"
+#include "util/decode.h"
 #include "util/date.h"
 #include "util/strbuf.h"
 
@@ -93,29 +94,12 @@ void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
 /* Number of characters of a UTF-8 string, for column widths. */
 size_t wb_text_width(const char *s)
 {
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            n++;
-    return n;
+    return s ? pn_utf8_chars(s, strlen(s)) : 0;
 }
 
 double wb_clamp(double x, double lo, double hi)
 {
     return x < lo ? lo : x > hi ? hi : x;
-}
-
-const char *wb_cat_label(const pn_category *c)
-{
-    if (c->label != NULL && c->label[0] != '\0')
-        return c->label;
-    return c->name ? c->name : "";
-}
-
-/* 100 * a / b, NaN when b is 0. */
-double wb_percent(double a, double b)
-{
-    return b > 0 ? 100.0 * a / b : NAN;
 }
 
 /* @x with one decimal and a decimal comma, whatever the locale ("35,0"). */
@@ -561,19 +545,6 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
 
 static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_error *err)
 {
-    static const char *const rounding[] = {
-        "Les pourcentages sont calcul\xc3\xa9s sur les effectifs exacts, non arrondis, puis "
-        "affich\xc3\xa9s avec une d\xc3\xa9"
-        "cimale ; les totaux sont calcul\xc3\xa9s de "
-        "m\xc3\xaame. La somme des pourcentages affich\xc3\xa9s peut donc diff\xc3\xa9rer de 100 "
-        "de quelques dixi\xc3\xa8mes, par le seul effet de l'arrondi. Les cellules contiennent "
-        "les valeurs exactes : le format d'affichage seul les arrondit.",
-        "\xc2\xab % du total \xc2\xbb : part de l'ensemble des r\xc3\xa9pondants "
-        "concern\xc3\xa9s par la question, non-r\xc3\xa9ponses comprises. \xc2\xab % des "
-        "r\xc3\xa9ponses valides \xc2\xbb : part des r\xc3\xa9pondants ayant r\xc3\xa9pondu, "
-        "non-r\xc3\xa9ponses exclues. L'intervalle de confiance \xc3\xa0 95 % (m\xc3\xa9thode "
-        "de Wilson) porte sur le % des r\xc3\xa9ponses valides.",
-    };
     const double width = 85; /* fits a portrait A4 page */
     lxw_worksheet *ws = workbook_add_worksheet(wb->lxw, PN_REPORT_METHOD_SHEET);
     if (ws == NULL)
@@ -583,19 +554,15 @@ static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_e
     wb_put_str(wb, ws, 0, 0, "M\xc3\xa9thodologie", wb->f.title);
     wb_latch(wb, worksheet_set_row(ws, 0, 21, NULL));
     lxw_row_t row = 2;
-    if (info && info->nmethod > 0) {
-        wb_put_str(wb, ws, row++, 0, "Enqu\xc3\xaate, champ et traitements", wb->f.section);
-        for (size_t i = 0; i < info->nmethod; i++, row++) {
-            wb_latch(wb,
-                     worksheet_set_row(ws, row, 15 * text_lines(info->method[i], width) + 4, NULL));
-            wb_put_str(wb, ws, row, 0, info->method[i], wb->f.para);
+    for (size_t i = 0; info && i < info->nmethod; i++, row++) {
+        const pn_method_par *par = &info->method[i];
+        if (par->heading) {
+            row += i > 0; /* a blank row between sections */
+            wb_put_str(wb, ws, row, 0, par->text, wb->f.section);
+            continue;
         }
-        row++;
-    }
-    wb_put_str(wb, ws, row++, 0, "Pourcentages et arrondis", wb->f.section);
-    for (size_t i = 0; i < sizeof rounding / sizeof rounding[0]; i++, row++) {
-        wb_latch(wb, worksheet_set_row(ws, row, 15 * text_lines(rounding[i], width) + 4, NULL));
-        wb_put_str(wb, ws, row, 0, rounding[i], wb->f.para);
+        wb_latch(wb, worksheet_set_row(ws, row, 15 * text_lines(par->text, width) + 4, NULL));
+        wb_put_str(wb, ws, row, 0, par->text, wb->f.para);
     }
     worksheet_set_paper(ws, PAPER_A4);
     worksheet_fit_to_pages(ws, 1, 0);

@@ -48,8 +48,6 @@ void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
                 lxw_format *f);
 size_t wb_text_width(const char *s);
 double wb_clamp(double x, double lo, double hi);
-const char *wb_cat_label(const pn_category *c);
-double wb_percent(double a, double b);
 void wb_french_decimal(char *buf, size_t size, double x);
 PN_MUST_USE pn_status wb_begin_sheet(pn_workbook *wb, const pn_report_item *it, const char *info,
                                      const char *fallback_title, lxw_worksheet **out,

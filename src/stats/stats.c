@@ -14,6 +14,13 @@ void pn_stats_init(void)
     gsl_set_error_handler_off();
 }
 
+const char *pn_category_label(const pn_category *c)
+{
+    if (c->label != NULL && c->label[0] != '\0')
+        return c->label;
+    return c->name ? c->name : "";
+}
+
 static void categories_free(pn_category *cats, size_t k)
 {
     if (cats == NULL)
@@ -49,6 +56,12 @@ static pn_status nomem(pn_error *err, const char *what)
 static double percent(double a, double b)
 {
     return b != 0 ? 100.0 * a / b : NAN;
+}
+
+/* The total of the percentages of a base @b: 100, NaN when there is nothing (b is 0). */
+static double total_of(double b)
+{
+    return b > 0 ? 100.0 : NAN;
 }
 
 void pn_wilson(double x, double n, double *low, double *high)
@@ -137,6 +150,9 @@ pn_status pn_freq_compute(pn_freq *t, pn_error *err)
         t->ci_low[i] = 100 * lo;
         t->ci_high[i] = 100 * hi;
     }
+    t->missing_pct = percent(t->missing, t->total);
+    t->pct_total = total_of(t->total);
+    t->valid_pct_total = total_of(t->valid);
     return PN_OK;
 }
 
@@ -181,6 +197,11 @@ pn_status pn_multi_compute(pn_multi *t, pn_error *err)
         t->pct_responses[i] = percent(t->count[i], t->responses);
         t->pct_cases[i] = percent(t->count[i], t->cases);
     }
+    double sum_cases = 0;
+    for (size_t i = 0; i < t->k; i++)
+        sum_cases += t->pct_cases[i];
+    t->pct_responses_total = total_of(t->responses);
+    t->pct_cases_total = t->cases > 0 ? sum_cases : NAN;
     return PN_OK;
 }
 
@@ -297,6 +318,10 @@ void pn_crosstab_destroy(pn_crosstab *t)
     free(t->col_pct);
     free(t->total_pct);
     free(t->adj_resid);
+    free(t->row_total_pct);
+    free(t->col_total_pct);
+    free(t->row_pct_total);
+    free(t->col_pct_total);
     free(t);
 }
 
@@ -332,7 +357,9 @@ static pn_status crosstab_alloc(pn_crosstab *t)
     if (doubles_renew(&t->row_total, t->r) || doubles_renew(&t->col_total, t->c) ||
         doubles_renew(&t->expected, rc) || doubles_renew(&t->row_pct, rc) ||
         doubles_renew(&t->col_pct, rc) || doubles_renew(&t->total_pct, rc) ||
-        doubles_renew(&t->adj_resid, rc))
+        doubles_renew(&t->adj_resid, rc) || doubles_renew(&t->row_total_pct, t->r) ||
+        doubles_renew(&t->col_total_pct, t->c) || doubles_renew(&t->row_pct_total, t->r) ||
+        doubles_renew(&t->col_pct_total, t->c))
         return PN_ENOMEM;
     return PN_OK;
 }
@@ -357,6 +384,15 @@ pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err)
         }
     }
     double n = t->n;
+    for (size_t i = 0; i < r; i++) {
+        t->row_total_pct[i] = percent(t->row_total[i], n);
+        t->row_pct_total[i] = total_of(t->row_total[i]);
+    }
+    for (size_t j = 0; j < c; j++) {
+        t->col_total_pct[j] = percent(t->col_total[j], n);
+        t->col_pct_total[j] = total_of(t->col_total[j]);
+    }
+    t->n_pct = total_of(n);
     size_t rows = 0, cols = 0; /* non-empty ones */
     for (size_t i = 0; i < r; i++)
         rows += t->row_total[i] > 0;

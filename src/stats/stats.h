@@ -3,11 +3,15 @@
  *
  * Statistics apart from output: a table is filled with counts (by src/stats/tabulate.c
  * from the store, or by a test), then pn_*_compute derives every figure from the counts.
- * No I/O here; writers are in stats/format.h (text, csv) and report/ (xlsx).
+ * No I/O here; the drivers that write tables are behind output/output.h (text, csv, and
+ * the workbook's xlsx in report/).
  *
- * Every figure is computed from unrounded values; rounding happens only in writers.
+ * Every figure is computed from unrounded values; rounding happens only in writers, which
+ * compute none: every percentage a table shows, its margins' included, is here.
  * GSL's abort-on-error handler is turned off by pn_stats_init() (called once by the CLI);
  * every GSL status is checked.
+ *
+ * May call: util, GSL (stats.c is pure: no I/O, no store).
  */
 #ifndef PN_STATS_STATS_H
 #define PN_STATS_STATS_H
@@ -26,7 +30,9 @@ typedef struct pn_category {
  * pn_freq - tri à plat of one single-answer variable.
  * Filled by the caller: var, title, k, cats, count, missing, ordered.
  * Computed by pn_freq_compute: valid, total, pct, valid_pct, cum_pct (NULL unless ordered),
- * and ci_low/ci_high (Wilson 95 % interval of valid_pct, in %).
+ * and ci_low/ci_high (Wilson 95 % interval of valid_pct, in %); the figures of the
+ * non-response and total rows: missing_pct, pct_total, valid_pct_total.
+ * Every percentage a writer shows is here: writers only lay them out.
  */
 typedef struct pn_freq {
     char *var;                /* variable name, owned */
@@ -42,13 +48,17 @@ typedef struct pn_freq {
     double *valid_pct;        /* count / valid * 100 */
     double *cum_pct;          /* cumulative valid % (ordered only) */
     double *ci_low, *ci_high; /* Wilson score 95 % interval for valid_pct, in % */
+    double missing_pct;       /* missing / total * 100 */
+    double pct_total;         /* the total of pct: 100, NaN when total is 0 */
+    double valid_pct_total;   /* the total of valid_pct: 100, NaN when valid is 0 */
 } pn_freq;
 
 /*
  * pn_multi - multiple-response table of one select_multiple (SPSS MULT RESPONSE).
  * Filled by the caller: var, title, k, cats, count (units that ticked each option),
  * cases (units that ticked at least one option), missing (relevant units that ticked none).
- * Computed: responses (sum of count), pct_responses (sums to 100), pct_cases (can exceed 100).
+ * Computed: responses (sum of count), pct_responses (sums to 100), pct_cases (can exceed 100),
+ * and their totals pct_responses_total and pct_cases_total.
  */
 typedef struct pn_multi {
     char *var;
@@ -61,6 +71,8 @@ typedef struct pn_multi {
     double responses;
     double *pct_responses;
     double *pct_cases;
+    double pct_responses_total; /* 100, NaN when responses is 0 */
+    double pct_cases_total;     /* the sum of pct_cases (can exceed 100), NaN when cases is 0 */
 } pn_multi;
 
 /*
@@ -75,7 +87,12 @@ typedef struct pn_multi {
  *   cramer_v; fisher_p (two-sided Fisher exact test, only for a 2x2 table, else NaN;
  *   also NaN when a count is not a whole number, e.g. weighted; a table that is 2x2 once
  *   its empty rows and columns are set aside counts as 2x2);
- *   low_expected (number of cells with expected < 5) and low_expected_pct (% of cells).
+ *   low_expected (number of cells with expected < 5) and low_expected_pct (% of cells);
+ *   the margins' percentages: row_total_pct[r] (row_total / n * 100: a row's share, the
+ *   total column of the column %), col_total_pct[c] (col_total / n * 100: the total row of
+ *   the row %), row_pct_total[r] and col_pct_total[c] (the total of a row's row % and of a
+ *   column's column %: 100, NaN when that row or column is empty), n_pct (100, NaN when n
+ *   is 0: the corner of either % block).
  * When fewer than 2 non-empty rows or columns remain, the tests are NaN and df is 0.
  */
 /* What one count of a table is: a questionnaire (a submission), or a reported link (an entry
@@ -102,6 +119,9 @@ typedef struct pn_crosstab {
     double fisher_p;
     size_t low_expected;
     double low_expected_pct;
+    double *row_total_pct, *col_total_pct;
+    double *row_pct_total, *col_pct_total;
+    double n_pct;
 } pn_crosstab;
 
 /*
@@ -132,6 +152,9 @@ typedef struct pn_multi_crosstab {
     double total_cases, total_missing;
     double *total_pct;
 } pn_multi_crosstab;
+
+/* What a table shows for @c: its label, or its name when it has no label ("" when neither). */
+const char *pn_category_label(const pn_category *c);
 
 /* Turn off GSL's aborting error handler. Call once before any compute. */
 void pn_stats_init(void);

@@ -312,7 +312,11 @@ sqlite3 *pn_store_db(pn_store *s)
 
 pn_status pn_store_begin(pn_store *s, pn_error *err)
 {
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    /* inside a transaction the connection's owner opened (a test's, to undo what it did), the
+     * import is a savepoint of it */
+    s->nested = !sqlite3_get_autocommit(s->db);
+    if (sqlite3_exec(s->db, s->nested ? "SAVEPOINT pn_write" : "BEGIN IMMEDIATE", NULL, NULL,
+                     NULL) != SQLITE_OK)
         return pn_store_error(s, err, "cannot start a transaction");
     s->in_tx = 1;
     sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
@@ -321,7 +325,8 @@ pn_status pn_store_begin(pn_store *s, pn_error *err)
 
 pn_status pn_store_commit(pn_store *s, pn_error *err)
 {
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(s->db, s->nested ? "RELEASE pn_write" : "COMMIT", NULL, NULL, NULL) !=
+        SQLITE_OK) {
         pn_status st =
             is_busy(s) ? pn_error_set(err, PN_EBUSY,
                                       "cannot commit: another panorama kept reading the project "
@@ -339,7 +344,8 @@ pn_status pn_store_commit(pn_store *s, pn_error *err)
 void pn_store_rollback(pn_store *s)
 {
     if (s->in_tx)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(s->db, s->nested ? "ROLLBACK TO pn_write; RELEASE pn_write" : "ROLLBACK", NULL,
+                     NULL, NULL);
     s->in_tx = 0;
     sqlite3_busy_timeout(s->db, BUSY_MS);
 }

@@ -26,11 +26,12 @@
  *                           <variable> ..., UNIQUE(submission_id, entry_key))   (v3: the key
  *                           was unique in the table, with an index by submission)
  * A new version of a form adds the columns it lacks (nothing is dropped).
+ *
+ * May call: util, form and SQLite, which no other room may include (docs/architecture.md,
+ * enforced by the build).
  */
 #ifndef PN_STORE_STORE_H
 #define PN_STORE_STORE_H
-
-#include <sqlite3.h>
 
 #include "form/form.h"
 #include "util/error.h"
@@ -56,8 +57,12 @@ pn_store *pn_store_open(const char *path, pn_error *err);
 /* Close (pn_store_close(NULL) is a no-op). */
 void pn_store_close(pn_store *s);
 
-/* The SQLite connection, lent to the modules that read or write the store. */
-sqlite3 *pn_store_db(pn_store *s);
+/*
+ * The SQLite connection, lent to the import (src/import/import.c), which includes <sqlite3.h>
+ * itself: no other room may (docs/architecture.md). TODO(issue 10): goes once import uses the
+ * store writer.
+ */
+struct sqlite3 *pn_store_db(pn_store *s);
 
 /*
  * Transactions: one per import. begin takes the write lock at once; when another connection
@@ -66,6 +71,8 @@ sqlite3 *pn_store_db(pn_store *s);
  * damaged, nothing was changed. Once begun, the writer waits up to 10 minutes for readers
  * (pn_store_begin_read: a report, a tab) to finish before it writes to the file, so that a
  * report never throws an import away; commit fails with PN_EBUSY if a reader is longer.
+ * Inside a transaction the connection's owner opened itself (a test that undoes its imports),
+ * begin opens a savepoint of it instead, which commit releases and rollback undoes.
  */
 PN_MUST_USE pn_status pn_store_begin(pn_store *s, pn_error *err);
 PN_MUST_USE pn_status pn_store_commit(pn_store *s, pn_error *err);

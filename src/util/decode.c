@@ -520,3 +520,11 @@ pn_status pn_encoding_check(const char *encoding, pn_error *err)
     iconv_close(cd);
     return PN_OK;
 }
+
+size_t pn_utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}

@@ -98,4 +98,9 @@ PN_MUST_USE pn_status pn_encoding_check(const char *encoding, pn_error *err);
  */
 size_t pn_utf8_scan(const char *s, size_t len, int *multi);
 
+/* The characters (code points) in the first @len bytes of the UTF-8 text @s: the bytes that
+ * do not continue a multi-byte sequence. What a terminal or a cell shows as the width of a
+ * French text (no wide or combining characters there). */
+size_t pn_utf8_chars(const char *s, size_t len);
+
 #endif

@@ -9,40 +9,62 @@ static int is_fold_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Whether @s is printable ASCII (space to tilde) only. For such a text every mapping of
+ * FOLD_OPTIONS is the identity but case folding, which is A-Z to a-z (test_fold checks it
+ * against utf8proc for every such byte): most headers, names and answers are folded without
+ * utf8proc's decomposition and its allocation. */
+static int printable_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+#define FOLD_OPTIONS                                                                               \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |                    \
+     UTF8PROC_STRIPMARK | UTF8PROC_LUMP | UTF8PROC_STRIPCC)
+
 pn_status pn_fold_append(pn_strbuf *out, const char *s, size_t len)
 {
     utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t n =
-        utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &mapped,
-                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                         UTF8PROC_STRIPMARK | UTF8PROC_LUMP | UTF8PROC_STRIPCC);
-    const char *src = (const char *)mapped;
-    if (n < 0) {
-        if (n == UTF8PROC_ERROR_NOMEM)
-            return PN_ENOMEM;
-        /* not UTF-8 (the readers reject that earlier): compare the bytes as they are */
-        src = s;
-        n = (utf8proc_ssize_t)len;
+    const char *src = s;
+    utf8proc_ssize_t n = (utf8proc_ssize_t)len;
+    int ascii = printable_ascii(s, len);
+    if (!ascii) {
+        n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &mapped, FOLD_OPTIONS);
+        src = (const char *)mapped;
+        if (n < 0) {
+            if (n == UTF8PROC_ERROR_NOMEM)
+                return PN_ENOMEM;
+            /* not UTF-8 (the readers reject that earlier): compare the bytes as they are */
+            src = s;
+            n = (utf8proc_ssize_t)len;
+        }
     }
+    /* the folded text is never longer than the mapped one: room for it at once */
     size_t start = out->len;
+    if (pn_strbuf_append(out, src, (size_t)n) != PN_OK) {
+        free(mapped);
+        return PN_ENOMEM;
+    }
+    char *w = out->buf + start;
     int pending_space = 0;
-    pn_status st = PN_OK;
-    for (utf8proc_ssize_t i = 0; i < n && st == PN_OK; i++) {
+    for (utf8proc_ssize_t i = 0; i < n; i++) {
         char c = src[i];
         if (is_fold_space(c)) {
-            pending_space = out->len > start;
+            pending_space = w > out->buf + start;
             continue;
         }
         if (pending_space && !(c == ':' || c == ';' || c == '?' || c == '!'))
-            st = pn_strbuf_append(out, " ", 1);
+            *w++ = ' ';
         pending_space = 0;
-        if (st == PN_OK)
-            st = pn_strbuf_append(out, &c, 1);
+        *w++ = ascii && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
     }
-    if (st == PN_OK && out->buf == NULL)
-        st = pn_strbuf_append(out, "", 0);
+    out->len = (size_t)(w - out->buf);
+    out->buf[out->len] = '\0';
     free(mapped);
-    return st;
+    return PN_OK;
 }
 
 char *pn_fold(const char *s)

@@ -9,7 +9,7 @@ cmake --install "$build" --prefix "$WORK/prefix" >/dev/null || fail "cmake --ins
 P="$WORK/prefix/bin/panorama"
 DATA="$WORK/prefix/share/panorama"
 [ -x "$P" ] || fail "no program at PREFIX/bin/panorama"
-for f in forms/centre_social.csv forms/ecole.csv reports/demo.csv; do
+for f in forms/centre_social.csv forms/ecole.csv reports/demo.csv reports/methodologie.txt; do
   cmp -s "$DATA/$f" "$PN_SOURCE_DIR/$f" || fail "PREFIX/share/panorama/$f is not the source's $f"
 done
 
@@ -49,7 +49,14 @@ rm -r "$DATA"
 expect_exit 0 "$P" import --form centre_social centres.csv
 expect_err "panorama: form 'centre_social': the copy stored in 'panorama.db'"
 sed 's/^table,\([^,]*\),[^,]*,/table,\1,Titre modifié,/' "$PN_SOURCE_DIR/reports/demo.csv" >mine.csv
+# the methodology text is not kept in the project file: without it, the message says where
+# panorama looked; the coordinator's copy beside the spec is then used
+expect_exit 2 "$P" report mine.csv -o mine.xlsx
+expect_err "panorama: no methodology text: no 'methodologie.txt' beside the spec, no 'reports/methodologie.txt' here and no installed one"
+cp "$PN_SOURCE_DIR/reports/methodologie.txt" .
 expect_exit 0 "$P" report mine.csv -o mine.xlsx
+mkdir reports
+mv methodologie.txt reports/
 expect_exit 0 "$P" report -o again.xlsx
 expect_err "panorama: report spec: the copy of 'mine.csv' kept in 'panorama.db' by the last report"
 cmp -s mine.xlsx again.xlsx || fail "report without SPEC did not use the spec of the last report"

@@ -41,7 +41,8 @@ for set in run test; do
     done
     grep -q "^locale-gen" "$log" && fail "run: generates a locale"
   else
-    for p in pspp clang libclang-rt-14-dev python3-openpyxl libcmocka-dev sqlite3 locales; do
+    for p in pspp clang libclang-rt-14-dev python3-openpyxl libcmocka-dev sqlite3 locales \
+      universal-ctags; do
       echo " $install " | grep -q " $p " || fail "test: $p is not installed: $install"
     done
     if [ -f /etc/locale.gen ]; then

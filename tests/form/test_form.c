@@ -450,6 +450,36 @@ static void test_bad_forms(void **state)
     }
 }
 
+/* @depth groups nested around one question, as a form's text; the caller frees it. */
+static char *nested_groups(int depth)
+{
+    pn_strbuf sb = PN_STRBUF_INIT;
+    assert_int_equal(pn_strbuf_puts(&sb, HEAD), PN_OK);
+    for (int i = 0; i < depth; i++)
+        assert_int_equal(pn_strbuf_printf(&sb, ",begin_group,g%d,G,,,\n", i), PN_OK);
+    assert_int_equal(pn_strbuf_puts(&sb, ",text,a,A,,,\n"), PN_OK);
+    for (int i = 0; i < depth; i++)
+        assert_int_equal(pn_strbuf_puts(&sb, ",end_group,,,,,\n"), PN_OK);
+    return pn_strbuf_detach(&sb);
+}
+
+/* Groups nest 64 deep, not more: the 65th is refused on its row, with nothing leaked. */
+static void test_nesting_depth(void **state)
+{
+    (void)state;
+    char *text = nested_groups(64);
+    pn_form *f = load_text("deep.csv", text);
+    assert_int_equal(must_find(f, "a")->repeat, -1);
+    pn_form_destroy(f);
+    free(text);
+    text = nested_groups(65);
+    pn_error err = {0};
+    assert_null(pn_form_load_text("deep.csv", text, strlen(text), &err));
+    assert_int_equal(err.status, PN_EINPUT);
+    assert_string_equal(err.msg, "deep.csv:67: groups nested too deep");
+    free(text);
+}
+
 /*
  * A calculate named like a choice list gives that list's choices: the literals its result
  * can be are checked, not those of its conditions, and '' (no class) is allowed.
@@ -602,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_minimal_without_settings),
         cmocka_unit_test(test_group_relevance_folded),
         cmocka_unit_test(test_bad_forms),
+        cmocka_unit_test(test_nesting_depth),
         cmocka_unit_test(test_calculate_classes),
         cmocka_unit_test(test_bad_group_relevance_reference),
         cmocka_unit_test(test_roles_of_real_forms),

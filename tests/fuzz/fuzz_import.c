@@ -2,11 +2,12 @@
  * fuzz_import.c - libFuzzer target for a whole row import (import/import.h).
  *
  * A small fixed form (a centre social's, with every kind of question, relevance, constraints,
- * calculations and a repeat) is loaded once from the text below, and a baseline store is made
- * once in memory: the form and a baseline import of two submissions, two partner entries and
- * one reject, so that duplicates, parents and rejects already exist. For each input, a working
- * store is reset to the baseline (SQLite's backup API, so that every input meets the same
- * store and a crash reproduces), then the input is imported three ways:
+ * calculations and a repeat) is loaded once from the text below, and a store is made once in
+ * memory: the form and a baseline import of two submissions, two partner entries and one
+ * reject, so that duplicates, parents and rejects already exist. Each import of an input runs
+ * inside a transaction of this harness (the import is then a savepoint of it: pn_store_begin),
+ * rolled back afterwards, so that every input meets the same store and a crash reproduces,
+ * and nothing is prepared again from one input to the next. Each input is imported three ways:
  *   1. as the rows of a main file, after a fixed valid header line;
  *   2. as the rows of the repeat file, after its header, beside a main file;
  *   3. as a whole file, header included (encoding, delimiter and header detection).
@@ -127,9 +128,11 @@ static struct {
     char dir[64];
     char main_path[96], repeat_path[96], whole_path[96], base_main_path[96];
     pn_form *form;
-    pn_store *baseline; /* the form and the baseline import */
-    pn_store *work;     /* reset from the baseline before each import */
-    int verbose;        /* PN_FUZZ_VERBOSE=1 */
+    /* the form and the baseline import; each input's imports run inside a transaction of
+     * the harness (the import is then a savepoint of it) that is rolled back after them */
+    pn_store *work;
+    sqlite3_stmt *count; /* count_sql, prepared once */
+    int verbose;         /* PN_FUZZ_VERBOSE=1 */
 } fx;
 
 static void write_file(const char *path, const char *head, const uint8_t *data, size_t size)
@@ -143,50 +146,46 @@ static void write_file(const char *path, const char *head, const uint8_t *data, 
     SETUP(fclose(out) == 0, path);
 }
 
-static long long count(pn_store *s, const char *sql)
-{
-    sqlite3_stmt *q = NULL;
-    long long n = -1;
-    SETUP(sqlite3_prepare_v2(pn_store_db(s), sql, -1, &q, NULL) == SQLITE_OK, sql);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        n = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return n;
-}
-
 /* Row counts of every table of the store, answers included. */
 typedef struct counts {
     long long forms, imports, structures, submissions, links, rejects, answers, entries;
 } counts;
 
-static counts count_all(pn_store *s)
+static const char count_sql[] =
+    "SELECT (SELECT count(*) FROM forms), (SELECT count(*) FROM imports),"
+    " (SELECT count(*) FROM structures), (SELECT count(*) FROM submissions),"
+    " (SELECT count(*) FROM links), (SELECT count(*) FROM rejects),"
+    " (SELECT count(*) FROM data_fuzz_centre), (SELECT count(*) FROM "
+    "data_fuzz_centre__partenaires)";
+
+static counts count_all(void)
 {
+    sqlite3_stmt *q = fx.count;
+    SETUP(sqlite3_step(q) == SQLITE_ROW, sqlite3_errmsg(pn_store_db(fx.work)));
     counts c = {
-        .forms = count(s, "SELECT count(*) FROM forms"),
-        .imports = count(s, "SELECT count(*) FROM imports"),
-        .structures = count(s, "SELECT count(*) FROM structures"),
-        .submissions = count(s, "SELECT count(*) FROM submissions"),
-        .links = count(s, "SELECT count(*) FROM links"),
-        .rejects = count(s, "SELECT count(*) FROM rejects"),
-        .answers = count(s, "SELECT count(*) FROM data_fuzz_centre"),
-        .entries = count(s, "SELECT count(*) FROM data_fuzz_centre__partenaires"),
+        .forms = sqlite3_column_int64(q, 0),
+        .imports = sqlite3_column_int64(q, 1),
+        .structures = sqlite3_column_int64(q, 2),
+        .submissions = sqlite3_column_int64(q, 3),
+        .links = sqlite3_column_int64(q, 4),
+        .rejects = sqlite3_column_int64(q, 5),
+        .answers = sqlite3_column_int64(q, 6),
+        .entries = sqlite3_column_int64(q, 7),
     };
+    sqlite3_reset(q);
     return c;
 }
 
-static void reset_work(void)
+static void exec_work(const char *sql)
 {
-    sqlite3_backup *b =
-        sqlite3_backup_init(pn_store_db(fx.work), "main", pn_store_db(fx.baseline), "main");
-    SETUP(b != NULL, sqlite3_errmsg(pn_store_db(fx.work)));
-    SETUP(sqlite3_backup_step(b, -1) == SQLITE_DONE, "cannot copy the baseline store");
-    SETUP(sqlite3_backup_finish(b) == SQLITE_OK, "cannot copy the baseline store");
+    SETUP(sqlite3_exec(pn_store_db(fx.work), sql, NULL, NULL, NULL) == SQLITE_OK,
+          sqlite3_errmsg(pn_store_db(fx.work)));
 }
 
 static void cleanup(void)
 {
+    sqlite3_finalize(fx.count);
     pn_store_close(fx.work);
-    pn_store_close(fx.baseline);
     pn_form_destroy(fx.form);
     unlink(fx.main_path);
     unlink(fx.repeat_path);
@@ -210,8 +209,6 @@ static void setup_once(void)
 
     fx.form = pn_form_load_text("fuzz_centre.csv", form_text, sizeof form_text - 1, &err);
     SETUP(fx.form != NULL, err.msg);
-    fx.baseline = pn_store_create(":memory:", &err);
-    SETUP(fx.baseline != NULL, err.msg);
     fx.work = pn_store_create(":memory:", &err);
     SETUP(fx.work != NULL, err.msg);
 
@@ -219,23 +216,25 @@ static void setup_once(void)
     write_file(fx.repeat_path, repeat_header, (const uint8_t *)base_repeat, sizeof base_repeat - 1);
     const char *paths[2] = {fx.base_main_path, fx.repeat_path};
     pn_import_result res;
-    pn_status st = pn_import_files(fx.baseline, fx.form, form_text, sizeof form_text - 1, paths, 2,
+    pn_status st = pn_import_files(fx.work, fx.form, form_text, sizeof form_text - 1, paths, 2,
                                    NULL, &res, &err);
     SETUP(st == PN_OK, err.msg);
     SETUP(res.stored == 4 && res.rejected == 1, "the baseline import should store 4, reject 1");
     pn_import_result_release(&res);
+    SETUP(sqlite3_prepare_v2(pn_store_db(fx.work), count_sql, -1, &fx.count, NULL) == SQLITE_OK,
+          sqlite3_errmsg(pn_store_db(fx.work)));
 }
 
 /* Imports @paths into the working store (reset first) and checks the contract. */
 static void import_and_check(const char *const *paths, size_t npaths)
 {
-    reset_work();
-    counts before = count_all(fx.work);
+    exec_work("BEGIN");
+    counts before = count_all();
     pn_import_result res;
     pn_error err = {0};
     pn_status st = pn_import_files(fx.work, fx.form, form_text, sizeof form_text - 1, paths, npaths,
                                    NULL, &res, &err);
-    counts after = count_all(fx.work);
+    counts after = count_all();
     if (fx.verbose && st == PN_OK)
         fprintf(stderr,
                 "fuzz_import: %s%s: rows %zu: stored %zu, duplicates %zu, rejected %zu, replaced "
@@ -250,6 +249,7 @@ static void import_and_check(const char *const *paths, size_t npaths)
     if (st != PN_OK) {
         REQUIRE(err.status == st && err.msg[0] != '\0');
         REQUIRE(memcmp(&before, &after, sizeof before) == 0);
+        exec_work("ROLLBACK");
         return;
     }
     size_t main_stored = 0;
@@ -264,6 +264,7 @@ static void import_and_check(const char *const *paths, size_t npaths)
     REQUIRE(after.submissions == before.submissions + (long long)main_stored);
     REQUIRE(after.answers == before.answers + (long long)main_stored);
     pn_import_result_release(&res);
+    exec_work("ROLLBACK");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -344,6 +344,9 @@ static pn_freq *make_freq(const char *var, const char *title, size_t k, const ch
             t->ci_high[i] = fmin(100, t->valid_pct[i] * 1.4);
         }
     }
+    t->missing_pct = t->total > 0 ? 100 * missing / t->total : NAN;
+    t->pct_total = t->total > 0 ? 100 : NAN;
+    t->valid_pct_total = t->valid > 0 ? 100 : NAN;
     return t;
 }
 
@@ -370,7 +373,9 @@ static pn_multi *make_multi(void)
     for (size_t i = 0; i < 4; i++) {
         t->pct_cases[i] = 100 * counts[i] / t->cases;
         t->pct_responses[i] = 100 * counts[i] / t->responses;
+        t->pct_cases_total += t->pct_cases[i];
     }
+    t->pct_responses_total = 100;
     return t;
 }
 
@@ -413,6 +418,19 @@ static pn_crosstab *make_crosstab(size_t r, size_t c, const char *const *rnames,
             t->total_pct[x] = 100 * t->count[x] / t->n;
             t->adj_resid[x] = NAN;
         }
+    t->row_total_pct = dalloc(r);
+    t->row_pct_total = dalloc(r);
+    t->col_total_pct = dalloc(c);
+    t->col_pct_total = dalloc(c);
+    for (size_t i = 0; i < r; i++) {
+        t->row_total_pct[i] = 100 * t->row_total[i] / t->n;
+        t->row_pct_total[i] = t->row_total[i] > 0 ? 100 : NAN;
+    }
+    for (size_t j = 0; j < c; j++) {
+        t->col_total_pct[j] = 100 * t->col_total[j] / t->n;
+        t->col_pct_total[j] = t->col_total[j] > 0 ? 100 : NAN;
+    }
+    t->n_pct = t->n > 0 ? 100 : NAN;
     /* Test figures: the writer lays them out, it does not check them. */
     t->chi2 = 4.25;
     t->chi2_df = (double)((r - 1) * (c - 1));
@@ -472,11 +490,36 @@ static const char *const count_labels[] = {"Centres sociaux r\xc3\xa9pondants",
                                            "Liens d\xc3\xa9"
                                            "clar\xc3\xa9s"};
 static const double counts[] = {28, 61, 143};
-static const char *const method[] = {"Enqu\xc3\xaate men\xc3\xa9"
-                                     "e au printemps 2025.",
-                                     "Les r\xc3\xa9ponses en double ont \xc3\xa9t\xc3\xa9 "
-                                     "retir\xc3\xa9"
-                                     "es."};
+static const pn_method_par method[] = {{"Enqu\xc3\xaate, champ et traitements", 1},
+                                       {"Enqu\xc3\xaate men\xc3\xa9"
+                                        "e au printemps 2025.",
+                                        0},
+                                       {"Les r\xc3\xa9ponses en double ont \xc3\xa9t\xc3\xa9 "
+                                        "retir\xc3\xa9"
+                                        "es.",
+                                        0}};
+
+/* @t alone on the sheet of @it: a pooled result of one table, through the xlsx driver. */
+static pn_status add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
+                          pn_error *err)
+{
+    pn_tab_part part = {.freq = (pn_freq *)t}; /* lent: the result is not released */
+    pn_tab_result r = {.kind = PN_TAB_FREQ, .parts = &part, .nparts = 1};
+    return pn_workbook_add_result(wb, it, &r, err);
+}
+static pn_status add_multi(pn_workbook *wb, const pn_report_item *it, pn_multi *t, pn_error *err)
+{
+    pn_tab_part part = {.multi = t};
+    pn_tab_result r = {.kind = PN_TAB_MULTI, .parts = &part, .nparts = 1};
+    return pn_workbook_add_result(wb, it, &r, err);
+}
+static pn_status add_crosstab(pn_workbook *wb, const pn_report_item *it, pn_crosstab *t,
+                              pn_error *err)
+{
+    pn_tab_part part = {.xt = t};
+    pn_tab_result r = {.kind = PN_TAB_CROSSTAB, .parts = &part, .nparts = 1};
+    return pn_workbook_add_result(wb, it, &r, err);
+}
 
 static pn_status write_workbook(const char *path, const fixture *fx, pn_error *err)
 {
@@ -494,16 +537,16 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
     pn_report_item qpv = {
         "Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL, "", PN_CHART_COLUMN, 7};
     pn_workbook_info info = {
-        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 2, method};
+        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 3, method};
     pn_status st = PN_OK;
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
         return err->status;
-    if ((st = pn_workbook_add_freq(wb, &liens, fx->liens, err)) != PN_OK ||
-        (st = pn_workbook_add_freq(wb, &rythme, fx->rythme, err)) != PN_OK ||
-        (st = pn_workbook_add_multi(wb, &freins, fx->freins, err)) != PN_OK ||
-        (st = pn_workbook_add_crosstab(wb, &communes, fx->communes, err)) != PN_OK ||
-        (st = pn_workbook_add_crosstab(wb, &qpv, fx->qpv, err)) != PN_OK) {
+    if ((st = add_freq(wb, &liens, fx->liens, err)) != PN_OK ||
+        (st = add_freq(wb, &rythme, fx->rythme, err)) != PN_OK ||
+        (st = add_multi(wb, &freins, fx->freins, err)) != PN_OK ||
+        (st = add_crosstab(wb, &communes, fx->communes, err)) != PN_OK ||
+        (st = add_crosstab(wb, &qpv, fx->qpv, err)) != PN_OK) {
         pn_workbook_destroy(wb);
         return st;
     }
@@ -656,7 +699,7 @@ static void test_workbook_errors(void **state)
     /* A directory that does not exist: the error comes at close, with the reason. */
     pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
     assert_int_equal(pn_workbook_close(wb, NULL, &err), PN_EIO);
     assert_non_null(strstr(err.msg, "cannot write '/nonexistent-dir/out.xlsx': "));
     assert_non_null(strstr(err.msg, "No such file"));
@@ -665,16 +708,16 @@ static void test_workbook_errors(void **state)
     char *path = tmp_path("errors.xlsx");
     wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
     it.sheet = "LIENS";
-    assert_int_equal(pn_workbook_add_multi(wb, &it, fx.freins, &err), PN_EINPUT);
+    assert_int_equal(add_multi(wb, &it, fx.freins, &err), PN_EINPUT);
     assert_non_null(strstr(err.msg, "sheet 'LIENS'"));
     it.sheet = "Sommaire";
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.rythme, &err), PN_EINPUT);
+    assert_int_equal(add_freq(wb, &it, fx.rythme, &err), PN_EINPUT);
     it.sheet = "Autre";
     double *pct = fx.rythme->pct;
     fx.rythme->pct = NULL;
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.rythme, &err), PN_EINTERNAL);
+    assert_int_equal(add_freq(wb, &it, fx.rythme, &err), PN_EINTERNAL);
     fx.rythme->pct = pct;
     pn_workbook_destroy(wb);
     pn_workbook_destroy(NULL);
@@ -696,7 +739,7 @@ static void test_workbook_errors(void **state)
     wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
     it.sheet = "Vide";
-    assert_int_equal(pn_workbook_add_freq(wb, &it, empty, &err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, empty, &err), PN_OK);
     assert_int_equal(pn_workbook_close(wb, NULL, &err), PN_OK);
     assert_int_equal(check_xlsx(path, "--sheets", "3", "--cell", "Vide!B5=0", "--cell",
                                 "Vide!C5=", (const char *)NULL),
@@ -720,7 +763,7 @@ static pn_status write_one(const char *path, const pn_freq *t, pn_error *err)
     pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
     pn_workbook *wb = pn_workbook_create(path, err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, t, err), PN_OK);
+    assert_int_equal(add_freq(wb, &it, t, err), PN_OK);
     return pn_workbook_close(wb, NULL, err);
 }
 
@@ -817,12 +860,123 @@ static void test_workbook_long_text(void **state)
     char *path = tmp_path("long.xlsx");
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
-    assert_int_equal(pn_workbook_add_freq(wb, &it, fx.liens, &err), PN_EINPUT);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_EINPUT);
     assert_non_null(strstr(err.msg, "sheet 'Liens': a text is longer than an Excel cell holds"));
     pn_workbook_destroy(wb);
     free(path);
     free(title);
     fixture_release(&fx);
+}
+
+/* The methodology text is the coordinator's file: its sections and paragraphs, with the
+ * report's figures in its placeholders, are the methodology sheet's cells. */
+static void test_method_text(void **state)
+{
+    (void)state;
+    static const char text[] = "# a comment\n"
+                               "== Notre enqu\xc3\xaate\n"
+                               "Les {liens} liens\n  d\xc3\xa9"
+                               "clar\xc3\xa9s, {{pas un champ}.\r\n"
+                               "\n"
+                               "{typologie}\n"
+                               "== Arrondis\n"
+                               "Une d\xc3\xa9"
+                               "cimale.\n";
+    const double figures[PN_NCOUNTS] = {28, 61, 32, 12345, 900, 40, 3};
+    pn_report_method *m = NULL;
+    pn_method_text filled = {0};
+    pn_error err = {0};
+    assert_int_equal(pn_report_method_load_text("m.txt", text, strlen(text), &m, &err), PN_OK);
+    assert_int_equal(pn_report_method_fill(m, figures, "", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 4); /* the typology paragraph, empty, is dropped */
+    assert_string_equal(filled.pars[0].text, "Notre enqu\xc3\xaate");
+    assert_true(filled.pars[0].heading);
+    assert_string_equal(filled.pars[1].text, "Les 12\xc2\xa0"
+                                             "345 liens d\xc3\xa9"
+                                             "clar\xc3\xa9s, {pas un champ}.");
+    assert_false(filled.pars[1].heading);
+    assert_true(filled.pars[2].heading);
+    pn_method_text_release(&filled);
+    assert_int_equal(pn_report_method_fill(m, figures, "Typologie : r.", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 5);
+    assert_string_equal(filled.pars[2].text, "Typologie : r.");
+
+    /* in the workbook: the headings and paragraphs, a blank row between the sections */
+    fixture fx;
+    fixture_init(&fx);
+    char *path = tmp_path("method.xlsx");
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    pn_workbook *wb = pn_workbook_create(path, &err);
+    assert_non_null(wb);
+    assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
+    pn_workbook_info info = {.title = "T", .nmethod = filled.n, .method = filled.pars};
+    assert_int_equal(pn_workbook_close(wb, &info, &err), PN_OK);
+    assert_int_equal(check_xlsx(path, "--cell", "M\xc3\xa9thodologie!A3=Notre enqu\xc3\xaate",
+                                "--cell", "M\xc3\xa9thodologie!A5=Typologie : r.", "--cell",
+                                "M\xc3\xa9thodologie!A7=Arrondis", "--cell",
+                                "M\xc3\xa9thodologie!A8=Une d\xc3\xa9"
+                                "cimale.",
+                                (const char *)NULL),
+                     0);
+    pn_method_text_release(&filled);
+    pn_report_method_destroy(m);
+    free(path);
+    fixture_release(&fx);
+}
+
+/* A bad methodology text is an input error at its line. */
+static void test_method_bad(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"== T\nLes {liens} et {lien} ici\n",
+         "m.txt:2: expected a placeholder among {centres}, {ecoles}, {communes}, {liens}, "
+         "{paires}, {dyades}, {rejets}, {typologie} (or '{{' for a brace), found '{lien}'"},
+        {"Un\n\nDeux {liens\n", "m.txt:3: expected a placeholder among"},
+        {"ok\nLatin-1 : \xe9t\xe9\n",
+         "m.txt:2: expected UTF-8 text, found the byte 0xE9 at column 11"},
+        {"# rien\n== Titre seul\n\n", "m.txt:3: expected at least one paragraph, found none"},
+        {"== Les {lien}\nTexte.\n", "m.txt:1: expected a placeholder among"},
+        {"Texte.\n==  \n", "m.txt:2: expected a section title after '==', found none"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pn_report_method *m = NULL;
+        pn_error err = {0};
+        assert_int_equal(
+            pn_report_method_load_text("m.txt", cases[i].text, strlen(cases[i].text), &m, &err),
+            PN_EINPUT);
+        assert_null(m);
+        if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+    }
+    pn_report_method *m = NULL;
+    pn_error err = {0};
+    assert_int_equal(pn_report_method_load("/nonexistent/methodologie.txt", &m, &err), PN_EIO);
+    assert_non_null(strstr(err.msg, "cannot open '/nonexistent/methodologie.txt'"));
+}
+
+/* The bundled text gives the methodology the report always wrote: the placeholders it names
+ * are known, and its sections are the sheet's two. */
+static void test_method_bundled(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/reports/methodologie.txt",
+             getenv("PN_SOURCE_DIR") ? getenv("PN_SOURCE_DIR") : "../..");
+    pn_report_method *m = NULL;
+    pn_method_text filled = {0};
+    pn_error err = {0};
+    const double figures[PN_NCOUNTS] = {0};
+    assert_int_equal(pn_report_method_load(path, &m, &err), PN_OK);
+    assert_int_equal(pn_report_method_fill(m, figures, "T.", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 10);
+    assert_string_equal(filled.pars[0].text, "Enqu\xc3\xaate, champ et traitements");
+    assert_string_equal(filled.pars[6].text, "T.");
+    assert_string_equal(filled.pars[7].text, "Pourcentages et arrondis");
+    pn_method_text_release(&filled);
+    pn_report_method_destroy(m);
 }
 
 int main(void)
@@ -838,6 +992,9 @@ int main(void)
         cmocka_unit_test(test_workbook_replaced_only_when_whole),
         cmocka_unit_test(test_spec_long_text),
         cmocka_unit_test(test_workbook_long_text),
+        cmocka_unit_test(test_method_text),
+        cmocka_unit_test(test_method_bad),
+        cmocka_unit_test(test_method_bundled),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "import/import.h"
-#include "stats/format.h"
+#include "output/output.h"
 #include "stats/tabulate.h"
 
 #define FORM(id, title, ident, ident_label, rep_label)                                             \
@@ -331,7 +331,7 @@ static void test_refusals(void **state)
     }
 }
 
-/* The CSV text of @r (pn_tab_write_csv), which the caller frees: every figure of a result. */
+/* The CSV text of @r (the CSV driver), which the caller frees: every figure of a result. */
 static char *result_text(const pn_tab_result *r)
 {
     char *buf = NULL;
@@ -339,7 +339,8 @@ static char *result_text(const pn_tab_result *r)
     FILE *out = open_memstream(&buf, &len);
     pn_error err = {0};
     assert_non_null(out);
-    if (pn_tab_write_csv(out, r, &err) != PN_OK)
+    pn_output csv = pn_output_csv(out);
+    if (pn_output_write(&csv, r, &err) != PN_OK)
         fail_msg("%s", err.msg);
     fclose(out);
     return buf;

@@ -727,6 +727,48 @@ static void test_form_ids(void **state)
     pn_store_close(s);
 }
 
+/* Inside a transaction the connection's owner opened, a write is a savepoint of it: its
+ * rollback undoes only the write, its commit leaves the outer transaction to decide. */
+static void test_begin_inside_a_transaction(void **state)
+{
+    fixture *fx = *state;
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = pn_test_load_form("centre_social.csv", &source, &len);
+    pn_store *s = create_ok(fx->path);
+    sqlite3 *db = pn_store_db(s);
+    pn_error err = {0};
+
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO meta VALUES('outer','1')", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    pn_store_rollback(s);
+    assert_int_equal(sqlite3_get_autocommit(db), 0); /* the outer one is still open */
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM meta WHERE key='outer'"), 1);
+
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    assert_int_equal(pn_store_commit(s, &err), PN_OK);
+    assert_int_equal(sqlite3_get_autocommit(db), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 1);
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 0);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM meta WHERE key='outer'"), 0);
+
+    /* and alone, a write is the transaction itself */
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_put_form(s, f, source, len, &err), PN_OK);
+    assert_int_equal(pn_store_commit(s, &err), PN_OK);
+    assert_int_equal(sqlite3_get_autocommit(db), 1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM forms"), 1);
+    pn_store_close(s);
+    pn_form_destroy(f);
+    free(source);
+}
+
 static void test_begin_rollback_leaves_nothing(void **state)
 {
     fixture *fx = *state;
@@ -1010,6 +1052,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_form_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_form_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_begin_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_inside_a_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_snapshot_while_writer_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_writer_is_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_queries, setup, teardown),

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <sqlite3.h> /* the tests may look into the store directly */
+
 #include "form/form.h"
 #include "store/store.h"
 
