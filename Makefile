@@ -95,8 +95,10 @@ test-tsan: build-tsan
 examples: build
 	$(BUILD)/pn-generate examples examples
 
-# National scale: 1,000,000 reported links; times import and report beside sqlite3 .import.
+# National scale: 1,000,000 reported links; times the import beside sqlite3 .import, the
+# pipeline (exports to workbook) beside a pandas script, the report and tab (bench/run.sh).
 bench: build
+	@bash tools/install-deps.sh bench
 	@bash bench/run.sh $(BUILD)
 
 format:

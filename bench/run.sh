@@ -3,10 +3,16 @@
 # Times panorama's import and, on the same files in the same run, the reference
 # `sqlite3 .import` (the SQLite shell loading the CSV files into plain tables, no checks),
 # then panorama's report. Prints wall time, peak resident memory (GNU time) and throughput.
+# Also the whole pipeline, from the exports to the workbook (init, both imports, the report
+# of reports/demo.csv), beside bench/pandas_report.py, which reads the same files with pandas
+# and writes the same 11 tables and a workbook with XlsxWriter (Debian's python3-pandas and
+# python3-xlsxwriter, run by Debian's python3: tools/install-deps.sh bench installs them);
+# and single `tab` commands. Prints the ratios panorama / sqlite3 and panorama / pandas, and
+# whether the report (under 1 s) and each `tab` (under 0.15 s) are as fast as they must be.
 #
 # A shared machine's speed drifts by a fifth or more from one minute to the next, so one
-# timing of each says little: the two are timed in turn, PN_BENCH_RUNS rounds (3 by
-# default), each import into a new project file, and the figures are the medians, the
+# timing of each says little: they are timed in turn, PN_BENCH_RUNS rounds (3 by
+# default), each import into a new project file, and the figures are the medians, each
 # ratio being the median of each round's own ratio.
 #
 # Then two hostile sizes (generated, timed once each; both were quadratic and must stay well
@@ -22,6 +28,7 @@ LINKS=${PN_BENCH_LINKS:-1000000}
 RUNS=${PN_BENCH_RUNS:-3}
 DATA=bench/data
 PN="$BUILD/panorama"
+PYTHON=${PN_BENCH_PYTHON:-/usr/bin/python3} # Debian's, with its pandas and XlsxWriter
 mkdir -p "$DATA"
 
 if [ ! -f "$DATA/links-$LINKS" ]; then
@@ -36,13 +43,14 @@ files=("$DATA/centre_social.csv" "$DATA/centre_social-partenaires.csv" "$DATA/ec
 bytes=$(cat "${files[@]}" | wc -c)
 rows=$(( $(cat "${files[@]}" | wc -l) - 4 ))
 
-# run NAME CMD...: time CMD with GNU time; sets $secs and $kib
+# run NAME CMD...: time CMD with GNU time; sets $secs (wall), $kib and $cpu (user + system)
 run() {
-  local name=$1
+  local name=$1 usr sys
   shift
-  /usr/bin/time -f "%e %M" -o "$DATA/time.out" "$@" >"$DATA/$name.log" 2>&1 \
+  /usr/bin/time -f "%e %M %U %S" -o "$DATA/time.out" "$@" >"$DATA/$name.log" 2>&1 \
     || { cat "$DATA/$name.log" >&2; echo "bench: $name failed" >&2; exit 1; }
-  read -r secs kib <"$DATA/time.out"
+  read -r secs kib usr sys <"$DATA/time.out"
+  cpu=$(echo "$usr + $sys" | bc -l)
 }
 
 # median of the numbers given
@@ -52,9 +60,11 @@ median() {
 }
 
 centres=() ecoles=() totals=() refs=() ratios=() impmem=0
+inits=() reports=() repcpus=() pipes=() pandas=() pratios=() sratios=() repmem=0 pdmem=0
 for round in $(seq 1 "$RUNS"); do
-  rm -f "$DATA/bench.db" "$DATA/ref.db"
-  "$PN" --db "$DATA/bench.db" init >/dev/null
+  rm -f "$DATA/bench.db" "$DATA/ref.db" "$DATA/bench.xlsx" "$DATA/pandas.xlsx"
+  run "panorama-init" "$PN" --db "$DATA/bench.db" init
+  i=$secs
   run "panorama-import-centres" "$PN" --db "$DATA/bench.db" import --form centre_social \
     "$DATA/centre_social.csv" "$DATA/centre_social-partenaires.csv"
   c=$secs
@@ -68,15 +78,44 @@ for round in $(seq 1 "$RUNS"); do
     ".import ${files[0]} centres" ".import ${files[1]} centres_partenaires" \
     ".import ${files[2]} ecoles" ".import ${files[3]} ecoles_partenaires"
   r=$secs refmem=$kib
+  run "panorama-report" "$PN" --db "$DATA/bench.db" report reports/demo.csv -o "$DATA/bench.xlsx"
+  rp=$secs
+  repcpus+=("$cpu")
+  [ "$kib" -gt "$repmem" ] && repmem=$kib
+  run "pandas-report" "$PYTHON" bench/pandas_report.py forms "$DATA" "$DATA/pandas.xlsx"
+  pd=$secs
+  [ "$kib" -gt "$pdmem" ] && pdmem=$kib
   t=$(echo "$c + $e" | bc -l)
+  pipe=$(echo "$i + $c + $e + $rp" | bc -l)
   centres+=("$c") ecoles+=("$e") totals+=("$t") refs+=("$r")
+  inits+=("$i") reports+=("$rp") pipes+=("$pipe") pandas+=("$pd")
   ratios+=("$(echo "$t / $r" | bc -l)")
-  printf 'bench: round %d of %d: panorama import %.2f s, sqlite3 .import %.2f s (%.2fx)\n' \
+  sratios+=("$(echo "$pipe / $r" | bc -l)") pratios+=("$(echo "$pipe / $pd" | bc -l)")
+  printf 'bench: round %d of %d: panorama import %.2f s, sqlite3 .import %.2f s (%.2fx);' \
     "$round" "$RUNS" "$t" "$r" "$(echo "$t / $r" | bc -l)" >&2
+  printf ' pipeline %.2f s (report %.2f s), pandas %.2f s (%.2fx)\n' "$pipe" "$rp" "$pd" \
+    "$(echo "$pipe / $pd" | bc -l)" >&2
 done
-rm -f "$DATA/bench.xlsx"
-run "panorama-report" "$PN" --db "$DATA/bench.db" report reports/demo.csv -o "$DATA/bench.xlsx"
-report=$secs repmem=$kib
+report=$(median "${reports[@]}")
+
+# single tables, as `tab` prints them: a question of the links, one of the structures, a
+# cross-tab with a question of the link's answer, a multiple choice, a filter
+tabs=("type_lien" "rythme" "travaille_avec" "type_lien --by commune" "dispositifs"
+  "satisfaction --where \${rythme} = 'regulier'")
+tabsecs=() tabcpus=()
+for tb in "${tabs[@]}"; do
+  ts=() tc=()
+  for round in $(seq 1 "$RUNS"); do
+    if [[ $tb == *--where* ]]; then
+      run "panorama-tab" "$PN" --db "$DATA/bench.db" tab "${tb%% *}" --where "${tb#*--where }"
+    else
+      # shellcheck disable=SC2086 # the words of the command
+      run "panorama-tab" "$PN" --db "$DATA/bench.db" tab $tb
+    fi
+    ts+=("$secs") tc+=("$cpu")
+  done
+  tabsecs+=("$(median "${ts[@]}")") tabcpus+=("$(median "${tc[@]}")")
+done
 
 links=$(sqlite3 "$DATA/bench.db" "SELECT count(*) FROM links")
 rejected=$(sqlite3 "$DATA/bench.db" "SELECT count(*) FROM rejects")
@@ -91,11 +130,33 @@ printf '%-26s %10.2f %12.1f %14.0f\n' "panorama-import (total)" "$imp" \
   "$(echo "$impmem / 1024" | bc -l)" "$(echo "$rows / $imp" | bc -l)"
 printf '%-26s %10.2f %12.1f %14.0f\n' sqlite3-import "$ref" "$(echo "$refmem / 1024" | bc -l)" \
   "$(echo "$rows / $ref" | bc -l)"
-printf '%-26s %10.2f %12.1f %14s\n' "panorama-report (once)" "$report" \
+printf '%-26s %10.2f %12.1f %14s\n' "panorama-report" "$report" \
   "$(echo "$repmem / 1024" | bc -l)" -
+printf '%-26s %10.2f %12s %14s\n' "panorama-init" "$(median "${inits[@]}")" - -
+printf '%-26s %10.2f %12s %14.0f\n' "panorama-pipeline" "$(median "${pipes[@]}")" - \
+  "$(echo "$rows / $(median "${pipes[@]}")" | bc -l)"
+printf '%-26s %10.2f %12.1f %14.0f\n' "pandas-report" "$(median "${pandas[@]}")" \
+  "$(echo "$pdmem / 1024" | bc -l)" "$(echo "$rows / $(median "${pandas[@]}")" | bc -l)"
+for k in "${!tabs[@]}"; do
+  printf '%-26s %10.2f %12s %14s\n' "tab ${tabs[$k]%% \$\{*}" "${tabsecs[$k]}" - -
+done
+# sorted values, for the spread
+spread() { printf '%s\n' "$@" | sort -g | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }'; }
 printf 'panorama import / sqlite3 .import: %.2fx the time (median of the rounds; %s)\n' \
-  "$(median "${ratios[@]}")" "$(printf '%s\n' "${ratios[@]}" | sort -g |
+  "$(median "${ratios[@]}")" "$(spread "${ratios[@]}")"
+printf 'panorama pipeline (init, imports, report) / sqlite3 .import: %.2fx (%s)\n' \
+  "$(median "${sratios[@]}")" "$(spread "${sratios[@]}")"
+printf 'panorama pipeline / pandas (the same files to the same tables and a workbook): %.2fx (%s)\n' \
+  "$(median "${pratios[@]}")" "$(spread "${pratios[@]}")"
+slowest=$(printf '%s\n' "${tabsecs[@]}" | sort -g | tail -1)
+# on a busy machine the wall time is the processor's share, not the work: the work is the
+# processor time (user + system), printed beside it
+printf 'processor time (user + system, medians): report %.2f s; tab %s s\n' \
+  "$(median "${repcpus[@]}")" "$(printf '%s\n' "${tabcpus[@]}" |
     awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')"
+printf 'targets: report %.2f s (under 1 s: %s); slowest tab %.2f s (under 0.15 s: %s)\n' \
+  "$report" "$(echo "$report < 1" | bc -l | sed 's/1/yes/; s/0/no/')" "$slowest" \
+  "$(echo "$slowest < 0.15" | bc -l | sed 's/1/yes/; s/0/no/')"
 printf 'store: %.1f MB (sqlite3 .import: %.1f MB)\n' \
   "$(echo "$(stat -c %s "$DATA/bench.db") / 1000000" | bc -l)" \
   "$(echo "$(stat -c %s "$DATA/ref.db") / 1000000" | bc -l)"

@@ -4,7 +4,9 @@
 #   tools/install-deps.sh run    what building and running panorama need (make demo, install)
 #   tools/install-deps.sh test   the same, the test tools, and the fr_FR.UTF-8 locale the tests
 #                                run under (make build, make test); the default
-#   tools/install-deps.sh --list run|test   print the packages of that set, one a line
+#   tools/install-deps.sh bench  the test set and what make bench compares panorama with:
+#                                pandas and XlsxWriter for Debian's python3
+#   tools/install-deps.sh --list run|test|bench   print the packages of that set, one a line
 # Every library the build links comes from a package named here (tests/check-deps.sh checks
 # it): a -dev package that only another one drags in today may not be there on a fresh machine
 # (libxlsxwriter-dev's pkg-config file names -lz, yet it does not depend on zlib1g-dev).
@@ -22,6 +24,7 @@ test_packages=(
   # tests/layout: where each function of src/ starts and ends
   universal-ctags
 )
+bench_packages=(python3-pandas python3-xlsxwriter)
 
 list=0
 if [ "${1:-}" = "--list" ]; then
@@ -31,8 +34,9 @@ fi
 case "${1:-test}" in
   run) packages=("${run_packages[@]}") ;;
   test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  bench) packages=("${run_packages[@]}" "${test_packages[@]}" "${bench_packages[@]}") ;;
   *)
-    echo "usage: tools/install-deps.sh [--list] [run|test]" >&2
+    echo "usage: tools/install-deps.sh [--list] [run|test|bench]" >&2
     exit 2
     ;;
 esac
@@ -62,7 +66,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-[ "$set_name" = test ] || exit 0
+[ "$set_name" != run ] || exit 0
 if ! locale -a 2>/dev/null | grep -qi '^fr_FR\.utf-\?8$'; then
   echo "install-deps: generating the fr_FR.UTF-8 locale" >&2
   if [ -f /etc/locale.gen ]; then

@@ -1,4 +1,6 @@
-/* build.c - a report spec turned into the workbook: the figures, the cover, the methodology. */
+/* build.c - a report spec turned into the workbook: the figures, the cover, the methodology.
+ * Every table of the spec is counted in one pass over the store (pn_tabulate_all).
+ * May call: stats (tabulate), store (counts, date, forms), the workbook writer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,46 @@ static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
     return st;
 }
 
+/* The sheets of the @spec's tables, in its order, all counted in one pass over the store
+ * (pn_tabulate_all); the first table that cannot be counted stops it, after the sheets
+ * before it, as if each were counted in turn. */
+static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_spec *spec,
+                            pn_error *err)
+{
+    pn_tab_request *reqs = calloc(spec->n ? spec->n : 1, sizeof *reqs);
+    pn_tab_result *res = calloc(spec->n ? spec->n : 1, sizeof *res);
+    pn_error tab_err = {0};
+    size_t counted = 0;
+    pn_status st = PN_OK, tab_st;
+    if (reqs == NULL || res == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < spec->n; i++)
+        reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where};
+    tab_st = pn_tabulate_all(store, reqs, spec->n, res, &counted, &tab_err);
+    for (size_t i = 0; i < counted && st == PN_OK; i++)
+        st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);
+    if (st == PN_OK && tab_st != PN_OK && counted < spec->n) {
+        const pn_report_item *it = &spec->items[counted];
+        *err = tab_err;
+        st = tab_st;
+        /* a wrong request is the spec's fault: an input error, at its line */
+        if (res[counted].fault == PN_TAB_FAULT_FILTER)
+            pn_error_prefix(err, "column 'where'");
+        pn_error_prefix(err, "%s:%zu: sheet '%s'", spec->path, it->line, it->sheet);
+    } else if (st == PN_OK && tab_st != PN_OK) {
+        *err = tab_err;
+        st = tab_st;
+    }
+out:
+    for (size_t i = 0; res && i < counted; i++)
+        pn_tab_result_release(&res[i]);
+    free(reqs);
+    free(res);
+    return st;
+}
+
 pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
                           const pn_report_method *method, const char *db_name, const char *out_path,
                           pn_error *err)
@@ -92,22 +134,8 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         st = err->status;
         goto out;
     }
-    for (size_t i = 0; i < spec->n; i++) {
-        const pn_report_item *it = &spec->items[i];
-        pn_tab_request req = {it->var, it->by, it->where};
-        pn_tab_result res = {0};
-        if ((st = pn_tabulate(store, &req, &res, err)) != PN_OK) {
-            /* a wrong request is the spec's fault: an input error, at its line */
-            if (res.fault == PN_TAB_FAULT_FILTER)
-                pn_error_prefix(err, "column 'where'");
-            pn_error_prefix(err, "%s:%zu: sheet '%s'", spec->path, it->line, it->sheet);
-            goto out;
-        }
-        st = pn_workbook_add_result(wb, it, &res, err);
-        pn_tab_result_release(&res);
-        if (st != PN_OK)
-            goto out;
-    }
+    if ((st = add_tables(wb, store, spec, err)) != PN_OK)
+        goto out;
     if ((st = methodology(store, &typo, err)) != PN_OK)
         goto out;
     pn_store_end_read(store); /* everything is read: the file is written outside it */

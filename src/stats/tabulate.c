@@ -9,111 +9,7 @@
 #include "util/fold.h"
 #include "util/strbuf.h"
 #include "util/strindex.h"
-
-/* The pseudo-variable of a spec or a filter that stands for the reporting structure's side
- * (its form's side, not a question: a question of that name, if any, takes precedence). */
-#define RESEAU "reseau"
-
-/* The categories of a variable, merged across forms. */
-typedef struct catset {
-    pn_category *cats;
-    size_t n, cap;
-    int from_list;     /* categories come from a choice list (else sorted values) */
-    pn_strindex index; /* each category's name to its index into cats */
-} catset;
-
-/* Find or add the category named by the @len bytes at @name; its index into *@idx. */
-static pn_status cat_add_n(catset *cs, const char *name, size_t len, const char *label, size_t *idx)
-{
-    size_t at;
-    if (pn_strindex_get(&cs->index, name, len, &at)) {
-        if (idx)
-            *idx = at;
-        return PN_OK;
-    }
-    if (cs->n == cs->cap) {
-        size_t cap = cs->cap ? cs->cap * 2 : 16;
-        pn_category *p = realloc(cs->cats, cap * sizeof *p);
-        if (p == NULL)
-            return PN_ENOMEM;
-        cs->cats = p;
-        cs->cap = cap;
-    }
-    pn_category *c = &cs->cats[cs->n];
-    c->name = malloc(len + 1);
-    c->label = NULL;
-    if (c->name != NULL) {
-        memcpy(c->name, name, len);
-        c->name[len] = '\0';
-        c->label = pn_strdup(label ? label : c->name);
-    }
-    if (c->name == NULL || c->label == NULL ||
-        pn_strindex_put(&cs->index, c->name, len, cs->n) != PN_OK) {
-        free(c->name);
-        free(c->label);
-        return PN_ENOMEM;
-    }
-    if (idx)
-        *idx = cs->n;
-    cs->n++;
-    return PN_OK;
-}
-
-static pn_status cat_add(catset *cs, const char *name, const char *label, size_t *idx)
-{
-    return cat_add_n(cs, name, strlen(name), label, idx);
-}
-
-static void catset_release(catset *cs)
-{
-    for (size_t i = 0; i < cs->n; i++) {
-        free(cs->cats[i].name);
-        free(cs->cats[i].label);
-    }
-    free(cs->cats);
-    pn_strindex_release(&cs->index);
-    memset(cs, 0, sizeof *cs);
-}
-
-/* Counts keyed by (row category, column category), grown as categories appear. */
-typedef struct counter {
-    catset rows, cols;
-    double *cell; /* rows.cap x cols.cap, row-major on a fixed stride */
-    size_t stride, nrows_alloc;
-    double missing, cases;
-    size_t units; /* units counted (answered or missing), outside the base ones excluded */
-} counter;
-
-static pn_status counter_add(counter *c, size_t r, size_t col, double w)
-{
-    if (r >= c->nrows_alloc || col >= c->stride) {
-        size_t stride = c->stride ? c->stride : 16;
-        while (stride <= col)
-            stride *= 2;
-        size_t nrows = c->nrows_alloc ? c->nrows_alloc : 16;
-        while (nrows <= r)
-            nrows *= 2;
-        double *cell = calloc(stride * nrows, sizeof *cell);
-        if (cell == NULL)
-            return PN_ENOMEM;
-        for (size_t i = 0; i < c->nrows_alloc; i++)
-            for (size_t j = 0; j < c->stride; j++)
-                cell[i * stride + j] = c->cell[i * c->stride + j];
-        free(c->cell);
-        c->cell = cell;
-        c->stride = stride;
-        c->nrows_alloc = nrows;
-    }
-    c->cell[r * c->stride + col] += w;
-    return PN_OK;
-}
-
-static double counter_get(const counter *c, size_t r, size_t col)
-{
-    if (r >= c->nrows_alloc || col >= c->stride)
-        return 0;
-    return c->cell[r * c->stride + col];
-}
+#include "stats/tabulate_internal.h"
 
 /* One variable as seen in one form. */
 typedef struct varref {
@@ -170,71 +66,120 @@ static const char *row_lookup(void *ctx, const char *name)
     return NULL;
 }
 
-static int cmp_cat(const void *a, const void *b)
+static char *title_of(const varref *v)
 {
-    const pn_category *x = a, *y = b;
-    char *ex, *ey;
-    double dx = strtod(x->name, &ex), dy = strtod(y->name, &ey);
-    if (*ex == '\0' && *ey == '\0' && *x->name && *y->name)
-        return dx < dy ? -1 : dx > dy;
-    return strcmp(x->name, y->name);
+    return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
+}
+
+/* Whether @v (by @b) is counted over the entries of @f's partner repeat: one unit per
+ * reported link (the level a reader counts at). */
+static int counts_links(const pn_form *f, const varref *v, const varref *b)
+{
+    int level = b && b->level >= 0 ? b->level : v->level;
+    return level >= 0 && level == pn_form_links_repeat(f);
 }
 
 /*
- * Count one form's units into @c. For a select_multiple by a variable, @base gets each
- * column's respondents (row 0) and non-response (row 1); NULL otherwise.
+ * One table being counted: a part of the result of one request, over the forms it pools
+ * (every form that has its variables) or over one form (a network's own table). Its first
+ * failure stops it, and is kept to be given for its request.
  */
-static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, const varref *by,
-                            const char *where, counter *c, counter *base, pn_tab_fault *fault,
-                            pn_error *err)
+typedef struct job {
+    const pn_tab_request *req;
+    const char *by; /* req->by; NULL when none */
+    pn_tab_kind kind;
+    pn_form *const *forms; /* the forms counted, in the order of the stored forms; lent */
+    size_t nforms;
+    pn_tab_part *out;
+    counter c;
+    counter base; /* a select_multiple by a variable: per column, its respondents (row 0)
+                   * and non-response (row 1) */
+    int multi;
+    varref first_var, first_by;
+    unsigned link_sides; /* 1 << pn_form_side of each side whose links were counted */
+    pn_expr *filter;     /* req->where, parsed; NULL when none */
+    pn_status st;        /* PN_OK while it counts */
+    pn_tab_fault fault;
+    pn_error err;
+} job;
+
+/* Stop @j with @st unless it has failed already; the message is in j->err, the fault in
+ * j->fault (set by what failed). */
+static void job_fail(job *j, pn_status st)
 {
-    pn_expr *filter = NULL;
-    pn_store_scan *scan = NULL;
-    const pn_question **cols = NULL; /* per column: the question read, NULL for none */
-    const char **names = NULL;
-    const char **values = NULL;
-    size_t ncols = 0;
-    int *fill = NULL; /* per column: 1 for ${reseau}, whose value is the form's network */
-    const char *side = pn_side_word(f->side);
-    pn_status st = PN_OK;
-    int level = var->level;
-    if (by && by->level >= 0) {
-        if (level >= 0 && level != by->level) {
-            *fault = PN_TAB_FAULT_QUESTIONS;
-            st = pn_error_set(err, PN_EINPUT,
-                              "'%s' and '%s' are in different repeat groups of form '%s'",
-                              var->q->name, by->q->name, f->id);
-            goto out;
-        }
-        level = by->level;
-    }
-    const pn_question *want[2] = {var->q, by ? by->q : NULL};
-    size_t nwant = by ? 2 : 1;
+    if (j->st == PN_OK)
+        j->st = st;
+}
+
+/* What a job reads of one form's units: its variable, its by variable and the questions of
+ * its filter, as columns of the scan of the level it counts at. */
+typedef struct reader {
+    job *j;
+    varref var, by;
+    int level;                /* -1: submissions; else the repeat whose entries it counts */
+    const char *side;         /* the value of ${reseau}: the form's network, "" when none */
+    size_t n;                 /* columns: var, by (when the job has one), the filter's refs */
+    const char **names;       /* per column, the name a filter looks up */
+    const char **values;      /* per column, the current unit's answer */
+    const pn_question **cols; /* per column, the question read; NULL for none */
+    int *fill;                /* per column, 1 for ${reseau} */
+    size_t *slot;             /* per column read, its index among the scan's columns */
+    size_t before;            /* j->c.units when the form's counting began */
+    rowctx rc;
+} reader;
+
+static void reader_release(reader *r)
+{
+    free(r->names);
+    free(r->values);
+    free(r->cols);
+    free(r->fill);
+    free(r->slot);
+    memset(r, 0, sizeof *r);
+}
+
+/* Set up @r for job @j over form @f: the level it counts at (the deeper of its variables')
+ * and its columns. PN_EINPUT when its variables or its filter's questions are in different
+ * repeat groups of @f, with j->fault set; PN_ENOMEM. */
+static pn_status reader_init(reader *r, job *j, const pn_form *f)
+{
     const char *const *refs = NULL;
     size_t nrefs = 0;
-    if (where && *where) {
-        if ((filter = pn_expr_parse(where, err)) == NULL) {
-            st = err ? err->status : PN_EINPUT;
-            *fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
-            goto out;
+    const char *side = pn_side_word(f->side);
+    memset(r, 0, sizeof *r);
+    r->j = j;
+    r->side = side ? side : "";
+    if (resolve(f, j->req->var, &r->var) != PN_OK || (j->by && resolve(f, j->by, &r->by) != PN_OK))
+        return pn_error_set(&j->err, PN_EINTERNAL, "no form to count '%s' in", j->req->var);
+    r->level = r->var.level;
+    if (j->by && r->by.level >= 0) {
+        if (r->level >= 0 && r->level != r->by.level) {
+            j->fault = PN_TAB_FAULT_QUESTIONS;
+            return pn_error_set(&j->err, PN_EINPUT,
+                                "'%s' and '%s' are in different repeat groups of form '%s'",
+                                r->var.q->name, r->by.q->name, f->id);
         }
-        pn_expr_refs(filter, &refs, &nrefs);
+        r->level = r->by.level;
     }
-    names = calloc(nwant + nrefs + 1, sizeof *names);
-    values = calloc(nwant + nrefs + 1, sizeof *values);
-    fill = calloc(nwant + nrefs + 1, sizeof *fill);
-    cols = calloc(nwant + nrefs + 1, sizeof *cols);
-    if (names == NULL || values == NULL || fill == NULL || cols == NULL) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
+    const pn_question *want[2] = {r->var.q, j->by ? r->by.q : NULL};
+    size_t nwant = j->by ? 2 : 1;
+    if (j->filter)
+        pn_expr_refs(j->filter, &refs, &nrefs);
+    size_t max = nwant + nrefs + 1;
+    r->names = calloc(max, sizeof *r->names);
+    r->values = calloc(max, sizeof *r->values);
+    r->fill = calloc(max, sizeof *r->fill);
+    r->cols = calloc(max, sizeof *r->cols);
+    r->slot = calloc(max, sizeof *r->slot);
+    if (!r->names || !r->values || !r->fill || !r->cols || !r->slot)
+        return pn_error_set(&j->err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < nwant + nrefs; i++) {
         const pn_question *qq;
         if (i < nwant) {
             qq = want[i];
             if (qq == NULL) { /* reseau */
-                fill[ncols] = 1;
-                names[ncols++] = RESEAU;
+                r->fill[r->n] = 1;
+                r->names[r->n++] = RESEAU;
                 continue;
             }
         } else {
@@ -243,329 +188,224 @@ static pn_status count_form(pn_store *s, const pn_form *f, const varref *var, co
                 /* ${reseau} is the form's network; a question this form lacks reads as
                  * empty, like one that is not relevant (pn_tabulate checked that some form
                  * has it) */
-                fill[ncols] = qq == NULL && strcmp(refs[i - nwant], RESEAU) == 0;
-                names[ncols++] = refs[i - nwant];
+                r->fill[r->n] = qq == NULL && strcmp(refs[i - nwant], RESEAU) == 0;
+                r->names[r->n++] = refs[i - nwant];
                 continue;
             }
-            if (qq->repeat >= 0 && qq->repeat != level) {
-                *fault = PN_TAB_FAULT_FILTER;
-                st = pn_error_set(err, PN_EINPUT,
-                                  "${%s} is in a repeat group the table does not count", qq->name);
-                goto out;
+            if (qq->repeat >= 0 && qq->repeat != r->level) {
+                j->fault = PN_TAB_FAULT_FILTER;
+                return pn_error_set(&j->err, PN_EINPUT,
+                                    "${%s} is in a repeat group the table does not count",
+                                    qq->name);
             }
         }
-        cols[ncols] = qq;
-        names[ncols++] = qq->name;
+        r->cols[r->n] = qq;
+        r->names[r->n++] = qq->name;
     }
-    if ((scan = pn_store_scan_open(s, f, level, cols, ncols, err)) == NULL) {
-        st = err->status;
-        goto out;
-    }
-    rowctx rc = {names, values, ncols};
-    /* the row's columns stay put while the filter is evaluated */
-    pn_expr_env env = {row_lookup, &rc, NULL, NULL, 1};
-    int more = 0;
-    while ((st = pn_store_scan_next(scan, values, &more, err)) == PN_OK && more) {
-        for (size_t i = 0; i < ncols; i++)
-            if (fill[i])
-                values[i] = side ? side : "";
-        if (filter) {
-            int keep = 0;
-            if ((st = pn_expr_eval_bool(filter, &env, &keep, err)) != PN_OK) {
-                *fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
-                goto out;
-            }
-            if (!keep)
-                continue;
-        }
-        const char *v = values[0];
-        const char *b = by ? values[1] : NULL;
-        if (v == NULL || (by && b == NULL))
-            continue; /* not applicable */
-        c->units++;
-        size_t col = 0;
-        if (*v == '\0' || (by && *b == '\0')) {
-            c->missing += 1;
-            /* a column's non-response: its unit ticked nothing */
-            if (base && *b != '\0' &&
-                (cat_add(&c->cols, b, NULL, &col) != PN_OK ||
-                 counter_add(base, 1, col, 1) != PN_OK))
-                goto nomem;
-            continue;
-        }
-        if (by && (st = cat_add(&c->cols, b, NULL, &col)) != PN_OK)
-            goto nomem;
-        if (var->q && var->q->type == PN_Q_SELECT_MULTIPLE) {
-            int any = 0;
-            const char *p = v, *name;
-            size_t n, r;
-            while ((name = pn_select_next(&p, &n)) != NULL) {
-                if (cat_add_n(&c->rows, name, n, NULL, &r) != PN_OK ||
-                    counter_add(c, r, col, 1) != PN_OK)
-                    goto nomem;
-                any = 1;
-            }
-            if (any)
-                c->cases += 1;
-            else
-                c->missing += 1;
-            if (base && counter_add(base, any ? 0 : 1, col, 1) != PN_OK)
-                goto nomem;
-            continue;
-        }
-        size_t r;
-        if (cat_add(&c->rows, v, NULL, &r) != PN_OK || counter_add(c, r, col, 1) != PN_OK)
-            goto nomem;
-    }
-    goto out;
-nomem:
-    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-out:
-    pn_store_scan_close(scan);
-    pn_expr_destroy(filter);
-    free(cols);
-    free(names);
-    free(values);
-    free(fill);
-    return st;
-}
-
-static char *title_of(const varref *v)
-{
-    return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
-}
-
-/* Whether @v (by @b) is counted over the entries of @f's partner repeat: one unit per
- * reported link (the level count_form counts at). */
-static int counts_links(const pn_form *f, const varref *v, const varref *b)
-{
-    int level = b && b->level >= 0 ? b->level : v->level;
-    return level >= 0 && level == pn_form_links_repeat(f);
-}
-
-/* PN_EINPUT when a stored form marks @name as personal data (form.h), with why. */
-static pn_status refuse_personal(pn_form *const *forms, size_t n, const char *name, pn_error *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        const pn_question *q = pn_form_find(forms[i], name);
-        if (q && q->personal)
-            return pn_error_set(err, PN_EINPUT,
-                                "'%s' holds personal data (column 'personnel' of form '%s'): it "
-                                "stays in the project file and is never tabulated or published",
-                                name, forms[i]->id);
-    }
+    r->rc = (rowctx){r->names, r->values, r->n};
+    r->before = j->c.units;
     return PN_OK;
 }
 
-/* Whether the table @req asks for uses a question that holds personal data: as the variable,
- * the --by variable or in the filter. */
-static pn_status check_personal(pn_form *const *forms, size_t n, const pn_tab_request *req,
-                                pn_error *err)
+/* Count the unit whose answers are in r->values into r's job. */
+static pn_status count_unit(reader *r)
 {
-    pn_status st = refuse_personal(forms, n, req->var, err);
-    if (st == PN_OK && req->by && *req->by)
-        st = refuse_personal(forms, n, req->by, err);
-    if (st != PN_OK || req->where == NULL || *req->where == '\0')
-        return st;
-    pn_error ignored = {0};
-    pn_expr *filter = pn_expr_parse(req->where, &ignored);
-    const char *const *refs = NULL;
-    size_t nrefs = 0;
-    if (filter) /* a filter that does not parse is reported where it is used */
-        pn_expr_refs(filter, &refs, &nrefs);
-    for (size_t i = 0; i < nrefs && st == PN_OK; i++)
-        st = refuse_personal(forms, n, refs[i], err);
-    pn_expr_destroy(filter);
-    return st;
+    job *j = r->j;
+    counter *c = &j->c, *base = j->multi && j->by ? &j->base : NULL;
+    pn_error *err = &j->err;
+    pn_status st;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->fill[i])
+            r->values[i] = r->side;
+    if (j->filter) {
+        /* the row's columns stay put while the filter is evaluated */
+        pn_expr_env env = {row_lookup, &r->rc, NULL, NULL, 1};
+        int keep = 0;
+        if ((st = pn_expr_eval_bool(j->filter, &env, &keep, err)) != PN_OK) {
+            j->fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
+            return st;
+        }
+        if (!keep)
+            return PN_OK;
+    }
+    const char *v = r->values[0];
+    const char *b = j->by ? r->values[1] : NULL;
+    if (v == NULL || (j->by && b == NULL))
+        return PN_OK; /* not applicable */
+    c->units++;
+    size_t col = 0;
+    if (*v == '\0' || (j->by && *b == '\0')) {
+        c->missing += 1;
+        /* a column's non-response: its unit ticked nothing */
+        if (base && *b != '\0' &&
+            (cat_add(&c->cols, b, NULL, &col) != PN_OK || counter_add(base, 1, col, 1) != PN_OK))
+            goto nomem;
+        return PN_OK;
+    }
+    if (j->by && cat_add(&c->cols, b, NULL, &col) != PN_OK)
+        goto nomem;
+    if (r->var.q && r->var.q->type == PN_Q_SELECT_MULTIPLE) {
+        int any = 0;
+        const char *p = v, *name;
+        size_t n, row;
+        while ((name = pn_select_next(&p, &n)) != NULL) {
+            if (cat_add_n(&c->rows, name, n, NULL, &row) != PN_OK ||
+                counter_add(c, row, col, 1) != PN_OK)
+                goto nomem;
+            any = 1;
+        }
+        if (any)
+            c->cases += 1;
+        else
+            c->missing += 1;
+        if (base && counter_add(base, any ? 0 : 1, col, 1) != PN_OK)
+            goto nomem;
+        return PN_OK;
+    }
+    size_t row;
+    if (cat_add(&c->rows, v, NULL, &row) != PN_OK || counter_add(c, row, col, 1) != PN_OK)
+        goto nomem;
+    return PN_OK;
+nomem:
+    j->fault = PN_TAB_FAULT_NONE;
+    return pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
+/* Whether some reader of @rs still counts. */
+static int any_counting(reader *const *rs, size_t nr)
+{
+    for (size_t i = 0; i < nr; i++)
+        if (rs[i]->j->st == PN_OK)
+            return 1;
+    return 0;
+}
+
+/* Stop every job of the @nr readers @rs that still counts with the error @e. */
+static void fail_all(reader *const *rs, size_t nr, const pn_error *e)
+{
+    for (size_t i = 0; i < nr; i++)
+        if (rs[i]->j->st == PN_OK) {
+            rs[i]->j->err = *e;
+            rs[i]->j->fault = PN_TAB_FAULT_NONE;
+            job_fail(rs[i]->j, e->status);
+        }
+}
+
+/* One scan of form @f's units at @level for the @nr readers @rs that count there: the
+ * columns they read, each once, and every unit handed to each reader in turn. */
+static void scan_level(pn_store *s, const pn_form *f, int level, reader *const *rs, size_t nr)
+{
+    const pn_question **cols = NULL;
+    const char **values = NULL;
+    size_t ncols = 0, max = 1;
+    pn_store_scan *scan = NULL;
+    pn_error err = {0};
+    int more = 0;
+    for (size_t i = 0; i < nr; i++)
+        max += rs[i]->n;
+    cols = calloc(max, sizeof *cols);
+    values = calloc(max, sizeof *values);
+    if (cols == NULL || values == NULL) {
+        pn_error_set(&err, PN_ENOMEM, "out of memory");
+        fail_all(rs, nr, &err);
+        goto out;
+    }
+    for (size_t i = 0; i < nr; i++)
+        for (size_t k = 0; k < rs[i]->n; k++) {
+            if (rs[i]->cols[k] == NULL)
+                continue;
+            size_t at = 0;
+            while (at < ncols && cols[at] != rs[i]->cols[k])
+                at++;
+            if (at == ncols)
+                cols[ncols++] = rs[i]->cols[k];
+            rs[i]->slot[k] = at;
+        }
+    if ((scan = pn_store_scan_open(s, f, level, cols, ncols, &err)) == NULL) {
+        fail_all(rs, nr, &err);
+        goto out;
+    }
+    while (pn_store_scan_next(scan, values, &more, &err) == PN_OK && more) {
+        for (size_t i = 0; i < nr; i++) {
+            reader *r = rs[i];
+            if (r->j->st != PN_OK)
+                continue;
+            for (size_t k = 0; k < r->n; k++)
+                r->values[k] = r->cols[k] ? values[r->slot[k]] : NULL;
+            job_fail(r->j, count_unit(r));
+        }
+        if (!any_counting(rs, nr))
+            break;
+    }
+    if (err.status != PN_OK)
+        fail_all(rs, nr, &err);
+out:
+    pn_store_scan_close(scan);
+    free(cols);
+    free(values);
+}
+
+/* Whether job @j counts form @f. */
+static int job_counts(const job *j, const pn_form *f)
+{
+    for (size_t i = 0; i < j->nforms; i++)
+        if (j->forms[i] == f)
+            return 1;
+    return 0;
 }
 
 /*
- * Count the units of the @nids @forms (each has the variables of @req; pn_tabulate checked
- * them) into one table of kind @kind, set in *@out.
+ * Count the units of the @njobs @jobs, form by form in the order of the @nforms stored
+ * @forms (the order each job counts its own forms in): for each form, one scan per level
+ * that some job counts at (its submissions, the entries of a repeat), that every job of
+ * that level reads. A job's failure stops it alone. PN_ENOMEM when none could start.
  */
-static pn_status tabulate_forms(pn_store *s, pn_form *const *forms, size_t nids,
-                                const pn_tab_request *req, pn_tab_kind kind, pn_tab_part *out,
-                                pn_tab_fault *fault, pn_error *err)
+static pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs,
+                            size_t njobs, pn_error *err)
 {
-    counter c = {0}, base = {0};
-    pn_status st = PN_OK;
-    int used = 0;
-    varref first_var = {0}, first_by = {0};
-    const char *by = req->by && *req->by ? req->by : NULL;
-    int multi = 0;
-    unsigned link_sides = 0; /* 1 << pn_form_side of each side whose links were counted */
-
-    /* categories first from the choice lists, in the form's order */
-    for (size_t i = 0; i < nids; i++) {
-        varref v, b;
-        if (resolve(forms[i], req->var, &v) != PN_OK)
-            continue;
-        if (by && resolve(forms[i], by, &b) != PN_OK)
-            continue;
-        if (!used) {
-            first_var = v;
-            if (by)
-                first_by = b;
-            multi = v.q && v.q->type == PN_Q_SELECT_MULTIPLE;
+    reader *rs = calloc(njobs ? njobs : 1, sizeof *rs);
+    reader **at = calloc(njobs ? njobs : 1, sizeof *at);
+    if (rs == NULL || at == NULL) {
+        free(rs);
+        free(at);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < nforms; k++) {
+        const pn_form *f = forms[k];
+        size_t nr = 0;
+        for (size_t i = 0; i < njobs; i++) {
+            job *j = &jobs[i];
+            if (j->st != PN_OK || !job_counts(j, f))
+                continue;
+            pn_status st = reader_init(&rs[nr], j, f);
+            if (st != PN_OK) {
+                job_fail(j, st);
+                reader_release(&rs[nr]);
+                continue;
+            }
+            nr++;
         }
-        used++;
-        if ((st = add_list_categories(&c.rows, &v)) != PN_OK ||
-            (by && (st = add_list_categories(&c.cols, &b)) != PN_OK)) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
+        /* the levels in the order of the form: its submissions, then each repeat */
+        for (int level = -1; level < (int)f->nrepeats; level++) {
+            size_t nat = 0;
+            for (size_t i = 0; i < nr; i++)
+                if (rs[i].level == level && rs[i].j->st == PN_OK)
+                    at[nat++] = &rs[i];
+            if (nat > 0)
+                scan_level(s, f, level, at, nat);
+        }
+        for (size_t i = 0; i < nr; i++) {
+            job *j = rs[i].j;
+            /* the sides whose reported links the table counts */
+            if (j->st == PN_OK && j->c.units > rs[i].before &&
+                counts_links(f, &rs[i].var, j->by ? &rs[i].by : NULL))
+                j->link_sides |= 1u << f->side;
+            reader_release(&rs[i]);
         }
     }
-    if (!used) {
-        st = pn_error_set(err, PN_EINTERNAL, "no form to count '%s' in", req->var);
-        goto out;
-    }
-    for (size_t i = 0; i < nids; i++) {
-        varref v, b;
-        if (resolve(forms[i], req->var, &v) != PN_OK)
-            continue;
-        if (by && resolve(forms[i], by, &b) != PN_OK)
-            continue;
-        size_t before = c.units;
-        if ((st = count_form(s, forms[i], &v, by ? &b : NULL, req->where, &c,
-                             multi && by ? &base : NULL, fault, err)) != PN_OK)
-            goto out;
-        /* the sides whose reported links the table counts */
-        if (c.units > before && counts_links(forms[i], &v, by ? &b : NULL))
-            link_sides |= 1u << forms[i]->side;
-    }
-    /* values outside any choice list (text, numbers) come in sorted order */
-    if (!c.rows.from_list && c.rows.n > 1) {
-        /* sort a copy of the categories and remap the counts */
-        size_t n = c.rows.n;
-        pn_category *sorted = malloc(n * sizeof *sorted);
-        size_t *from = malloc(n * sizeof *from);
-        counter tmp = {0};
-        if (sorted == NULL || from == NULL) {
-            free(sorted);
-            free(from);
-            st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            goto out;
-        }
-        memcpy(sorted, c.rows.cats, n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, cmp_cat);
-        for (size_t i = 0; i < n; i++)
-            pn_strindex_get(&c.rows.index, sorted[i].name, strlen(sorted[i].name), &from[i]);
-        size_t ncol = by ? c.cols.n : 1;
-        for (size_t i = 0; i < n && st == PN_OK; i++)
-            for (size_t j = 0; j < ncol; j++)
-                if (counter_add(&tmp, i, j, counter_get(&c, from[i], j)) != PN_OK)
-                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        if (st == PN_OK) {
-            memcpy(c.rows.cats, sorted, n * sizeof *sorted);
-            for (size_t i = 0; i < n; i++) /* the index follows the new order */
-                *pn_strindex_value(&c.rows.index, sorted[i].name, strlen(sorted[i].name)) = i;
-            free(c.cell);
-            c.cell = tmp.cell;
-            c.stride = tmp.stride;
-            c.nrows_alloc = tmp.nrows_alloc;
-        } else {
-            free(tmp.cell);
-        }
-        free(sorted);
-        free(from);
-        if (st != PN_OK)
-            goto out;
-    }
-    const size_t k = c.rows.n;
-    if (kind == PN_TAB_MULTI_CROSSTAB) {
-        pn_multi_crosstab *t = pn_multi_crosstab_create(k, c.cols.n);
-        if (t == NULL)
-            goto nomem;
-        out->mxt = t;
-        t->row_var = pn_strdup(req->var);
-        t->col_var = pn_strdup(by);
-        t->row_title = title_of(&first_var);
-        t->col_title = title_of(&first_by);
-        if (!t->row_var || !t->col_var || !t->row_title || !t->col_title)
-            goto nomem;
-        for (size_t j = 0; j < c.cols.n; j++) {
-            for (size_t i = 0; i < k; i++)
-                t->count[i * c.cols.n + j] = counter_get(&c, i, j);
-            t->cases[j] = counter_get(&base, 0, j);
-            t->missing[j] = counter_get(&base, 1, j);
-        }
-        if (k > 0) /* no category at all: the arrays may be NULL */
-            memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
-        if (c.cols.n > 0)
-            memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
-        c.rows.n = c.cols.n = 0; /* the table owns the names now */
-        st = pn_multi_crosstab_compute(t, err);
-    } else if (by) {
-        pn_crosstab *t = pn_crosstab_create(k, c.cols.n);
-        if (t == NULL)
-            goto nomem;
-        out->xt = t;
-        /* a pair reported by both sides is counted twice only when both sides' links are */
-        t->unit = link_sides == (1u << PN_SIDE_CENTRE | 1u << PN_SIDE_ECOLE)
-                      ? PN_UNIT_LINK
-                      : PN_UNIT_QUESTIONNAIRE;
-        t->row_var = pn_strdup(req->var);
-        t->col_var = pn_strdup(by);
-        t->row_title = title_of(&first_var);
-        t->col_title = title_of(&first_by);
-        if (!t->row_var || !t->col_var || !t->row_title || !t->col_title)
-            goto nomem;
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < c.cols.n; j++)
-                t->count[i * c.cols.n + j] = counter_get(&c, i, j);
-        /* a table with no category has no array to copy from (memcpy from NULL is undefined
-         * even for 0 bytes) */
-        if (k)
-            memcpy(t->row_cats, c.rows.cats, k * sizeof *t->row_cats);
-        if (c.cols.n)
-            memcpy(t->col_cats, c.cols.cats, c.cols.n * sizeof *t->col_cats);
-        c.rows.n = c.cols.n = 0; /* the table owns the names now */
-        st = pn_crosstab_compute(t, err);
-    } else if (multi) {
-        pn_multi *t = pn_multi_create(k);
-        if (t == NULL)
-            goto nomem;
-        out->multi = t;
-        t->var = pn_strdup(req->var);
-        t->title = title_of(&first_var);
-        if (!t->var || !t->title)
-            goto nomem;
-        for (size_t i = 0; i < k; i++)
-            t->count[i] = counter_get(&c, i, 0);
-        t->cases = c.cases;
-        t->missing = c.missing;
-        if (k)
-            memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
-        c.rows.n = 0;
-        st = pn_multi_compute(t, err);
-    } else {
-        pn_freq *t = pn_freq_create(k);
-        if (t == NULL)
-            goto nomem;
-        out->freq = t;
-        t->var = pn_strdup(req->var);
-        t->title = title_of(&first_var);
-        if (!t->var || !t->title)
-            goto nomem;
-        for (size_t i = 0; i < k; i++)
-            t->count[i] = counter_get(&c, i, 0);
-        t->missing = c.missing;
-        if (k)
-            memcpy(t->cats, c.rows.cats, k * sizeof *t->cats);
-        c.rows.n = 0;
-        /* ordered scales: cumulative % makes sense */
-        t->ordered = first_var.q && first_var.q->ordered;
-        st = pn_freq_compute(t, err);
-    }
-    goto out;
-nomem:
-    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-out:
-    catset_release(&c.rows);
-    catset_release(&c.cols);
-    free(c.cell);
-    free(base.cell);
-    return st;
+    free(rs);
+    free(at);
+    return PN_OK;
 }
 
 /* Whether two forms ask a variable alike: the same type, label and choice list (names and
@@ -588,255 +428,173 @@ static int asked_alike(const varref *a, const varref *b)
     return 1;
 }
 
-/* The choices of ${reseau} in a filter (the categories add_list_categories gives it). */
-static const pn_choice reseau_items[] = {{(char *)"centre", (char *)"Centres sociaux"},
-                                         {(char *)"ecole", (char *)"\xc3\x89"
-                                                                   "coles"}};
-static const pn_choice_list reseau_list = {(char *)RESEAU, (pn_choice *)reseau_items, 2,
-                                           PN_STRINDEX_INIT};
-
-/* The choice list ${@name} has in form @f, NULL when it has none there. */
-static const pn_choice_list *list_of(const pn_form *f, const char *name)
+/* Start job @j: its categories first from the choice lists, in the forms' order; its filter
+ * parsed. */
+static pn_status job_start(job *j)
 {
-    const pn_question *q = pn_form_find(f, name);
-    if (q != NULL)
-        return pn_question_has_value(q) ? q->list : NULL;
-    return strcmp(name, RESEAU) == 0 && f->side != PN_SIDE_NONE ? &reseau_list : NULL;
-}
-
-/* Whether ${@name} names something in form @f: a question with an answer, or reseau. */
-static int names_something(const pn_form *f, const char *name)
-{
-    const pn_question *q = pn_form_find(f, name);
-    if (q != NULL)
-        return pn_question_has_value(q);
-    return strcmp(name, RESEAU) == 0 && f->side != PN_SIDE_NONE;
-}
-
-/* Levenshtein distance between two byte strings (folded texts). SIZE_MAX when out of
- * memory, which ranks last. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = malloc((lb + 1) * sizeof *row);
-    if (row == NULL)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
-
-/* The forms a filter is checked against, and its text, for check_choice. */
-typedef struct choice_check {
-    pn_form *const *forms;
-    size_t nforms;
-    const char *text;
-} choice_check;
-
-/* Whether the choice @choice of ${@name} is in the list of a form before form @i: listed
- * once in a message. (A list holds each name once: the form loader refuses a second.) */
-static int named_before(const choice_check *cc, const char *name, size_t i, const char *choice)
-{
-    for (size_t j = 0; j < i; j++) {
-        const pn_choice_list *o = list_of(cc->forms[j], name);
-        if (o != NULL && pn_choice_find(o, choice) != NULL)
-            return 1;
-    }
-    return 0;
-}
-
-#define LIST_ALL_MAX 12 /* a message lists every choice name of a list up to this many */
-#define CLOSEST 3       /* else the closest ones */
-
-/* pn_expr_choice_fn: @literal must be a choice name of ${@name} in some form that gives it
- * a choice list; else an input error that says which name the literal is the label of, or
- * which names there are. */
-static pn_status check_choice(void *ctx, const char *name, const char *literal, size_t pos,
-                              pn_error *err)
-{
-    const choice_check *cc = ctx;
-    int has_list = 0;
-    if (literal[0] == '\0')
-        return PN_OK; /* ${q} = '' tests for no answer */
-    for (size_t i = 0; i < cc->nforms; i++) {
-        const pn_choice_list *l = list_of(cc->forms[i], name);
-        if (l == NULL)
+    int used = 0;
+    for (size_t i = 0; i < j->nforms; i++) {
+        varref v, b;
+        if (resolve(j->forms[i], j->req->var, &v) != PN_OK)
             continue;
-        has_list = 1;
-        if (pn_choice_find(l, literal) != NULL)
-            return PN_OK;
-    }
-    if (!has_list)
-        return PN_OK; /* a text or number question: any literal may match */
-
-    pn_strbuf msg = PN_STRBUF_INIT;
-    char *key = pn_fold(literal), *folded = NULL;
-    const pn_choice *match = NULL, *best[CLOSEST] = {NULL};
-    size_t bestd[CLOSEST], nnames = 0;
-    pn_status st = PN_OK;
-    if (key == NULL)
-        goto nomem;
-    /* a choice whose label (or name, in another case) folds to the literal */
-    for (size_t i = 0; i < cc->nforms && match == NULL; i++) {
-        const pn_choice_list *l = list_of(cc->forms[i], name);
-        for (size_t k = 0; l && k < l->n && match == NULL; k++) {
-            if ((folded = pn_fold(l->items[k].label)) == NULL)
-                goto nomem;
-            if (strcmp(folded, key) == 0 || pn_fold_equal(l->items[k].name, literal))
-                match = &l->items[k];
-            free(folded);
-            folded = NULL;
+        if (j->by && resolve(j->forms[i], j->by, &b) != PN_OK)
+            continue;
+        if (!used) {
+            j->first_var = v;
+            if (j->by)
+                j->first_by = b;
+            j->multi = v.q && v.q->type == PN_Q_SELECT_MULTIPLE;
         }
+        used++;
+        if (add_list_categories(&j->c.rows, &v) != PN_OK ||
+            (j->by && add_list_categories(&j->c.cols, &b) != PN_OK))
+            return pn_error_set(&j->err, PN_ENOMEM, "out of memory");
     }
-    if (pn_strbuf_printf(&msg,
-                         "expression '%s': at character %zu: '%s' is not a choice name of ${%s}",
-                         cc->text, pos, literal, name) != PN_OK)
-        goto nomem;
-    if (match != NULL) {
-        if (pn_strbuf_printf(&msg, "; the choice labelled '%s' is named '%s': write '%s'",
-                             match->label, match->name, match->name) != PN_OK)
-            goto nomem;
-        goto done;
+    if (!used)
+        return pn_error_set(&j->err, PN_EINTERNAL, "no form to count '%s' in", j->req->var);
+    if (j->req->where && *j->req->where &&
+        (j->filter = pn_expr_parse(j->req->where, &j->err)) == NULL) {
+        j->fault = j->err.status == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
+        return j->err.status;
     }
-    /* the distinct names, ranked by the distance of their name or label to the literal */
-    for (size_t i = 0; i < cc->nforms; i++) {
-        const pn_choice_list *l = list_of(cc->forms[i], name);
-        for (size_t k = 0; l && k < l->n; k++) {
-            const pn_choice *ch = &l->items[k];
-            if (named_before(cc, name, i, ch->name))
-                continue;
-            nnames++;
-            if ((folded = pn_fold(ch->label)) == NULL)
-                goto nomem;
-            size_t d = edit_distance(folded, key);
-            free(folded);
-            if ((folded = pn_fold(ch->name)) == NULL)
-                goto nomem;
-            size_t dn = edit_distance(folded, key);
-            free(folded);
-            folded = NULL;
-            if (dn < d)
-                d = dn;
-            for (size_t j = 0; j < CLOSEST; j++)
-                if (best[j] == NULL || d < bestd[j]) {
-                    for (size_t m = CLOSEST - 1; m > j; m--) {
-                        best[m] = best[m - 1];
-                        bestd[m] = bestd[m - 1];
-                    }
-                    best[j] = ch;
-                    bestd[j] = d;
-                    break;
-                }
-        }
-    }
-    if (nnames <= LIST_ALL_MAX) {
-        /* every name, in the forms' order */
-        if (pn_strbuf_puts(&msg, ", nor the label of one; its choices are") != PN_OK)
-            goto nomem;
-        size_t listed = 0;
-        for (size_t i = 0; i < cc->nforms; i++) {
-            const pn_choice_list *l = list_of(cc->forms[i], name);
-            for (size_t k = 0; l && k < l->n; k++) {
-                const pn_choice *ch = &l->items[k];
-                if (named_before(cc, name, i, ch->name))
-                    continue;
-                if (pn_strbuf_printf(&msg, "%s '%s' (%s)", listed++ ? "," : "", ch->name,
-                                     ch->label) != PN_OK)
-                    goto nomem;
-            }
-        }
-    } else {
-        if (pn_strbuf_printf(&msg, ", nor the label of one; the closest of its %zu choices are",
-                             nnames) != PN_OK)
-            goto nomem;
-        for (size_t j = 0; j < CLOSEST && best[j]; j++)
-            if (pn_strbuf_printf(&msg, "%s '%s' (%s)", j ? "," : "", best[j]->name,
-                                 best[j]->label) != PN_OK)
-                goto nomem;
-    }
-done:
-    st = pn_error_set(err, PN_EINPUT, "%s", pn_strbuf_str(&msg));
-    goto out;
-nomem:
-    st = pn_error_set(err, PN_ENOMEM, "out of memory");
-out:
-    free(folded);
-    free(key);
-    pn_strbuf_release(&msg);
-    return st;
+    return PN_OK;
 }
 
-/* Check the filter @where against every stored form: it parses, each ${name} is a question
- * of some form (or reseau), each choice test uses a choice name. */
-static pn_status check_filter(pn_form *const *forms, size_t nforms, const char *where,
-                              pn_error *err)
+static void job_release(job *j)
 {
-    pn_expr *filter = pn_expr_parse(where, err);
-    pn_status st = PN_OK;
-    if (filter == NULL)
-        return err ? err->status : PN_EINPUT;
-    const char *const *refs;
-    size_t nrefs;
-    pn_expr_refs(filter, &refs, &nrefs);
-    for (size_t i = 0; i < nrefs && st == PN_OK; i++) {
-        int known = 0;
-        for (size_t k = 0; k < nforms && !known; k++)
-            known = names_something(forms[k], refs[i]);
-        if (!known)
-            st = pn_error_set(err, PN_EINPUT,
-                              "expression '%s': ${%s} is not a question of any stored form", where,
-                              refs[i]);
-    }
-    choice_check cc = {forms, nforms, where};
-    if (st == PN_OK)
-        st = pn_expr_choice_tests(filter, check_choice, &cc, err);
-    pn_expr_destroy(filter);
-    return st;
+    catset_release(&j->c.rows);
+    catset_release(&j->c.cols);
+    free(j->c.cell);
+    free(j->base.cell);
+    pn_expr_destroy(j->filter);
+    memset(j, 0, sizeof *j);
 }
 
-pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
+/* Turn the counts of the counted job @j into its table, of its kind, computed, in j->out. */
+static pn_status job_finish(job *j)
 {
-    char **ids = NULL;
-    size_t nids = 0, nused = 0;
-    pn_form **forms = NULL, **used = NULL;
-    pn_strbuf split = PN_STRBUF_INIT;
+    counter *c = &j->c;
+    pn_error *err = &j->err;
+    const char *var = j->req->var, *by = j->by;
     pn_status st;
-    pn_tab_fault fault = PN_TAB_FAULT_NONE;
+    if (!c->rows.from_list && c->rows.n > 1 &&
+        (st = counter_sort_rows(c, by ? c->cols.n : 1, err)) != PN_OK)
+        return st;
+    const size_t k = c->rows.n;
+    if (j->kind == PN_TAB_MULTI_CROSSTAB) {
+        pn_multi_crosstab *t = pn_multi_crosstab_create(k, c->cols.n);
+        if (t == NULL)
+            goto nomem;
+        j->out->mxt = t;
+        t->row_var = pn_strdup(var);
+        t->col_var = pn_strdup(by);
+        t->row_title = title_of(&j->first_var);
+        t->col_title = title_of(&j->first_by);
+        if (!t->row_var || !t->col_var || !t->row_title || !t->col_title)
+            goto nomem;
+        for (size_t jj = 0; jj < c->cols.n; jj++) {
+            for (size_t i = 0; i < k; i++)
+                t->count[i * c->cols.n + jj] = counter_get(c, i, jj);
+            t->cases[jj] = counter_get(&j->base, 0, jj);
+            t->missing[jj] = counter_get(&j->base, 1, jj);
+        }
+        if (k > 0) /* no category at all: the arrays may be NULL */
+            memcpy(t->row_cats, c->rows.cats, k * sizeof *t->row_cats);
+        if (c->cols.n > 0)
+            memcpy(t->col_cats, c->cols.cats, c->cols.n * sizeof *t->col_cats);
+        c->rows.n = c->cols.n = 0; /* the table owns the names now */
+        return pn_multi_crosstab_compute(t, err);
+    } else if (by) {
+        pn_crosstab *t = pn_crosstab_create(k, c->cols.n);
+        if (t == NULL)
+            goto nomem;
+        j->out->xt = t;
+        /* a pair reported by both sides is counted twice only when both sides' links are */
+        t->unit = j->link_sides == (1u << PN_SIDE_CENTRE | 1u << PN_SIDE_ECOLE)
+                      ? PN_UNIT_LINK
+                      : PN_UNIT_QUESTIONNAIRE;
+        t->row_var = pn_strdup(var);
+        t->col_var = pn_strdup(by);
+        t->row_title = title_of(&j->first_var);
+        t->col_title = title_of(&j->first_by);
+        if (!t->row_var || !t->col_var || !t->row_title || !t->col_title)
+            goto nomem;
+        for (size_t i = 0; i < k; i++)
+            for (size_t jj = 0; jj < c->cols.n; jj++)
+                t->count[i * c->cols.n + jj] = counter_get(c, i, jj);
+        /* a table with no category has no array to copy from (memcpy from NULL is undefined
+         * even for 0 bytes) */
+        if (k)
+            memcpy(t->row_cats, c->rows.cats, k * sizeof *t->row_cats);
+        if (c->cols.n)
+            memcpy(t->col_cats, c->cols.cats, c->cols.n * sizeof *t->col_cats);
+        c->rows.n = c->cols.n = 0; /* the table owns the names now */
+        return pn_crosstab_compute(t, err);
+    } else if (j->multi) {
+        pn_multi *t = pn_multi_create(k);
+        if (t == NULL)
+            goto nomem;
+        j->out->multi = t;
+        t->var = pn_strdup(var);
+        t->title = title_of(&j->first_var);
+        if (!t->var || !t->title)
+            goto nomem;
+        for (size_t i = 0; i < k; i++)
+            t->count[i] = counter_get(c, i, 0);
+        t->cases = c->cases;
+        t->missing = c->missing;
+        if (k)
+            memcpy(t->cats, c->rows.cats, k * sizeof *t->cats);
+        c->rows.n = 0;
+        return pn_multi_compute(t, err);
+    }
+    pn_freq *t = pn_freq_create(k);
+    if (t == NULL)
+        goto nomem;
+    j->out->freq = t;
+    t->var = pn_strdup(var);
+    t->title = title_of(&j->first_var);
+    if (!t->var || !t->title)
+        goto nomem;
+    for (size_t i = 0; i < k; i++)
+        t->count[i] = counter_get(c, i, 0);
+    t->missing = c->missing;
+    if (k)
+        memcpy(t->cats, c->rows.cats, k * sizeof *t->cats);
+    c->rows.n = 0;
+    /* ordered scales: cumulative % makes sense */
+    t->ordered = j->first_var.q && j->first_var.q->ordered;
+    return pn_freq_compute(t, err);
+nomem:
+    return pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
+/* What a request counts: the forms that have its variables, pooled into one table or one
+ * table each. */
+typedef struct plan {
+    pn_form **used; /* nused forms, in the order of the stored forms; the array is owned */
+    size_t nused;
+    int var_split, by_split; /* the forms ask the variable, the by variable, differently */
+    int pooled;
+} plan;
+
+/*
+ * Check the request @req against the @nids stored @forms and plan it into @p: the forms that
+ * have both variables, and whether they ask them alike; out->kind and out->parts (empty
+ * tables) set. On an error, *@fault says which part of the request is wrong.
+ */
+static pn_status plan_request(pn_form *const *forms, size_t nids, const pn_tab_request *req,
+                              pn_tab_result *out, plan *p, pn_tab_fault *fault, pn_error *err)
+{
     const char *by = req->by && *req->by ? req->by : NULL;
     varref v0 = {0}, b0 = {0};
-    int var_known = 0, var_split = 0, by_split = 0, mixed = 0;
-    memset(out, 0, sizeof *out);
-
-    if ((st = pn_store_form_ids(s, &ids, &nids, err)) != PN_OK)
-        goto out;
-    forms = calloc(nids ? nids : 1, sizeof *forms);
-    used = calloc(nids ? nids : 1, sizeof *used);
-    if (forms == NULL || used == NULL)
-        goto nomem;
-    for (size_t i = 0; i < nids; i++)
-        if ((forms[i] = pn_store_get_form(s, ids[i], NULL, NULL, err)) == NULL) {
-            st = err ? err->status : PN_ESTORE;
-            goto out;
-        }
-    if ((st = check_personal(forms, nids, req, err)) != PN_OK) {
-        fault = PN_TAB_FAULT_QUESTIONS;
-        goto out;
+    int var_known = 0, mixed = 0;
+    pn_status st;
+    if ((p->used = calloc(nids ? nids : 1, sizeof *p->used)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if ((st = pn_tab_check_personal(forms, nids, req, err)) != PN_OK) {
+        *fault = PN_TAB_FAULT_QUESTIONS;
+        return st;
     }
     /* the forms that have both variables, and whether they ask them alike */
     for (size_t i = 0; i < nids; i++) {
@@ -846,107 +604,217 @@ pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out
         var_known = 1;
         if (by && resolve(forms[i], by, &b) != PN_OK)
             continue;
-        if (nused == 0) {
+        if (p->nused == 0) {
             v0 = v;
             b0 = b;
         } else {
-            var_split |= !asked_alike(&v0, &v);
-            by_split |= by && !asked_alike(&b0, &b);
+            p->var_split |= !asked_alike(&v0, &v);
+            p->by_split |= by && !asked_alike(&b0, &b);
             mixed |= (v0.q && v0.q->type == PN_Q_SELECT_MULTIPLE) !=
                      (v.q && v.q->type == PN_Q_SELECT_MULTIPLE);
         }
-        used[nused++] = forms[i];
+        p->used[p->nused++] = forms[i];
     }
-    if (nused == 0) {
-        fault = PN_TAB_FAULT_QUESTIONS;
+    *fault = PN_TAB_FAULT_QUESTIONS;
+    if (p->nused == 0) {
         if (nids == 0)
-            st = pn_error_set(err, PN_EINPUT,
-                              "the project file holds no answers yet; run "
-                              "'panorama import' first");
-        else if (!var_known)
-            st = pn_error_set(err, PN_EINPUT, "no question '%s' in the stored forms", req->var);
-        else
-            st =
-                pn_error_set(err, PN_EINPUT, "no stored form has both '%s' and '%s'", req->var, by);
-        goto out;
+            return pn_error_set(err, PN_EINPUT,
+                                "the project file holds no answers yet; run "
+                                "'panorama import' first");
+        if (!var_known)
+            return pn_error_set(err, PN_EINPUT, "no question '%s' in the stored forms", req->var);
+        return pn_error_set(err, PN_EINPUT, "no stored form has both '%s' and '%s'", req->var, by);
     }
-    if (mixed) {
-        fault = PN_TAB_FAULT_QUESTIONS;
-        st = pn_error_set(err, PN_EINPUT,
-                          "'%s' is a multiple-choice question in one form and not in another; "
-                          "tabulate each network with --where \"${reseau} = '...'\"",
-                          req->var);
-        goto out;
-    }
-    if (by && b0.q && b0.q->type == PN_Q_SELECT_MULTIPLE) {
-        fault = PN_TAB_FAULT_QUESTIONS;
-        st = pn_error_set(err, PN_EINPUT,
-                          "'%s' is a multiple-choice question and cannot be a --by variable", by);
-        goto out;
-    }
-    if ((var_split && by && b0.q == NULL) || (by_split && v0.q == NULL)) {
+    if (mixed)
+        return pn_error_set(err, PN_EINPUT,
+                            "'%s' is a multiple-choice question in one form and not in another; "
+                            "tabulate each network with --where \"${reseau} = '...'\"",
+                            req->var);
+    if (by && b0.q && b0.q->type == PN_Q_SELECT_MULTIPLE)
+        return pn_error_set(err, PN_EINPUT,
+                            "'%s' is a multiple-choice question and cannot be a --by variable", by);
+    if ((p->var_split && by && b0.q == NULL) || (p->by_split && v0.q == NULL)) {
         /* one table per network, each by network, would hold one column (or row) each */
-        const char *asked = var_split ? req->var : by, *other = var_split ? by : req->var;
-        fault = PN_TAB_FAULT_QUESTIONS;
-        st = pn_error_set(err, PN_EINPUT,
-                          "the forms ask '%s' differently (label or choices): its networks "
-                          "cannot be set side by side in one cross-tab with '%s'; 'tab %s' shows "
-                          "each network's table under its own wording",
-                          asked, other, asked);
-        goto out;
+        const char *asked = p->var_split ? req->var : by, *other = p->var_split ? by : req->var;
+        return pn_error_set(err, PN_EINPUT,
+                            "the forms ask '%s' differently (label or choices): its networks "
+                            "cannot be set side by side in one cross-tab with '%s'; 'tab %s' "
+                            "shows each network's table under its own wording",
+                            asked, other, asked);
     }
-    if (req->where && *req->where && (st = check_filter(forms, nids, req->where, err)) != PN_OK) {
-        fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
-        goto out;
+    *fault = PN_TAB_FAULT_NONE;
+    if (req->where && *req->where &&
+        (st = pn_tab_check_filter(forms, nids, req->where, err)) != PN_OK) {
+        *fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
+        return st;
     }
     int multi = v0.q && v0.q->type == PN_Q_SELECT_MULTIPLE;
     out->kind = by ? (multi ? PN_TAB_MULTI_CROSSTAB : PN_TAB_CROSSTAB)
                    : (multi ? PN_TAB_MULTI : PN_TAB_FREQ);
-    int pooled = !var_split && !by_split;
-    size_t nparts = pooled ? 1 : nused;
+    p->pooled = !p->var_split && !p->by_split;
+    size_t nparts = p->pooled ? 1 : p->nused;
     if ((out->parts = calloc(nparts, sizeof *out->parts)) == NULL)
-        goto nomem;
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     out->nparts = nparts;
-    for (size_t i = 0; i < nparts; i++) {
-        pn_tab_part *p = &out->parts[i];
-        if ((st = tabulate_forms(s, pooled ? used : &used[i], pooled ? nused : 1, req, out->kind, p,
-                                 &fault, err)) != PN_OK)
-            goto out;
-        if (pooled)
-            continue;
-        const pn_form *f = used[i];
+    return PN_OK;
+}
+
+/* The labels of the parts of the counted result @out of @req, one per network when the
+ * forms of @p are not pooled, and the variables they ask differently. */
+static pn_status finish_result(const plan *p, const pn_tab_request *req, pn_tab_result *out,
+                               pn_error *err)
+{
+    pn_strbuf split = PN_STRBUF_INIT;
+    pn_status st = PN_OK;
+    const char *by = req->by && *req->by ? req->by : NULL;
+    if (p->pooled)
+        return PN_OK;
+    for (size_t i = 0; i < out->nparts && st == PN_OK; i++) {
+        pn_tab_part *part = &out->parts[i];
+        const pn_form *f = p->used[i];
         const char *word = pn_side_word(f->side);
-        p->network = pn_strdup(word ? word : f->id);
-        p->network_label = pn_strdup(f->side == PN_SIDE_CENTRE  ? "Centres sociaux"
-                                     : f->side == PN_SIDE_ECOLE ? "\xc3\x89"
-                                                                  "coles"
-                                                                : f->title);
-        if (p->network == NULL || p->network_label == NULL)
-            goto nomem;
+        part->network = pn_strdup(word ? word : f->id);
+        part->network_label = pn_strdup(f->side == PN_SIDE_CENTRE  ? "Centres sociaux"
+                                        : f->side == PN_SIDE_ECOLE ? "\xc3\x89"
+                                                                     "coles"
+                                                                   : f->title);
+        if (part->network == NULL || part->network_label == NULL)
+            st = PN_ENOMEM;
     }
-    if (!pooled) {
-        if ((var_split && pn_strbuf_puts(&split, req->var) != PN_OK) ||
-            (by_split && pn_strbuf_printf(&split, "%s%s", var_split ? ", " : "", by) != PN_OK) ||
-            (out->split = pn_strdup(pn_strbuf_str(&split))) == NULL)
-            goto nomem;
+    if (st != PN_OK || (p->var_split && pn_strbuf_puts(&split, req->var) != PN_OK) ||
+        (p->by_split && pn_strbuf_printf(&split, "%s%s", p->var_split ? ", " : "", by) != PN_OK) ||
+        (out->split = pn_strdup(pn_strbuf_str(&split))) == NULL)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_strbuf_release(&split);
+    return st;
+}
+
+/* The jobs of the @n planned requests @reqs: one per part of each result @out. Each job's
+ * failure is in its own st, fault and err. */
+static pn_status make_jobs(const pn_tab_request *reqs, size_t n, const plan *plans,
+                           pn_tab_result *out, job **jobs, size_t *njobs, pn_error *err)
+{
+    size_t total = 0, at = 0;
+    for (size_t i = 0; i < n; i++)
+        total += out[i].nparts;
+    if ((*jobs = calloc(total ? total : 1, sizeof **jobs)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    *njobs = total;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < out[i].nparts; k++) {
+            job *j = &(*jobs)[at++];
+            j->req = &reqs[i];
+            j->by = reqs[i].by && *reqs[i].by ? reqs[i].by : NULL;
+            j->kind = out[i].kind;
+            j->forms = plans[i].pooled ? plans[i].used : &plans[i].used[k];
+            j->nforms = plans[i].pooled ? plans[i].nused : 1;
+            j->out = &out[i].parts[k];
+            job_fail(j, job_start(j));
+        }
+    return PN_OK;
+}
+
+/* Fill the results of the @n planned requests: every table counted in one pass over the
+ * store (count_jobs), then each result finished in the order of the requests. Returns the
+ * index of the first request that failed, with its error and fault, or @n. */
+static size_t count_requests(pn_store *s, pn_form *const *forms, size_t nforms,
+                             const pn_tab_request *reqs, size_t n, const plan *plans,
+                             pn_tab_result *out, pn_status *st, pn_tab_fault *fault, pn_error *err)
+{
+    job *jobs = NULL;
+    size_t njobs = 0, at = 0, failed = n;
+    if ((*st = make_jobs(reqs, n, plans, out, &jobs, &njobs, err)) != PN_OK ||
+        (*st = count_jobs(s, forms, nforms, jobs, njobs, err)) != PN_OK) {
+        failed = 0;
+        *fault = PN_TAB_FAULT_NONE;
+        goto out;
     }
-    goto out;
-nomem:
-    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && failed == n; i++) {
+        /* each part's table, in turn; the first failure is the request's */
+        for (size_t k = 0; k < out[i].nparts && failed == n; k++, at++) {
+            job *j = &jobs[at];
+            if (j->st == PN_OK)
+                job_fail(j, job_finish(j));
+            if (j->st != PN_OK) {
+                failed = i;
+                *st = j->st;
+                *fault = j->fault;
+                if (err)
+                    *err = j->err;
+            }
+        }
+        if (failed == n && (*st = finish_result(&plans[i], &reqs[i], &out[i], err)) != PN_OK) {
+            failed = i;
+            *fault = PN_TAB_FAULT_NONE;
+        }
+    }
 out:
-    if (st != PN_OK) {
-        pn_tab_result_release(out);
-        out->fault = fault;
+    for (size_t i = 0; i < njobs; i++)
+        job_release(&jobs[i]);
+    free(jobs);
+    return failed;
+}
+
+pn_status pn_tabulate_all(pn_store *s, const pn_tab_request *reqs, size_t n, pn_tab_result *out,
+                          size_t *failed, pn_error *err)
+{
+    char **ids = NULL;
+    size_t nids = 0, planned = 0;
+    pn_form **forms = NULL;
+    plan *plans = NULL;
+    pn_status st, plan_st = PN_OK;
+    pn_tab_fault fault = PN_TAB_FAULT_NONE, plan_fault = PN_TAB_FAULT_NONE;
+    pn_error plan_err = {0};
+    *failed = 0;
+    memset(out, 0, n * sizeof *out);
+    if ((st = pn_store_form_ids(s, &ids, &nids, err)) != PN_OK)
+        goto out;
+    forms = calloc(nids ? nids : 1, sizeof *forms);
+    plans = calloc(n ? n : 1, sizeof *plans);
+    if (forms == NULL || plans == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
     }
+    for (size_t i = 0; i < nids; i++)
+        if ((forms[i] = pn_store_get_form(s, ids[i], NULL, NULL, err)) == NULL) {
+            st = err ? err->status : PN_ESTORE;
+            goto out;
+        }
+    /* the requests that can be counted: up to the first that cannot */
+    while (planned < n &&
+           (plan_st = plan_request(forms, nids, &reqs[planned], &out[planned], &plans[planned],
+                                   &plan_fault, &plan_err)) == PN_OK)
+        planned++;
+    *failed = count_requests(s, forms, nids, reqs, planned, plans, out, &st, &fault, err);
+    if (*failed == planned && planned < n) { /* those before it gave their tables */
+        st = plan_st;
+        fault = plan_fault;
+        if (err)
+            *err = plan_err;
+    }
+out:
+    if (st == PN_OK)
+        *failed = n;
+    for (size_t i = *failed; i < n; i++)
+        pn_tab_result_release(&out[i]);
+    if (*failed < n)
+        out[*failed].fault = fault;
     for (size_t i = 0; i < nids; i++) {
         pn_form_destroy(forms ? forms[i] : NULL);
         free(ids[i]);
     }
+    for (size_t i = 0; plans && i < n; i++)
+        free(plans[i].used);
     free(forms);
-    free(used);
+    free(plans);
     free(ids);
-    pn_strbuf_release(&split);
     return st;
+}
+
+pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out, pn_error *err)
+{
+    size_t failed;
+    return pn_tabulate_all(s, req, 1, out, &failed, err);
 }
 
 void pn_tab_result_release(pn_tab_result *r)

@@ -11,6 +11,14 @@
  * A `where` filter is an XLSForm expression evaluated on each unit.
  * A select_multiple by a single-answer variable is a multiple-response cross-tab: per
  * column, the units that ticked each option and the column's respondents (its base).
+ *
+ * The tables of several requests are counted in one pass (pn_tabulate_all): each form's
+ * submissions and the entries of each of its repeats are read once, whatever the number of
+ * tables that count them.
+ *
+ * May call: util, form, the store's forms and scans (pn_store_form_ids, pn_store_get_form,
+ * pn_store_scan_*), stats.h. Counted in tabulate.c, the categories and counts of a table in
+ * counter.c, the checks of a request (personal data, the filter) in checks.c.
  */
 #ifndef PN_STATS_TABULATE_H
 #define PN_STATS_TABULATE_H
@@ -94,6 +102,22 @@ typedef struct pn_tab_result {
  */
 PN_MUST_USE pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out,
                                   pn_error *err);
+
+/*
+ * pn_tabulate_all - count and compute the tables of the @n requests @reqs into @out[0..n-1],
+ * all in one pass over the store: for each stored form, one scan of its submissions and one
+ * of the entries of each repeat that some table counts, every table of that level counted
+ * from the same rows (a report's tables, where pn_tabulate on each would scan the store once
+ * per table). Each result is the one pn_tabulate gives for its request.
+ *
+ * Returns PN_OK with every result filled (*@failed = @n). On failure, the status, error and
+ * fault of the first request that pn_tabulate on each in turn would find failing: *@failed
+ * is its index, out[*failed].fault says where (see pn_tabulate), and the results before it
+ * are filled, those from it on empty. The caller releases each of out[0..*failed-1] with
+ * pn_tab_result_release.
+ */
+PN_MUST_USE pn_status pn_tabulate_all(pn_store *s, const pn_tab_request *reqs, size_t n,
+                                      pn_tab_result *out, size_t *failed, pn_error *err);
 
 void pn_tab_result_release(pn_tab_result *r);
 

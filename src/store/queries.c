@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,204 @@ static pn_status one_number(pn_store *s, const char *sql, double *out, pn_error 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
 }
 
+/* The identifiers of one kind (the centres', the schools') as numbers 0, 1, ... in order of
+ * appearance: an open-addressing table whose slots hold short identifiers (a SIRET, a UAI)
+ * themselves, so that a lookup reads one slot, not a slot and a string elsewhere. */
+typedef struct ident_slot {
+    char near[16];     /* an identifier of up to 16 bytes */
+    char *far;         /* a longer one, owned */
+    uint32_t num, len; /* num: the identifier's number; len: its length, UINT32_MAX when empty */
+} ident_slot;
+
+typedef struct ident_table {
+    ident_slot *slot;
+    size_t cap, n;
+    size_t last; /* 1 + the slot last found; 0 none (a link's own structure repeats) */
+} ident_table;
+
+static uint64_t ident_hash(const char *key, size_t len)
+{
+    uint64_t h = 0x243F6A8885A308D3u ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15u;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, key + i, len - i);
+    h = (h ^ w) * 0x9E3779B97F4A7C15u;
+    return h ^ (h >> 32);
+}
+
+static const char *ident_key(const ident_slot *sl)
+{
+    return sl->len <= sizeof sl->near ? sl->near : sl->far;
+}
+
+static int ident_is(const ident_slot *sl, const char *key, size_t len)
+{
+    return sl->len == len && memcmp(ident_key(sl), key, len) == 0;
+}
+
+/* The slot of @key (@len bytes, hash @h), or the empty one where it goes. */
+static ident_slot *ident_find(ident_slot *slot, size_t cap, const char *key, size_t len, uint64_t h)
+{
+    for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (slot[i].len == UINT32_MAX || ident_is(&slot[i], key, len))
+            return &slot[i];
+}
+
+static pn_status ident_grow(ident_table *t)
+{
+    size_t cap = t->cap ? 2 * t->cap : 4096;
+    ident_slot *slot = malloc(cap * sizeof *slot);
+    if (slot == NULL)
+        return PN_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        slot[i].len = UINT32_MAX;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slot[i].len != UINT32_MAX) {
+            size_t j = (size_t)ident_hash(ident_key(&t->slot[i]), t->slot[i].len) & (cap - 1);
+            while (slot[j].len != UINT32_MAX)
+                j = (j + 1) & (cap - 1);
+            slot[j] = t->slot[i];
+        }
+    free(t->slot);
+    t->slot = slot;
+    t->cap = cap;
+    t->last = 0;
+    return PN_OK;
+}
+
+/* The number of the identifier @key (@len bytes), numbered if new. */
+static pn_status ident_number(ident_table *t, const char *key, size_t len, uint32_t *num)
+{
+    if (t->last && ident_is(&t->slot[t->last - 1], key, len)) {
+        *num = t->slot[t->last - 1].num;
+        return PN_OK;
+    }
+    if (len >= UINT32_MAX || t->n >= UINT32_MAX || (2 * (t->n + 1) > t->cap && ident_grow(t)))
+        return PN_ENOMEM;
+    uint64_t h = ident_hash(key, len);
+    ident_slot *sl = ident_find(t->slot, t->cap, key, len, h);
+    if (sl->len == UINT32_MAX) {
+        char *far = NULL;
+        if (len > sizeof sl->near && (far = malloc(len)) == NULL)
+            return PN_ENOMEM;
+        *sl = (ident_slot){{0}, far, (uint32_t)t->n++, (uint32_t)len};
+        memcpy(far ? far : sl->near, key, len);
+    }
+    t->last = (size_t)(sl - t->slot) + 1;
+    *num = sl->num;
+    return PN_OK;
+}
+
+static void ident_table_release(ident_table *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slot[i].len != UINT32_MAX)
+            free(t->slot[i].far);
+    free(t->slot);
+}
+
+/* Sort the @n numbers @a (of @bits bits) in place, through @tmp (as large): a least
+ * significant digit radix sort, 11 bits a pass. */
+static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
+{
+    size_t count[2048];
+    for (unsigned shift = 0; shift < bits; shift += 11) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i] >> shift) & 2047]++;
+        for (size_t d = 0, at = 0; d < 2048; d++) {
+            size_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(a[i] >> shift) & 2047]++] = a[i];
+        memcpy(a, tmp, n * sizeof *a);
+    }
+}
+
+/* The links, the distinct pairs they join and the pairs reported by both sides (dyads),
+ * from one read of the links view: what count(*), GROUP BY centre_ident, school_ident and
+ * HAVING count(DISTINCT reporter_side) = 2 count, without sorting a million rows of text:
+ * each identifier is numbered, each link becomes a number (its pair and its side), and the
+ * numbers are sorted. */
+static pn_status count_links(pn_store *s, double *links, double *pairs, double *dyads,
+                             pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    ident_table ids[2] = {{0}};
+    uint32_t *cs = NULL; /* per link: its centre's number, its school's, its side (1, 2) */
+    size_t n = 0, cap = 0, distinct = 0, both = 0;
+    uint64_t *key = NULL, *tmp = NULL;
+    pn_status st = PN_OK;
+    int rc;
+    if (sqlite3_prepare_v2(s->db, "SELECT centre_ident, school_ident, reporter_side FROM links", -1,
+                           &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot count");
+    while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 65536;
+            uint32_t *p = realloc(cs, 3 * cap * sizeof *p);
+            if (p == NULL) {
+                st = PN_ENOMEM;
+                break;
+            }
+            cs = p;
+        }
+        for (int k = 0; k < 2 && st == PN_OK; k++) {
+            const char *v = (const char *)sqlite3_column_text(q, k);
+            st = ident_number(&ids[k], v ? v : "", (size_t)sqlite3_column_bytes(q, k),
+                              &cs[3 * n + k]);
+        }
+        /* the view's sides are 'centre' and 'ecole' (the structures' CHECK) */
+        const char *side = (const char *)sqlite3_column_text(q, 2);
+        cs[3 * n + 2] = side && strcmp(side, "centre") == 0 ? 1 : 2;
+        n++;
+    }
+    if (st == PN_OK && rc != SQLITE_DONE) {
+        st = pn_store_error(s, err, "cannot count");
+        goto out;
+    }
+    /* each link as (centre * schools + school) * 4 + side, sorted: a pair's links together */
+    unsigned bits = 2;
+    while (bits < 64 && ((uint64_t)1 << (bits - 2)) < (uint64_t)ids[0].n * ids[1].n)
+        bits++;
+    if (st == PN_OK && (key = malloc((n ? n : 1) * sizeof *key)) != NULL &&
+        (tmp = malloc((n ? n : 1) * sizeof *tmp)) != NULL) {
+        for (size_t i = 0; i < n; i++)
+            key[i] = ((uint64_t)cs[3 * i] * ids[1].n + cs[3 * i + 1]) << 2 | cs[3 * i + 2];
+        radix_sort(key, tmp, n, bits);
+        for (size_t i = 0; i < n;) {
+            uint64_t sides = 0, pair = key[i] >> 2;
+            for (; i < n && key[i] >> 2 == pair; i++)
+                sides |= key[i] & 3;
+            distinct++;
+            both += sides == 3;
+        }
+    } else if (st == PN_OK) {
+        st = PN_ENOMEM;
+    }
+    if (st == PN_ENOMEM)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+out:
+    *links = (double)n;
+    *pairs = (double)distinct;
+    *dyads = (double)both;
+    sqlite3_finalize(q);
+    ident_table_release(&ids[0]);
+    ident_table_release(&ids[1]);
+    free(cs);
+    free(key);
+    free(tmp);
+    return st;
+}
+
 pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
 {
     static const char *const sql[PN_NCOUNTS] = {
@@ -150,16 +349,15 @@ pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
         [PN_COUNT_SCHOOLS] = "SELECT count(*) FROM structures WHERE side='ecole' AND responded=1",
         [PN_COUNT_COMMUNES] = "SELECT count(DISTINCT commune) FROM structures WHERE responded=1"
                               " AND commune <> ''",
-        [PN_COUNT_LINKS] = "SELECT count(*) FROM links",
-        [PN_COUNT_PAIRS] =
-            "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident, school_ident)",
-        [PN_COUNT_DYADS] = "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY centre_ident,"
-                           " school_ident HAVING count(DISTINCT reporter_side) = 2)",
         [PN_COUNT_REJECTS] = "SELECT count(*) FROM rejects",
     };
     pn_status st = PN_OK;
     for (size_t i = 0; i < PN_NCOUNTS && st == PN_OK; i++)
-        st = one_number(s, sql[i], &counts[i], err);
+        if (sql[i])
+            st = one_number(s, sql[i], &counts[i], err);
+    if (st == PN_OK)
+        st = count_links(s, &counts[PN_COUNT_LINKS], &counts[PN_COUNT_PAIRS],
+                         &counts[PN_COUNT_DYADS], err);
     return st;
 }
 
@@ -246,6 +444,7 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
     }
     sc->store = s;
     sc->n = n;
+    s->scans++;
     return sc;
 }
 
@@ -267,6 +466,11 @@ void pn_store_scan_close(pn_store_scan *sc)
         return;
     sqlite3_finalize(sc->q);
     free(sc);
+}
+
+size_t pn_store_scans(const pn_store *s)
+{
+    return s->scans;
 }
 
 struct pn_store_rows {

@@ -169,6 +169,10 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
 pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err);
 void pn_store_scan_close(pn_store_scan *sc);
 
+/* The number of scans opened on @s since it was opened: what a pass over the store cost,
+ * for the tests that check that a report reads each level of each form once. */
+size_t pn_store_scans(const pn_store *s);
+
 /*
  * The stored rows of a form at one level, to compute again what the form calculates: each
  * submission (@level -1), or each entry of the repeat @level with its submission's answers.

@@ -26,6 +26,7 @@ struct pn_store {
     int nested;  /* in_tx is a savepoint of a transaction the caller opened */
     int in_read; /* a read transaction of pn_store_begin_read is open */
     store_stmts stmts;
+    size_t scans; /* scans opened (pn_store_scan_open), for pn_store_scans */
 };
 
 void store_free_names(char **names, size_t n);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "import/import.h"
+#include "output/output.h"
 #include "stats/tabulate.h"
 
 #define FORM(id, title, ident, ident_label, rep_label)                                             \
@@ -330,6 +331,120 @@ static void test_refusals(void **state)
     }
 }
 
+/* The CSV text of @r (the CSV driver), which the caller frees: every figure of a result. */
+static char *result_text(const pn_tab_result *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    pn_error err = {0};
+    assert_non_null(out);
+    pn_output csv = pn_output_csv(out);
+    if (pn_output_write(&csv, r, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    fclose(out);
+    return buf;
+}
+
+/* The requests of a report, counted together: each result is the one pn_tabulate gives
+ * alone, from one scan of each form's submissions and one of its links, where pn_tabulate
+ * on each scans once per table and form. */
+static void test_all_in_one_pass(void **state)
+{
+    fixture *fx = *state;
+    static const pn_tab_request reqs[] = {
+        {"en_qpv", NULL, NULL},
+        {"freins", NULL, NULL},
+        {"rythme", NULL, NULL},
+        {"rythme", "en_qpv", NULL},
+        {"freins", "reseau", NULL},
+        {"rep", NULL, NULL}, /* one table per network */
+        {"rythme", NULL, "${en_qpv} = 'non'"},
+        {"reseau", NULL, "${reseau} = 'ecole'"},
+        {"freins", NULL, "selected(${freins}, 'temps')"},
+    };
+    enum { N = sizeof reqs / sizeof reqs[0] };
+    pn_tab_result all[N], one;
+    pn_error err = {0};
+    size_t failed = 99, alone = 0;
+    size_t before = pn_store_scans(fx->store);
+    if (pn_tabulate_all(fx->store, reqs, N, all, &failed, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(failed, N);
+    /* two forms, each read at two levels: its submissions and its partners */
+    assert_int_equal(pn_store_scans(fx->store) - before, 4);
+    for (size_t i = 0; i < N; i++) {
+        before = pn_store_scans(fx->store);
+        if (pn_tabulate(fx->store, &reqs[i], &one, &err) != PN_OK)
+            fail_msg("%s", err.msg);
+        alone += pn_store_scans(fx->store) - before;
+        char *a = result_text(&all[i]), *b = result_text(&one);
+        assert_string_equal(a, b);
+        assert_int_equal(all[i].kind, one.kind);
+        assert_int_equal(all[i].nparts, one.nparts);
+        free(a);
+        free(b);
+        pn_tab_result_release(&one);
+        pn_tab_result_release(&all[i]);
+    }
+    assert_int_equal(alone, 2 * N); /* each table scans both forms (rep: one each part) */
+}
+
+/* A request that fails stops the pass where pn_tabulate on each in turn would stop: at the
+ * first that fails, whether its fault is found before counting (an unknown question) or
+ * while counting (a filter that cannot be evaluated on a unit); those before it are
+ * counted, with their figures. */
+static void test_all_first_failure(void **state)
+{
+    fixture *fx = *state;
+    static const pn_tab_request reqs[] = {
+        {"en_qpv", NULL, NULL},
+        {"rythme", NULL, "${rythme} = 'regulier'"},
+        {"freins", NULL, "today() != ''"}, /* no date given: fails on the first unit */
+        {"nothing", NULL, NULL},
+    };
+    pn_tab_result out[4], one = {0};
+    pn_error err = {0}, alone = {0};
+    size_t failed = 99;
+    assert_int_equal(pn_tabulate_all(fx->store, reqs, 4, out, &failed, &err), PN_EINPUT);
+    assert_int_equal(failed, 2);
+    assert_int_equal(out[2].fault, PN_TAB_FAULT_FILTER);
+    assert_int_equal(pn_tabulate(fx->store, &reqs[2], &one, &alone), PN_EINPUT);
+    assert_string_equal(err.msg, alone.msg);
+    assert_true(strstr(err.msg, "today()") != NULL);
+    assert_int_equal(out[2].nparts, 0);
+    assert_int_equal(out[3].nparts, 0);
+    assert_true(out[0].parts[0].freq->total == 5);
+    assert_true(freq_count(out[1].parts[0].freq, "regulier") == 3);
+    pn_tab_result_release(&out[0]);
+    pn_tab_result_release(&out[1]);
+
+    /* the same without the failing filter: the unknown question is the first fault */
+    pn_tab_request later[3] = {reqs[0], reqs[3], reqs[1]};
+    assert_int_equal(pn_tabulate_all(fx->store, later, 3, out, &failed, &err), PN_EINPUT);
+    assert_int_equal(failed, 1);
+    assert_int_equal(out[1].fault, PN_TAB_FAULT_QUESTIONS);
+    assert_string_equal(err.msg, "no question 'nothing' in the stored forms");
+    assert_int_equal(out[2].nparts, 0);
+    pn_tab_result_release(&out[0]);
+}
+
+/* The cover's counts of links: the links, the distinct centre-school pairs, the pairs both
+ * partners report (a dyad). */
+static void test_link_counts(void **state)
+{
+    fixture *fx = *state;
+    double counts[PN_NCOUNTS];
+    pn_error err = {0};
+    if (pn_store_counts(fx->store, counts, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    assert_true(counts[PN_COUNT_LINKS] == 4); /* c1 twice, c2, e1 */
+    assert_true(counts[PN_COUNT_PAIRS] == 2); /* with 0951099D (c1, c2, e1), with 0422170F */
+    assert_true(counts[PN_COUNT_DYADS] == 1); /* 0951099D reports its centre too */
+    assert_true(counts[PN_COUNT_CENTRES] == 1);
+    assert_true(counts[PN_COUNT_SCHOOLS] == 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +455,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_multiple_response_crosstab, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_by_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_in_one_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_first_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
     };
     pn_stats_init();
     return cmocka_run_group_tests(tests, NULL, NULL);

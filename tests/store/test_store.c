@@ -967,6 +967,68 @@ static void test_named_queries(void **state)
     pn_store_close(s);
 }
 
+/* Record the real form @file in @s. */
+static void put_real_form(pn_store *s, const char *file)
+{
+    char *source = NULL;
+    size_t len = 0;
+    pn_form *f = pn_test_load_form(file, &source, &len);
+    pn_error err = {0};
+    if (pn_store_put_form(s, f, source, len, &err) != PN_OK)
+        fail_msg("put_form: %s", err.msg);
+    pn_form_destroy(f);
+    free(source);
+}
+
+/* The cover's counts of links against the SQL that defines them (GROUP BY over the links
+ * view), on links of both sides with identifiers short and long (beyond 16 bytes), empty,
+ * missing (a submission without its answers' row, a partner left blank), named by both
+ * sides or by one: thousands of them, so that every table grows. */
+static void test_link_counts_as_sql(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    pn_error err = {0};
+    double counts[PN_NCOUNTS];
+    put_real_form(s, "centre_social.csv");
+    put_real_form(s, "ecole.csv");
+    assert_int_equal(
+        sqlite3_exec(
+            pn_store_db(s),
+            "INSERT INTO imports(import_id, form_id, files) VALUES(1, 'centre_social', 'a.csv');"
+            "CREATE TEMP TABLE n AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+            " FROM n WHERE i < 9000) SELECT i FROM n;"
+            "INSERT INTO submissions(submission_id, form_id, instance_key, import_id,"
+            " source_file, source_line) SELECT i, CASE WHEN i <= 101 THEN 'centre_social' ELSE"
+            " 'ecole' END, 'k' || i, 1, 'a.csv', i FROM temp.n WHERE i <= 301;"
+            "INSERT INTO data_centre_social(submission_id, siret) SELECT i, CASE i % 7 WHEN 0"
+            " THEN '' WHEN 1 THEN 'un identifiant bien plus long que seize octets ' || (i % 5)"
+            " ELSE 'c' || (i % 40) END FROM temp.n WHERE i <= 100;" /* 101: no answers' row */
+            "INSERT INTO data_ecole(submission_id, uai) SELECT i, 'e' || (i % 60) FROM temp.n"
+            " WHERE i > 101 AND i <= 301;"
+            "INSERT INTO data_centre_social__partenaires(entry_id, submission_id, position,"
+            " entry_key, partenaire_id) SELECT i, 1 + i % 101, i, 'p' || i, CASE i % 11 WHEN 0"
+            " THEN NULL ELSE 'e' || (i % 70) END FROM temp.n;"
+            "INSERT INTO data_ecole__partenaires(entry_id, submission_id, position, entry_key,"
+            " partenaire_id) SELECT i, 102 + i % 200, i, 'q' || i, CASE i % 9 WHEN 0 THEN ''"
+            " WHEN 1 THEN 'un identifiant bien plus long que seize octets ' || (i % 3) ELSE"
+            " 'c' || (i % 45) END FROM temp.n WHERE i <= 6000;",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(pn_store_counts(s, counts, &err), PN_OK);
+    assert_true(counts[PN_COUNT_LINKS] == query_int(s, "SELECT count(*) FROM links"));
+    assert_true(counts[PN_COUNT_LINKS] == 15000);
+    long long pairs = query_int(s, "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY"
+                                   " centre_ident, school_ident)");
+    long long dyads = query_int(s, "SELECT count(*) FROM (SELECT 1 FROM links GROUP BY"
+                                   " centre_ident, school_ident HAVING"
+                                   " count(DISTINCT reporter_side) = 2)");
+    assert_true(counts[PN_COUNT_PAIRS] == pairs);
+    assert_true(counts[PN_COUNT_DYADS] == dyads);
+    assert_true(dyads > 100 && pairs > dyads + 1000); /* the data has both kinds */
+    pn_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -994,6 +1056,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_snapshot_while_writer_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_writer_is_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_counts_as_sql, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
