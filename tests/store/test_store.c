@@ -141,6 +141,7 @@ static void test_create_then_open(void **state)
                      1);
     assert_int_equal(query_int(s, "SELECT count(*) FROM links"), 0);
     assert_int_equal(query_int(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(s, "PRAGMA page_size"), 16384); /* store.c says why */
     pn_store_close(s);
 
     s = open_ok(fx->path);
