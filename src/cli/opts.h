@@ -1,6 +1,8 @@
 /*
  * opts.h - a small option reader for subcommands: `--name VALUE`, `--name=VALUE`, and
  * operands, in any order. Embedded by the caller; owns nothing.
+ *
+ * May call: libc only (src/cli's own helper; the CLI may call every room).
  */
 #ifndef PN_CLI_OPTS_H
 #define PN_CLI_OPTS_H

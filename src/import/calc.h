@@ -12,6 +12,8 @@
  * an answer itself (an answer emptied because its question does not apply), it calls
  * pn_calc_changed(). The result of each distinct relevance expression (a group's, the same for
  * each of its questions) is kept until an answer changes.
+ *
+ * May call: util, form (src/import's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_IMPORT_CALC_H
 #define PN_IMPORT_CALC_H

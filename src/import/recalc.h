@@ -9,6 +9,9 @@
  * submission's answers as recalculated. The answers themselves are left as they are; an
  * answer to a question the new form says does not apply is seen as '' by the calculations,
  * as the import sees it.
+ *
+ * May call: util, form, store's cursors and updaters (src/import's room;
+ * docs/architecture.md, enforced by the build).
  */
 #ifndef PN_IMPORT_RECALC_H
 #define PN_IMPORT_RECALC_H

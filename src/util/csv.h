@@ -13,6 +13,9 @@
  * detected from the first non-blank line of the decoded text. Blank lines between records are
  * skipped. The file is read in fixed-size chunks: memory does not grow with its size, only
  * with its longest record.
+ *
+ * May call: util and libcsv, which no other room may include (src/util's room;
+ * docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_CSV_H
 #define PN_UTIL_CSV_H

@@ -24,6 +24,9 @@
  * Other encodings go through glibc's iconv(3). A byte the encoding does not define (0x81 in
  * Windows-1252) or a character cut short at the end of the file is an error that names the
  * byte, the line and the column.
+ *
+ * May call: util and iconv, which no other room may include (src/util's room;
+ * docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_DECODE_H
 #define PN_UTIL_DECODE_H

@@ -6,6 +6,8 @@
  * in the message itself ("file:line: column 'x': expected ..., found ...").
  * Only the CLI prints the message (as "panorama: <msg>") and maps the status to an
  * exit code.
+ *
+ * May call: libc only (src/util's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_ERROR_H
 #define PN_UTIL_ERROR_H

@@ -7,6 +7,9 @@
  * to one key: Unicode compatibility decomposition, case folding, marks stripped, punctuation
  * variants lumped (’ ‘ → ', NBSP → space, dashes → -) by utf8proc; then runs of spaces become
  * one, a space before : ; ? ! is dropped (French typography) and the ends are trimmed.
+ *
+ * May call: util and utf8proc, which no other room may include (src/util's room;
+ * docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_FOLD_H
 #define PN_UTIL_FOLD_H

@@ -23,6 +23,8 @@
  * Every function is pure: no allocation, no I/O, no global state; safe from any thread.
  * Buffers: @msg may be NULL (size 0) when the message is not wanted; a message longer than
  * @size is cut (PN_IDENT_MSG_SIZE always suffices). Values are NUL-terminated strings.
+ *
+ * May call: libc only (src/util's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_IDENT_H
 #define PN_UTIL_IDENT_H

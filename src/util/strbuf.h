@@ -3,6 +3,8 @@
  *
  * Embedded by the caller: pn_strbuf sb = PN_STRBUF_INIT; ... pn_strbuf_release(&sb);
  * Appending functions return PN_OK or PN_ENOMEM (the buffer is unchanged on failure).
+ *
+ * May call: libc only (src/util's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_STRBUF_H
 #define PN_UTIL_STRBUF_H

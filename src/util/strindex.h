@@ -8,6 +8,8 @@
  * The keys are lent, not copied: the caller keeps each key's bytes alive and unchanged while
  * the index holds it (e.g. the names of the items the numbers index). A key is @len bytes
  * that need not be NUL-terminated; keys are compared byte for byte.
+ *
+ * May call: libc only (src/util's room; docs/architecture.md, enforced by the build).
  */
 #ifndef PN_UTIL_STRINDEX_H
 #define PN_UTIL_STRINDEX_H
