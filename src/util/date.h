@@ -7,7 +7,8 @@
  * The calendar is the proleptic Gregorian one: 29 February in years divisible by 4, except
  * centuries not divisible by 400 (2000-02-29 is a day, 1900-02-29 is not).
  *
- * May call: libc only (src/util's room; docs/architecture.md, enforced by the build).
+ * May call: util (strbuf) and libc (src/util's room; docs/architecture.md, enforced by the
+ * build).
  */
 #ifndef PN_UTIL_DATE_H
 #define PN_UTIL_DATE_H

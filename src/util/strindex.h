@@ -9,7 +9,8 @@
  * the index holds it (e.g. the names of the items the numbers index). A key is @len bytes
  * that need not be NUL-terminated; keys are compared byte for byte.
  *
- * May call: libc only (src/util's room; docs/architecture.md, enforced by the build).
+ * May call: util (error) and libc (src/util's room; docs/architecture.md, enforced by the
+ * build).
  */
 #ifndef PN_UTIL_STRINDEX_H
 #define PN_UTIL_STRINDEX_H
