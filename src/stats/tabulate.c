@@ -55,15 +55,25 @@ typedef struct rowctx {
     const char **names;
     const char **values;
     size_t n;
+    /* the last name looked up (the filter's own string, the same at every row) and its
+     * column: a filter on one question finds it without comparing names at each row */
+    const char *last;
+    size_t last_i;
 } rowctx;
 
 static const char *row_lookup(void *ctx, const char *name)
 {
     rowctx *rc = ctx;
-    for (size_t i = 0; i < rc->n; i++)
-        if (strcmp(rc->names[i], name) == 0)
-            return rc->values[i] ? rc->values[i] : "";
-    return NULL;
+    if (name != rc->last || rc->last == NULL) {
+        size_t i = 0;
+        while (i < rc->n && strcmp(rc->names[i], name) != 0)
+            i++;
+        if (i == rc->n)
+            return NULL;
+        rc->last = name;
+        rc->last_i = i;
+    }
+    return rc->values[rc->last_i] ? rc->values[rc->last_i] : "";
 }
 
 static char *title_of(const varref *v)
@@ -202,7 +212,7 @@ static pn_status reader_init(reader *r, job *j, const pn_form *f)
         r->cols[r->n] = qq;
         r->names[r->n++] = qq->name;
     }
-    r->rc = (rowctx){r->names, r->values, r->n};
+    r->rc = (rowctx){r->names, r->values, r->n, NULL, 0};
     r->before = j->c.units;
     return PN_OK;
 }
