@@ -740,6 +740,90 @@ static void lent_cells_same_store(void **state)
     pn_store_close(lent);
 }
 
+/* The scan's rows, "a|b|c" each (NULL as "-"), one per line. */
+static char *scan_text(fixture *fx, int level, const pn_question *const *cols, size_t n)
+{
+    pn_error err = {0};
+    pn_store_scan *sc = pn_store_scan_open(fx->store, fx->form, level, cols, n, &err);
+    if (sc == NULL)
+        fail_msg("%s", err.msg);
+    pn_strbuf all = PN_STRBUF_INIT;
+    const char *v[8];
+    int more = 1;
+    while (more) {
+        assert_int_equal(pn_store_scan_next(sc, v, &more, &err), PN_OK);
+        for (size_t i = 0; more && i < n; i++)
+            assert_int_equal(pn_strbuf_printf(&all, "%s%s", i ? "|" : "", v[i] ? v[i] : "-"),
+                             PN_OK);
+        if (more)
+            assert_int_equal(pn_strbuf_puts(&all, "\n"), PN_OK);
+    }
+    pn_store_scan_close(sc);
+    return pn_strbuf_detach(&all);
+}
+
+/* The same rows by SQL: each entry joined to its submission, in the entries' order. */
+static char *join_text(fixture *fx)
+{
+    pn_strbuf all = PN_STRBUF_INIT;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(pn_store_db(fx->store),
+                                        "SELECT t.rythme, p.commune, NULL FROM"
+                                        " data_centre_social__partenaires t JOIN data_centre_social"
+                                        " p ON p.submission_id = t.submission_id ORDER BY"
+                                        " t.entry_id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW)
+        for (int i = 0; i < 3; i++) {
+            const char *v = (const char *)sqlite3_column_text(q, i);
+            assert_int_equal(pn_strbuf_printf(&all, "%s%s", i ? "|" : "", v ? v : "-"), PN_OK);
+            if (i == 2)
+                assert_int_equal(pn_strbuf_puts(&all, "\n"), PN_OK);
+        }
+    sqlite3_finalize(q);
+    return pn_strbuf_detach(&all);
+}
+
+/* A scan of the partner entries gives each entry with its submission's answers, as the join
+ * of the two tables does: read apart (the submissions' answers first, by id) when the ids are
+ * dense, through the join when they are scattered. */
+static void scan_reads_entries_as_the_join(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    const char *root = getenv("PN_SOURCE_DIR");
+    char main_path[512], part_path[512];
+    snprintf(main_path, sizeof main_path, "%s/examples/centre_social.csv", root ? root : "../..");
+    snprintf(part_path, sizeof part_path, "%s/examples/centre_social-partenaires.csv",
+             root ? root : "../..");
+    const char *paths[2] = {main_path, part_path};
+    if (run(fx, paths, 2, &res, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    pn_import_result_release(&res);
+    const pn_question *rythme = pn_form_find(fx->form, "rythme");
+    const pn_question *cols[3] = {rythme, pn_form_find(fx->form, "commune"), NULL};
+    assert_true(rythme->repeat >= 0 && cols[1]->repeat < 0);
+    char *want = join_text(fx), *got = scan_text(fx, rythme->repeat, cols, 3);
+    assert_true(strlen(want) > 1000);
+    assert_string_equal(got, want);
+    free(got);
+    /* a submission far beyond the others: its ids are now too scattered for a table by id */
+    assert_int_equal(sqlite3_exec(pn_store_db(fx->store),
+                                  "INSERT INTO submissions(submission_id, form_id, instance_key,"
+                                  " import_id, source_file, source_line) VALUES(50000000,"
+                                  " 'centre_social', 'uuid:far', 1, 'x.csv', 2);"
+                                  "INSERT INTO data_centre_social(submission_id, commune)"
+                                  " VALUES(50000000, '95018')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    got = scan_text(fx, rythme->repeat, cols, 3);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
 /* The statements prepared on the store's connection. */
 static int prepared_statements(fixture *fx)
 {
@@ -1190,6 +1274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(one_thread_same_store, setup, teardown),
         cmocka_unit_test_setup_teardown(lent_cells_same_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(scan_reads_entries_as_the_join, setup, teardown),
         cmocka_unit_test_setup_teardown(statements_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
         cmocka_unit_test_setup_teardown(duplicate_columns, setup, teardown),
