@@ -635,6 +635,14 @@ static void select_multiple_tokens(void **state)
     free(r);
 }
 
+/* The bundled centres' answers and their partner entries (examples/), into @main_path and
+ * @part_path of 512 bytes each. */
+static void example_paths(char *main_path, char *part_path)
+{
+    pn_test_source_path("examples/centre_social.csv", main_path, 512);
+    pn_test_source_path("examples/centre_social-partenaires.csv", part_path, 512);
+}
+
 /* Every row of every table of @db, in order, as one string the caller frees. */
 static char *store_text(sqlite3 *db)
 {
@@ -671,11 +679,9 @@ static void one_thread_same_store(void **state)
     fixture *fx = *state;
     pn_error err = {0};
     pn_import_result res = {0};
-    const char *root = getenv("PN_SOURCE_DIR");
-    char main_path[512], part_path[512], db[160];
-    snprintf(main_path, sizeof main_path, "%s/examples/centre_social.csv", root ? root : "../..");
-    snprintf(part_path, sizeof part_path, "%s/examples/centre_social-partenaires.csv",
-             root ? root : "../..");
+    char db[160];
+    char main_path[512], part_path[512];
+    example_paths(main_path, part_path);
     const char *paths[2] = {main_path, part_path};
     if (run(fx, paths, 2, &res, &err) != PN_OK)
         fail_msg("%s", err.msg);
@@ -706,11 +712,9 @@ static void lent_cells_same_store(void **state)
     fixture *fx = *state;
     pn_error err = {0};
     pn_import_result res = {0};
-    const char *root = getenv("PN_SOURCE_DIR");
-    char main_path[512], part_path[512], db[160];
-    snprintf(main_path, sizeof main_path, "%s/examples/centre_social.csv", root ? root : "../..");
-    snprintf(part_path, sizeof part_path, "%s/examples/centre_social-partenaires.csv",
-             root ? root : "../..");
+    char db[160];
+    char main_path[512], part_path[512];
+    example_paths(main_path, part_path);
     const char *both[2] = {main_path, part_path}, *part_first[2] = {part_path, main_path};
     snprintf(db, sizeof db, "%s/lent.db", fx->dir);
     pn_store *lent = pn_store_create(db, &err);
@@ -793,11 +797,8 @@ static void scan_reads_entries_as_the_join(void **state)
     fixture *fx = *state;
     pn_error err = {0};
     pn_import_result res = {0};
-    const char *root = getenv("PN_SOURCE_DIR");
     char main_path[512], part_path[512];
-    snprintf(main_path, sizeof main_path, "%s/examples/centre_social.csv", root ? root : "../..");
-    snprintf(part_path, sizeof part_path, "%s/examples/centre_social-partenaires.csv",
-             root ? root : "../..");
+    example_paths(main_path, part_path);
     const char *paths[2] = {main_path, part_path};
     if (run(fx, paths, 2, &res, &err) != PN_OK)
         fail_msg("%s", err.msg);
