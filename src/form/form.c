@@ -1,6 +1,7 @@
 #include "form/form.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -891,6 +892,8 @@ static pn_form *load(FILE *in, const char *name, pn_error *err)
         pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
+    static _Atomic unsigned long serials;
+    ld.form->serial = atomic_fetch_add(&serials, 1) + 1;
     ld.form->path = pn_strdup(name);
     if (ld.form->path == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");

@@ -123,6 +123,9 @@ typedef struct pn_form {
     size_t nrepeats;
     pn_form_side side;
     pn_roles roles;
+    /* this form's number among the forms the process has loaded, from 1: no two forms share
+     * one, so that what is prepared from a form can be kept for it (the store's statements) */
+    unsigned long serial;
 } pn_form;
 
 /*

@@ -321,13 +321,26 @@ sqlite3 *pn_store_db(pn_store *s)
     return s->db;
 }
 
+/* Run the one statement @sql as a statement of the store's cache (a test's imports inside its
+ * own transaction open and close a savepoint at each), else through sqlite3_exec. */
+static int exec_cached(pn_store *s, const char *sql)
+{
+    pn_error ignored = {0};
+    sqlite3_stmt *q = store_stmt(s, sql, "cannot run a statement", &ignored);
+    if (q == NULL)
+        return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 pn_status pn_store_begin(pn_store *s, pn_error *err)
 {
     /* inside a transaction the connection's owner opened (a test's, to undo what it did), the
      * import is a savepoint of it */
     s->nested = !sqlite3_get_autocommit(s->db);
-    if (sqlite3_exec(s->db, s->nested ? "SAVEPOINT pn_write" : "BEGIN IMMEDIATE", NULL, NULL,
-                     NULL) != SQLITE_OK)
+    if ((s->nested ? exec_cached(s, "SAVEPOINT pn_write")
+                   : sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
         return pn_store_error(s, err, "cannot start a transaction");
     s->in_tx = 1;
     sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
@@ -336,8 +349,8 @@ pn_status pn_store_begin(pn_store *s, pn_error *err)
 
 pn_status pn_store_commit(pn_store *s, pn_error *err)
 {
-    if (sqlite3_exec(s->db, s->nested ? "RELEASE pn_write" : "COMMIT", NULL, NULL, NULL) !=
-        SQLITE_OK) {
+    if ((s->nested ? exec_cached(s, "RELEASE pn_write")
+                   : sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
         pn_status st =
             is_busy(s) ? pn_error_set(err, PN_EBUSY,
                                       "cannot commit: another panorama kept reading the project "
@@ -354,9 +367,12 @@ pn_status pn_store_commit(pn_store *s, pn_error *err)
 
 void pn_store_rollback(pn_store *s)
 {
-    if (s->in_tx)
-        sqlite3_exec(s->db, s->nested ? "ROLLBACK TO pn_write; RELEASE pn_write" : "ROLLBACK", NULL,
-                     NULL, NULL);
+    if (s->in_tx && s->nested) {
+        exec_cached(s, "ROLLBACK TO pn_write");
+        exec_cached(s, "RELEASE pn_write");
+    } else if (s->in_tx) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
     s->in_tx = 0;
     sqlite3_busy_timeout(s->db, BUSY_MS);
 }

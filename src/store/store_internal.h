@@ -27,6 +27,11 @@ struct pn_store {
     int in_read; /* a read transaction of pn_store_begin_read is open */
     store_stmts stmts;
     size_t scans; /* scans opened (pn_store_scan_open), for pn_store_scans */
+    /* the per-level statements of the last form a writer was opened for (writer.c), kept
+     * for the next import of the same form (pn_form.serial); NULL before */
+    struct level_stmts *levels;
+    unsigned long levels_serial;
+    size_t nlevels;
 };
 
 void store_free_names(char **names, size_t n);
@@ -45,5 +50,9 @@ void store_stmts_trim(pn_store *s, size_t max);
 
 /* Reset every cached statement and clear its bindings (which may point to freed memory). */
 void store_stmts_idle(pn_store *s);
+
+/* Forget the kept per-level statements of a form (writer.c); before their statements are
+ * finalized. */
+void store_levels_drop(pn_store *s);
 
 #endif

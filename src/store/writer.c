@@ -57,6 +57,7 @@ void store_stmts_trim(pn_store *s, size_t max)
     store_stmts *c = &s->stmts;
     if (c->n <= max && max)
         return;
+    store_levels_drop(s);
     for (size_t k = 0; k < c->n; k++) {
         sqlite3_finalize(c->stmt[k]);
         free(c->sql[k]);
@@ -98,6 +99,21 @@ typedef struct level_stmts {
     size_t *q;            /* the questions that store a value, in the columns' order */
     size_t nq;
 } level_stmts;
+
+static void free_levels(level_stmts *level, size_t n)
+{
+    for (size_t l = 0; level && l < n; l++)
+        free(level[l].q);
+    free(level);
+}
+
+void store_levels_drop(pn_store *s)
+{
+    free_levels(s->levels, s->nlevels);
+    s->levels = NULL;
+    s->levels_serial = 0;
+    s->nlevels = 0;
+}
 
 struct pn_store_writer {
     pn_store *s;
@@ -288,18 +304,30 @@ pn_store_writer *pn_store_writer_open(pn_store *s, const pn_form *f, const char 
                                       pn_error *err)
 {
     pn_store_writer *w = calloc(1, sizeof *w);
-    if (w == NULL || (w->level = calloc(1 + f->nrepeats, sizeof *w->level)) == NULL) {
-        free(w);
+    if (w == NULL) {
         pn_error_set(err, PN_ENOMEM, "out of memory");
         return NULL;
     }
     w->s = s;
     w->form = f;
     store_stmts_trim(s, STMTS_MAX);
+    /* the levels' statements of the form the last import was for, when it is this one: no
+     * SQL built and looked up again (the statements themselves are in the cache) */
+    int kept = s->levels != NULL && s->levels_serial == f->serial;
+    if (kept) {
+        w->level = s->levels;
+    } else {
+        store_levels_drop(s);
+        if ((w->level = calloc(1 + f->nrepeats, sizeof *w->level)) == NULL) {
+            free(w);
+            pn_error_set(err, PN_ENOMEM, "out of memory");
+            return NULL;
+        }
+    }
     pn_status st = begin_import(w, files, err);
     if (st == PN_OK)
         st = prepare_fixed(w, err);
-    for (int r = -1; r < (int)f->nrepeats && st == PN_OK; r++)
+    for (int r = -1; r < (int)f->nrepeats && st == PN_OK && !kept; r++)
         st = prepare_level(w, r, err);
     if (st == PN_OK)
         st = look_up_rejects(w, err);
@@ -307,6 +335,10 @@ pn_store_writer *pn_store_writer_open(pn_store *s, const pn_form *f, const char 
         pn_store_writer_close(w);
         return NULL;
     }
+    /* the store keeps them for the next import */
+    s->levels = w->level;
+    s->levels_serial = f->serial;
+    s->nlevels = 1 + f->nrepeats;
     return w;
 }
 
@@ -340,9 +372,8 @@ void pn_store_writer_close(pn_store_writer *w)
         return;
     /* the statements stay in the store's cache for the next import */
     store_stmts_idle(w->s);
-    for (size_t l = 0; l < 1 + w->form->nrepeats; l++)
-        free(w->level[l].q);
-    free(w->level);
+    if (w->level != w->s->levels) /* kept by the store otherwise */
+        free_levels(w->level, 1 + w->form->nrepeats);
     free(w);
 }
 

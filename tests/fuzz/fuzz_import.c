@@ -133,8 +133,9 @@ static struct {
      * the harness (the import is then a savepoint of it) that is rolled back after them */
     pn_store *work;
     sqlite3_stmt *count; /* count_sql, prepared once */
-    pn_cells *cells;     /* the form's, made once and lent to every import */
-    int verbose;         /* PN_FUZZ_VERBOSE=1 */
+    sqlite3_stmt *begin, *rollback;
+    pn_cells *cells; /* the form's, made once and lent to every import */
+    int verbose;     /* PN_FUZZ_VERBOSE=1 */
 } fx;
 
 static void write_file(const char *path, const char *head, const uint8_t *data, size_t size)
@@ -178,15 +179,18 @@ static counts count_all(void)
     return c;
 }
 
-static void exec_work(const char *sql)
+/* Run @q, one of the harness's statements prepared once (fx.begin, fx.rollback). */
+static void run_work(sqlite3_stmt *q)
 {
-    SETUP(sqlite3_exec(pn_store_db(fx.work), sql, NULL, NULL, NULL) == SQLITE_OK,
-          sqlite3_errmsg(pn_store_db(fx.work)));
+    SETUP(sqlite3_step(q) == SQLITE_DONE, sqlite3_errmsg(pn_store_db(fx.work)));
+    sqlite3_reset(q);
 }
 
 static void cleanup(void)
 {
     sqlite3_finalize(fx.count);
+    sqlite3_finalize(fx.begin);
+    sqlite3_finalize(fx.rollback);
     pn_cells_destroy(fx.cells);
     pn_store_close(fx.work);
     pn_form_destroy(fx.form);
@@ -233,12 +237,16 @@ static void setup_once(void)
     pn_import_result_release(&res);
     SETUP(sqlite3_prepare_v2(pn_store_db(fx.work), count_sql, -1, &fx.count, NULL) == SQLITE_OK,
           sqlite3_errmsg(pn_store_db(fx.work)));
+    SETUP(sqlite3_prepare_v2(pn_store_db(fx.work), "BEGIN", -1, &fx.begin, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(pn_store_db(fx.work), "ROLLBACK", -1, &fx.rollback, NULL) ==
+                  SQLITE_OK,
+          sqlite3_errmsg(pn_store_db(fx.work)));
 }
 
 /* Imports @paths into the working store (reset first) and checks the contract. */
 static void import_and_check(const char *const *paths, size_t npaths)
 {
-    exec_work("BEGIN");
+    run_work(fx.begin);
     counts before = count_all();
     pn_import_result res;
     pn_error err = {0};
@@ -263,7 +271,7 @@ static void import_and_check(const char *const *paths, size_t npaths)
     if (st != PN_OK) {
         REQUIRE(err.status == st && err.msg[0] != '\0');
         REQUIRE(memcmp(&before, &after, sizeof before) == 0);
-        exec_work("ROLLBACK");
+        run_work(fx.rollback);
         return;
     }
     size_t main_stored = 0;
@@ -278,7 +286,7 @@ static void import_and_check(const char *const *paths, size_t npaths)
     REQUIRE(after.submissions == before.submissions + (long long)main_stored);
     REQUIRE(after.answers == before.answers + (long long)main_stored);
     pn_import_result_release(&res);
-    exec_work("ROLLBACK");
+    run_work(fx.rollback);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
