@@ -825,6 +825,50 @@ static void scan_reads_entries_as_the_join(void **state)
     free(want);
 }
 
+/* Imports of two forms in turn on one connection (the store keeps the statements of the last
+ * form's levels, writer.c) give the store that imports each on a connection of its own give. */
+static void two_forms_in_turn(void **state)
+{
+    fixture *fx = *state;
+    pn_error err = {0};
+    pn_import_result res = {0};
+    char centre[2][512], ecole[2][512], db[160];
+    example_paths(centre[0], centre[1]);
+    pn_test_source_path("examples/ecole.csv", ecole[0], sizeof ecole[0]);
+    pn_test_source_path("examples/ecole-partenaires.csv", ecole[1], sizeof ecole[1]);
+    const char *cp[2] = {centre[0], centre[1]}, *ep[2] = {ecole[0], ecole[1]};
+    char *esrc = NULL;
+    size_t elen = 0;
+    pn_form *ef = pn_test_load_form("ecole.csv", &esrc, &elen);
+    snprintf(db, sizeof db, "%s/apart.db", fx->dir);
+    pn_store *apart = pn_store_create(db, &err);
+    assert_non_null(apart);
+    pn_store_close(apart);
+    for (int k = 0; k < 3; k++) {
+        const pn_form *f = k == 1 ? ef : fx->form;
+        const char *src = k == 1 ? esrc : fx->source;
+        size_t len = k == 1 ? elen : fx->len;
+        const char **paths = k == 1 ? ep : cp;
+        if (pn_import_files(fx->store, f, src, len, paths, 2, NULL, &res, &err) != PN_OK)
+            fail_msg("%s", err.msg);
+        pn_import_result_release(&res);
+        apart = pn_store_open(db, &err);
+        assert_non_null(apart);
+        if (pn_import_files(apart, f, src, len, paths, 2, NULL, &res, &err) != PN_OK)
+            fail_msg("%s", err.msg);
+        pn_import_result_release(&res);
+        if (k < 2)
+            pn_store_close(apart);
+    }
+    char *a = store_text(pn_store_db(fx->store)), *b = store_text(pn_store_db(apart));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    pn_store_close(apart);
+    pn_form_destroy(ef);
+    free(esrc);
+}
+
 /* The statements prepared on the store's connection. */
 static int prepared_statements(fixture *fx)
 {
@@ -1275,6 +1319,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(entry_again_in_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(one_thread_same_store, setup, teardown),
         cmocka_unit_test_setup_teardown(lent_cells_same_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_forms_in_turn, setup, teardown),
         cmocka_unit_test_setup_teardown(scan_reads_entries_as_the_join, setup, teardown),
         cmocka_unit_test_setup_teardown(statements_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(links_follow_their_submission, setup, teardown),
