@@ -58,7 +58,7 @@ int pn_dialect_parse(const char *word, pn_dialect *out)
 static int has_column(size_t n, char *const *h, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(h[i], name) == 0)
+        if (h[i][0] == name[0] && strcmp(h[i], name) == 0)
             return 1;
     return 0;
 }
@@ -196,8 +196,9 @@ static const meta_name meta_lime[] = {
 static pn_col meta_column(const char *h, pn_dialect d)
 {
     pn_col c = {PN_COL_UNMAPPED, -1, -1, 0};
+    /* the first byte first: most of a header is the form's own names */
     for (size_t i = 0; i < sizeof meta_common / sizeof meta_common[0]; i++)
-        if (strcmp(h, meta_common[i].name) == 0) {
+        if (h[0] == meta_common[i].name[0] && strcmp(h, meta_common[i].name) == 0) {
             c.kind = meta_common[i].kind;
             c.rank = meta_common[i].rank;
             return c;
@@ -211,7 +212,7 @@ static pn_col meta_column(const char *h, pn_dialect d)
     }
     if (d == PN_DIALECT_LIME) {
         for (size_t i = 0; i < sizeof meta_lime / sizeof meta_lime[0]; i++)
-            if (strcmp(h, meta_lime[i].name) == 0) {
+            if (h[0] == meta_lime[i].name[0] && strcmp(h, meta_lime[i].name) == 0) {
                 c.kind = meta_lime[i].kind;
                 c.rank = meta_lime[i].rank;
                 return c;
