@@ -4,17 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A name -> question index entry, sorted by name for bsearch. */
-struct pn_calc_name {
-    const char *name;
-    size_t q;
-};
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(((const pn_calc_name *)a)->name, ((const pn_calc_name *)b)->name);
-}
-
 /* Number the distinct relevance expressions (by text) for pn_calc_relevant's memo. */
 static pn_status index_relevance(pn_calc *c, pn_error *err)
 {
@@ -57,12 +46,8 @@ pn_status pn_calc_init(pn_calc *c, const pn_form *form, const char *today, pn_er
     c->today = today;
     c->val = calloc(nq, sizeof *c->val);
     c->owned = calloc(nq, sizeof *c->owned);
-    c->index = calloc(nq, sizeof *c->index);
-    if (c->val == NULL || c->owned == NULL || c->index == NULL)
+    if (c->val == NULL || c->owned == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < form->nq; i++)
-        c->index[i] = (pn_calc_name){form->q[i].name, i};
-    qsort(c->index, form->nq, sizeof *c->index, cmp_name);
     return index_relevance(c, err);
 }
 
@@ -77,7 +62,6 @@ void pn_calc_release(pn_calc *c)
             free(c->rel_slot[i]);
     free(c->owned);
     free(c->val);
-    free(c->index);
     free(c->rel_slot);
     free(c->slot_gen);
     free(c->slot_v);
@@ -105,11 +89,10 @@ const char *pn_calc_lookup(void *ctx, const char *name)
     if (c->seen[h].name == name && strcmp(c->form->q[c->seen[h].q].name, name) == 0) {
         qi = c->seen[h].q;
     } else {
-        pn_calc_name probe = {name, 0};
-        pn_calc_name *hit = bsearch(&probe, c->index, c->form->nq, sizeof *c->index, cmp_name);
-        if (hit == NULL)
+        int at = pn_form_question_index(c->form, name); /* the form's own index */
+        if (at < 0)
             return NULL;
-        qi = hit->q;
+        qi = (size_t)at;
         c->seen[h].name = name;
         c->seen[h].q = qi;
     }

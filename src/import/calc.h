@@ -23,8 +23,6 @@
 #include "form/form.h"
 #include "util/error.h"
 
-typedef struct pn_calc_name pn_calc_name;
-
 /* Embedded by the caller: pn_calc_init, pn_calc_release. */
 typedef struct pn_calc {
     const pn_form *form; /* lent */
@@ -34,7 +32,6 @@ typedef struct pn_calc {
     const char **val;
     char **owned; /* per question: the calculated value, owned */
     /* private */
-    pn_calc_name *index; /* the questions by name, for lookups */
     /* the question a name (a pointer of the form's expressions) was last found at */
     struct {
         const char *name;
