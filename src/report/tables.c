@@ -15,6 +15,15 @@
 
 /* ---- frequency table -------------------------------------------------------------------- */
 
+/* The header row of a one-variable table: @heads, the first one left-aligned. */
+static void put_heads(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t top, const char *const *heads,
+                      lxw_col_t ncols)
+{
+    for (lxw_col_t c = 0; c < ncols; c++)
+        wb_put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
+    wb_latch(wb, worksheet_set_row(ws, top, 45, NULL));
+}
+
 /*
  * The table @t with its head at row @top of @se, @note under it, and its chart titled
  * @title beside it; *@bottom: the first row below both. The other draw_ functions do the
@@ -42,9 +51,7 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
         heads[ncols++] = "IC 95 % : borne basse";
         heads[ncols++] = "IC 95 % : borne haute";
     }
-    for (lxw_col_t c = 0; c < ncols; c++)
-        wb_put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
-    wb_latch(wb, worksheet_set_row(ws, top, 45, NULL));
+    put_heads(wb, ws, top, heads, ncols);
 
     double width = 14;
     lxw_row_t row = top + 1;
@@ -94,9 +101,7 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
     const char *heads[] = {"Modalit\xc3\xa9", "Effectif", "% des r\xc3\xa9pondants",
                            "% des r\xc3\xa9ponses"};
     const lxw_col_t ncols = 4;
-    for (lxw_col_t c = 0; c < ncols; c++)
-        wb_put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
-    wb_latch(wb, worksheet_set_row(ws, top, 45, NULL));
+    put_heads(wb, ws, top, heads, ncols);
 
     double width = 14;
     lxw_row_t row = top + 1;

@@ -566,8 +566,6 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
         pn_store_scan_close(sc);
         return NULL;
     }
-    if (!apart)
-        sc->npar = 0;
     s->scans++;
     return sc;
 }
