@@ -79,13 +79,14 @@ test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
-# The tests of the import, whose rows are read in one thread and stored in another, under
-# ThreadSanitizer (one data race fails them).
-TSAN_TESTS = ^(test_import|test_recalc|e2e_import|e2e_outputs)$$
+# Under ThreadSanitizer (one data race fails them): the tests of the import, whose rows are
+# read in one thread and stored in another, and of the counting, whose scans are read in two
+# halves on two threads (e2e_outputs runs the program's reports and tabs).
+TSAN_TESTS = ^(test_import|test_recalc|test_tabulate|e2e_import|e2e_outputs)$$
 
 build-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPN_TSAN=ON >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target panorama pn-generate test_import test_recalc
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target panorama pn-generate test_import test_recalc test_tabulate
 
 test-tsan: build-tsan
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -109,6 +109,52 @@ double counter_get(const counter *c, size_t r, size_t col)
     return c->cell[r * c->stride + col];
 }
 
+/* Find or add in @to each category of @from, its index in @to into @map[i]. */
+static pn_status map_categories(catset *to, const catset *from, size_t *map)
+{
+    for (size_t i = 0; i < from->n; i++)
+        if (cat_add(to, from->cats[i].name, from->cats[i].label, &map[i]) != PN_OK)
+            return PN_ENOMEM;
+    return PN_OK;
+}
+
+pn_status counter_merge(counter *to, const counter *from, counter *to_base,
+                        const counter *from_base)
+{
+    /* a table without columns counts in column 0 */
+    size_t ncols = from->cols.n ? from->cols.n : 1;
+    size_t *rows = malloc((from->rows.n + 1) * sizeof *rows);
+    size_t *cols = malloc(ncols * sizeof *cols);
+    pn_status st = rows && cols ? PN_OK : PN_ENOMEM;
+    if (st == PN_OK) {
+        cols[0] = 0;
+        st = map_categories(&to->rows, &from->rows, rows);
+    }
+    if (st == PN_OK)
+        st = map_categories(&to->cols, &from->cols, cols);
+    for (size_t r = 0; st == PN_OK && r < from->rows.n; r++)
+        for (size_t c = 0; st == PN_OK && c < ncols; c++) {
+            double w = counter_get(from, r, c);
+            if (w != 0)
+                st = counter_add(to, rows[r], cols[c], w);
+        }
+    /* the base has two rows (respondents, non-response), by the table's columns */
+    for (size_t r = 0; to_base && st == PN_OK && r < 2; r++)
+        for (size_t c = 0; st == PN_OK && c < ncols; c++) {
+            double w = counter_get(from_base, r, c);
+            if (w != 0)
+                st = counter_add(to_base, r, cols[c], w);
+        }
+    if (st == PN_OK) {
+        to->missing += from->missing;
+        to->cases += from->cases;
+        to->units += from->units;
+    }
+    free(rows);
+    free(cols);
+    return st;
+}
+
 static int cmp_cat(const void *a, const void *b)
 {
     const pn_category *x = a, *y = b;

@@ -11,13 +11,7 @@
 #include "util/strindex.h"
 #include "stats/tabulate_internal.h"
 
-/* One variable as seen in one form. */
-typedef struct varref {
-    const pn_question *q; /* NULL for the pseudo-variable reseau */
-    int level;            /* -1 top level, else repeat index */
-} varref;
-
-static pn_status resolve(const pn_form *f, const char *name, varref *out)
+pn_status var_resolve(const pn_form *f, const char *name, varref *out)
 {
     if (strcmp(name, RESEAU) == 0 && pn_form_find(f, name) == NULL) {
         out->q = NULL;
@@ -50,372 +44,9 @@ static pn_status add_list_categories(catset *cs, const varref *v)
     return PN_OK;
 }
 
-/* Lookup context for where filters: the selected columns of the current row. */
-typedef struct rowctx {
-    const char **names;
-    const char **values;
-    size_t n;
-    /* the last name looked up (the filter's own string, the same at every row) and its
-     * column: a filter on one question finds it without comparing names at each row */
-    const char *last;
-    size_t last_i;
-} rowctx;
-
-static const char *row_lookup(void *ctx, const char *name)
-{
-    rowctx *rc = ctx;
-    if (name != rc->last || rc->last == NULL) {
-        size_t i = 0;
-        while (i < rc->n && strcmp(rc->names[i], name) != 0)
-            i++;
-        if (i == rc->n)
-            return NULL;
-        rc->last = name;
-        rc->last_i = i;
-    }
-    return rc->values[rc->last_i] ? rc->values[rc->last_i] : "";
-}
-
 static char *title_of(const varref *v)
 {
     return pn_strdup(v->q ? v->q->label : "Réseau du répondant");
-}
-
-/* Whether @v (by @b) is counted over the entries of @f's partner repeat: one unit per
- * reported link (the level a reader counts at). */
-static int counts_links(const pn_form *f, const varref *v, const varref *b)
-{
-    int level = b && b->level >= 0 ? b->level : v->level;
-    return level >= 0 && level == pn_form_links_repeat(f);
-}
-
-/*
- * One table being counted: a part of the result of one request, over the forms it pools
- * (every form that has its variables) or over one form (a network's own table). Its first
- * failure stops it, and is kept to be given for its request.
- */
-typedef struct job {
-    const pn_tab_request *req;
-    const char *by; /* req->by; NULL when none */
-    pn_tab_kind kind;
-    pn_form *const *forms; /* the forms counted, in the order of the stored forms; lent */
-    size_t nforms;
-    pn_tab_part *out;
-    counter c;
-    counter base; /* a select_multiple by a variable: per column, its respondents (row 0)
-                   * and non-response (row 1) */
-    int multi;
-    varref first_var, first_by;
-    unsigned link_sides; /* 1 << pn_form_side of each side whose links were counted */
-    pn_expr *filter;     /* req->where, parsed; NULL when none */
-    pn_status st;        /* PN_OK while it counts */
-    pn_tab_fault fault;
-    pn_error err;
-} job;
-
-/* Stop @j with @st unless it has failed already; the message is in j->err, the fault in
- * j->fault (set by what failed). */
-static void job_fail(job *j, pn_status st)
-{
-    if (j->st == PN_OK)
-        j->st = st;
-}
-
-/* What a job reads of one form's units: its variable, its by variable and the questions of
- * its filter, as columns of the scan of the level it counts at. */
-typedef struct reader {
-    job *j;
-    varref var, by;
-    int level;                /* -1: submissions; else the repeat whose entries it counts */
-    const char *side;         /* the value of ${reseau}: the form's network, "" when none */
-    size_t n;                 /* columns: var, by (when the job has one), the filter's refs */
-    const char **names;       /* per column, the name a filter looks up */
-    const char **values;      /* per column, the current unit's answer */
-    const pn_question **cols; /* per column, the question read; NULL for none */
-    int *fill;                /* per column, 1 for ${reseau} */
-    size_t *slot;             /* per column read, its index among the scan's columns */
-    size_t before;            /* j->c.units when the form's counting began */
-    rowctx rc;
-} reader;
-
-static void reader_release(reader *r)
-{
-    free(r->names);
-    free(r->values);
-    free(r->cols);
-    free(r->fill);
-    free(r->slot);
-    memset(r, 0, sizeof *r);
-}
-
-/* Set up @r for job @j over form @f: the level it counts at (the deeper of its variables')
- * and its columns. PN_EINPUT when its variables or its filter's questions are in different
- * repeat groups of @f, with j->fault set; PN_ENOMEM. */
-static pn_status reader_init(reader *r, job *j, const pn_form *f)
-{
-    const char *const *refs = NULL;
-    size_t nrefs = 0;
-    const char *side = pn_side_word(f->side);
-    memset(r, 0, sizeof *r);
-    r->j = j;
-    r->side = side ? side : "";
-    if (resolve(f, j->req->var, &r->var) != PN_OK || (j->by && resolve(f, j->by, &r->by) != PN_OK))
-        return pn_error_set(&j->err, PN_EINTERNAL, "no form to count '%s' in", j->req->var);
-    r->level = r->var.level;
-    if (j->by && r->by.level >= 0) {
-        if (r->level >= 0 && r->level != r->by.level) {
-            j->fault = PN_TAB_FAULT_QUESTIONS;
-            return pn_error_set(&j->err, PN_EINPUT,
-                                "'%s' and '%s' are in different repeat groups of form '%s'",
-                                r->var.q->name, r->by.q->name, f->id);
-        }
-        r->level = r->by.level;
-    }
-    const pn_question *want[2] = {r->var.q, j->by ? r->by.q : NULL};
-    size_t nwant = j->by ? 2 : 1;
-    if (j->filter)
-        pn_expr_refs(j->filter, &refs, &nrefs);
-    size_t max = nwant + nrefs + 1;
-    r->names = calloc(max, sizeof *r->names);
-    r->values = calloc(max, sizeof *r->values);
-    r->fill = calloc(max, sizeof *r->fill);
-    r->cols = calloc(max, sizeof *r->cols);
-    r->slot = calloc(max, sizeof *r->slot);
-    if (!r->names || !r->values || !r->fill || !r->cols || !r->slot)
-        return pn_error_set(&j->err, PN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nwant + nrefs; i++) {
-        const pn_question *qq;
-        if (i < nwant) {
-            qq = want[i];
-            if (qq == NULL) { /* reseau */
-                r->fill[r->n] = 1;
-                r->names[r->n++] = RESEAU;
-                continue;
-            }
-        } else {
-            qq = pn_form_find(f, refs[i - nwant]);
-            if (qq == NULL || !pn_question_has_value(qq)) {
-                /* ${reseau} is the form's network; a question this form lacks reads as
-                 * empty, like one that is not relevant (pn_tabulate checked that some form
-                 * has it) */
-                r->fill[r->n] = qq == NULL && strcmp(refs[i - nwant], RESEAU) == 0;
-                r->names[r->n++] = refs[i - nwant];
-                continue;
-            }
-            if (qq->repeat >= 0 && qq->repeat != r->level) {
-                j->fault = PN_TAB_FAULT_FILTER;
-                return pn_error_set(&j->err, PN_EINPUT,
-                                    "${%s} is in a repeat group the table does not count",
-                                    qq->name);
-            }
-        }
-        r->cols[r->n] = qq;
-        r->names[r->n++] = qq->name;
-    }
-    r->rc = (rowctx){r->names, r->values, r->n, NULL, 0};
-    r->before = j->c.units;
-    return PN_OK;
-}
-
-/* Count the unit whose answers are in r->values into r's job. */
-static pn_status count_unit(reader *r)
-{
-    job *j = r->j;
-    counter *c = &j->c, *base = j->multi && j->by ? &j->base : NULL;
-    pn_error *err = &j->err;
-    pn_status st;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->fill[i])
-            r->values[i] = r->side;
-    if (j->filter) {
-        /* the row's columns stay put while the filter is evaluated */
-        pn_expr_env env = {row_lookup, &r->rc, NULL, NULL, 1};
-        int keep = 0;
-        if ((st = pn_expr_eval_bool(j->filter, &env, &keep, err)) != PN_OK) {
-            j->fault = st == PN_EINPUT ? PN_TAB_FAULT_FILTER : PN_TAB_FAULT_NONE;
-            return st;
-        }
-        if (!keep)
-            return PN_OK;
-    }
-    const char *v = r->values[0];
-    const char *b = j->by ? r->values[1] : NULL;
-    if (v == NULL || (j->by && b == NULL))
-        return PN_OK; /* not applicable */
-    c->units++;
-    size_t col = 0;
-    if (*v == '\0' || (j->by && *b == '\0')) {
-        c->missing += 1;
-        /* a column's non-response: its unit ticked nothing */
-        if (base && *b != '\0' &&
-            (cat_add(&c->cols, b, NULL, &col) != PN_OK || counter_add(base, 1, col, 1) != PN_OK))
-            goto nomem;
-        return PN_OK;
-    }
-    if (j->by && cat_add(&c->cols, b, NULL, &col) != PN_OK)
-        goto nomem;
-    if (r->var.q && r->var.q->type == PN_Q_SELECT_MULTIPLE) {
-        int any = 0;
-        const char *p = v, *name;
-        size_t n, row;
-        while ((name = pn_select_next(&p, &n)) != NULL) {
-            if (cat_add_n(&c->rows, name, n, NULL, &row) != PN_OK ||
-                counter_add(c, row, col, 1) != PN_OK)
-                goto nomem;
-            any = 1;
-        }
-        if (any)
-            c->cases += 1;
-        else
-            c->missing += 1;
-        if (base && counter_add(base, any ? 0 : 1, col, 1) != PN_OK)
-            goto nomem;
-        return PN_OK;
-    }
-    size_t row;
-    if (cat_add(&c->rows, v, NULL, &row) != PN_OK || counter_add(c, row, col, 1) != PN_OK)
-        goto nomem;
-    return PN_OK;
-nomem:
-    j->fault = PN_TAB_FAULT_NONE;
-    return pn_error_set(err, PN_ENOMEM, "out of memory");
-}
-
-/* Whether some reader of @rs still counts. */
-static int any_counting(reader *const *rs, size_t nr)
-{
-    for (size_t i = 0; i < nr; i++)
-        if (rs[i]->j->st == PN_OK)
-            return 1;
-    return 0;
-}
-
-/* Stop every job of the @nr readers @rs that still counts with the error @e. */
-static void fail_all(reader *const *rs, size_t nr, const pn_error *e)
-{
-    for (size_t i = 0; i < nr; i++)
-        if (rs[i]->j->st == PN_OK) {
-            rs[i]->j->err = *e;
-            rs[i]->j->fault = PN_TAB_FAULT_NONE;
-            job_fail(rs[i]->j, e->status);
-        }
-}
-
-/* One scan of form @f's units at @level for the @nr readers @rs that count there: the
- * columns they read, each once, and every unit handed to each reader in turn. */
-static void scan_level(pn_store *s, const pn_form *f, int level, reader *const *rs, size_t nr)
-{
-    const pn_question **cols = NULL;
-    const char **values = NULL;
-    size_t ncols = 0, max = 1;
-    pn_store_scan *scan = NULL;
-    pn_error err = {0};
-    int more = 0;
-    for (size_t i = 0; i < nr; i++)
-        max += rs[i]->n;
-    cols = calloc(max, sizeof *cols);
-    values = calloc(max, sizeof *values);
-    if (cols == NULL || values == NULL) {
-        pn_error_set(&err, PN_ENOMEM, "out of memory");
-        fail_all(rs, nr, &err);
-        goto out;
-    }
-    for (size_t i = 0; i < nr; i++)
-        for (size_t k = 0; k < rs[i]->n; k++) {
-            if (rs[i]->cols[k] == NULL)
-                continue;
-            size_t at = 0;
-            while (at < ncols && cols[at] != rs[i]->cols[k])
-                at++;
-            if (at == ncols)
-                cols[ncols++] = rs[i]->cols[k];
-            rs[i]->slot[k] = at;
-        }
-    if ((scan = pn_store_scan_open(s, f, level, cols, ncols, &err)) == NULL) {
-        fail_all(rs, nr, &err);
-        goto out;
-    }
-    while (pn_store_scan_next(scan, values, &more, &err) == PN_OK && more) {
-        for (size_t i = 0; i < nr; i++) {
-            reader *r = rs[i];
-            if (r->j->st != PN_OK)
-                continue;
-            for (size_t k = 0; k < r->n; k++)
-                r->values[k] = r->cols[k] ? values[r->slot[k]] : NULL;
-            job_fail(r->j, count_unit(r));
-        }
-        if (!any_counting(rs, nr))
-            break;
-    }
-    if (err.status != PN_OK)
-        fail_all(rs, nr, &err);
-out:
-    pn_store_scan_close(scan);
-    free(cols);
-    free(values);
-}
-
-/* Whether job @j counts form @f. */
-static int job_counts(const job *j, const pn_form *f)
-{
-    for (size_t i = 0; i < j->nforms; i++)
-        if (j->forms[i] == f)
-            return 1;
-    return 0;
-}
-
-/*
- * Count the units of the @njobs @jobs, form by form in the order of the @nforms stored
- * @forms (the order each job counts its own forms in): for each form, one scan per level
- * that some job counts at (its submissions, the entries of a repeat), that every job of
- * that level reads. A job's failure stops it alone. PN_ENOMEM when none could start.
- */
-static pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs,
-                            size_t njobs, pn_error *err)
-{
-    reader *rs = calloc(njobs ? njobs : 1, sizeof *rs);
-    reader **at = calloc(njobs ? njobs : 1, sizeof *at);
-    if (rs == NULL || at == NULL) {
-        free(rs);
-        free(at);
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
-    }
-    for (size_t k = 0; k < nforms; k++) {
-        const pn_form *f = forms[k];
-        size_t nr = 0;
-        for (size_t i = 0; i < njobs; i++) {
-            job *j = &jobs[i];
-            if (j->st != PN_OK || !job_counts(j, f))
-                continue;
-            pn_status st = reader_init(&rs[nr], j, f);
-            if (st != PN_OK) {
-                job_fail(j, st);
-                reader_release(&rs[nr]);
-                continue;
-            }
-            nr++;
-        }
-        /* the levels in the order of the form: its submissions, then each repeat */
-        for (int level = -1; level < (int)f->nrepeats; level++) {
-            size_t nat = 0;
-            for (size_t i = 0; i < nr; i++)
-                if (rs[i].level == level && rs[i].j->st == PN_OK)
-                    at[nat++] = &rs[i];
-            if (nat > 0)
-                scan_level(s, f, level, at, nat);
-        }
-        for (size_t i = 0; i < nr; i++) {
-            job *j = rs[i].j;
-            /* the sides whose reported links the table counts */
-            if (j->st == PN_OK && j->c.units > rs[i].before &&
-                counts_links(f, &rs[i].var, j->by ? &rs[i].by : NULL))
-                j->link_sides |= 1u << f->side;
-            reader_release(&rs[i]);
-        }
-    }
-    free(rs);
-    free(at);
-    return PN_OK;
 }
 
 /* Whether two forms ask a variable alike: the same type, label and choice list (names and
@@ -440,14 +71,14 @@ static int asked_alike(const varref *a, const varref *b)
 
 /* Start job @j: its categories first from the choice lists, in the forms' order; its filter
  * parsed. */
-static pn_status job_start(job *j)
+pn_status job_start(job *j)
 {
     int used = 0;
     for (size_t i = 0; i < j->nforms; i++) {
         varref v, b;
-        if (resolve(j->forms[i], j->req->var, &v) != PN_OK)
+        if (var_resolve(j->forms[i], j->req->var, &v) != PN_OK)
             continue;
-        if (j->by && resolve(j->forms[i], j->by, &b) != PN_OK)
+        if (j->by && var_resolve(j->forms[i], j->by, &b) != PN_OK)
             continue;
         if (!used) {
             j->first_var = v;
@@ -470,7 +101,7 @@ static pn_status job_start(job *j)
     return PN_OK;
 }
 
-static void job_release(job *j)
+void job_release(job *j)
 {
     catset_release(&j->c.rows);
     catset_release(&j->c.cols);
@@ -609,10 +240,10 @@ static pn_status plan_request(pn_form *const *forms, size_t nids, const pn_tab_r
     /* the forms that have both variables, and whether they ask them alike */
     for (size_t i = 0; i < nids; i++) {
         varref v, b = {0};
-        if (resolve(forms[i], req->var, &v) != PN_OK)
+        if (var_resolve(forms[i], req->var, &v) != PN_OK)
             continue;
         var_known = 1;
-        if (by && resolve(forms[i], by, &b) != PN_OK)
+        if (by && var_resolve(forms[i], by, &b) != PN_OK)
             continue;
         if (p->nused == 0) {
             v0 = v;

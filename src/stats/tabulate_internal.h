@@ -49,6 +49,12 @@ void catset_release(catset *cs);
 PN_MUST_USE pn_status counter_add(counter *c, size_t r, size_t col, double w);
 /* The cell (@r, @col); 0 for one never added to. */
 double counter_get(const counter *c, size_t r, size_t col);
+/* Add to @to the counts of @from, counted apart over later units of the same table: the
+ * categories @from found that @to lacks after @to's, in @from's order; its cells, missing,
+ * cases and units; and, when @to_base is not NULL, the cells of @from_base by column.
+ * PN_OK or PN_ENOMEM. */
+PN_MUST_USE pn_status counter_merge(counter *to, const counter *from, counter *to_base,
+                                    const counter *from_base);
 /* Put the rows of @c, values outside any choice list (text, numbers), in sorted order
  * (numbers by value, then texts byte by byte), with the counts of its @ncol columns.
  * PN_OK or PN_ENOMEM (set in @err). */
@@ -66,5 +72,62 @@ PN_MUST_USE pn_status pn_tab_check_personal(pn_form *const *forms, size_t n,
  * with a message that quotes the filter; PN_ENOMEM. */
 PN_MUST_USE pn_status pn_tab_check_filter(pn_form *const *forms, size_t nforms, const char *where,
                                           pn_error *err);
+/* One variable as seen in one form. */
+typedef struct varref {
+    const pn_question *q; /* NULL for the pseudo-variable reseau */
+    int level;            /* -1 top level, else repeat index */
+} varref;
+
+/* The question @name of @f (or the pseudo-variable reseau) into @out. PN_OK; PN_EUSAGE when
+ * @f has no such question with a value (or, for reseau, no side). */
+PN_MUST_USE pn_status var_resolve(const pn_form *f, const char *name, varref *out);
+
+/*
+ * One table being counted: a part of the result of one request, over the forms it pools
+ * (every form that has its variables) or over one form (a network's own table). Its first
+ * failure stops it, and is kept to be given for its request.
+ */
+typedef struct job {
+    const pn_tab_request *req;
+    const char *by; /* req->by; NULL when none */
+    pn_tab_kind kind;
+    pn_form *const *forms; /* the forms counted, in the order of the stored forms; lent */
+    size_t nforms;
+    pn_tab_part *out;
+    counter c;
+    counter base; /* a select_multiple by a variable: per column, its respondents (row 0)
+                   * and non-response (row 1) */
+    int multi;
+    varref first_var, first_by;
+    unsigned link_sides; /* 1 << pn_form_side of each side whose links were counted */
+    pn_expr *filter;     /* req->where, parsed; NULL when none */
+    pn_status st;        /* PN_OK while it counts */
+    pn_tab_fault fault;
+    pn_error err;
+} job;
+
+/* Stop @j with @st unless it has failed already; the message is in j->err, the fault in
+ * j->fault (set by what failed). */
+static inline void job_fail(job *j, pn_status st)
+{
+    if (j->st == PN_OK)
+        j->st = st;
+}
+
+/* Start job @j (its request, forms and kind set): its categories first from the choice
+ * lists, in the forms' order; its filter parsed. PN_OK, PN_EINPUT (the filter, with j->fault
+ * set), PN_EINTERNAL, PN_ENOMEM. */
+PN_MUST_USE pn_status job_start(job *j);
+/* Free what @j holds; @j is zeroed. */
+void job_release(job *j);
+
+/*
+ * Count the units of the @njobs @jobs, form by form in the order of the @nforms stored
+ * @forms (the order each job counts its own forms in): for each form, one scan per level
+ * that some job counts at (its submissions, the entries of a repeat), that every job of
+ * that level reads. A job's failure stops it alone. PN_ENOMEM when none could start.
+ */
+PN_MUST_USE pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs,
+                                 size_t njobs, pn_error *err);
 
 #endif

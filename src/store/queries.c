@@ -523,10 +523,52 @@ static void free_submissions(pn_store_scan *sc)
     sc->nsub = 0;
 }
 
+/* The ids of part @part of @nparts of @table's rows, *@from to *@to: the range of the ids
+ * cut into @nparts runs of about as many ids, the first run from the smallest id there can
+ * be and the last to the largest. PN_OK or PN_ESTORE. */
+static pn_status part_bounds(pn_store *s, const char *table, size_t part, size_t nparts,
+                             sqlite3_int64 *from, sqlite3_int64 *to, pn_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    /* each alone, which SQLite reads at an end of the table (together they scan it) */
+    char *sql = sqlite3_mprintf("SELECT (SELECT min(rowid) FROM \"%w\"),"
+                                " (SELECT max(rowid) FROM \"%w\")",
+                                table, table);
+    if (sql == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        return pn_store_error(s, err, "cannot read the answers");
+    }
+    sqlite3_int64 lo = sqlite3_column_int64(q, 0), hi = sqlite3_column_int64(q, 1);
+    sqlite3_finalize(q);
+    /* the k-th cut: lo + k * (hi - lo) / nparts, in unsigned arithmetic that cannot wrap */
+    sqlite3_uint64 d = (sqlite3_uint64)hi - (sqlite3_uint64)lo, n = nparts;
+#define CUT(k) ((sqlite3_int64)((sqlite3_uint64)lo + d / n * (k) + d % n * (k) / n))
+    *from = part == 0 ? INT64_MIN : CUT(part) + 1;
+    *to = part + 1 == nparts ? INT64_MAX : CUT(part + 1);
+#undef CUT
+    return PN_OK;
+}
+
 pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
                                   const pn_question *const *cols, size_t n, pn_error *err)
 {
+    return pn_store_scan_open_part(s, f, level, cols, n, 0, 1, err);
+}
+
+pn_store_scan *pn_store_scan_open_part(pn_store *s, const pn_form *f, int level,
+                                       const pn_question *const *cols, size_t n, size_t part,
+                                       size_t nparts, pn_error *err)
+{
     char table[256], parent[256];
+    sqlite3_int64 from = INT64_MIN, to = INT64_MAX;
+    if (part >= nparts) {
+        pn_error_set(err, PN_EINTERNAL, "no part %zu of %zu", part, nparts);
+        return NULL;
+    }
     pn_strbuf sql = PN_STRBUF_INIT;
     pn_store_scan *sc = calloc(1, sizeof *sc);
     if (sc == NULL || (sc->par = calloc(n ? n : 1, sizeof *sc->par)) == NULL) {
@@ -541,18 +583,23 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
     for (size_t i = 0; i < n; i++)
         sc->par[i] = cols[i] && cols[i]->repeat < 0 ? (int)sc->npar++ : -1;
     pn_status st = level >= 0 ? read_submissions(sc, cols, parent, err) : PN_OK;
+    if (st == PN_OK && nparts > 1)
+        st = part_bounds(s, level >= 0 ? table : parent, part, nparts, &from, &to, err);
     int apart = sc->sub != NULL; /* the entries read without the join */
     int ok = st == PN_OK &&
              pn_strbuf_puts(&sql, apart ? "SELECT t.submission_id" : "SELECT 1") == PN_OK &&
              append_scan_columns(&sql, cols, n, apart);
-    char *from = !ok          ? NULL
-                 : apart      ? sqlite3_mprintf(" FROM \"%w\" t", table)
-                 : level >= 0 ? sqlite3_mprintf(" FROM \"%w\" t JOIN \"%w\" p ON p.submission_id"
-                                                " = t.submission_id",
-                                                table, parent)
-                              : sqlite3_mprintf(" FROM \"%w\" p", parent);
-    ok = ok && from != NULL && pn_strbuf_puts(&sql, from) == PN_OK;
-    sqlite3_free(from);
+    char *tables = !ok          ? NULL
+                   : apart      ? sqlite3_mprintf(" FROM \"%w\" t", table)
+                   : level >= 0 ? sqlite3_mprintf(" FROM \"%w\" t JOIN \"%w\" p ON p.submission_id"
+                                                  " = t.submission_id",
+                                                  table, parent)
+                                : sqlite3_mprintf(" FROM \"%w\" p", parent);
+    ok = ok && tables != NULL && pn_strbuf_puts(&sql, tables) == PN_OK &&
+         (nparts < 2 ||
+          pn_strbuf_puts(&sql, level >= 0 ? " WHERE t.rowid BETWEEN ?1 AND ?2"
+                                          : " WHERE p.rowid BETWEEN ?1 AND ?2") == PN_OK);
+    sqlite3_free(tables);
     if (st != PN_OK) {
         ok = 0;
     } else if (!ok) {
@@ -560,6 +607,9 @@ pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
     } else if (sqlite3_prepare_v2(s->db, pn_strbuf_str(&sql), -1, &sc->q, NULL) != SQLITE_OK) {
         pn_store_error(s, err, "cannot read the answers");
         ok = 0;
+    } else if (nparts > 1) {
+        sqlite3_bind_int64(sc->q, 1, from);
+        sqlite3_bind_int64(sc->q, 2, to);
     }
     pn_strbuf_release(&sql);
     if (!ok) {

@@ -119,6 +119,15 @@ static pn_status after_migration(pn_store *s, int to, pn_error *err)
 #define BUSY_MS 5000
 #define WRITER_WAIT_MS (10 * 60 * 1000)
 
+/*
+ * The page cache of a connection: an import's (16 MB) keeps the pages it writes to again; a
+ * read transaction's (2 MB, SQLite's own default) holds the inner pages of the tables, since
+ * its scans read each page once: a larger cache only adds fresh memory for the system to clear
+ * (a `tab` at national scale, 1,000,000 links, took a fifth longer with 16 MB).
+ */
+#define WRITE_CACHE "PRAGMA cache_size=-16000"
+#define READ_CACHE "PRAGMA cache_size=-2000"
+
 /* Whether the connection's last error is SQLite's "database is locked". */
 static int is_busy(pn_store *s)
 {
@@ -182,7 +191,7 @@ static pn_store *open_db(const char *path, int flags, pn_error *err)
      * the project file one file: see BUSY_MS for how readers and the writer share it). */
     if (sqlite3_exec(s->db,
                      "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
-                     " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16000;"
+                     " PRAGMA synchronous=NORMAL; " WRITE_CACHE ";"
                      /* an import's scratch table (writer.c), the connection's own: made here,
                       * outside any transaction, so that an import rolled back does not take
                       * it away with it, nor make the statements on it prepared again */
@@ -380,8 +389,8 @@ void pn_store_rollback(pn_store *s)
 pn_status pn_store_begin_read(pn_store *s, pn_error *err)
 {
     /* BEGIN alone takes no snapshot: the first read does, so read the schema at once. */
-    if (sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_exec(s->db, READ_CACHE "; BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL,
+                     NULL) != SQLITE_OK) {
         pn_status st = pn_store_error(s, err, "cannot read the project file");
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -396,8 +405,48 @@ void pn_store_end_read(pn_store *s)
     if (s == NULL || !s->in_read)
         return;
     /* nothing was written: ending it cannot lose anything, and rollback cannot fail */
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(s->db, "ROLLBACK; " WRITE_CACHE, NULL, NULL, NULL);
     s->in_read = 0;
+}
+
+/*
+ * The twin reads the snapshot of @s because of the rollback journal's locks: @s's read
+ * transaction holds a shared lock on the file, and a writer commits only under an exclusive
+ * lock, which it cannot take while any shared lock is held; so between @s's first read and
+ * the end of its transaction the file does not change, and a read transaction begun on the
+ * twin meanwhile sees what @s sees. A writer that waits for that exclusive lock holds a
+ * pending lock, which refuses new shared locks: the twin does not wait for it (the writer
+ * waits for @s, which would wait for the twin) and is refused. With write-ahead logging
+ * readers do not stop writers, and the twin is refused too.
+ */
+pn_store *pn_store_twin(pn_store *s, pn_error *err)
+{
+    if (!s->in_read) {
+        pn_error_set(err, PN_EUSAGE, "a twin reads inside a read transaction");
+        return NULL;
+    }
+    sqlite3_stmt *q = NULL;
+    int rollback = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        rollback = sqlite3_stricmp((const char *)sqlite3_column_text(q, 0), "wal") != 0;
+    sqlite3_finalize(q);
+    if (!rollback) {
+        pn_error_set(err, PN_EBUSY, "the project file is not in rollback mode");
+        return NULL;
+    }
+    pn_store *t = open_db(s->path, SQLITE_OPEN_READONLY, err);
+    if (t == NULL)
+        return NULL;
+    sqlite3_busy_timeout(t->db, 0);
+    if (sqlite3_exec(t->db, READ_CACHE "; BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        pn_store_error(t, err, "cannot read the project file beside the first reader");
+        pn_store_close(t);
+        return NULL;
+    }
+    t->in_read = 1;
+    return t;
 }
 
 void pn_store_table_name(const pn_form *form, int repeat, char *buf, size_t size)

@@ -91,6 +91,16 @@ PN_MUST_USE pn_status pn_store_begin_read(pn_store *s, pn_error *err);
 void pn_store_end_read(pn_store *s);
 
 /*
+ * pn_store_twin - a second, read-only connection to @s's project file that sees the snapshot
+ * of @s's read transaction (pn_store_begin_read), so that another thread can scan a part of
+ * the store while @s scans the rest. Close it (pn_store_close) before ending @s's read.
+ * NULL with PN_EUSAGE when @s has no read transaction open; PN_EBUSY when the snapshot
+ * cannot be shared (an import is about to commit, or the file uses write-ahead logging);
+ * PN_ESTORE, PN_ENOMEM. The caller then reads on @s alone: nothing is wrong with the store.
+ */
+pn_store *pn_store_twin(pn_store *s, pn_error *err);
+
+/*
  * pn_store_put_form - record @form (its source text @source, @len bytes) and create or
  * extend its data tables. A form already stored with the same text is left as it is, its
  * tables and the links view too.
@@ -166,6 +176,12 @@ PN_MUST_USE pn_status pn_store_get_report_spec(pn_store *s, char **path, char **
 typedef struct pn_store_scan pn_store_scan;
 pn_store_scan *pn_store_scan_open(pn_store *s, const pn_form *f, int level,
                                   const pn_question *const *cols, size_t n, pn_error *err);
+/* The part @part (0 .. @nparts - 1) of the same scan: the units are cut by their ids into
+ * @nparts runs of about as many ids, and the parts read in turn give the units of the whole
+ * scan, in its order. On a twin (pn_store_twin), a part is read beside the others. */
+pn_store_scan *pn_store_scan_open_part(pn_store *s, const pn_form *f, int level,
+                                       const pn_question *const *cols, size_t n, size_t part,
+                                       size_t nparts, pn_error *err);
 pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err);
 void pn_store_scan_close(pn_store_scan *sc);
 

@@ -744,26 +744,54 @@ static void lent_cells_same_store(void **state)
     pn_store_close(lent);
 }
 
-/* The scan's rows, "a|b|c" each (NULL as "-"), one per line. */
-static char *scan_text(fixture *fx, int level, const pn_question *const *cols, size_t n)
+/* The scan's rows, "a|b|c" each (NULL as "-"), one per line: its @nparts parts read in
+ * turn (pn_store_scan_open_part), or the whole scan (pn_store_scan_open) for @nparts 0. */
+static char *scan_text(fixture *fx, int level, const pn_question *const *cols, size_t n,
+                       size_t nparts)
 {
     pn_error err = {0};
-    pn_store_scan *sc = pn_store_scan_open(fx->store, fx->form, level, cols, n, &err);
-    if (sc == NULL)
-        fail_msg("%s", err.msg);
     pn_strbuf all = PN_STRBUF_INIT;
-    const char *v[8];
-    int more = 1;
-    while (more) {
-        assert_int_equal(pn_store_scan_next(sc, v, &more, &err), PN_OK);
-        for (size_t i = 0; more && i < n; i++)
-            assert_int_equal(pn_strbuf_printf(&all, "%s%s", i ? "|" : "", v[i] ? v[i] : "-"),
-                             PN_OK);
-        if (more)
-            assert_int_equal(pn_strbuf_puts(&all, "\n"), PN_OK);
+    for (size_t part = 0; part < (nparts ? nparts : 1); part++) {
+        pn_store_scan *sc = nparts ? pn_store_scan_open_part(fx->store, fx->form, level, cols, n,
+                                                             part, nparts, &err)
+                                   : pn_store_scan_open(fx->store, fx->form, level, cols, n, &err);
+        if (sc == NULL)
+            fail_msg("%s", err.msg);
+        const char *v[8];
+        int more = 1;
+        while (more) {
+            assert_int_equal(pn_store_scan_next(sc, v, &more, &err), PN_OK);
+            for (size_t i = 0; more && i < n; i++)
+                assert_int_equal(pn_strbuf_printf(&all, "%s%s", i ? "|" : "", v[i] ? v[i] : "-"),
+                                 PN_OK);
+            if (more)
+                assert_int_equal(pn_strbuf_puts(&all, "\n"), PN_OK);
+        }
+        pn_store_scan_close(sc);
     }
-    pn_store_scan_close(sc);
     return pn_strbuf_detach(&all);
+}
+
+/* The parts of a scan, read in turn, give the whole scan, whatever their number; and each
+ * part has some of the units when there are enough of them. */
+static void check_parts(fixture *fx, int level, const pn_question *const *cols, size_t n,
+                        const char *want)
+{
+    static const size_t counts[] = {1, 2, 3, 7};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        char *got = scan_text(fx, level, cols, n, counts[k]);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    pn_error err = {0};
+    pn_store_scan *sc = pn_store_scan_open_part(fx->store, fx->form, level, cols, n, 1, 2, &err);
+    assert_non_null(sc);
+    const char *v[8];
+    int more = 0;
+    assert_int_equal(pn_store_scan_next(sc, v, &more, &err), PN_OK);
+    assert_true(more); /* the second half is not empty */
+    pn_store_scan_close(sc);
+    assert_null(pn_store_scan_open_part(fx->store, fx->form, level, cols, n, 2, 2, &err));
 }
 
 /* The same rows by SQL: each entry joined to its submission, in the entries' order. */
@@ -806,9 +834,16 @@ static void scan_reads_entries_as_the_join(void **state)
     const pn_question *rythme = pn_form_find(fx->form, "rythme");
     const pn_question *cols[3] = {rythme, pn_form_find(fx->form, "commune"), NULL};
     assert_true(rythme->repeat >= 0 && cols[1]->repeat < 0);
-    char *want = join_text(fx), *got = scan_text(fx, rythme->repeat, cols, 3);
+    char *want = join_text(fx), *got = scan_text(fx, rythme->repeat, cols, 3, 0);
     assert_true(strlen(want) > 1000);
     assert_string_equal(got, want);
+    free(got);
+    check_parts(fx, rythme->repeat, cols, 3, want);
+    /* the submissions, whole and in parts */
+    const pn_question *top[2] = {cols[1], pn_form_find(fx->form, "siret")};
+    got = scan_text(fx, -1, top, 2, 0);
+    assert_true(strlen(got) > 100);
+    check_parts(fx, -1, top, 2, got);
     free(got);
     /* a submission far beyond the others: its ids are now too scattered for a table by id */
     assert_int_equal(sqlite3_exec(pn_store_db(fx->store),
@@ -819,9 +854,10 @@ static void scan_reads_entries_as_the_join(void **state)
                                   " VALUES(50000000, '95018')",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
-    got = scan_text(fx, rythme->repeat, cols, 3);
+    got = scan_text(fx, rythme->repeat, cols, 3, 0);
     assert_string_equal(got, want);
     free(got);
+    check_parts(fx, rythme->repeat, cols, 3, want);
     free(want);
 }
 

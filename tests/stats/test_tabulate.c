@@ -429,6 +429,74 @@ static void test_all_first_failure(void **state)
     pn_tab_result_release(&out[0]);
 }
 
+/* Inside a read transaction, a second reader of the same snapshot counts the second half of
+ * each scan on another thread (pn_store_twin); the tables are those of one scan: the same
+ * counts, the categories first seen in the second half after those of the first (a column of
+ * partner ids, in the order met), and a filter's failure that only the second half meets. */
+static void test_halves_as_one_scan(void **state)
+{
+    fixture *fx = *state;
+    import(fx, centre_form,
+           "siret,en_qpv,freins,rep,courriel,KEY\n"
+           "73282932000074,oui,temps,b,,c4\n"
+           "73282932000074,,moyens,a,,c5\n",
+           "PARENT_KEY,KEY,partenaire_id,rythme\n"
+           "c4,c4/1,0595555T,ponctuel\n"
+           "c4,c4/2,0951099D,\n"
+           "c5,c5/1,0596666A,regulier\n"
+           "c5,c5/2,0422170F,regulier\n"
+           "c5,c5/3,0597777H,ponctuel\n");
+    static const pn_tab_request reqs[] = {
+        {"en_qpv", NULL, NULL},
+        {"freins", NULL, NULL},
+        {"rythme", NULL, NULL},
+        {"rythme", "partenaire_id", NULL},
+        {"freins", "en_qpv", NULL},
+        {"partenaire_id", "reseau", NULL},
+        {"rep", NULL, NULL},
+        {"rythme", "en_qpv", "${en_qpv} != 'oui' and ${rythme} = 'regulier'"},
+    };
+    enum { N = sizeof reqs / sizeof reqs[0] };
+    pn_tab_result one[N], halves[N];
+    pn_error err = {0};
+    size_t failed = 0;
+    assert_int_equal(pn_tabulate_all(fx->store, reqs, N, one, &failed, &err), PN_OK);
+    assert_null(pn_store_twin(fx->store, &err));
+    assert_int_equal(err.status, PN_EUSAGE);
+    assert_int_equal(pn_store_begin_read(fx->store, &err), PN_OK);
+    pn_store *twin = pn_store_twin(fx->store, &err);
+    assert_non_null(twin); /* what the counting below gets too */
+    pn_store_close(twin);
+    assert_int_equal(pn_tabulate_all(fx->store, reqs, N, halves, &failed, &err), PN_OK);
+    for (size_t i = 0; i < N; i++) {
+        char *a = result_text(&one[i]), *b = result_text(&halves[i]);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+        pn_tab_result_release(&one[i]);
+        pn_tab_result_release(&halves[i]);
+    }
+    /* c5's partners are in the second half of the centres' links: its new ids come after
+     * those of the first half, in the order met */
+    pn_tab_result r;
+    tab(fx, "rythme", "partenaire_id", NULL, PN_TAB_CROSSTAB, &r);
+    const pn_crosstab *t = r.parts[0].xt;
+    assert_int_equal(t->c, 6);
+    assert_string_equal(t->col_cats[3].name, "0596666A");
+    assert_string_equal(t->col_cats[4].name, "0597777H");
+    assert_string_equal(t->col_cats[5].name, "73282932000074");
+    pn_tab_result_release(&r);
+    /* a filter that cannot be evaluated fails the same way */
+    pn_tab_request bad = {"rythme", NULL, "${partenaire_id} = '0596666A' and today() != ''"};
+    pn_error e1 = {0};
+    pn_tab_result out;
+    assert_int_equal(pn_tabulate(fx->store, &bad, &out, &e1), PN_EINPUT);
+    pn_store_end_read(fx->store);
+    assert_int_equal(pn_tabulate(fx->store, &bad, &out, &err), PN_EINPUT);
+    assert_string_equal(e1.msg, err.msg);
+    assert_int_equal(out.fault, PN_TAB_FAULT_FILTER);
+}
+
 /* The cover's counts of links: the links, the distinct centre-school pairs, the pairs both
  * partners report (a dyad). */
 static void test_link_counts(void **state)
@@ -458,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_all_in_one_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_first_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_halves_as_one_scan, setup, teardown),
     };
     pn_stats_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
