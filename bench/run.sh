@@ -103,6 +103,9 @@ report=$(median "${reports[@]}")
 tabs=("type_lien" "rythme" "travaille_avec" "type_lien --by commune" "dispositifs"
   "satisfaction --where \${rythme} = 'regulier'")
 tabsecs=() tabcpus=()
+# the last round's import has just written the store: let the system write it out first, so
+# that the tables are timed and not the write-back running beside them
+sync
 for tb in "${tabs[@]}"; do
   ts=() tc=()
   for round in $(seq 1 "$RUNS"); do
