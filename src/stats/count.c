@@ -45,7 +45,6 @@ static int counts_links(const pn_form *f, const varref *v, const varref *b)
     return level >= 0 && level == pn_form_links_repeat(f);
 }
 
-
 /* What a job reads of one form's units: its variable, its by variable and the questions of
  * its filter, as columns of the scan of the level it counts at. */
 typedef struct reader {
@@ -84,7 +83,8 @@ static pn_status reader_init(reader *r, job *j, const pn_form *f)
     memset(r, 0, sizeof *r);
     r->j = j;
     r->side = side ? side : "";
-    if (var_resolve(f, j->req->var, &r->var) != PN_OK || (j->by && var_resolve(f, j->by, &r->by) != PN_OK))
+    if (var_resolve(f, j->req->var, &r->var) != PN_OK ||
+        (j->by && var_resolve(f, j->by, &r->by) != PN_OK))
         return pn_error_set(&j->err, PN_EINTERNAL, "no form to count '%s' in", j->req->var);
     r->level = r->var.level;
     if (j->by && r->by.level >= 0) {
@@ -399,8 +399,8 @@ static int job_counts(const job *j, const pn_form *f)
     return 0;
 }
 
-pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs,
-                            size_t njobs, pn_error *err)
+pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs, size_t njobs,
+                     pn_error *err)
 {
     reader *rs = calloc(njobs ? njobs : 1, sizeof *rs);
     reader **at = calloc(njobs ? njobs : 1, sizeof *at);

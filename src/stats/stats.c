@@ -453,3 +453,88 @@ pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err)
     }
     return PN_OK;
 }
+
+pn_agreement *pn_agreement_create(size_t k)
+{
+    if (k != 0 && k > SIZE_MAX / k / sizeof(double))
+        return NULL;
+    pn_agreement *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    t->k = k;
+    t->cats = calloc(k ? k : 1, sizeof *t->cats);
+    t->count = doubles_alloc(k * k);
+    if (t->cats == NULL || t->count == NULL) {
+        pn_agreement_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+void pn_agreement_destroy(pn_agreement *t)
+{
+    if (t == NULL)
+        return;
+    free(t->var);
+    free(t->title);
+    categories_free(t->cats, t->k);
+    free(t->count);
+    free(t->row_total);
+    free(t->col_total);
+    free(t);
+}
+
+/*
+ * Kappa's standard errors in counts (n pairs, f the cells, r and c the margins; Fleiss, Cohen
+ * and Everitt 1969, in the form SPSS's algorithms and PSPP use): with D = n^2 - sum r_i c_i,
+ *   ase^2 = n [ F (n - F) / D^2 + 2 (n - F)(2 F R - n A) / D^3 + (n - F)^2 (n B - 4 R^2) / D^4 ]
+ * where F = sum f_ii, R = sum r_i c_i, A = sum f_ii (r_i + c_i), B = sum_ij f_ij (r_i + c_j)^2;
+ * and under kappa = 0, ase0^2 = (n^2 R + R^2 - n sum r_i c_i (r_i + c_i)) / (n D^2).
+ */
+pn_status pn_agreement_compute(pn_agreement *t, pn_error *err)
+{
+    size_t k = t->k;
+    if (doubles_renew(&t->row_total, k) || doubles_renew(&t->col_total, k))
+        return nomem(err, "an agreement table");
+    t->n = t->agree = 0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) {
+            double f = t->count[i * k + j];
+            if (!(f >= 0))
+                return pn_error_set(err, PN_EINTERNAL, "'%s': a count of pairs is not a count",
+                                    t->var ? t->var : "");
+            t->row_total[i] += f;
+            t->col_total[j] += f;
+            t->n += f;
+            if (i == j)
+                t->agree += f;
+        }
+    double n = t->n, F = t->agree, R = 0, A = 0, B = 0, C = 0;
+    for (size_t i = 0; i < k; i++) {
+        double ri = t->row_total[i], ci = t->col_total[i];
+        R += ri * ci;
+        A += t->count[i * k + i] * (ri + ci);
+        C += ri * ci * (ri + ci);
+        for (size_t j = 0; j < k; j++)
+            B += t->count[i * k + j] * (ri + t->col_total[j]) * (ri + t->col_total[j]);
+    }
+    double D = n * n - R;
+    t->agree_pct = percent(F, n);
+    t->chance_pct = n > 0 ? 100.0 * R / (n * n) : NAN;
+    t->kappa = t->ase = t->ci_low = t->ci_high = t->t = t->p = NAN;
+    if (n > 0 && D > 0) {
+        double v = n * (F * (n - F) / (D * D) + 2 * (n - F) * (2 * F * R - n * A) / (D * D * D) +
+                        (n - F) * (n - F) * (n * B - 4 * R * R) / (D * D * D * D));
+        double v0 = (n * n * R + R * R - n * C) / (n * D * D);
+        double z = gsl_cdf_ugaussian_Pinv(0.975);
+        t->kappa = (n * F - R) / D;
+        t->ase = v >= 0 ? sqrt(v) : NAN;
+        t->ci_low = t->kappa - z * t->ase;
+        t->ci_high = t->kappa + z * t->ase;
+        if (v0 > 0) {
+            t->t = t->kappa / sqrt(v0);
+            t->p = 2 * gsl_cdf_ugaussian_Q(fabs(t->t));
+        }
+    }
+    return PN_OK;
+}

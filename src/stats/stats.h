@@ -153,6 +153,33 @@ typedef struct pn_multi_crosstab {
     double *total_pct;
 } pn_multi_crosstab;
 
+/*
+ * pn_agreement - the two views of one link: for the pairs of structures that both report
+ * their link (a dyad), the centre's answer (rows) by the school's (columns) over the same k
+ * categories, and Cohen's kappa, as PSPP's and SPSS's CROSSTABS /STATISTICS=KAPPA.
+ * Filled by the caller: var, title, k, cats, count (k*k, row-major: count[i*k + j], pairs
+ * whose centre answered i and school j), missing (pairs one side left unanswered) and
+ * multiple (pairs a side reports more than once), both left out of the table.
+ * Computed by pn_agreement_compute: row_total[k], col_total[k], n; agree (the diagonal) and
+ * agree_pct (% of n); chance_pct (the agreement expected by chance, sum of row_total *
+ * col_total / n^2, in %); kappa = (n * agree - sum r c) / (n^2 - sum r c); ase, its
+ * asymptotic standard error (not assuming kappa = 0: the delta method's, as PSPP and SPSS
+ * write it); ci_low, ci_high = kappa -/+ 1.96 ase (95 %); t = kappa over its standard error
+ * assuming kappa = 0 (PSPP's "Approx. T") and p its two-sided normal p-value. The kappa
+ * figures are NaN when n is 0 or chance agreement is complete (every pair in one row and one
+ * column).
+ */
+typedef struct pn_agreement {
+    char *var, *title; /* owned */
+    size_t k;
+    pn_category *cats; /* k, owned, in the form's order */
+    double *count;     /* k*k */
+    double missing, multiple;
+    double *row_total, *col_total;
+    double n, agree, agree_pct, chance_pct;
+    double kappa, ase, ci_low, ci_high, t, p;
+} pn_agreement;
+
 /* What a table shows for @c: its label, or its name when it has no label ("" when neither). */
 const char *pn_category_label(const pn_category *c);
 
@@ -185,6 +212,12 @@ PN_MUST_USE pn_status pn_crosstab_compute(pn_crosstab *t, pn_error *err);
 pn_multi_crosstab *pn_multi_crosstab_create(size_t r, size_t c);
 void pn_multi_crosstab_destroy(pn_multi_crosstab *t);
 PN_MUST_USE pn_status pn_multi_crosstab_compute(pn_multi_crosstab *t, pn_error *err);
+
+/* pn_agreement_create(k): zeroed count (k*k) and categories; compute returns PN_EINTERNAL
+ * when a count is negative or not a number. */
+pn_agreement *pn_agreement_create(size_t k);
+void pn_agreement_destroy(pn_agreement *t);
+PN_MUST_USE pn_status pn_agreement_compute(pn_agreement *t, pn_error *err);
 
 /* Wilson score interval for @x successes out of @n at 95 %; proportions in [0, 1].
  * NaN bounds when n == 0. */

@@ -184,6 +184,55 @@ static void test_crosstab_2x2(void **state)
 }
 
 /*
+ * tests/stats/pspp/kappa_5x5.sps: the class of the link as the centre and the school give it,
+ * for the 350 pairs of the bundled examples that both report (DOMAIN.md: kappa 0.5947).
+ * PSPP's Kappa, "Asymp. Std. Error" and "Approx. T" (fullprec.py); the interval and the
+ * p-value are kappa -/+ 1.959963984540054 ase and 2 Q(|T|), worked out from those.
+ */
+static void test_agreement_kappa(void **state)
+{
+    (void)state;
+    /* rows: the centre's class, columns: the school's, in the form's order (aucun, ponctuel,
+     * cooperation_reguliere, dispositif, partenariat_formalise) */
+    const double count[25] = {
+        16, 4,  2,  4,  4,  /* aucun */
+        3,  23, 9,  5,  2,  /* ponctuel */
+        0,  12, 29, 9,  5,  /* cooperation_reguliere */
+        4,  5,  5,  93, 12, /* dispositif */
+        0,  6,  5,  10, 83, /* partenariat_formalise */
+    };
+    pn_agreement *t = pn_agreement_create(5);
+    assert_non_null(t);
+    memcpy(t->count, count, sizeof count);
+    pn_error err = {0};
+    assert_int_equal(pn_agreement_compute(t, &err), PN_OK);
+    CLOSE(t->n, 350);
+    CLOSE(t->agree, 16 + 23 + 29 + 93 + 83);
+    CLOSE(t->agree_pct, 100.0 * 244 / 350);
+    CLOSE(t->chance_pct, 100.0 * (30 * 23 + 42 * 50 + 55 * 50 + 119 * 121 + 104 * 106) / 122500);
+    CLOSE(t->kappa, .5946994111670690);
+    CLOSE(t->ase, .0319313734685214);
+    CLOSE(t->t, 20.1661484579413859);
+    CLOSE(t->ci_low, .5946994111670690 - 1.959963984540054 * .0319313734685214);
+    CLOSE(t->ci_high, .5946994111670690 + 1.959963984540054 * .0319313734685214);
+    assert_true(t->p >= 0 && t->p < 1e-80);
+    /* perfect agreement: kappa 1, no error; every pair in one cell: no kappa */
+    memset(t->count, 0, sizeof count);
+    t->count[0] = 7;
+    t->count[6] = 3;
+    assert_int_equal(pn_agreement_compute(t, &err), PN_OK);
+    CLOSE(t->kappa, 1);
+    CLOSE(t->ase, 0);
+    t->count[6] = 0;
+    assert_int_equal(pn_agreement_compute(t, &err), PN_OK);
+    assert_true(isnan(t->kappa) && isnan(t->ase) && isnan(t->t));
+    CLOSE(t->agree_pct, 100);
+    t->count[1] = -1;
+    assert_int_equal(pn_agreement_compute(t, &err), PN_EINTERNAL);
+    pn_agreement_destroy(t);
+}
+
+/*
  * tests/stats/pspp/crosstab_empty_row.sps: PSPP's 3x3 table of rows 1, 2, 4; panorama
  * gets a 4x3 table whose row 3 is empty, shown but left out of the tests.
  */
@@ -1128,6 +1177,7 @@ int main(void)
         cmocka_unit_test(test_writers_locale),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_margins_computed),
+        cmocka_unit_test(test_agreement_kappa),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
