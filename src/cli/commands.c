@@ -609,6 +609,10 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         if (pn_opts_value(&o, "--by", &req.by) || pn_opts_value(&o, "--where", &req.where) ||
             pn_opts_value(&o, "--format", &fmt))
             continue;
+        if (strcmp(o.arg, "--pairs") == 0) {
+            req.pairs = 1;
+            continue;
+        }
         if (o.error || o.arg[0] == '-' || req.var != NULL)
             return pn_opts_fail(&o, err);
         req.var = o.arg;

@@ -134,6 +134,30 @@ static pn_status multi_crosstab_csv(void *self, const pn_output_part *p, const p
     return csv_done(out, err);
 }
 
+/* The pairs' table: the `by` column says whose answer the columns are (the school's). */
+static pn_status agreement_csv(void *self, const pn_output_part *p, const pn_agreement *t,
+                               pn_error *err)
+{
+    FILE *out = self;
+    const char *v = p->var, *by = "pairs", *table = "agreement";
+    for (size_t i = 0; i < t->k; i++)
+        for (size_t j = 0; j < t->k; j++)
+            csv_row(out, table, v, by, t->cats[i].name, t->cats[j].name, "n",
+                    t->count[i * t->k + j]);
+    csv_row(out, table, v, by, "", "", "n", t->n);
+    csv_row(out, table, v, by, "", "", "missing", t->missing);
+    csv_row(out, table, v, by, "", "", "multiple", t->multiple);
+    csv_row(out, table, v, by, "", "", "agree_pct", t->agree_pct);
+    csv_row(out, table, v, by, "", "", "chance_pct", t->chance_pct);
+    csv_row(out, table, v, by, "", "", "kappa", t->kappa);
+    csv_row(out, table, v, by, "", "", "kappa_ase", t->ase);
+    csv_row(out, table, v, by, "", "", "kappa_ci_low", t->ci_low);
+    csv_row(out, table, v, by, "", "", "kappa_ci_high", t->ci_high);
+    csv_row(out, table, v, by, "", "", "kappa_t", t->t);
+    csv_row(out, table, v, by, "", "", "kappa_p", t->p);
+    return csv_done(out, err);
+}
+
 static const pn_output_driver csv_driver = {
     .name = "csv",
     .begin = csv_begin,
@@ -141,6 +165,7 @@ static const pn_output_driver csv_driver = {
     .multi = multi_csv,
     .crosstab = crosstab_csv,
     .multi_crosstab = multi_crosstab_csv,
+    .agreement = agreement_csv,
 };
 
 pn_output pn_output_csv(FILE *out)

@@ -63,6 +63,8 @@ static const char *computed_var(pn_tab_kind kind, const pn_tab_part *p)
     case PN_TAB_MULTI_CROSSTAB:
         return p->mxt && p->mxt->col_pct && p->mxt->row_total && p->mxt->total_pct ? p->mxt->row_var
                                                                                    : NULL;
+    case PN_TAB_AGREEMENT:
+        return p->agree && p->agree->row_total && p->agree->col_total ? p->agree->var : NULL;
     }
     return NULL;
 }
@@ -80,6 +82,8 @@ static pn_status write_table(const pn_output *o, const pn_output_part *p, pn_err
         return d->crosstab ? d->crosstab(o->self, p, p->part->xt, err) : PN_OK;
     case PN_TAB_MULTI_CROSSTAB:
         return d->multi_crosstab ? d->multi_crosstab(o->self, p, p->part->mxt, err) : PN_OK;
+    case PN_TAB_AGREEMENT:
+        return d->agreement ? d->agreement(o->self, p, p->part->agree, err) : PN_OK;
     }
     return pn_error_set(err, PN_EINTERNAL, "a table of no known kind");
 }

@@ -18,19 +18,22 @@
  * unrounded with up to 17 significant digits and '.' as decimal separator whatever the
  * locale. Columns of the CSV form:
  *   table,var,by,row,col,measure,value
- * where `table` is freq|multi|crosstab, `row`/`col` are choice names (empty for a
- * statistic of the whole table), and `measure` is one of
- *   freq:     n pct valid_pct cum_pct ci_low ci_high  (row "" with measure missing|valid|total)
- *   multi:    n pct_responses pct_cases  (row "" with measure cases|responses|missing)
- *   crosstab: n expected row_pct col_pct total_pct adj_resid, and for row "" col "":
- *             n chi2 chi2_df chi2_p lr lr_df lr_p cramer_v fisher_p low_expected_pct, then
- *             link_unit (value 1) when the unit is the reported link: a pair reported by
+ * where `table` is freq|multi|crosstab|multi_crosstab|agreement, `row`/`col` are choice names
+ * (empty for a statistic of the whole table), and `measure` is one of freq:     n pct valid_pct
+ * cum_pct ci_low ci_high  (row "" with measure missing|valid|total) multi:    n pct_responses
+ * pct_cases  (row "" with measure cases|responses|missing) crosstab: n expected row_pct col_pct
+ * total_pct adj_resid, and for row "" col "": n chi2 chi2_df chi2_p lr lr_df lr_p cramer_v fisher_p
+ * low_expected_pct, then link_unit (value 1) when the unit is the reported link: a pair reported by
  *             both sides counts twice, and the tests assume independent units
  *   multi_crosstab (a select_multiple by a variable): n pct_cases per option and column
  *             (pct_cases: % of the column's respondents), and with col "" over every
  *             column; row "" with measure cases|missing per column, and col "" in all.
  *             No test statistic: the rows are not exclusive.
- * A table computed for one network only, because the forms ask the question differently
+ *   agreement (the pairs both sides report, tab --pairs; `by` is "pairs"): n per row (the
+ *             centre's answer) and col (the school's); for row "" col "": n (pairs in the table),
+ * missing (pairs a side left unanswered), multiple (pairs a side reports more than once, left out),
+ * agree_pct, chance_pct, kappa, kappa_ase, kappa_ci_low, kappa_ci_high, kappa_t, kappa_p. A table
+ * computed for one network only, because the forms ask the question differently
  * (pn_tab_result.split), has `var` written "name@network" ("rep@centre", "rep@ecole").
  * The text driver prints PN_LINK_UNIT_WARNING under the tests of such a cross-tab.
  */
@@ -68,6 +71,14 @@
     "observations ne sont pas indépendantes, et le khi-deux, calculé comme si elles l'étaient, " \
     "surestime la significativité."
 
+/* Under an agreement table (the pairs both sides report), in the text and xlsx drivers. */
+#define PN_PAIRS_NOTE                                                                              \
+    "Une paire : un centre social (son SIRET) et une école (son UAI) qui déclarent chacun le "   \
+    "lien avec l'autre, une seule fois. Sur la diagonale, les deux structures décrivent le lien " \
+    "de la même façon ; hors de la diagonale, elles le voient différemment. Le kappa de Cohen " \
+    "mesure l'accord au-delà de celui que le hasard donnerait : 1 pour un accord parfait, 0 "     \
+    "pour un accord qui n'est pas meilleur que le hasard."
+
 /* What a driver is told of the part of a result it is writing. Everything is lent. */
 typedef struct pn_output_part {
     const pn_tab_result *result; /* the whole result */
@@ -92,6 +103,8 @@ typedef struct pn_output_driver {
     pn_status (*crosstab)(void *self, const pn_output_part *p, const pn_crosstab *t, pn_error *err);
     pn_status (*multi_crosstab)(void *self, const pn_output_part *p, const pn_multi_crosstab *t,
                                 pn_error *err);
+    pn_status (*agreement)(void *self, const pn_output_part *p, const pn_agreement *t,
+                           pn_error *err);
     pn_status (*part_end)(void *self, const pn_output_part *p, pn_error *err);
     pn_status (*end)(void *self, const pn_tab_result *r, pn_error *err);
 } pn_output_driver;

@@ -440,6 +440,63 @@ static pn_status multi_crosstab_text(void *out, const pn_output_part *p, const p
     return flush_text(out, &sb, st, err);
 }
 
+/* The agreement table: the centre's answer (rows) by the school's (columns), the pairs
+ * counted, the observed and chance agreement and the kappa. */
+static pn_status agreement_text(void *out, const pn_output_part *p, const pn_agreement *t,
+                                pn_error *err)
+{
+    grid g;
+    size_t k = t->k;
+    char a[CELL_MAX], b[CELL_MAX], c[CELL_MAX], d[CELL_MAX], e[CELL_MAX];
+    (void)p;
+    grid_init(&g, k + 2, 1);
+    grid_add(&g, "Centre social \\ École");
+    for (size_t j = 0; j < k; j++)
+        grid_add(&g, pn_category_label(&t->cats[j]));
+    grid_add(&g, "Total");
+    grid_rule(&g);
+    for (size_t i = 0; i < k; i++) {
+        grid_add(&g, pn_category_label(&t->cats[i]));
+        for (size_t j = 0; j < k; j++)
+            grid_add(&g, count_str(a, t->count[i * k + j]));
+        grid_add(&g, count_str(a, t->row_total[i]));
+    }
+    grid_rule(&g);
+    grid_add(&g, "Total");
+    for (size_t j = 0; j < k; j++)
+        grid_add(&g, count_str(a, t->col_total[j]));
+    grid_add(&g, count_str(a, t->n));
+
+    pn_strbuf sb = PN_STRBUF_INIT;
+    pn_status st = title_line(&sb, t->title, t->var);
+    if (st == PN_OK)
+        st = pn_strbuf_puts(&sb, " : les deux points de vue d'un même lien\n\n");
+    if (st == PN_OK)
+        st = grid_render(&g, &sb);
+    if (st == PN_OK)
+        st = pn_strbuf_printf(&sb,
+                              "\nPaires : %s ; sans réponse d'un côté : %s ; déclarées plus d'une "
+                              "fois par un côté (écartées) : %s\n",
+                              count_str(a, t->n), count_str(b, t->missing),
+                              count_str(c, t->multiple));
+    if (st == PN_OK)
+        st = pn_strbuf_printf(&sb, "Accord observé : %s %% ; accord attendu par hasard : %s %%\n",
+                              pct_str(a, t->agree_pct), pct_str(b, t->chance_pct));
+    if (st == PN_OK && isnan(t->kappa))
+        st = pn_strbuf_puts(&sb, "Kappa non calculé : toutes les paires sont dans une même "
+                                 "modalité, ou il n'y a pas de paire\n");
+    else if (st == PN_OK)
+        st = pn_strbuf_printf(&sb,
+                              "Kappa de Cohen = %s, erreur type asymptotique = %s, IC 95 %% "
+                              "[%s ; %s], T = %s, %s\n",
+                              fixed(a, t->kappa, 3), fixed(b, t->ase, 3), fixed(c, t->ci_low, 3),
+                              fixed(d, t->ci_high, 3), fixed(e, t->t, 3), p_str(e, t->p));
+    if (st == PN_OK)
+        st = put_wrapped(&sb, PN_PAIRS_NOTE, 90);
+    grid_release(&g);
+    return flush_text(out, &sb, st, err);
+}
+
 /* A split result starts with the note that says why the networks are apart. */
 static pn_status text_begin(void *out, const pn_tab_result *r, pn_error *err)
 {
@@ -474,6 +531,7 @@ static const pn_output_driver text_driver = {
     .multi = multi_text,
     .crosstab = crosstab_text,
     .multi_crosstab = multi_crosstab_text,
+    .agreement = agreement_text,
 };
 
 pn_output pn_output_text(FILE *out)

@@ -213,7 +213,8 @@ nomem:
 /* What a request counts: the forms that have its variables, pooled into one table or one
  * table each. */
 typedef struct plan {
-    pn_form **used; /* nused forms, in the order of the stored forms; the array is owned */
+    pn_form **used; /* nused forms, in the order of the stored forms; the array is owned;
+                     * for pairs, the centres' form and the schools' */
     size_t nused;
     int var_split, by_split; /* the forms ask the variable, the by variable, differently */
     int pooled;
@@ -231,8 +232,13 @@ static pn_status plan_request(pn_form *const *forms, size_t nids, const pn_tab_r
     varref v0 = {0}, b0 = {0};
     int var_known = 0, mixed = 0;
     pn_status st;
-    if ((p->used = calloc(nids ? nids : 1, sizeof *p->used)) == NULL)
+    if ((p->used = calloc(nids > 2 ? nids : 2, sizeof *p->used)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (req->pairs) {
+        p->pooled = 1;
+        p->nused = 2;
+        return plan_pairs(forms, nids, req, out, &p->used[0], &p->used[1], fault, err);
+    }
     if ((st = pn_tab_check_personal(forms, nids, req, err)) != PN_OK) {
         *fault = PN_TAB_FAULT_QUESTIONS;
         return st;
@@ -348,9 +354,11 @@ static pn_status make_jobs(const pn_tab_request *reqs, size_t n, const plan *pla
             j->by = reqs[i].by && *reqs[i].by ? reqs[i].by : NULL;
             j->kind = out[i].kind;
             j->forms = plans[i].pooled ? plans[i].used : &plans[i].used[k];
-            j->nforms = plans[i].pooled ? plans[i].nused : 1;
+            /* a job of pairs counts no form's scan: its pairs are read apart */
+            j->nforms = j->kind == PN_TAB_AGREEMENT ? 0 : plans[i].pooled ? plans[i].nused : 1;
             j->out = &out[i].parts[k];
-            job_fail(j, job_start(j));
+            if (j->kind != PN_TAB_AGREEMENT)
+                job_fail(j, job_start(j));
         }
     return PN_OK;
 }
@@ -375,7 +383,10 @@ static size_t count_requests(pn_store *s, pn_form *const *forms, size_t nforms,
         for (size_t k = 0; k < out[i].nparts && failed == n; k++, at++) {
             job *j = &jobs[at];
             if (j->st == PN_OK)
-                job_fail(j, job_finish(j));
+                job_fail(j, j->kind == PN_TAB_AGREEMENT
+                                ? count_pairs(s, plans[i].used[0], plans[i].used[1], j->req, j->out,
+                                              &j->err)
+                                : job_finish(j));
             if (j->st != PN_OK) {
                 failed = i;
                 *st = j->st;
@@ -468,6 +479,7 @@ void pn_tab_result_release(pn_tab_result *r)
         pn_multi_destroy(p->multi);
         pn_crosstab_destroy(p->xt);
         pn_multi_crosstab_destroy(p->mxt);
+        pn_agreement_destroy(p->agree);
     }
     free(r->parts);
     free(r->split);

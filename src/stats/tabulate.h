@@ -30,13 +30,16 @@ typedef enum pn_tab_kind {
     PN_TAB_FREQ,
     PN_TAB_MULTI,
     PN_TAB_CROSSTAB,
-    PN_TAB_MULTI_CROSSTAB /* a select_multiple by a single-answer variable */
+    PN_TAB_MULTI_CROSSTAB, /* a select_multiple by a single-answer variable */
+    PN_TAB_AGREEMENT       /* the two views of the pairs both sides report (pairs) */
 } pn_tab_kind;
 
 typedef struct pn_tab_request {
     const char *var;   /* required */
     const char *by;    /* NULL or "": no cross-tab */
     const char *where; /* NULL or "": every unit */
+    int pairs;         /* the agreement of the pairs reported by both sides: the centre's
+                        * answer to var by the school's (no by, no where) */
 } pn_tab_request;
 
 /* One table of a result: the table of every network pooled, or one network's own. The
@@ -50,6 +53,7 @@ typedef struct pn_tab_part {
     pn_multi *multi;        /* PN_TAB_MULTI */
     pn_crosstab *xt;        /* PN_TAB_CROSSTAB */
     pn_multi_crosstab *mxt; /* PN_TAB_MULTI_CROSSTAB */
+    pn_agreement *agree;    /* PN_TAB_AGREEMENT */
 } pn_tab_part;
 
 /*
@@ -99,6 +103,14 @@ typedef struct pn_tab_result {
  * (syntax, unknown question, a literal that is not a choice name, a question of a repeat the
  * table does not count). The messages do not name the request's fields: the caller does.
  * PN_ESTORE, PN_ENOMEM (out->fault PN_TAB_FAULT_NONE).
+ *
+ * Pairs (req->pairs): one part, the agreement table (stats.h) of the pairs of a centre and a
+ * school that both report their link, each once (store.h, pn_store_each_pair), over the
+ * categories of var's choice list: the centre's answer by the school's, the first stored
+ * centres' form and schools' form. PN_EINPUT (PN_TAB_FAULT_QUESTIONS) when a by variable or
+ * a filter is given, when var is not asked alike by both (a single-choice question with the
+ * same choice list, at the top level or in the links repeat), holds personal data, or when
+ * there is no centres' or no schools' form with links.
  */
 PN_MUST_USE pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out,
                                   pn_error *err);

@@ -121,6 +121,16 @@ PN_MUST_USE pn_status job_start(job *j);
 /* Free what @j holds; @j is zeroed. */
 void job_release(job *j);
 
+/* Plan the pairs request @req (req->pairs) against the @nids stored @forms: *@cf and *@sf
+ * the centres' and schools' forms it reads, out->kind and out->parts (one, empty) set.
+ * PN_EINPUT with *@fault set when it cannot be counted (see pn_tabulate), PN_ENOMEM. */
+PN_MUST_USE pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *req,
+                                 pn_tab_result *out, pn_form **cf, pn_form **sf,
+                                 pn_tab_fault *fault, pn_error *err);
+/* Count and compute the agreement table of the planned pairs request @req into @out. */
+PN_MUST_USE pn_status count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf,
+                                  const pn_tab_request *req, pn_tab_part *out, pn_error *err);
+
 /*
  * Count the units of the @njobs @jobs, form by form in the order of the @nforms stored
  * @forms (the order each job counts its own forms in): for each form, one scan per level

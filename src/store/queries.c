@@ -144,128 +144,6 @@ static pn_status one_number(pn_store *s, const char *sql, double *out, pn_error 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot count");
 }
 
-/* The identifiers of one kind (the centres', the schools') as numbers 0, 1, ... in order of
- * appearance: an open-addressing table whose slots hold short identifiers (a SIRET, a UAI)
- * themselves, so that a lookup reads one slot, not a slot and a string elsewhere. */
-typedef struct ident_slot {
-    char near[16];     /* an identifier of up to 16 bytes */
-    char *far;         /* a longer one, owned */
-    uint32_t num, len; /* num: the identifier's number; len: its length, UINT32_MAX when empty */
-} ident_slot;
-
-typedef struct ident_table {
-    ident_slot *slot;
-    size_t cap, n;
-    size_t last; /* 1 + the slot last found; 0 none (a link's own structure repeats) */
-} ident_table;
-
-static uint64_t ident_hash(const char *key, size_t len)
-{
-    uint64_t h = 0x243F6A8885A308D3u ^ len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, key + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15u;
-        h ^= h >> 29;
-    }
-    uint64_t w = 0;
-    memcpy(&w, key + i, len - i);
-    h = (h ^ w) * 0x9E3779B97F4A7C15u;
-    return h ^ (h >> 32);
-}
-
-static const char *ident_key(const ident_slot *sl)
-{
-    return sl->len <= sizeof sl->near ? sl->near : sl->far;
-}
-
-static int ident_is(const ident_slot *sl, const char *key, size_t len)
-{
-    return sl->len == len && memcmp(ident_key(sl), key, len) == 0;
-}
-
-/* The slot of @key (@len bytes, hash @h), or the empty one where it goes. */
-static ident_slot *ident_find(ident_slot *slot, size_t cap, const char *key, size_t len, uint64_t h)
-{
-    for (size_t i = (size_t)h & (cap - 1);; i = (i + 1) & (cap - 1))
-        if (slot[i].len == UINT32_MAX || ident_is(&slot[i], key, len))
-            return &slot[i];
-}
-
-static pn_status ident_grow(ident_table *t)
-{
-    size_t cap = t->cap ? 2 * t->cap : 4096;
-    ident_slot *slot = malloc(cap * sizeof *slot);
-    if (slot == NULL)
-        return PN_ENOMEM;
-    for (size_t i = 0; i < cap; i++)
-        slot[i].len = UINT32_MAX;
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->slot[i].len != UINT32_MAX) {
-            size_t j = (size_t)ident_hash(ident_key(&t->slot[i]), t->slot[i].len) & (cap - 1);
-            while (slot[j].len != UINT32_MAX)
-                j = (j + 1) & (cap - 1);
-            slot[j] = t->slot[i];
-        }
-    free(t->slot);
-    t->slot = slot;
-    t->cap = cap;
-    t->last = 0;
-    return PN_OK;
-}
-
-/* The number of the identifier @key (@len bytes), numbered if new. */
-static pn_status ident_number(ident_table *t, const char *key, size_t len, uint32_t *num)
-{
-    if (t->last && ident_is(&t->slot[t->last - 1], key, len)) {
-        *num = t->slot[t->last - 1].num;
-        return PN_OK;
-    }
-    if (len >= UINT32_MAX || t->n >= UINT32_MAX || (2 * (t->n + 1) > t->cap && ident_grow(t)))
-        return PN_ENOMEM;
-    uint64_t h = ident_hash(key, len);
-    ident_slot *sl = ident_find(t->slot, t->cap, key, len, h);
-    if (sl->len == UINT32_MAX) {
-        char *far = NULL;
-        if (len > sizeof sl->near && (far = malloc(len)) == NULL)
-            return PN_ENOMEM;
-        *sl = (ident_slot){{0}, far, (uint32_t)t->n++, (uint32_t)len};
-        memcpy(far ? far : sl->near, key, len);
-    }
-    t->last = (size_t)(sl - t->slot) + 1;
-    *num = sl->num;
-    return PN_OK;
-}
-
-static void ident_table_release(ident_table *t)
-{
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->slot[i].len != UINT32_MAX)
-            free(t->slot[i].far);
-    free(t->slot);
-}
-
-/* Sort the @n numbers @a (of @bits bits) in place, through @tmp (as large): a least
- * significant digit radix sort, 11 bits a pass. */
-static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
-{
-    size_t count[2048];
-    for (unsigned shift = 0; shift < bits; shift += 11) {
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++)
-            count[(a[i] >> shift) & 2047]++;
-        for (size_t d = 0, at = 0; d < 2048; d++) {
-            size_t c = count[d];
-            count[d] = at;
-            at += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(a[i] >> shift) & 2047]++] = a[i];
-        memcpy(a, tmp, n * sizeof *a);
-    }
-}
-
 /* The links, the distinct pairs they join and the pairs reported by both sides (dyads),
  * from one read of the links view: what count(*), GROUP BY centre_ident, school_ident and
  * HAVING count(DISTINCT reporter_side) = 2 count, without sorting a million rows of text:
@@ -275,7 +153,7 @@ static pn_status count_links(pn_store *s, double *links, double *pairs, double *
                              pn_error *err)
 {
     sqlite3_stmt *q = NULL;
-    ident_table ids[2] = {{0}};
+    store_idents ids[2] = {{0}};
     uint32_t *cs = NULL; /* per link: its centre's number, its school's, its side (1, 2) */
     size_t n = 0, cap = 0, distinct = 0, both = 0;
     uint64_t *key = NULL, *tmp = NULL;
@@ -296,8 +174,8 @@ static pn_status count_links(pn_store *s, double *links, double *pairs, double *
         }
         for (int k = 0; k < 2 && st == PN_OK; k++) {
             const char *v = (const char *)sqlite3_column_text(q, k);
-            st = ident_number(&ids[k], v ? v : "", (size_t)sqlite3_column_bytes(q, k),
-                              &cs[3 * n + k]);
+            st = store_ident_number(&ids[k], v ? v : "", (size_t)sqlite3_column_bytes(q, k),
+                                    &cs[3 * n + k]);
         }
         /* the view's sides are 'centre' and 'ecole' (the structures' CHECK) */
         const char *side = (const char *)sqlite3_column_text(q, 2);
@@ -316,7 +194,7 @@ static pn_status count_links(pn_store *s, double *links, double *pairs, double *
         (tmp = malloc((n ? n : 1) * sizeof *tmp)) != NULL) {
         for (size_t i = 0; i < n; i++)
             key[i] = ((uint64_t)cs[3 * i] * ids[1].n + cs[3 * i + 1]) << 2 | cs[3 * i + 2];
-        radix_sort(key, tmp, n, bits);
+        store_radix_sort(key, tmp, n, bits);
         for (size_t i = 0; i < n;) {
             uint64_t sides = 0, pair = key[i] >> 2;
             for (; i < n && key[i] >> 2 == pair; i++)
@@ -334,8 +212,8 @@ out:
     *pairs = (double)distinct;
     *dyads = (double)both;
     sqlite3_finalize(q);
-    ident_table_release(&ids[0]);
-    ident_table_release(&ids[1]);
+    store_idents_release(&ids[0]);
+    store_idents_release(&ids[1]);
     free(cs);
     free(key);
     free(tmp);

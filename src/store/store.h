@@ -185,6 +185,24 @@ pn_store_scan *pn_store_scan_open_part(pn_store *s, const pn_form *f, int level,
 pn_status pn_store_scan_next(pn_store_scan *sc, const char **values, int *more, pn_error *err);
 void pn_store_scan_close(pn_store_scan *sc);
 
+/*
+ * pn_store_each_pair - the pairs of structures that both report their link (a dyad): a centre
+ * whose form @cf names a school among its partners, and that school's form @sf naming the
+ * centre, each once. For each pair, in the order of the schools' links, @fn gets both sides'
+ * answers to the @n questions: @cq[i] of @cf and @sq[i] of @sf (each at its form's top level
+ * or in its links repeat; NULL, or a question elsewhere, reads NULL), as the scans give them
+ * (NULL: not applicable, "" unanswered; lent until @fn returns). A link whose identifier is
+ * empty on either side makes no pair. A pair a side reports more than once is not handed:
+ * *@multiple counts them. PN_OK, PN_ESTORE, PN_ENOMEM, PN_EINTERNAL (@cf is not a centres'
+ * form or @sf a schools', or one has no links), or @fn's own status, which stops the reading.
+ */
+typedef pn_status (*pn_pair_fn)(void *ctx, const char *const *centre, const char *const *school,
+                                pn_error *err);
+PN_MUST_USE pn_status pn_store_each_pair(pn_store *s, const pn_form *cf,
+                                         const pn_question *const *cq, const pn_form *sf,
+                                         const pn_question *const *sq, size_t n, pn_pair_fn fn,
+                                         void *ctx, size_t *multiple, pn_error *err);
+
 /* The number of scans opened on @s since it was opened: what a pass over the store cost,
  * for the tests that check that a report reads each level of each form once. */
 size_t pn_store_scans(const pn_store *s);

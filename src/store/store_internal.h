@@ -7,6 +7,7 @@
 #define PN_STORE_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "store/store.h"
 #include "util/strindex.h"
@@ -54,5 +55,29 @@ void store_stmts_idle(pn_store *s);
 /* Forget the kept per-level statements of a form (writer.c); before their statements are
  * finalized. */
 void store_levels_drop(pn_store *s);
+
+/* The identifiers of one kind (the centres', the schools') as numbers 0, 1, ... in order of
+ * appearance: an open-addressing table whose slots hold short identifiers (a SIRET, a UAI)
+ * themselves, so that a lookup reads one slot, not a slot and a string elsewhere. */
+typedef struct ident_slot {
+    char near[16];     /* an identifier of up to 16 bytes */
+    char *far;         /* a longer one, owned */
+    uint32_t num, len; /* num: the identifier's number; len: its length, UINT32_MAX when empty */
+} ident_slot;
+
+typedef struct store_idents {
+    ident_slot *slot;
+    size_t cap, n;
+    size_t last; /* 1 + the slot last found; 0 none (a link's own structure repeats) */
+} store_idents;
+
+/* The number of the identifier @key (@len bytes) in @t, numbered if new. PN_OK or PN_ENOMEM. */
+PN_MUST_USE pn_status store_ident_number(store_idents *t, const char *key, size_t len,
+                                         uint32_t *num);
+void store_idents_release(store_idents *t);
+
+/* Sort the @n numbers @a (of @bits bits) in place, through @tmp (as large): a least
+ * significant digit radix sort, 11 bits a pass. */
+void store_radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits);
 
 #endif

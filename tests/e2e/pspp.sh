@@ -55,6 +55,59 @@ print("%s by %s: chi2 %.6f df %d p %.6g V %.6f n %d, as PSPP" % (
 PYEOF
 done
 
+# the agreement of the pairs (tab --pairs): each pair's two answers read from the store with
+# sqlite3 (a centre and a school that each report their link once), given to PSPP's
+# CROSSTABS /STATISTICS=KAPPA as cases; kappa, its standard error, T and n to 1e-9
+for var in type_lien rythme formalisation profondeur; do
+  "$PN_BIN" --db p.db tab "$var" --pairs --format csv >pn.csv
+  sqlite3 -separator ' ' p.db "
+    WITH c AS (SELECT d.siret ci, e.partenaire_id si, e.$var v,
+                 count(*) OVER (PARTITION BY d.siret, e.partenaire_id) n
+               FROM data_centre_social__partenaires e JOIN data_centre_social d
+                 ON d.submission_id = e.submission_id),
+         s AS (SELECT e.partenaire_id ci, d.uai si, e.$var v,
+                 count(*) OVER (PARTITION BY e.partenaire_id, d.uai) n
+               FROM data_ecole__partenaires e JOIN data_ecole d
+                 ON d.submission_id = e.submission_id)
+    SELECT c.v, s.v FROM c JOIN s ON c.ci = s.ci AND c.si = s.si
+    WHERE c.n = 1 AND s.n = 1 AND c.ci <> '' AND c.si <> '' AND c.v <> '' AND s.v <> ''" \
+    >pairs.txt
+  [ -s pairs.txt ] || fail "$var: no pair in the store"
+  {
+    echo "DATA LIST LIST /c (A40) s (A40)."
+    echo "BEGIN DATA."
+    cat pairs.txt
+    echo "END DATA."
+    echo "CROSSTABS /TABLES=c BY s /CELLS=COUNT /STATISTICS=KAPPA."
+  } >k.sps
+  $PY "$PN_SOURCE_DIR/tests/stats/pspp/fullprec.py" k.sps >pspp.out 2>pspp.err \
+    || fail "pspp failed: $(cat pspp.err)"
+  $PY - "$var" <<'PYEOF' || fail "$var --pairs differs from PSPP"
+import csv, math, sys
+var = sys.argv[1]
+ours = {}
+for row in csv.DictReader(open("pn.csv")):
+    if row["row"] == "" and row["col"] == "" and row["value"] != "":
+        ours[row["measure"]] = float(row["value"])
+theirs = {}
+for line in open("pspp.out"):
+    f = line.rstrip("\n").split(",")
+    if len(f) > 4 and f[1] == "Kappa":
+        theirs["kappa"], theirs["kappa_ase"], theirs["kappa_t"] = map(float, f[2:5])
+    elif f[0] == "N of Valid Cases" and "n" not in theirs:
+        theirs["n"] = float(f[2] if f[1] == "" else f[1])
+assert len(theirs) == 4, "PSPP output not understood: %r" % theirs
+bad = ["%s: panorama %r, PSPP %r" % (k, ours.get(k), v) for k, v in theirs.items()
+       if ours.get(k) is None or not math.isclose(ours[k], v, rel_tol=1e-9, abs_tol=1e-12)]
+if bad:
+    sys.exit("%s --pairs: %s" % (var, "; ".join(bad)))
+if var == "type_lien" and round(ours["kappa"], 4) != 0.5947:  # DOMAIN.md's figure
+    sys.exit("type_lien --pairs: kappa %r, not 0.5947" % ours["kappa"])
+print("%s --pairs: kappa %.10f ase %.10f T %.6f over %d pairs, as PSPP" % (
+    var, ours["kappa"], ours["kappa_ase"], ours["kappa_t"], ours["n"]))
+PYEOF
+done
+
 # counts: the class counts of 'tab' are the links the store holds
 "$PN_BIN" --db p.db tab type_lien --format csv >freq.csv
 for klass in aucun ponctuel cooperation_reguliere dispositif partenariat_formalise; do

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +139,7 @@ static void tab(fixture *fx, const char *var, const char *by, const char *where,
                 pn_tab_result *r)
 {
     pn_error err = {0};
-    pn_tab_request req = {var, by, where};
+    pn_tab_request req = {var, by, where, 0};
     if (pn_tabulate(fx->store, &req, r, &err) != PN_OK)
         fail_msg("tab %s: %s", var, err.msg);
     assert_int_equal(r->kind, kind);
@@ -319,7 +320,7 @@ static void test_refusals(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pn_error err = {0};
-        pn_tab_request req = {cases[i].var, cases[i].by, cases[i].where};
+        pn_tab_request req = {cases[i].var, cases[i].by, cases[i].where, 0};
         pn_tab_result r = {0};
         pn_status st = pn_tabulate(fx->store, &req, &r, &err);
         if (st != PN_EINPUT || r.fault != cases[i].fault || strstr(err.msg, cases[i].msg) == NULL)
@@ -353,15 +354,15 @@ static void test_all_in_one_pass(void **state)
 {
     fixture *fx = *state;
     static const pn_tab_request reqs[] = {
-        {"en_qpv", NULL, NULL},
-        {"freins", NULL, NULL},
-        {"rythme", NULL, NULL},
-        {"rythme", "en_qpv", NULL},
-        {"freins", "reseau", NULL},
-        {"rep", NULL, NULL}, /* one table per network */
-        {"rythme", NULL, "${en_qpv} = 'non'"},
-        {"reseau", NULL, "${reseau} = 'ecole'"},
-        {"freins", NULL, "selected(${freins}, 'temps')"},
+        {"en_qpv", NULL, NULL, 0},
+        {"freins", NULL, NULL, 0},
+        {"rythme", NULL, NULL, 0},
+        {"rythme", "en_qpv", NULL, 0},
+        {"freins", "reseau", NULL, 0},
+        {"rep", NULL, NULL, 0}, /* one table per network */
+        {"rythme", NULL, "${en_qpv} = 'non'", 0},
+        {"reseau", NULL, "${reseau} = 'ecole'", 0},
+        {"freins", NULL, "selected(${freins}, 'temps')", 0},
     };
     enum { N = sizeof reqs / sizeof reqs[0] };
     pn_tab_result all[N], one;
@@ -398,10 +399,10 @@ static void test_all_first_failure(void **state)
 {
     fixture *fx = *state;
     static const pn_tab_request reqs[] = {
-        {"en_qpv", NULL, NULL},
-        {"rythme", NULL, "${rythme} = 'regulier'"},
-        {"freins", NULL, "today() != ''"}, /* no date given: fails on the first unit */
-        {"nothing", NULL, NULL},
+        {"en_qpv", NULL, NULL, 0},
+        {"rythme", NULL, "${rythme} = 'regulier'", 0},
+        {"freins", NULL, "today() != ''", 0}, /* no date given: fails on the first unit */
+        {"nothing", NULL, NULL, 0},
     };
     pn_tab_result out[4], one = {0};
     pn_error err = {0}, alone = {0};
@@ -447,14 +448,14 @@ static void test_halves_as_one_scan(void **state)
            "c5,c5/2,0422170F,regulier\n"
            "c5,c5/3,0597777H,ponctuel\n");
     static const pn_tab_request reqs[] = {
-        {"en_qpv", NULL, NULL},
-        {"freins", NULL, NULL},
-        {"rythme", NULL, NULL},
-        {"rythme", "partenaire_id", NULL},
-        {"freins", "en_qpv", NULL},
-        {"partenaire_id", "reseau", NULL},
-        {"rep", NULL, NULL},
-        {"rythme", "en_qpv", "${en_qpv} != 'oui' and ${rythme} = 'regulier'"},
+        {"en_qpv", NULL, NULL, 0},
+        {"freins", NULL, NULL, 0},
+        {"rythme", NULL, NULL, 0},
+        {"rythme", "partenaire_id", NULL, 0},
+        {"freins", "en_qpv", NULL, 0},
+        {"partenaire_id", "reseau", NULL, 0},
+        {"rep", NULL, NULL, 0},
+        {"rythme", "en_qpv", "${en_qpv} != 'oui' and ${rythme} = 'regulier'", 0},
     };
     enum { N = sizeof reqs / sizeof reqs[0] };
     pn_tab_result one[N], halves[N];
@@ -487,7 +488,7 @@ static void test_halves_as_one_scan(void **state)
     assert_string_equal(t->col_cats[5].name, "73282932000074");
     pn_tab_result_release(&r);
     /* a filter that cannot be evaluated fails the same way */
-    pn_tab_request bad = {"rythme", NULL, "${partenaire_id} = '0596666A' and today() != ''"};
+    pn_tab_request bad = {"rythme", NULL, "${partenaire_id} = '0596666A' and today() != ''", 0};
     pn_error e1 = {0};
     pn_tab_result out;
     assert_int_equal(pn_tabulate(fx->store, &bad, &out, &e1), PN_EINPUT);
@@ -495,6 +496,67 @@ static void test_halves_as_one_scan(void **state)
     assert_int_equal(pn_tabulate(fx->store, &bad, &out, &err), PN_EINPUT);
     assert_string_equal(e1.msg, err.msg);
     assert_int_equal(out.fault, PN_TAB_FAULT_FILTER);
+}
+
+/* The agreement of the pairs: a centre and a school that each report their link once, the
+ * centre's answer by the school's; a pair a side reports twice is left out and counted; one
+ * side unanswered is counted apart. */
+static void test_pairs(void **state)
+{
+    fixture *fx = *state;
+    pn_tab_request req = {"rythme", NULL, NULL, 1};
+    pn_tab_result r;
+    pn_error err = {0};
+    /* the centre reports 0951099D twice (c1, c2), which reports it once: no pair counted */
+    assert_int_equal(pn_tabulate(fx->store, &req, &r, &err), PN_OK);
+    assert_int_equal(r.kind, PN_TAB_AGREEMENT);
+    const pn_agreement *t = r.parts[0].agree;
+    assert_true(t->n == 0 && t->multiple == 1 && t->missing == 0 && isnan(t->kappa));
+    assert_int_equal(t->k, 2);
+    assert_string_equal(t->cats[0].name, "ponctuel");
+    pn_tab_result_release(&r);
+    /* two schools naming the centre, which names them once each: one pair where the centre
+     * says regulier and the school ponctuel, one the school left unanswered */
+    import(fx, ecole_form,
+           "uai,en_qpv,freins,rep,courriel,KEY\n"
+           "0595555T,oui,temps,b,,e3\n"
+           "0596666A,oui,temps,b,,e4\n",
+           "PARENT_KEY,KEY,partenaire_id,rythme\n"
+           "e3,e3/1,73282932000074,ponctuel\n"
+           "e4,e4/1,73282932000074,\n");
+    import(fx, centre_form,
+           "siret,en_qpv,freins,rep,courriel,KEY\n"
+           "73282932000074,oui,temps,b,,c7\n",
+           "PARENT_KEY,KEY,partenaire_id,rythme\n"
+           "c7,c7/1,0595555T,regulier\n"
+           "c7,c7/2,0596666A,regulier\n");
+    assert_int_equal(pn_tabulate(fx->store, &req, &r, &err), PN_OK);
+    t = r.parts[0].agree;
+    assert_true(t->n == 1 && t->multiple == 1 && t->missing == 1);
+    assert_true(t->count[1 * 2 + 0] == 1); /* centre: regulier, school: ponctuel */
+    assert_true(t->agree == 0 && t->kappa == 0);
+    pn_tab_result_release(&r);
+    /* what cannot be compared */
+    static const pn_tab_request bad[] = {
+        {"freins", NULL, NULL, 1},     /* several choices */
+        {"rythme", "en_qpv", NULL, 1}, /* a cross-tab */
+        {"rythme", NULL, "${en_qpv} = 'oui'", 1},
+        {"rep", NULL, NULL, 1},           /* other labels in the two forms */
+        {"partenaire_id", NULL, NULL, 1}, /* no choice list */
+        {"nothing", NULL, NULL, 1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(pn_tabulate(fx->store, &bad[i], &r, &err), PN_EINPUT);
+        assert_int_equal(r.fault, PN_TAB_FAULT_QUESTIONS);
+    }
+    /* in a pass with other tables, the same figures */
+    pn_tab_request both[2] = {{"rythme", NULL, NULL, 0}, req};
+    pn_tab_result two[2];
+    size_t failed = 0;
+    assert_int_equal(pn_tabulate_all(fx->store, both, 2, two, &failed, &err), PN_OK);
+    assert_true(two[1].parts[0].agree->n == 1 && two[0].kind == PN_TAB_FREQ);
+    pn_tab_result_release(&two[0]);
+    pn_tab_result_release(&two[1]);
 }
 
 /* The cover's counts of links: the links, the distinct centre-school pairs, the pairs both
@@ -527,6 +589,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_all_first_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_halves_as_one_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pairs, setup, teardown),
     };
     pn_stats_init();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,149 @@
+/*
+ * pairs.c - the agreement of the two views of one link (tabulate_internal.h): the pairs both
+ * sides report, read from the store (pn_store_each_pair), counted by the centre's answer and
+ * the school's, and Cohen's kappa (stats.h, pn_agreement). May call util, form and store.
+ */
+#include "stats/tabulate_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+/* Whether @a and @b have the same choices, names and labels in order. */
+static int same_list(const pn_choice_list *a, const pn_choice_list *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->items[i].name, b->items[i].name) != 0 ||
+            strcmp(a->items[i].label, b->items[i].label) != 0)
+            return 0;
+    return 1;
+}
+
+/* The question @name of @f that a pair can be compared on: a single choice with a list, at
+ * the top level or in the links repeat. NULL with @err set otherwise. */
+static const pn_question *pair_question(const pn_form *f, const char *name, pn_error *err)
+{
+    const pn_question *q = pn_form_find(f, name);
+    int links = pn_form_links_repeat(f);
+    if (q == NULL || !pn_question_has_value(q)) {
+        pn_error_set(err, PN_EINPUT,
+                     "'%s' is not a question of form '%s': the two views of a link are "
+                     "compared on a question both networks' forms ask",
+                     name, f->id);
+        return NULL;
+    }
+    if (q->list == NULL || q->type == PN_Q_SELECT_MULTIPLE) {
+        pn_error_set(err, PN_EINPUT,
+                     "'%s' is not a single-choice question: the agreement of the two views is "
+                     "measured on one choice from a list",
+                     name);
+        return NULL;
+    }
+    if (q->repeat != -1 && q->repeat != links) {
+        pn_error_set(err, PN_EINPUT, "'%s' is in a repeat group of form '%s' that is not its links",
+                     name, f->id);
+        return NULL;
+    }
+    return q;
+}
+
+pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *req,
+                     pn_tab_result *out, pn_form **cf, pn_form **sf, pn_tab_fault *fault,
+                     pn_error *err)
+{
+    pn_status st;
+    *fault = PN_TAB_FAULT_QUESTIONS;
+    *cf = *sf = NULL;
+    if ((req->by && *req->by) || (req->where && *req->where))
+        return pn_error_set(err, PN_EINPUT,
+                            "the agreement of the pairs compares the two sides of each link: it "
+                            "takes no cross-tab variable and no filter");
+    if ((st = pn_tab_check_personal(forms, nids, req, err)) != PN_OK)
+        return st;
+    for (size_t i = 0; i < nids; i++) {
+        pn_form **slot = forms[i]->side == PN_SIDE_CENTRE  ? cf
+                         : forms[i]->side == PN_SIDE_ECOLE ? sf
+                                                           : NULL;
+        if (slot && *slot == NULL && pn_form_links_repeat(forms[i]) >= 0)
+            *slot = forms[i];
+    }
+    if (*cf == NULL || *sf == NULL)
+        return pn_error_set(err, PN_EINPUT,
+                            "the pairs need the answers of both networks: the project file has "
+                            "no %s form with partners",
+                            *cf == NULL ? "centres'" : "schools'");
+    const pn_question *a = pair_question(*cf, req->var, err), *b = NULL;
+    if (a == NULL || (b = pair_question(*sf, req->var, err)) == NULL)
+        return PN_EINPUT;
+    if (strcmp(a->label, b->label) != 0 || !same_list(a->list, b->list))
+        return pn_error_set(err, PN_EINPUT,
+                            "the forms ask '%s' differently (label or choices): the two views "
+                            "of a link are compared on the same question",
+                            req->var);
+    *fault = PN_TAB_FAULT_NONE;
+    if ((out->parts = calloc(1, sizeof *out->parts)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    out->nparts = 1;
+    out->kind = PN_TAB_AGREEMENT;
+    return PN_OK;
+}
+
+/* What the pairs are counted into: the categories (both sides share them) and the cells. */
+typedef struct pair_count {
+    counter c; /* rows: the categories; cell (i, j): pairs whose centre said i, school j */
+} pair_count;
+
+static pn_status count_pair(void *ctx, const char *const *centre, const char *const *school,
+                            pn_error *err)
+{
+    pair_count *pc = ctx;
+    size_t i, j;
+    if (centre[0] == NULL || school[0] == NULL || *centre[0] == '\0' || *school[0] == '\0') {
+        pc->c.missing += 1;
+        return PN_OK;
+    }
+    if (cat_add(&pc->c.rows, centre[0], NULL, &i) != PN_OK ||
+        cat_add(&pc->c.rows, school[0], NULL, &j) != PN_OK || counter_add(&pc->c, i, j, 1) != PN_OK)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    return PN_OK;
+}
+
+pn_status count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf,
+                      const pn_tab_request *req, pn_tab_part *out, pn_error *err)
+{
+    const pn_question *a = pn_form_find(cf, req->var), *b = pn_form_find(sf, req->var);
+    pair_count pc = {0};
+    size_t multiple = 0;
+    pn_status st = PN_OK;
+    /* the categories of the list first, in its order; an answer outside it after */
+    for (size_t i = 0; i < a->list->n && st == PN_OK; i++)
+        st = cat_add(&pc.c.rows, a->list->items[i].name, a->list->items[i].label, NULL);
+    pc.c.rows.from_list = 1;
+    if (st != PN_OK)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st == PN_OK)
+        st = pn_store_each_pair(s, cf, &a, sf, &b, 1, count_pair, &pc, &multiple, err);
+    size_t k = pc.c.rows.n;
+    pn_agreement *t = st == PN_OK ? pn_agreement_create(k) : NULL;
+    if (st == PN_OK && (t == NULL || (t->var = pn_strdup(req->var)) == NULL ||
+                        (t->title = pn_strdup(a->label)) == NULL))
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st == PN_OK) {
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++)
+                t->count[i * k + j] = counter_get(&pc.c, i, j);
+        if (k)
+            memcpy(t->cats, pc.c.rows.cats, k * sizeof *t->cats);
+        pc.c.rows.n = 0; /* the table owns the names now */
+        t->missing = pc.c.missing;
+        t->multiple = (double)multiple;
+        st = pn_agreement_compute(t, err);
+    }
+    out->agree = t;
+    catset_release(&pc.c.rows);
+    free(pc.c.cell);
+    return st;
+}

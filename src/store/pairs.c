@@ -1,0 +1,290 @@
+/*
+ * pairs.c - the pairs of structures that both report their link, with what each side
+ * answered (store.h, pn_store_each_pair).
+ *
+ * Two reads of each side's links. The first numbers the identifiers (store_idents), makes each
+ * link a number (its centre, its school, its side), sorts them, and keeps the pairs that each
+ * side reports exactly once. The second keeps the centres' answers of those pairs, each answer
+ * kept once per question (a choice is one of a few values), then hands each pair when its
+ * school's link is read. Nothing else is kept: at national scale (1,000,000 links, 100,000
+ * pairs) a few megabytes.
+ */
+#include "store/store.h"
+#include "store/store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strbuf.h"
+
+/* The answers of one question, each kept once: a value is 0 for NULL, else 1 + its index. */
+typedef struct answers {
+    char **text;
+    size_t n, cap;
+    pn_strindex index;
+} answers;
+
+static pn_status answer_code(answers *a, const char *v, size_t len, uint32_t *code)
+{
+    size_t at;
+    if (v == NULL) {
+        *code = 0;
+        return PN_OK;
+    }
+    if (!pn_strindex_get(&a->index, v, len, &at)) {
+        if (a->n == a->cap) {
+            size_t cap = a->cap ? 2 * a->cap : 16;
+            char **p = realloc(a->text, cap * sizeof *p);
+            if (p == NULL)
+                return PN_ENOMEM;
+            a->text = p;
+            a->cap = cap;
+        }
+        if (a->n >= UINT32_MAX - 1 || (a->text[a->n] = malloc(len + 1)) == NULL)
+            return PN_ENOMEM;
+        memcpy(a->text[a->n], v, len);
+        a->text[a->n][len] = '\0';
+        if (pn_strindex_put(&a->index, a->text[a->n], len, a->n) != PN_OK) {
+            free(a->text[a->n]);
+            return PN_ENOMEM;
+        }
+        at = a->n++;
+    }
+    *code = (uint32_t)at + 1;
+    return PN_OK;
+}
+
+static void answers_release(answers *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->text[i]);
+    free(a->text);
+    pn_strindex_release(&a->index);
+}
+
+/* The SELECT of form @f's links: the centre's identifier, the school's, then each of the @n
+ * questions @qs (NULL, or a question of another repeat: NULL). NULL when out of memory or
+ * when @f has no links repeat. */
+static char *side_sql(const pn_form *f, const pn_question *const *qs, size_t n)
+{
+    int r = pn_form_links_repeat(f);
+    const pn_question *own = pn_form_side_question(f), *partner = pn_form_role(f, f->roles.partner);
+    if (r < 0 || own == NULL || partner == NULL)
+        return NULL;
+    const pn_question *idents[2] = {f->side == PN_SIDE_CENTRE ? own : partner,
+                                    f->side == PN_SIDE_CENTRE ? partner : own};
+    char entries[256], subs[256];
+    pn_store_table_name(f, r, entries, sizeof entries);
+    pn_store_table_name(f, -1, subs, sizeof subs);
+    pn_strbuf sql = PN_STRBUF_INIT;
+    int ok = pn_strbuf_puts(&sql, "SELECT") == PN_OK;
+    for (size_t i = 0; ok && i < n + 2; i++) {
+        const pn_question *q = i < 2 ? idents[i] : qs[i - 2];
+        int here = q && pn_question_has_value(q) && (q->repeat == -1 || q->repeat == r);
+        char *col = !here ? sqlite3_mprintf("%s NULL", i ? "," : "")
+                    : i < 2
+                        ? sqlite3_mprintf("%s coalesce(%s.\"%w\", '')", i ? "," : "",
+                                          q->repeat == -1 ? "d" : "e", q->name)
+                        : sqlite3_mprintf(", %s.\"%w\"", q->repeat == -1 ? "d" : "e", q->name);
+        ok = col != NULL && pn_strbuf_puts(&sql, col) == PN_OK;
+        sqlite3_free(col);
+    }
+    char *from = ok ? sqlite3_mprintf(" FROM \"%w\" e LEFT JOIN \"%w\" d ON d.submission_id ="
+                                      " e.submission_id",
+                                      entries, subs)
+                    : NULL;
+    ok = from != NULL && pn_strbuf_puts(&sql, from) == PN_OK;
+    sqlite3_free(from);
+    if (!ok) {
+        pn_strbuf_release(&sql);
+        return NULL;
+    }
+    return pn_strbuf_detach(&sql);
+}
+
+/* What the two reads share. */
+typedef struct pairs {
+    pn_store *s;
+    sqlite3_stmt *q[2]; /* the centres' links, the schools' */
+    size_t n;           /* questions */
+    store_idents ids[2];
+    uint64_t *pair; /* the pairs each side reports once: centre << 32 | school, sorted */
+    size_t npairs;
+    uint32_t *centre; /* npairs * n: the centre's answers, answer codes */
+    answers *ans;     /* n */
+} pairs;
+
+/* The numbers of the identifiers of the link @q is on: 0 when one is empty (no pair). */
+static pn_status link_numbers(pairs *p, sqlite3_stmt *q, uint32_t num[2], int *ok)
+{
+    *ok = 0;
+    for (int k = 0; k < 2; k++) {
+        const char *v = (const char *)sqlite3_column_text(q, k);
+        if (v == NULL || *v == '\0')
+            return PN_OK;
+        if (store_ident_number(&p->ids[k], v, (size_t)sqlite3_column_bytes(q, k), &num[k]) !=
+            PN_OK)
+            return PN_ENOMEM;
+    }
+    *ok = 1;
+    return PN_OK;
+}
+
+/* First read: the pairs each side reports exactly once into p->pair, sorted; those a side
+ * reports more than once counted in *@multiple. */
+static pn_status find_pairs(pairs *p, size_t *multiple, pn_error *err)
+{
+    uint64_t *key = NULL, *tmp = NULL;
+    size_t n = 0, cap = 0;
+    pn_status st = PN_OK;
+    for (int side = 0; side < 2 && st == PN_OK; side++) {
+        int rc, ok;
+        uint32_t num[2];
+        while (st == PN_OK && (rc = sqlite3_step(p->q[side])) == SQLITE_ROW) {
+            if ((st = link_numbers(p, p->q[side], num, &ok)) != PN_OK || !ok)
+                continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 65536;
+                uint64_t *k2 = realloc(key, cap * sizeof *k2);
+                if (k2 == NULL) {
+                    st = PN_ENOMEM;
+                    break;
+                }
+                key = k2;
+            }
+            /* 31 bits of centre, 32 of school, the side */
+            key[n++] = (uint64_t)num[0] << 33 | (uint64_t)num[1] << 1 | (uint64_t)side;
+        }
+        if (st == PN_OK && rc != SQLITE_DONE)
+            st = pn_store_error(p->s, err, "cannot read the pairs of links");
+        sqlite3_reset(p->q[side]);
+    }
+    /* a centre's number takes 31 bits of a key */
+    if (st == PN_OK && p->ids[0].n >= (1u << 31))
+        st = PN_ENOMEM;
+    if (st == PN_OK && ((tmp = malloc((n ? n : 1) * sizeof *tmp)) == NULL ||
+                        (p->pair = malloc((n ? n : 1) * sizeof *p->pair)) == NULL))
+        st = PN_ENOMEM;
+    if (st == PN_OK) {
+        store_radix_sort(key, tmp, n, 64);
+        for (size_t i = 0; i < n;) {
+            uint64_t pair = key[i] >> 1;
+            size_t count[2] = {0, 0};
+            for (; i < n && key[i] >> 1 == pair; i++)
+                count[key[i] & 1]++;
+            if (count[0] == 1 && count[1] == 1)
+                p->pair[p->npairs++] = pair;
+            else if (count[0] && count[1])
+                (*multiple)++;
+        }
+    }
+    free(key);
+    free(tmp);
+    if (st == PN_ENOMEM)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    return st;
+}
+
+/* The index of the link @q is on among p->pair, or -1 when its pair is not one. */
+static pn_status pair_index(pairs *p, sqlite3_stmt *q, long *at)
+{
+    uint32_t num[2];
+    int ok;
+    *at = -1;
+    if (link_numbers(p, q, num, &ok) != PN_OK)
+        return PN_ENOMEM;
+    if (!ok)
+        return PN_OK;
+    uint64_t key = (uint64_t)num[0] << 32 | num[1];
+    size_t lo = 0, hi = p->npairs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->pair[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < p->npairs && p->pair[lo] == key)
+        *at = (long)lo;
+    return PN_OK;
+}
+
+/* Second read: the centres' answers of the pairs, then each pair handed as its school's link
+ * is read. */
+static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, pn_error *err)
+{
+    const char **cv = calloc(p->n ? p->n : 1, sizeof *cv), **sv = calloc(p->n ? p->n : 1, sizeof *sv);
+    pn_status st = cv && sv ? PN_OK : PN_ENOMEM;
+    if (st == PN_OK && p->npairs && (p->centre = calloc(p->npairs * (p->n ? p->n : 1),
+                                                        sizeof *p->centre)) == NULL)
+        st = PN_ENOMEM;
+    for (int side = 0; side < 2 && st == PN_OK; side++) {
+        sqlite3_stmt *q = p->q[side];
+        int rc;
+        long at;
+        while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if ((st = pair_index(p, q, &at)) != PN_OK || at < 0)
+                continue;
+            uint32_t *code = p->centre + (size_t)at * p->n;
+            for (size_t i = 0; i < p->n && st == PN_OK; i++) {
+                const char *v = (const char *)sqlite3_column_text(q, (int)i + 2);
+                if (side == 0)
+                    st = answer_code(&p->ans[i], v, (size_t)sqlite3_column_bytes(q, (int)i + 2),
+                                     &code[i]);
+                else {
+                    cv[i] = code[i] ? p->ans[i].text[code[i] - 1] : NULL;
+                    sv[i] = v;
+                }
+            }
+            if (st == PN_OK && side == 1)
+                st = fn(ctx, cv, sv, err);
+        }
+        if (st == PN_OK && rc != SQLITE_DONE)
+            st = pn_store_error(p->s, err, "cannot read the pairs of links");
+        sqlite3_reset(q);
+    }
+    free(cv);
+    free(sv);
+    if (st == PN_ENOMEM)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    return st;
+}
+
+pn_status pn_store_each_pair(pn_store *s, const pn_form *cf, const pn_question *const *cq,
+                             const pn_form *sf, const pn_question *const *sq, size_t n,
+                             pn_pair_fn fn, void *ctx, size_t *multiple, pn_error *err)
+{
+    pairs p = {.s = s, .n = n};
+    pn_status st = PN_OK;
+    *multiple = 0;
+    if (cf->side != PN_SIDE_CENTRE || sf->side != PN_SIDE_ECOLE)
+        return pn_error_set(err, PN_EINTERNAL, "pairs are read from a centres' and a schools' form");
+    const pn_form *forms[2] = {cf, sf};
+    const pn_question *const *qs[2] = {cq, sq};
+    if ((p.ans = calloc(n ? n : 1, sizeof *p.ans)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (int k = 0; k < 2 && st == PN_OK; k++) {
+        char *sql = side_sql(forms[k], qs[k], n);
+        if (sql == NULL)
+            st = pn_form_links_repeat(forms[k]) < 0
+                     ? pn_error_set(err, PN_EINTERNAL, "form '%s' has no links", forms[k]->id)
+                     : pn_error_set(err, PN_ENOMEM, "out of memory");
+        else if (sqlite3_prepare_v2(s->db, sql, -1, &p.q[k], NULL) != SQLITE_OK)
+            st = pn_store_error(s, err, "cannot read the pairs of links");
+        free(sql);
+    }
+    if (st == PN_OK)
+        st = find_pairs(&p, multiple, err);
+    if (st == PN_OK)
+        st = hand_pairs(&p, fn, ctx, err);
+    for (int k = 0; k < 2; k++) {
+        sqlite3_finalize(p.q[k]);
+        store_idents_release(&p.ids[k]);
+    }
+    for (size_t i = 0; i < n; i++)
+        answers_release(&p.ans[i]);
+    free(p.ans);
+    free(p.pair);
+    free(p.centre);
+    return st;
+}
