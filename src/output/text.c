@@ -447,7 +447,7 @@ static pn_status agreement_text(void *out, const pn_output_part *p, const pn_agr
 {
     grid g;
     size_t k = t->k;
-    char a[CELL_MAX], b[CELL_MAX], c[CELL_MAX], d[CELL_MAX], e[CELL_MAX];
+    char a[CELL_MAX], b[CELL_MAX], c[CELL_MAX], d[CELL_MAX], e[CELL_MAX], f[CELL_MAX];
     (void)p;
     grid_init(&g, k + 2, 1);
     grid_add(&g, "Centre social \\ École");
@@ -490,7 +490,7 @@ static pn_status agreement_text(void *out, const pn_output_part *p, const pn_agr
                               "Kappa de Cohen = %s, erreur type asymptotique = %s, IC 95 %% "
                               "[%s ; %s], T = %s, %s\n",
                               fixed(a, t->kappa, 3), fixed(b, t->ase, 3), fixed(c, t->ci_low, 3),
-                              fixed(d, t->ci_high, 3), fixed(e, t->t, 3), p_str(e, t->p));
+                              fixed(d, t->ci_high, 3), fixed(e, t->t, 3), p_str(f, t->p));
     if (st == PN_OK)
         st = put_wrapped(&sb, PN_PAIRS_NOTE, 90);
     grid_release(&g);

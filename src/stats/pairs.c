@@ -91,59 +91,84 @@ pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *r
     return PN_OK;
 }
 
-/* What the pairs are counted into: the categories (both sides share them) and the cells. */
-typedef struct pair_count {
-    counter c; /* rows: the categories; cell (i, j): pairs whose centre said i, school j */
-} pair_count;
+/* What the pairs are counted into, per request: the categories (both sides share them) and
+ * the cells (i, j): pairs whose centre said i, the school j. */
+typedef struct pair_counts {
+    size_t n;
+    counter *c;
+} pair_counts;
 
 static pn_status count_pair(void *ctx, const char *const *centre, const char *const *school,
                             pn_error *err)
 {
-    pair_count *pc = ctx;
-    size_t i, j;
-    if (centre[0] == NULL || school[0] == NULL || *centre[0] == '\0' || *school[0] == '\0') {
-        pc->c.missing += 1;
-        return PN_OK;
+    pair_counts *pc = ctx;
+    for (size_t k = 0; k < pc->n; k++) {
+        counter *c = &pc->c[k];
+        size_t i, j;
+        if (centre[k] == NULL || school[k] == NULL || *centre[k] == '\0' || *school[k] == '\0') {
+            c->missing += 1;
+            continue;
+        }
+        if (cat_add(&c->rows, centre[k], NULL, &i) != PN_OK ||
+            cat_add(&c->rows, school[k], NULL, &j) != PN_OK || counter_add(c, i, j, 1) != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
     }
-    if (cat_add(&pc->c.rows, centre[0], NULL, &i) != PN_OK ||
-        cat_add(&pc->c.rows, school[0], NULL, &j) != PN_OK || counter_add(&pc->c, i, j, 1) != PN_OK)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
     return PN_OK;
 }
 
-pn_status count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf,
-                      const pn_tab_request *req, pn_tab_part *out, pn_error *err)
+/* The agreement table of @c (the pairs of @j's request, *@multiple left out) into j->out. */
+static pn_status finish_pairs(job *j, counter *c, const pn_question *q, size_t multiple)
 {
-    const pn_question *a = pn_form_find(cf, req->var), *b = pn_form_find(sf, req->var);
-    pair_count pc = {0};
+    size_t k = c->rows.n;
+    pn_agreement *t = pn_agreement_create(k);
+    j->out->agree = t;
+    if (t == NULL || (t->var = pn_strdup(j->req->var)) == NULL ||
+        (t->title = pn_strdup(q->label)) == NULL)
+        return pn_error_set(&j->err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < k; i++)
+        for (size_t jj = 0; jj < k; jj++)
+            t->count[i * k + jj] = counter_get(c, i, jj);
+    if (k)
+        memcpy(t->cats, c->rows.cats, k * sizeof *t->cats);
+    c->rows.n = 0; /* the table owns the names now */
+    t->missing = c->missing;
+    t->multiple = (double)multiple;
+    return pn_agreement_compute(t, &j->err);
+}
+
+void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *js, size_t n)
+{
+    const pn_question **cq = calloc(n ? n : 1, sizeof *cq), **sq = calloc(n ? n : 1, sizeof *sq);
+    pair_counts pc = {n, calloc(n ? n : 1, sizeof *pc.c)};
     size_t multiple = 0;
-    pn_status st = PN_OK;
-    /* the categories of the list first, in its order; an answer outside it after */
-    for (size_t i = 0; i < a->list->n && st == PN_OK; i++)
-        st = cat_add(&pc.c.rows, a->list->items[i].name, a->list->items[i].label, NULL);
-    pc.c.rows.from_list = 1;
-    if (st != PN_OK)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    if (st == PN_OK)
-        st = pn_store_each_pair(s, cf, &a, sf, &b, 1, count_pair, &pc, &multiple, err);
-    size_t k = pc.c.rows.n;
-    pn_agreement *t = st == PN_OK ? pn_agreement_create(k) : NULL;
-    if (st == PN_OK && (t == NULL || (t->var = pn_strdup(req->var)) == NULL ||
-                        (t->title = pn_strdup(a->label)) == NULL))
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    if (st == PN_OK) {
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++)
-                t->count[i * k + j] = counter_get(&pc.c, i, j);
-        if (k)
-            memcpy(t->cats, pc.c.rows.cats, k * sizeof *t->cats);
-        pc.c.rows.n = 0; /* the table owns the names now */
-        t->missing = pc.c.missing;
-        t->multiple = (double)multiple;
-        st = pn_agreement_compute(t, err);
+    pn_error err = {0};
+    pn_status st = cq && sq && pc.c ? PN_OK : pn_error_set(&err, PN_ENOMEM, "out of memory");
+    for (size_t k = 0; k < n && st == PN_OK; k++) {
+        cq[k] = pn_form_find(cf, js[k]->req->var);
+        sq[k] = pn_form_find(sf, js[k]->req->var);
+        /* the categories of the list first, in its order; an answer outside it after */
+        const pn_choice_list *list = cq[k]->list;
+        for (size_t i = 0; i < list->n && st == PN_OK; i++)
+            if (cat_add(&pc.c[k].rows, list->items[i].name, list->items[i].label, NULL) != PN_OK)
+                st = pn_error_set(&err, PN_ENOMEM, "out of memory");
+        pc.c[k].rows.from_list = 1;
     }
-    out->agree = t;
-    catset_release(&pc.c.rows);
-    free(pc.c.cell);
-    return st;
+    if (st == PN_OK && n > 0)
+        st = pn_store_each_pair(s, cf, cq, sf, sq, n, count_pair, &pc, &multiple, &err);
+    for (size_t k = 0; k < n; k++) {
+        if (st != PN_OK) {
+            js[k]->err = err;
+            js[k]->fault = PN_TAB_FAULT_NONE;
+            job_fail(js[k], st);
+        } else {
+            job_fail(js[k], finish_pairs(js[k], &pc.c[k], cq[k], multiple));
+        }
+        if (pc.c)
+            catset_release(&pc.c[k].rows);
+        if (pc.c)
+            free(pc.c[k].cell);
+    }
+    free(pc.c);
+    free(cq);
+    free(sq);
 }

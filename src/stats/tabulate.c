@@ -363,6 +363,30 @@ static pn_status make_jobs(const pn_tab_request *reqs, size_t n, const plan *pla
     return PN_OK;
 }
 
+/* The tables of the pairs requests among the @n planned requests @reqs (their jobs among
+ * the @njobs @jobs, one per part), all from one reading of the pairs. PN_ENOMEM when they
+ * could not start; each job's own failure is in it. */
+static pn_status count_all_pairs(pn_store *s, const pn_tab_request *reqs, size_t n,
+                                 const plan *plans, job *jobs, size_t njobs, pn_error *err)
+{
+    job **js = calloc(njobs ? njobs : 1, sizeof *js);
+    size_t npairs = 0;
+    const plan *first = NULL;
+    if (js == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < njobs; i++)
+        if (jobs[i].kind == PN_TAB_AGREEMENT && jobs[i].st == PN_OK)
+            js[npairs++] = &jobs[i];
+    for (size_t i = 0; i < n && first == NULL; i++)
+        if (reqs[i].pairs)
+            first = &plans[i];
+    /* every pairs request reads the same two forms: the first of each side (plan_pairs) */
+    if (npairs > 0)
+        count_pairs(s, first->used[0], first->used[1], js, npairs);
+    free(js);
+    return PN_OK;
+}
+
 /* Fill the results of the @n planned requests: every table counted in one pass over the
  * store (count_jobs), then each result finished in the order of the requests. Returns the
  * index of the first request that failed, with its error and fault, or @n. */
@@ -373,7 +397,8 @@ static size_t count_requests(pn_store *s, pn_form *const *forms, size_t nforms,
     job *jobs = NULL;
     size_t njobs = 0, at = 0, failed = n;
     if ((*st = make_jobs(reqs, n, plans, out, &jobs, &njobs, err)) != PN_OK ||
-        (*st = count_jobs(s, forms, nforms, jobs, njobs, err)) != PN_OK) {
+        (*st = count_jobs(s, forms, nforms, jobs, njobs, err)) != PN_OK ||
+        (*st = count_all_pairs(s, reqs, n, plans, jobs, njobs, err)) != PN_OK) {
         failed = 0;
         *fault = PN_TAB_FAULT_NONE;
         goto out;
@@ -382,11 +407,8 @@ static size_t count_requests(pn_store *s, pn_form *const *forms, size_t nforms,
         /* each part's table, in turn; the first failure is the request's */
         for (size_t k = 0; k < out[i].nparts && failed == n; k++, at++) {
             job *j = &jobs[at];
-            if (j->st == PN_OK)
-                job_fail(j, j->kind == PN_TAB_AGREEMENT
-                                ? count_pairs(s, plans[i].used[0], plans[i].used[1], j->req, j->out,
-                                              &j->err)
-                                : job_finish(j));
+            if (j->st == PN_OK && j->kind != PN_TAB_AGREEMENT)
+                job_fail(j, job_finish(j));
             if (j->st != PN_OK) {
                 failed = i;
                 *st = j->st;

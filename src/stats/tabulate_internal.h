@@ -127,9 +127,11 @@ void job_release(job *j);
 PN_MUST_USE pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *req,
                                  pn_tab_result *out, pn_form **cf, pn_form **sf,
                                  pn_tab_fault *fault, pn_error *err);
-/* Count and compute the agreement table of the planned pairs request @req into @out. */
-PN_MUST_USE pn_status count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf,
-                                  const pn_tab_request *req, pn_tab_part *out, pn_error *err);
+
+/* Count and compute the agreement tables of the @n jobs @js of pairs requests (planned by
+ * plan_pairs against the centres' form @cf and the schools' @sf) into each job's out->agree,
+ * from one reading of the pairs; a failure is each job's. */
+void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *js, size_t n);
 
 /*
  * Count the units of the @njobs @jobs, form by form in the order of the @nforms stored

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/strbuf.h"
-
 /* The answers of one question, each kept once: a value is 0 for NULL, else 1 + its index. */
 typedef struct answers {
     char **text;
@@ -62,51 +60,33 @@ static void answers_release(answers *a)
     pn_strindex_release(&a->index);
 }
 
-/* The SELECT of form @f's links: the centre's identifier, the school's, then each of the @n
- * questions @qs (NULL, or a question of another repeat: NULL). NULL when out of memory or
- * when @f has no links repeat. */
-static char *side_sql(const pn_form *f, const pn_question *const *qs, size_t n)
+/* The columns a side's scan reads: the centre's identifier, the school's, then each of the
+ * @n questions @qs (NULL, or a question of another repeat: NULL), into @cols (n + 2). 0 when
+ * @f has no links repeat or no identifiers. */
+static int side_columns(const pn_form *f, const pn_question *const *qs, size_t n,
+                        const pn_question **cols)
 {
     int r = pn_form_links_repeat(f);
     const pn_question *own = pn_form_side_question(f), *partner = pn_form_role(f, f->roles.partner);
     if (r < 0 || own == NULL || partner == NULL)
-        return NULL;
-    const pn_question *idents[2] = {f->side == PN_SIDE_CENTRE ? own : partner,
-                                    f->side == PN_SIDE_CENTRE ? partner : own};
-    char entries[256], subs[256];
-    pn_store_table_name(f, r, entries, sizeof entries);
-    pn_store_table_name(f, -1, subs, sizeof subs);
-    pn_strbuf sql = PN_STRBUF_INIT;
-    int ok = pn_strbuf_puts(&sql, "SELECT") == PN_OK;
-    for (size_t i = 0; ok && i < n + 2; i++) {
-        const pn_question *q = i < 2 ? idents[i] : qs[i - 2];
+        return 0;
+    cols[0] = f->side == PN_SIDE_CENTRE ? own : partner;
+    cols[1] = f->side == PN_SIDE_CENTRE ? partner : own;
+    for (size_t i = 0; i < n + 2; i++) {
+        const pn_question *q = i < 2 ? cols[i] : qs[i - 2];
         int here = q && pn_question_has_value(q) && (q->repeat == -1 || q->repeat == r);
-        char *col = !here ? sqlite3_mprintf("%s NULL", i ? "," : "")
-                    : i < 2
-                        ? sqlite3_mprintf("%s coalesce(%s.\"%w\", '')", i ? "," : "",
-                                          q->repeat == -1 ? "d" : "e", q->name)
-                        : sqlite3_mprintf(", %s.\"%w\"", q->repeat == -1 ? "d" : "e", q->name);
-        ok = col != NULL && pn_strbuf_puts(&sql, col) == PN_OK;
-        sqlite3_free(col);
+        cols[i] = here ? q : NULL;
     }
-    char *from = ok ? sqlite3_mprintf(" FROM \"%w\" e LEFT JOIN \"%w\" d ON d.submission_id ="
-                                      " e.submission_id",
-                                      entries, subs)
-                    : NULL;
-    ok = from != NULL && pn_strbuf_puts(&sql, from) == PN_OK;
-    sqlite3_free(from);
-    if (!ok) {
-        pn_strbuf_release(&sql);
-        return NULL;
-    }
-    return pn_strbuf_detach(&sql);
+    return cols[0] && cols[1];
 }
 
 /* What the two reads share. */
 typedef struct pairs {
     pn_store *s;
-    sqlite3_stmt *q[2]; /* the centres' links, the schools' */
-    size_t n;           /* questions */
+    const pn_form *form[2];      /* the centres', the schools' */
+    const pn_question **cols[2]; /* each side's scan columns (side_columns) */
+    const char **val;            /* n + 2: a link's values */
+    size_t n;                    /* questions */
     store_idents ids[2];
     uint64_t *pair; /* the pairs each side reports once: centre << 32 | school, sorted */
     size_t npairs;
@@ -114,20 +94,26 @@ typedef struct pairs {
     answers *ans;     /* n */
 } pairs;
 
-/* The numbers of the identifiers of the link @q is on: 0 when one is empty (no pair). */
-static pn_status link_numbers(pairs *p, sqlite3_stmt *q, uint32_t num[2], int *ok)
+/* The numbers of the identifiers of the link in p->val: *@ok 0 when one is empty (no pair). */
+static pn_status link_numbers(pairs *p, uint32_t num[2], int *ok)
 {
     *ok = 0;
     for (int k = 0; k < 2; k++) {
-        const char *v = (const char *)sqlite3_column_text(q, k);
+        const char *v = p->val[k];
         if (v == NULL || *v == '\0')
             return PN_OK;
-        if (store_ident_number(&p->ids[k], v, (size_t)sqlite3_column_bytes(q, k), &num[k]) !=
-            PN_OK)
+        if (store_ident_number(&p->ids[k], v, strlen(v), &num[k]) != PN_OK)
             return PN_ENOMEM;
     }
     *ok = 1;
     return PN_OK;
+}
+
+/* Open the scan of side @side's links. */
+static pn_store_scan *open_side(pairs *p, int side, pn_error *err)
+{
+    const pn_form *f = p->form[side];
+    return pn_store_scan_open(p->s, f, pn_form_links_repeat(f), p->cols[side], p->n + 2, err);
 }
 
 /* First read: the pairs each side reports exactly once into p->pair, sorted; those a side
@@ -138,10 +124,13 @@ static pn_status find_pairs(pairs *p, size_t *multiple, pn_error *err)
     size_t n = 0, cap = 0;
     pn_status st = PN_OK;
     for (int side = 0; side < 2 && st == PN_OK; side++) {
-        int rc, ok;
+        int more = 0, ok;
         uint32_t num[2];
-        while (st == PN_OK && (rc = sqlite3_step(p->q[side])) == SQLITE_ROW) {
-            if ((st = link_numbers(p, p->q[side], num, &ok)) != PN_OK || !ok)
+        pn_store_scan *sc = open_side(p, side, err);
+        if (sc == NULL)
+            st = err && err->status ? err->status : PN_ESTORE;
+        while (st == PN_OK && (st = pn_store_scan_next(sc, p->val, &more, err)) == PN_OK && more) {
+            if ((st = link_numbers(p, num, &ok)) != PN_OK || !ok)
                 continue;
             if (n == cap) {
                 cap = cap ? 2 * cap : 65536;
@@ -155,9 +144,7 @@ static pn_status find_pairs(pairs *p, size_t *multiple, pn_error *err)
             /* 31 bits of centre, 32 of school, the side */
             key[n++] = (uint64_t)num[0] << 33 | (uint64_t)num[1] << 1 | (uint64_t)side;
         }
-        if (st == PN_OK && rc != SQLITE_DONE)
-            st = pn_store_error(p->s, err, "cannot read the pairs of links");
-        sqlite3_reset(p->q[side]);
+        pn_store_scan_close(sc);
     }
     /* a centre's number takes 31 bits of a key */
     if (st == PN_OK && p->ids[0].n >= (1u << 31))
@@ -185,13 +172,13 @@ static pn_status find_pairs(pairs *p, size_t *multiple, pn_error *err)
     return st;
 }
 
-/* The index of the link @q is on among p->pair, or -1 when its pair is not one. */
-static pn_status pair_index(pairs *p, sqlite3_stmt *q, long *at)
+/* The index among p->pair of the link in p->val, or -1 when its pair is not one. */
+static pn_status pair_index(pairs *p, long *at)
 {
     uint32_t num[2];
     int ok;
     *at = -1;
-    if (link_numbers(p, q, num, &ok) != PN_OK)
+    if (link_numbers(p, num, &ok) != PN_OK)
         return PN_ENOMEM;
     if (!ok)
         return PN_OK;
@@ -213,24 +200,26 @@ static pn_status pair_index(pairs *p, sqlite3_stmt *q, long *at)
  * is read. */
 static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, pn_error *err)
 {
-    const char **cv = calloc(p->n ? p->n : 1, sizeof *cv), **sv = calloc(p->n ? p->n : 1, sizeof *sv);
+    const char **cv = calloc(p->n ? p->n : 1, sizeof *cv),
+               **sv = calloc(p->n ? p->n : 1, sizeof *sv);
     pn_status st = cv && sv ? PN_OK : PN_ENOMEM;
-    if (st == PN_OK && p->npairs && (p->centre = calloc(p->npairs * (p->n ? p->n : 1),
-                                                        sizeof *p->centre)) == NULL)
+    if (st == PN_OK && p->npairs &&
+        (p->centre = calloc(p->npairs * (p->n ? p->n : 1), sizeof *p->centre)) == NULL)
         st = PN_ENOMEM;
     for (int side = 0; side < 2 && st == PN_OK; side++) {
-        sqlite3_stmt *q = p->q[side];
-        int rc;
+        int more = 0;
         long at;
-        while (st == PN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-            if ((st = pair_index(p, q, &at)) != PN_OK || at < 0)
+        pn_store_scan *sc = open_side(p, side, err);
+        if (sc == NULL)
+            st = err && err->status ? err->status : PN_ESTORE;
+        while (st == PN_OK && (st = pn_store_scan_next(sc, p->val, &more, err)) == PN_OK && more) {
+            if ((st = pair_index(p, &at)) != PN_OK || at < 0)
                 continue;
             uint32_t *code = p->centre + (size_t)at * p->n;
             for (size_t i = 0; i < p->n && st == PN_OK; i++) {
-                const char *v = (const char *)sqlite3_column_text(q, (int)i + 2);
+                const char *v = p->val[i + 2];
                 if (side == 0)
-                    st = answer_code(&p->ans[i], v, (size_t)sqlite3_column_bytes(q, (int)i + 2),
-                                     &code[i]);
+                    st = answer_code(&p->ans[i], v, v ? strlen(v) : 0, &code[i]);
                 else {
                     cv[i] = code[i] ? p->ans[i].text[code[i] - 1] : NULL;
                     sv[i] = v;
@@ -239,9 +228,7 @@ static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, pn_error *err)
             if (st == PN_OK && side == 1)
                 st = fn(ctx, cv, sv, err);
         }
-        if (st == PN_OK && rc != SQLITE_DONE)
-            st = pn_store_error(p->s, err, "cannot read the pairs of links");
-        sqlite3_reset(q);
+        pn_store_scan_close(sc);
     }
     free(cv);
     free(sv);
@@ -258,32 +245,31 @@ pn_status pn_store_each_pair(pn_store *s, const pn_form *cf, const pn_question *
     pn_status st = PN_OK;
     *multiple = 0;
     if (cf->side != PN_SIDE_CENTRE || sf->side != PN_SIDE_ECOLE)
-        return pn_error_set(err, PN_EINTERNAL, "pairs are read from a centres' and a schools' form");
-    const pn_form *forms[2] = {cf, sf};
+        return pn_error_set(err, PN_EINTERNAL,
+                            "pairs are read from a centres' and a schools' form");
     const pn_question *const *qs[2] = {cq, sq};
-    if ((p.ans = calloc(n ? n : 1, sizeof *p.ans)) == NULL)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
-    for (int k = 0; k < 2 && st == PN_OK; k++) {
-        char *sql = side_sql(forms[k], qs[k], n);
-        if (sql == NULL)
-            st = pn_form_links_repeat(forms[k]) < 0
-                     ? pn_error_set(err, PN_EINTERNAL, "form '%s' has no links", forms[k]->id)
-                     : pn_error_set(err, PN_ENOMEM, "out of memory");
-        else if (sqlite3_prepare_v2(s->db, sql, -1, &p.q[k], NULL) != SQLITE_OK)
-            st = pn_store_error(s, err, "cannot read the pairs of links");
-        free(sql);
-    }
+    p.form[0] = cf;
+    p.form[1] = sf;
+    p.cols[0] = calloc(n + 2, sizeof *p.cols[0]);
+    p.cols[1] = calloc(n + 2, sizeof *p.cols[1]);
+    p.val = calloc(n + 2, sizeof *p.val);
+    if ((p.ans = calloc(n ? n : 1, sizeof *p.ans)) == NULL || !p.cols[0] || !p.cols[1] || !p.val)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (int k = 0; k < 2 && st == PN_OK; k++)
+        if (!side_columns(p.form[k], qs[k], n, p.cols[k]))
+            st = pn_error_set(err, PN_EINTERNAL, "form '%s' has no links", p.form[k]->id);
     if (st == PN_OK)
         st = find_pairs(&p, multiple, err);
     if (st == PN_OK)
         st = hand_pairs(&p, fn, ctx, err);
     for (int k = 0; k < 2; k++) {
-        sqlite3_finalize(p.q[k]);
         store_idents_release(&p.ids[k]);
+        free(p.cols[k]);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; p.ans && i < n; i++)
         answers_release(&p.ans[i]);
     free(p.ans);
+    free(p.val);
     free(p.pair);
     free(p.centre);
     return st;
