@@ -483,8 +483,9 @@ static pn_status agreement_text(void *out, const pn_output_part *p, const pn_agr
         st = pn_strbuf_printf(&sb, "Accord observé : %s %% ; accord attendu par hasard : %s %%\n",
                               pct_str(a, t->agree_pct), pct_str(b, t->chance_pct));
     if (st == PN_OK && isnan(t->kappa))
-        st = pn_strbuf_puts(&sb, "Kappa non calculé : toutes les paires sont dans une même "
-                                 "modalité, ou il n'y a pas de paire\n");
+        st = pn_strbuf_puts(
+            &sb, "Kappa non calculé : toutes les paires sont dans une même "
+                 "modalité, ou il n'y a pas de paire (il faut les réponses des deux réseaux)\n");
     else if (st == PN_OK)
         st = pn_strbuf_printf(&sb,
                               "Kappa de Cohen = %s, erreur type asymptotique = %s, IC 95 %% "

@@ -72,7 +72,8 @@ static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_sp
         goto out;
     }
     for (size_t i = 0; i < spec->n; i++)
-        reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where, 0};
+        reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where,
+                                   spec->items[i].pairs};
     tab_st = pn_tabulate_all(store, reqs, spec->n, res, &counted, &tab_err);
     for (size_t i = 0; i < counted && st == PN_OK; i++)
         st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);

@@ -54,7 +54,10 @@
  *                             columns, cross-tabs only), none; empty: stacked for a
  *                             cross-tab, bar otherwise. pie is refused for a cross-tab;
  *                      note   a French sentence printed under the table.
- * At least one table record is required.
+ *   kind = pairs     one sheet: the agreement of the two views of the links both sides
+ *                    report (tab --pairs): sheet, title, var and note as for a table; by,
+ *                    where and chart (but none) are refused.
+ * At least one table or pairs record is required.
  * ------------------------------------------------------------------------------------- */
 
 typedef enum pn_chart_kind {
@@ -75,6 +78,7 @@ typedef struct pn_report_item {
     char *note;  /* sentence under the table; never NULL, "" when none */
     pn_chart_kind chart;
     size_t line; /* line of the spec the item comes from, for messages */
+    int pairs;   /* a pairs record: the agreement of the links both sides report */
 } pn_report_item;
 
 typedef struct pn_report_spec {

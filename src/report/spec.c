@@ -377,11 +377,26 @@ static pn_status read_workbook(loader *ld, size_t line, char *val[NCOLS], pn_err
 }
 
 /* A table record: checked, then added to the spec's items, its values taken from @val. */
-static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], pn_error *err)
+/* A table record (@pairs 0) or a pairs record (1: the agreement of the links both sides
+ * report, which takes no by, where or chart). */
+static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs, pn_error *err)
 {
     pn_report_spec *spec = ld->spec;
     pn_report_item it = {0};
     pn_status st = PN_OK;
+    static const int alone[] = {COL_BY, COL_WHERE};
+    for (size_t i = 0; pairs && i < 2; i++)
+        if (val[alone[i]][0] != '\0')
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column '%s': a 'pairs' record compares the two views "
+                                "of each link and takes none, found '%s'",
+                                spec->path, line, col_names[alone[i]], val[alone[i]]);
+    if (pairs && val[COL_CHART][0] != '\0' && !eq_nocase(val[COL_CHART], "none"))
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'chart': a 'pairs' record has no chart: expected "
+                            "none or nothing, found '%s'",
+                            spec->path, line, val[COL_CHART]);
+    it.pairs = pairs;
 
     if ((st = check_sheet_name(spec, line, val[COL_SHEET], err)) != PN_OK)
         goto out;
@@ -396,7 +411,9 @@ static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], pn_error 
     int crosstab = val[COL_BY][0] != '\0';
     if (crosstab && (st = check_var(spec, line, "by", val[COL_BY], err)) != PN_OK)
         goto out;
-    if ((st = parse_chart(spec, line, val[COL_CHART], crosstab, &it.chart, err)) != PN_OK)
+    if (pairs)
+        it.chart = PN_CHART_NONE;
+    else if ((st = parse_chart(spec, line, val[COL_CHART], crosstab, &it.chart, err)) != PN_OK)
         goto out;
     if ((st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
         (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
@@ -458,12 +475,13 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
         goto out;
     if (eq_nocase(val[COL_KIND], "workbook"))
         st = read_workbook(ld, line, val, err);
-    else if (!eq_nocase(val[COL_KIND], "table"))
-        st = pn_error_set(err, PN_EINPUT,
-                          "%s:%zu: column 'kind': expected 'workbook' or 'table', found '%s'",
-                          ld->spec->path, line, val[COL_KIND]);
+    else if (eq_nocase(val[COL_KIND], "table") || eq_nocase(val[COL_KIND], "pairs"))
+        st = read_table(ld, line, val, eq_nocase(val[COL_KIND], "pairs"), err);
     else
-        st = read_table(ld, line, val, err);
+        st = pn_error_set(err, PN_EINPUT,
+                          "%s:%zu: column 'kind': expected 'workbook', 'table' or 'pairs', found "
+                          "'%s'",
+                          ld->spec->path, line, val[COL_KIND]);
 out:
     for (int c = 0; c < NCOLS; c++)
         free(val[c]);
@@ -491,9 +509,9 @@ static pn_status load(const char *path, FILE *in, pn_report_spec **out, pn_error
         goto out;
     }
     if (ld.spec->n == 0) {
-        st = pn_error_set(err, PN_EINPUT,
-                          "%s: column 'kind': expected at least one 'table' record, found none",
-                          path);
+        st = pn_error_set(
+            err, PN_EINPUT,
+            "%s: column 'kind': expected at least one 'table' or 'pairs' record, found none", path);
         goto out;
     }
     *out = ld.spec;

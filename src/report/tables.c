@@ -467,6 +467,100 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     return PN_OK;
 }
 
+/* ---- the agreement of the pairs ---------------------------------------------------------- */
+
+/* The centre's answer (rows) by the school's (columns), the pairs' counts, then the measures
+ * of agreement, the note on what a pair is and the item's note. No chart. */
+static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                                const void *table, lxw_row_t top, const char *note,
+                                const char *title, lxw_row_t *bottom, pn_error *err)
+{
+    const pn_agreement *t = table;
+    lxw_worksheet *ws = se->ws;
+    size_t k = t->k;
+    (void)it;
+    (void)title;
+    (void)err;
+    wb_put_str(wb, ws, top, 0, "Effectifs (paires)", wb->f.section);
+    lxw_row_t head = top + 1;
+    wb_put_str(wb, ws, head, 0,
+               "Centre social \\ \xc3\x89"
+               "cole",
+               wb->f.head_left);
+    for (size_t j = 0; j < k; j++)
+        wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), pn_category_label(&t->cats[j]), wb->f.head);
+    wb_put_str(wb, ws, head, (lxw_col_t)(k + 1), "Total", wb->f.head);
+    wb_latch(wb, worksheet_set_row(ws, head, 32, NULL));
+    for (size_t i = 0; i < k; i++) {
+        lxw_row_t row = head + 1 + (lxw_row_t)i;
+        wb_put_str(wb, ws, row, 0, pn_category_label(&t->cats[i]), wb->f.label);
+        for (size_t j = 0; j < k; j++)
+            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->count[i * k + j], wb->f.count);
+        wb_put_num(wb, ws, row, (lxw_col_t)(k + 1), t->row_total[i], wb->f.count);
+    }
+    lxw_row_t row = head + 1 + (lxw_row_t)k;
+    wb_put_str(wb, ws, row, 0, "Total", wb->f.total_label);
+    for (size_t j = 0; j < k; j++)
+        wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->col_total[j], wb->f.total_count);
+    wb_put_num(wb, ws, row, (lxw_col_t)(k + 1), t->n, wb->f.total_count);
+    row += 2;
+
+    wb_put_str(wb, ws, row, 0, "Accord entre les deux points de vue", wb->f.section);
+    row++;
+    const char *heads[] = {"Mesure", "Valeur"};
+    put_heads(wb, ws, row, heads, 2);
+    row++;
+    const struct {
+        const char *label;
+        double v;
+        lxw_format *f;
+    } m[] = {
+        {"Paires compar\xc3\xa9"
+         "es",
+         t->n, wb->f.count},
+        {"Paires sans r\xc3\xa9ponse d'un c\xc3\xb4t\xc3\xa9 (\xc3\xa9"
+         "cart\xc3\xa9"
+         "es)",
+         t->missing, wb->f.count},
+        {"Paires d\xc3\xa9"
+         "clar\xc3\xa9"
+         "es plus d'une fois par un c\xc3\xb4t\xc3\xa9 "
+         "(\xc3\xa9"
+         "cart\xc3\xa9"
+         "es)",
+         t->multiple, wb->f.count},
+        {"Accord observ\xc3\xa9 (%)", t->agree_pct, wb->f.pct},
+        {"Accord attendu par hasard (%)", t->chance_pct, wb->f.pct},
+        {"Kappa de Cohen", t->kappa, wb->f.stat},
+        {"Erreur type asymptotique", t->ase, wb->f.stat},
+        {"Intervalle de confiance \xc3\xa0 95 % : borne basse", t->ci_low, wb->f.stat},
+        {"Intervalle de confiance \xc3\xa0 95 % : borne haute", t->ci_high, wb->f.stat},
+        {"T (si l'accord n'\xc3\xa9tait d\xc3\xbb qu'au hasard)", t->t, wb->f.stat},
+        {"p", t->p, wb->f.p},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++, row++) {
+        wb_put_str(wb, ws, row, 0, m[i].label, wb->f.label);
+        wb_put_num(wb, ws, row, 1, m[i].v, m[i].f);
+    }
+    row++;
+    double width = 30;
+    for (size_t i = 0; i < k; i++)
+        width = fmax(width, (double)wb_text_width(pn_category_label(&t->cats[i])) + 2);
+    width = wb_clamp(width, 30, 60);
+    double colw = 10;
+    for (size_t j = 0; j < k; j++)
+        colw = fmax(colw, (double)wb_text_width(pn_category_label(&t->cats[j])) / 2 + 2);
+    colw = wb_clamp(colw, 10, 18);
+    wb_label_width(wb, se, width);
+    wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(k + 1), colw, NULL));
+    lxw_col_t ncols = (lxw_col_t)(k + 2);
+    wb_put_wrapped(wb, ws, row, ncols, PN_PAIRS_NOTE, width + colw * (ncols - 1), wb->f.note);
+    row += 2;
+    wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
+    *bottom = row + (note && note[0] ? 2 : 0);
+    return PN_OK;
+}
+
 /* ---- the xlsx driver: a tabulate result as one sheet -------------------------------------- */
 
 /* The driver's state: the sheet of one item. A result of one pooled table is the sheet of that
@@ -632,6 +726,22 @@ static pn_status xlsx_multi_crosstab(void *self, const pn_output_part *p,
     return st;
 }
 
+static pn_status xlsx_agreement(void *self, const pn_output_part *p, const pn_agreement *t,
+                                pn_error *err)
+{
+    pn_strbuf info = PN_STRBUF_INIT;
+    pn_status st = wb_table_info(&info, t->title, t->var);
+    if (st == PN_OK)
+        st = pn_strbuf_puts(&info, " ; en lignes la r\xc3\xa9ponse du centre social, en colonnes "
+                                   "celle de l'\xc3\xa9"
+                                   "cole, pour les liens que les deux "
+                                   "d\xc3\xa9"
+                                   "clarent");
+    st = xlsx_table(self, p, st, &info, t->title, 1, draw_agreement, t, err);
+    pn_strbuf_release(&info);
+    return st;
+}
+
 static pn_status xlsx_end(void *self, const pn_tab_result *r, pn_error *err)
 {
     xlsx_sheet *x = self;
@@ -646,6 +756,7 @@ static const pn_output_driver xlsx_driver = {
     .multi = xlsx_multi,
     .crosstab = xlsx_crosstab,
     .multi_crosstab = xlsx_multi_crosstab,
+    .agreement = xlsx_agreement,
     .end = xlsx_end,
 };
 

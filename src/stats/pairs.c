@@ -70,15 +70,17 @@ pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *r
         if (slot && *slot == NULL && pn_form_links_repeat(forms[i]) >= 0)
             *slot = forms[i];
     }
-    if (*cf == NULL || *sf == NULL)
+    /* with one network only there is no pair yet: an empty table, not an error (a report
+     * written before the second network's answers are in) */
+    if (*cf == NULL && *sf == NULL)
         return pn_error_set(err, PN_EINPUT,
                             "the pairs need the answers of both networks: the project file has "
-                            "no %s form with partners",
-                            *cf == NULL ? "centres'" : "schools'");
-    const pn_question *a = pair_question(*cf, req->var, err), *b = NULL;
-    if (a == NULL || (b = pair_question(*sf, req->var, err)) == NULL)
+                            "no centres' or schools' form with partners");
+    const pn_question *a = NULL, *b = NULL;
+    if ((*cf && (a = pair_question(*cf, req->var, err)) == NULL) ||
+        (*sf && (b = pair_question(*sf, req->var, err)) == NULL))
         return PN_EINPUT;
-    if (strcmp(a->label, b->label) != 0 || !same_list(a->list, b->list))
+    if (a && b && (strcmp(a->label, b->label) != 0 || !same_list(a->list, b->list)))
         return pn_error_set(err, PN_EINPUT,
                             "the forms ask '%s' differently (label or choices): the two views "
                             "of a link are compared on the same question",
@@ -144,16 +146,17 @@ void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *
     pn_error err = {0};
     pn_status st = cq && sq && pc.c ? PN_OK : pn_error_set(&err, PN_ENOMEM, "out of memory");
     for (size_t k = 0; k < n && st == PN_OK; k++) {
-        cq[k] = pn_form_find(cf, js[k]->req->var);
-        sq[k] = pn_form_find(sf, js[k]->req->var);
+        cq[k] = cf ? pn_form_find(cf, js[k]->req->var) : NULL;
+        sq[k] = sf ? pn_form_find(sf, js[k]->req->var) : NULL;
         /* the categories of the list first, in its order; an answer outside it after */
-        const pn_choice_list *list = cq[k]->list;
+        const pn_choice_list *list = (cq[k] ? cq[k] : sq[k])->list;
         for (size_t i = 0; i < list->n && st == PN_OK; i++)
             if (cat_add(&pc.c[k].rows, list->items[i].name, list->items[i].label, NULL) != PN_OK)
                 st = pn_error_set(&err, PN_ENOMEM, "out of memory");
         pc.c[k].rows.from_list = 1;
     }
-    if (st == PN_OK && n > 0)
+    /* one network alone: no pair */
+    if (st == PN_OK && n > 0 && cf && sf)
         st = pn_store_each_pair(s, cf, cq, sf, sq, n, count_pair, &pc, &multiple, &err);
     for (size_t k = 0; k < n; k++) {
         if (st != PN_OK) {
@@ -161,7 +164,7 @@ void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *
             js[k]->fault = PN_TAB_FAULT_NONE;
             job_fail(js[k], st);
         } else {
-            job_fail(js[k], finish_pairs(js[k], &pc.c[k], cq[k], multiple));
+            job_fail(js[k], finish_pairs(js[k], &pc.c[k], cq[k] ? cq[k] : sq[k], multiple));
         }
         if (pc.c)
             catset_release(&pc.c[k].rows);

@@ -109,8 +109,9 @@ typedef struct pn_tab_result {
  * categories of var's choice list: the centre's answer by the school's, the first stored
  * centres' form and schools' form. PN_EINPUT (PN_TAB_FAULT_QUESTIONS) when a by variable or
  * a filter is given, when var is not asked alike by both (a single-choice question with the
- * same choice list, at the top level or in the links repeat), holds personal data, or when
- * there is no centres' or no schools' form with links.
+ * same label and choice list, at the top level or in the links repeat), holds personal data,
+ * or when there is neither a centres' nor a schools' form with links. With one network's
+ * form only, the table is empty (no pair yet).
  */
 PN_MUST_USE pn_status pn_tabulate(pn_store *s, const pn_tab_request *req, pn_tab_result *out,
                                   pn_error *err);

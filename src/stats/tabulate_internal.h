@@ -122,7 +122,8 @@ PN_MUST_USE pn_status job_start(job *j);
 void job_release(job *j);
 
 /* Plan the pairs request @req (req->pairs) against the @nids stored @forms: *@cf and *@sf
- * the centres' and schools' forms it reads, out->kind and out->parts (one, empty) set.
+ * the centres' and schools' forms it reads (one of them NULL when that network has no form
+ * yet: no pair, an empty table), out->kind and out->parts (one, empty) set.
  * PN_EINPUT with *@fault set when it cannot be counted (see pn_tabulate), PN_ENOMEM. */
 PN_MUST_USE pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *req,
                                  pn_tab_result *out, pn_form **cf, pn_form **sf,

@@ -39,9 +39,11 @@ done
 LC_ALL=C "$PN_BIN" --db c.db report reports/demo.csv -o c.xlsx >/dev/null
 LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$PN_BIN" --db fr.db report reports/demo.csv -o fr.xlsx >/dev/null
 nitems=$(grep -c '^table,' reports/demo.csv)
-# one chart per table, and one per network for travaille_avec, which the two forms word
-# differently (one table per network on its sheet)
-$PY "$CHECK_XLSX" c.xlsx --sheets $((nitems + 2)) --charts $((nitems + 1)) \
+npairs=$(grep -c '^pairs,' reports/demo.csv)
+# a sheet per table and per pairs record, the cover and the methodology; one chart per table,
+# and one per network for travaille_avec, which the two forms word differently (one table per
+# network on its sheet); no chart for the pairs
+$PY "$CHECK_XLSX" c.xlsx --sheets $((nitems + npairs + 2)) --charts $((nitems + 1)) \
   || fail "the workbook does not hold its sheets and charts"
 $PY "$CHECK_XLSX" c.xlsx --dump >c.dump
 $PY "$CHECK_XLSX" fr.xlsx --dump >fr.dump
@@ -72,6 +74,19 @@ $PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de 
   --cell "Sommaire!B12=$dyads" --cell "Sommaire!B13=3" \
   --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked" \
   || fail "the workbook's values are not the program's figures"
+# the agreement of the pairs: the sheet gives tab --pairs' kappa (DOMAIN.md: 0.5947, 350 pairs)
+"$PN_BIN" --db c.db tab type_lien --pairs --format csv >pairs.csv
+$PY - c.xlsx pairs.csv <<'PY' || fail "the pairs' sheet is not tab --pairs' figures"
+import csv, math, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["Accord sur le type"]
+got = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0] and r[1] is not None}
+tab = {r["measure"]: float(r["value"]) for r in csv.DictReader(open(sys.argv[2]))
+       if r["row"] == "" and r["value"] != ""}
+assert got["Paires comparées"] == tab["n"] == 350, (got, tab)
+assert math.isclose(got["Kappa de Cohen"], tab["kappa"], rel_tol=1e-12), (got, tab)
+assert round(tab["kappa"], 4) == 0.5947, tab
+assert math.isclose(got["Erreur type asymptotique"], tab["kappa_ase"], rel_tol=1e-12)
+PY
 
 # The methodology says it in words, and a chi-square on link rows carries a warning, in the
 # workbook, in 'tab' text and in 'tab' CSV; a cross-tab of questionnaires does not.

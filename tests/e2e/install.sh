@@ -33,7 +33,7 @@ expect_exit 0 "$P" tab type_lien --by en_qpv
 expect_exit 0 "$P" tab satisfaction --where "\${rythme} = 'regulier'" --format csv
 expect_exit 0 "$P" report -o panorama.xlsx
 expect_err "panorama: report spec: the bundled demo spec '$DATA/reports/demo.csv'"
-"$PY" "$CHECK_XLSX" panorama.xlsx --sheets "$(($(grep -c '^table,' "$DATA/reports/demo.csv") + 2))" \
+"$PY" "$CHECK_XLSX" panorama.xlsx --sheets "$(($(grep -c '^\(table\|pairs\),' "$DATA/reports/demo.csv") + 2))" \
   >/dev/null || fail "the workbook from the installed spec is not a whole workbook"
 
 # the same workbook as the source tree's spec gives

@@ -9,7 +9,7 @@ M="M$(printf '\xc3\xa9')thodologie"
 # the bundled text: the sheet the report has always written (the figures of the demo)
 expect_exit 0 "$PN_BIN" --db p.db report reports/demo.csv -o bundled.xlsx
 "$PY" "$CHECK_XLSX" bundled.xlsx --cell "$M!A3=Enquête, champ et traitements" \
-  --cell "$M!A11=Pourcentages et arrondis" >/dev/null ||
+  --cell "$M!A12=Pourcentages et arrondis" >/dev/null ||
   fail "the bundled methodology text does not give the sheet's sections"
 "$PY" - bundled.xlsx <<'PY' || fail "the bundled text's placeholders are not filled"
 import sys, openpyxl
@@ -17,7 +17,9 @@ ws = openpyxl.load_workbook(sys.argv[1])["Méthodologie"]
 units = ws["A5"].value
 assert "Les 917 liens déclarés relient 567 paires distinctes" in units, units
 assert "dont 350 déclarées par les deux partenaires" in units, units
-assert ws["A9"].value.startswith("Typologie des liens : "), ws["A9"].value
+pairs = ws["A9"].value  # how a pair is formed, what a disagreement means
+assert "SIRET" in pairs and "UAI" in pairs and "désaccord" in pairs, pairs
+assert ws["A10"].value.startswith("Typologie des liens : "), ws["A10"].value
 text = "".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
 for name in ("centres", "ecoles", "communes", "liens", "paires", "dyades", "rejets", "typologie"):
     assert "{" + name + "}" not in text, name

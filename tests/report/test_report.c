@@ -153,9 +153,16 @@ static const bad_case bad_cases[] = {
     {"kind,sheet,var,couleur\ntable,A,x,rouge\n",
      PN_EINPUT,
      {":1: column 'couleur': expected a column head among", "found 'couleur'"}},
+    {"kind,sheet,var,by\npairs,A,x,y\n",
+     PN_EINPUT,
+     {":2: column 'by': a 'pairs' record compares the two views of each link", "found 'y'"}},
+    {"kind,sheet,var,where\npairs,A,x,${y} = 'a'\n", PN_EINPUT, {":2: column 'where': a 'pairs'"}},
+    {"kind,sheet,var,chart\npairs,A,x,pie\n",
+     PN_EINPUT,
+     {":2: column 'chart': a 'pairs' record has no chart", "found 'pie'"}},
     {"kind,sheet,var\ntableau,A,x\n",
      PN_EINPUT,
-     {":2: column 'kind': expected 'workbook' or 'table', found 'tableau'"}},
+     {":2: column 'kind': expected 'workbook', 'table' or 'pairs', found 'tableau'"}},
     {"kind,sheet,var,chart\ntable,A,,bar\n",
      PN_EINPUT,
      {":2: column 'var': expected a variable name, found ''"}},
@@ -285,7 +292,8 @@ static void test_demo_spec(void **state)
     if (pn_report_spec_load(path, &s, &err) != PN_OK)
         fail_msg("%s", err.msg);
     assert_non_null(s->title);
-    assert_int_equal(s->n, 11);
+    assert_int_equal(s->n, 15); /* 11 tables, 4 pairs */
+    assert_true(!s->items[10].pairs && s->items[11].pairs && s->items[14].pairs);
     pn_report_spec_destroy(s);
 }
 
@@ -523,19 +531,32 @@ static pn_status add_crosstab(pn_workbook *wb, const pn_report_item *it, pn_cros
 
 static pn_status write_workbook(const char *path, const fixture *fx, pn_error *err)
 {
-    pn_report_item liens = {"Liens",      "Types de liens",
-                            "type_lien",  NULL,
-                            NULL,         "Source : questionnaires des centres sociaux.",
-                            PN_CHART_PIE, 3};
+    pn_report_item liens = {"Liens",
+                            "Types de liens",
+                            "type_lien",
+                            NULL,
+                            NULL,
+                            "Source : questionnaires des centres sociaux.",
+                            PN_CHART_PIE,
+                            3,
+                            0};
     pn_report_item rythme = {
         "Rythme", "Rythme des rencontres", "rythme", NULL, "${type_lien} != 'aucun'",
-        "",       PN_CHART_COLUMN,         4};
+        "",       PN_CHART_COLUMN,         4,        0};
     pn_report_item freins = {"Freins", "Freins \xc3\xa0 la coop\xc3\xa9ration", "freins",     NULL,
-                             NULL,     "Plusieurs r\xc3\xa9ponses possibles.",  PN_CHART_BAR, 5};
-    pn_report_item communes = {
-        "Par commune", "Liens par commune", "type_lien", "commune", NULL, "", PN_CHART_STACKED, 6};
-    pn_report_item qpv = {
-        "Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL, "", PN_CHART_COLUMN, 7};
+                             NULL,     "Plusieurs r\xc3\xa9ponses possibles.",  PN_CHART_BAR, 5,
+                             0};
+    pn_report_item communes = {"Par commune",
+                               "Liens par commune",
+                               "type_lien",
+                               "commune",
+                               NULL,
+                               "",
+                               PN_CHART_STACKED,
+                               6,
+                               0};
+    pn_report_item qpv = {"Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL,
+                          "",        PN_CHART_COLUMN,      7,           0};
     pn_workbook_info info = {
         "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 3, method};
     pn_status st = PN_OK;
@@ -694,7 +715,7 @@ static void test_workbook_errors(void **state)
     fixture fx;
     fixture_init(&fx);
     pn_error err = {0};
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
 
     /* A directory that does not exist: the error comes at close, with the reason. */
     pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
@@ -760,7 +781,7 @@ static int temp_left(void)
 /* A workbook with one sheet, closed to @path: the status of close. */
 static pn_status write_one(const char *path, const pn_freq *t, pn_error *err)
 {
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
     pn_workbook *wb = pn_workbook_create(path, err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, t, err), PN_OK);
@@ -856,7 +877,7 @@ static void test_workbook_long_text(void **state)
     assert_non_null(title);
     memset(title, 'T', 40000);
     title[40000] = '\0';
-    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
     char *path = tmp_path("long.xlsx");
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
@@ -905,7 +926,7 @@ static void test_method_text(void **state)
     fixture fx;
     fixture_init(&fx);
     char *path = tmp_path("method.xlsx");
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
@@ -971,10 +992,11 @@ static void test_method_bundled(void **state)
     const double figures[PN_NCOUNTS] = {0};
     assert_int_equal(pn_report_method_load(path, &m, &err), PN_OK);
     assert_int_equal(pn_report_method_fill(m, figures, "T.", &filled, &err), PN_OK);
-    assert_int_equal(filled.n, 10);
+    assert_int_equal(filled.n, 11);
     assert_string_equal(filled.pars[0].text, "Enqu\xc3\xaate, champ et traitements");
-    assert_string_equal(filled.pars[6].text, "T.");
-    assert_string_equal(filled.pars[7].text, "Pourcentages et arrondis");
+    assert_non_null(strstr(filled.pars[6].text, "SIRET")); /* the two views of a link */
+    assert_string_equal(filled.pars[7].text, "T.");
+    assert_string_equal(filled.pars[8].text, "Pourcentages et arrondis");
     pn_method_text_release(&filled);
     pn_report_method_destroy(m);
 }
