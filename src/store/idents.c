@@ -94,6 +94,12 @@ void store_idents_release(store_idents *t)
 
 void store_radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
 {
+    store_radix_sort_with(a, tmp, NULL, NULL, n, bits);
+}
+
+void store_radix_sort_with(uint64_t *a, uint64_t *tmp, uint32_t *pa, uint32_t *ptmp, size_t n,
+                           unsigned bits)
+{
     size_t count[2048];
     for (unsigned shift = 0; shift < bits; shift += 11) {
         memset(count, 0, sizeof count);
@@ -104,8 +110,14 @@ void store_radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
             count[d] = at;
             at += c;
         }
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(a[i] >> shift) & 2047]++] = a[i];
+        for (size_t i = 0; i < n; i++) {
+            size_t to = count[(a[i] >> shift) & 2047]++;
+            tmp[to] = a[i];
+            if (pa)
+                ptmp[to] = pa[i];
+        }
         memcpy(a, tmp, n * sizeof *a);
+        if (pa)
+            memcpy(pa, ptmp, n * sizeof *pa);
     }
 }

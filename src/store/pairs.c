@@ -2,12 +2,12 @@
  * pairs.c - the pairs of structures that both report their link, with what each side
  * answered (store.h, pn_store_each_pair).
  *
- * Two reads of each side's links. The first numbers the identifiers (store_idents), makes each
- * link a number (its centre, its school, its side), sorts them, and keeps the pairs that each
- * side reports exactly once. The second keeps the centres' answers of those pairs, each answer
- * kept once per question (a choice is one of a few values), then hands each pair when its
- * school's link is read. Nothing else is kept: at national scale (1,000,000 links, 100,000
- * pairs) a few megabytes.
+ * One read of each side's links: each link becomes a number (its centre and its school,
+ * numbered as met: store_idents, and its side) with the index of its answers, each answer
+ * kept once per question as a small code (a choice is one of a few values). The numbers are
+ * sorted (a radix sort reads memory in order, where a table looked up at random waits for it),
+ * which brings the links of a pair together: a pair each side reports once is handed. At
+ * national scale (1,000,000 links) about 30 bytes a link.
  */
 #include "store/store.h"
 #include "store/store_internal.h"
@@ -88,10 +88,12 @@ typedef struct pairs {
     const char **val;            /* n + 2: a link's values */
     size_t n;                    /* questions */
     store_idents ids[2];
-    uint64_t *pair; /* the pairs each side reports once: centre << 32 | school, sorted */
-    size_t npairs;
-    uint32_t *centre; /* npairs * n: the centre's answers, answer codes */
-    answers *ans;     /* n */
+    uint64_t *key; /* per link: centre << 33 | school << 1 | side */
+    uint32_t *at;  /* per link: the index of its answers in code[side] */
+    size_t nlinks, cap;
+    uint16_t *code[2]; /* per side, n codes a link */
+    size_t ncode[2], capcode[2];
+    answers *ans; /* n, both sides */
 } pairs;
 
 /* The numbers of the identifiers of the link in p->val: *@ok 0 when one is empty (no pair). */
@@ -116,124 +118,105 @@ static pn_store_scan *open_side(pairs *p, int side, pn_error *err)
     return pn_store_scan_open(p->s, f, pn_form_links_repeat(f), p->cols[side], p->n + 2, err);
 }
 
-/* First read: the pairs each side reports exactly once into p->pair, sorted; those a side
- * reports more than once counted in *@multiple. */
-static pn_status find_pairs(pairs *p, size_t *multiple, pn_error *err)
-{
-    uint64_t *key = NULL, *tmp = NULL;
-    size_t n = 0, cap = 0;
-    pn_status st = PN_OK;
-    for (int side = 0; side < 2 && st == PN_OK; side++) {
-        int more = 0, ok;
-        uint32_t num[2];
-        pn_store_scan *sc = open_side(p, side, err);
-        if (sc == NULL)
-            st = err && err->status ? err->status : PN_ESTORE;
-        while (st == PN_OK && (st = pn_store_scan_next(sc, p->val, &more, err)) == PN_OK && more) {
-            if ((st = link_numbers(p, num, &ok)) != PN_OK || !ok)
-                continue;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 65536;
-                uint64_t *k2 = realloc(key, cap * sizeof *k2);
-                if (k2 == NULL) {
-                    st = PN_ENOMEM;
-                    break;
-                }
-                key = k2;
-            }
-            /* 31 bits of centre, 32 of school, the side */
-            key[n++] = (uint64_t)num[0] << 33 | (uint64_t)num[1] << 1 | (uint64_t)side;
-        }
-        pn_store_scan_close(sc);
-    }
-    /* a centre's number takes 31 bits of a key */
-    if (st == PN_OK && p->ids[0].n >= (1u << 31))
-        st = PN_ENOMEM;
-    if (st == PN_OK && ((tmp = malloc((n ? n : 1) * sizeof *tmp)) == NULL ||
-                        (p->pair = malloc((n ? n : 1) * sizeof *p->pair)) == NULL))
-        st = PN_ENOMEM;
-    if (st == PN_OK) {
-        store_radix_sort(key, tmp, n, 64);
-        for (size_t i = 0; i < n;) {
-            uint64_t pair = key[i] >> 1;
-            size_t count[2] = {0, 0};
-            for (; i < n && key[i] >> 1 == pair; i++)
-                count[key[i] & 1]++;
-            if (count[0] == 1 && count[1] == 1)
-                p->pair[p->npairs++] = pair;
-            else if (count[0] && count[1])
-                (*multiple)++;
-        }
-    }
-    free(key);
-    free(tmp);
-    if (st == PN_ENOMEM)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    return st;
-}
-
-/* The index among p->pair of the link in p->val, or -1 when its pair is not one. */
-static pn_status pair_index(pairs *p, long *at)
+/* One link of side @side (its values in p->val) kept. */
+static pn_status add_link(pairs *p, int side, pn_error *err)
 {
     uint32_t num[2];
     int ok;
-    *at = -1;
     if (link_numbers(p, num, &ok) != PN_OK)
-        return PN_ENOMEM;
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     if (!ok)
         return PN_OK;
-    uint64_t key = (uint64_t)num[0] << 32 | num[1];
-    size_t lo = 0, hi = p->npairs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->pair[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (p->nlinks == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 65536;
+        uint64_t *k = realloc(p->key, cap * sizeof *k);
+        if (k)
+            p->key = k;
+        uint32_t *a = k ? realloc(p->at, cap * sizeof *a) : NULL;
+        if (a == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        p->at = a;
+        p->cap = cap;
     }
-    if (lo < p->npairs && p->pair[lo] == key)
-        *at = (long)lo;
+    if (p->ncode[side] == p->capcode[side]) {
+        size_t cap = p->capcode[side] ? 2 * p->capcode[side] : 65536;
+        uint16_t *c = realloc(p->code[side], cap * (p->n ? p->n : 1) * sizeof *c);
+        if (c == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        p->code[side] = c;
+        p->capcode[side] = cap;
+    }
+    /* a centre's number takes 31 bits of a key, a row's index 32 */
+    if (num[0] >= (1u << 31) || p->ncode[side] >= UINT32_MAX)
+        return pn_error_set(err, PN_ENOMEM, "out of memory: too many links to pair");
+    uint16_t *code = p->code[side] + p->ncode[side] * p->n;
+    for (size_t i = 0; i < p->n; i++) {
+        const char *v = p->val[i + 2];
+        uint32_t c;
+        if (answer_code(&p->ans[i], v, v ? strlen(v) : 0, &c) != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        if (c > UINT16_MAX)
+            return pn_error_set(err, PN_EINPUT,
+                                "more than %u different answers to compare between the two sides",
+                                UINT16_MAX - 1);
+        code[i] = (uint16_t)c;
+    }
+    p->key[p->nlinks] = (uint64_t)num[0] << 33 | (uint64_t)num[1] << 1 | (uint64_t)side;
+    p->at[p->nlinks++] = (uint32_t)p->ncode[side]++;
     return PN_OK;
 }
 
-/* Second read: the centres' answers of the pairs, then each pair handed as its school's link
- * is read. */
-static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, pn_error *err)
+/* Read side @side's links. */
+static pn_status read_side(pairs *p, int side, pn_error *err)
 {
+    int more = 0;
+    pn_status st = PN_OK;
+    pn_store_scan *sc = open_side(p, side, err);
+    if (sc == NULL)
+        return err && err->status ? err->status : PN_ESTORE;
+    while (st == PN_OK && (st = pn_store_scan_next(sc, p->val, &more, err)) == PN_OK && more)
+        st = add_link(p, side, err);
+    pn_store_scan_close(sc);
+    return st;
+}
+
+/* The links sorted by pair then side: hand each pair both sides report once, in the order of
+ * the centres' and schools' numbers; count those a side reports more than once. */
+static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, size_t *multiple, pn_error *err)
+{
+    size_t n = p->nlinks;
     const char **cv = calloc(p->n ? p->n : 1, sizeof *cv),
                **sv = calloc(p->n ? p->n : 1, sizeof *sv);
-    pn_status st = cv && sv ? PN_OK : PN_ENOMEM;
-    if (st == PN_OK && p->npairs &&
-        (p->centre = calloc(p->npairs * (p->n ? p->n : 1), sizeof *p->centre)) == NULL)
-        st = PN_ENOMEM;
-    for (int side = 0; side < 2 && st == PN_OK; side++) {
-        int more = 0;
-        long at;
-        pn_store_scan *sc = open_side(p, side, err);
-        if (sc == NULL)
-            st = err && err->status ? err->status : PN_ESTORE;
-        while (st == PN_OK && (st = pn_store_scan_next(sc, p->val, &more, err)) == PN_OK && more) {
-            if ((st = pair_index(p, &at)) != PN_OK || at < 0)
-                continue;
-            uint32_t *code = p->centre + (size_t)at * p->n;
-            for (size_t i = 0; i < p->n && st == PN_OK; i++) {
-                const char *v = p->val[i + 2];
-                if (side == 0)
-                    st = answer_code(&p->ans[i], v, v ? strlen(v) : 0, &code[i]);
-                else {
-                    cv[i] = code[i] ? p->ans[i].text[code[i] - 1] : NULL;
-                    sv[i] = v;
-                }
-            }
-            if (st == PN_OK && side == 1)
-                st = fn(ctx, cv, sv, err);
+    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    uint32_t *ptmp = malloc((n ? n : 1) * sizeof *ptmp);
+    pn_status st = cv && sv && tmp && ptmp ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
+    unsigned bits = 34;
+    while (bits < 64 && ((uint64_t)1 << (bits - 33)) < p->ids[0].n)
+        bits++;
+    if (st == PN_OK)
+        store_radix_sort_with(p->key, tmp, p->at, ptmp, n, bits);
+    for (size_t i = 0; i < n && st == PN_OK;) {
+        size_t first = i, count[2] = {0, 0}, at[2] = {0, 0};
+        for (; i < n && p->key[i] >> 1 == p->key[first] >> 1; i++) {
+            int side = (int)(p->key[i] & 1);
+            count[side]++;
+            at[side] = p->at[i];
         }
-        pn_store_scan_close(sc);
+        if (count[0] == 1 && count[1] == 1) {
+            const uint16_t *c = p->code[0] + at[0] * p->n, *s = p->code[1] + at[1] * p->n;
+            for (size_t q = 0; q < p->n; q++) {
+                cv[q] = c[q] ? p->ans[q].text[c[q] - 1] : NULL;
+                sv[q] = s[q] ? p->ans[q].text[s[q] - 1] : NULL;
+            }
+            st = fn(ctx, cv, sv, err);
+        } else if (count[0] && count[1]) {
+            (*multiple)++;
+        }
     }
     free(cv);
     free(sv);
-    if (st == PN_ENOMEM)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    free(tmp);
+    free(ptmp);
     return st;
 }
 
@@ -258,10 +241,10 @@ pn_status pn_store_each_pair(pn_store *s, const pn_form *cf, const pn_question *
     for (int k = 0; k < 2 && st == PN_OK; k++)
         if (!side_columns(p.form[k], qs[k], n, p.cols[k]))
             st = pn_error_set(err, PN_EINTERNAL, "form '%s' has no links", p.form[k]->id);
+    for (int k = 0; k < 2 && st == PN_OK; k++)
+        st = read_side(&p, k, err);
     if (st == PN_OK)
-        st = find_pairs(&p, multiple, err);
-    if (st == PN_OK)
-        st = hand_pairs(&p, fn, ctx, err);
+        st = hand_pairs(&p, fn, ctx, multiple, err);
     for (int k = 0; k < 2; k++) {
         store_idents_release(&p.ids[k]);
         free(p.cols[k]);
@@ -270,7 +253,9 @@ pn_status pn_store_each_pair(pn_store *s, const pn_form *cf, const pn_question *
         answers_release(&p.ans[i]);
     free(p.ans);
     free(p.val);
-    free(p.pair);
-    free(p.centre);
+    free(p.key);
+    free(p.at);
+    free(p.code[0]);
+    free(p.code[1]);
     return st;
 }

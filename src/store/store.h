@@ -188,7 +188,8 @@ void pn_store_scan_close(pn_store_scan *sc);
 /*
  * pn_store_each_pair - the pairs of structures that both report their link (a dyad): a centre
  * whose form @cf names a school among its partners, and that school's form @sf naming the
- * centre, each once. For each pair, in the order of the schools' links, @fn gets both sides'
+ * centre, each once. For each pair, in the order of the centres and then the schools as their
+ * links are first read, @fn gets both sides'
  * answers to the @n questions: @cq[i] of @cf and @sq[i] of @sf (each at its form's top level
  * or in its links repeat; NULL, or a question elsewhere, reads NULL), as the scans give them
  * (NULL: not applicable, "" unanswered; lent until @fn returns). A link whose identifier is

@@ -79,5 +79,8 @@ void store_idents_release(store_idents *t);
 /* Sort the @n numbers @a (of @bits bits) in place, through @tmp (as large): a least
  * significant digit radix sort, 11 bits a pass. */
 void store_radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits);
+/* The same, each @pa[i] moved with @a[i] (through @ptmp, as large); stable. */
+void store_radix_sort_with(uint64_t *a, uint64_t *tmp, uint32_t *pa, uint32_t *ptmp, size_t n,
+                           unsigned bits);
 
 #endif
