@@ -21,6 +21,8 @@ test_packages=(
   # make fuzz: clang and its libFuzzer runtime (-fsanitize=fuzzer), which clang only recommends
   clang libclang-rt-14-dev
   sqlite3 python3 python3-openpyxl pspp locales time bc
+  # tests/stats/test_secret: an attacker's linear programmes against the masked cells
+  libglpk-dev
   # tests/layout: where each function of src/ starts and ends
   universal-ctags
 )

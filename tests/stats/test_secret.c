@@ -1,0 +1,218 @@
+/*
+ * Unit tests of src/stats/secret.c: the masks of tables built by hand, and an attacker's
+ * linear programme (GLPK) against every masked cell of generated tables with many small
+ * cells: knowing every published count and that counts are >= 0, each masked count can take
+ * more than one value (its minimum and maximum differ by at least 1), and no published count
+ * is one of 1 to n - 1.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats/secret.h"
+
+/* The bounds an attacker finds for masked cell @target of the (r + 1) x (c + 1) grid @v
+ * (c == 0: a one-way table) under @mask: the equations with the published values moved to
+ * the right, every masked cell >= 0. */
+static void attack(size_t r, size_t c, const double *v, const unsigned char *mask, size_t target,
+                   double *lo, double *hi)
+{
+    size_t w = c + 1, cells = (r + 1) * w;
+    int *col_of = calloc(cells, sizeof *col_of), ncols = 0;
+    for (size_t at = 0; at < cells; at++)
+        if (mask[at])
+            col_of[at] = ++ncols;
+    glp_prob *lp = glp_create_prob();
+    glp_add_cols(lp, ncols);
+    for (int k = 1; k <= ncols; k++)
+        glp_set_col_bnds(lp, k, GLP_LO, 0, 0);
+    size_t nlines = c + 1 + (c > 0 ? r + 1 : 0);
+    glp_add_rows(lp, (int)nlines);
+    int *ia = calloc(2 * cells + 1, sizeof *ia), *ja = calloc(2 * cells + 1, sizeof *ja);
+    double *ar = calloc(2 * cells + 1, sizeof *ar);
+    int ne = 0;
+    for (size_t k = 0; k < nlines; k++) {
+        /* line k: column k (k <= c) or row k - c - 1; members minus the margin = 0 */
+        size_t len = k <= c ? r + 1 : c + 1;
+        double rhs = 0;
+        for (size_t m = 0; m < len; m++) {
+            size_t at = k <= c ? m * w + k : (k - c - 1) * w + m;
+            double sign = m + 1 == len ? -1 : 1;
+            if (mask[at]) {
+                ne++;
+                ia[ne] = (int)k + 1;
+                ja[ne] = col_of[at];
+                ar[ne] = sign;
+            } else {
+                rhs -= sign * v[at];
+            }
+        }
+        glp_set_row_bnds(lp, (int)k + 1, GLP_FX, rhs, rhs);
+    }
+    glp_load_matrix(lp, ne, ia, ja, ar);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    double bound[2];
+    for (int dir = 0; dir < 2; dir++) {
+        for (int k = 1; k <= ncols; k++)
+            glp_set_obj_coef(lp, k, 0);
+        glp_set_obj_coef(lp, col_of[target], 1);
+        glp_set_obj_dir(lp, dir == 0 ? GLP_MIN : GLP_MAX);
+        assert_int_equal(glp_simplex(lp, &parm), 0);
+        int status = glp_get_status(lp);
+        assert_true(status == GLP_OPT || status == GLP_UNBND);
+        bound[dir] = status == GLP_UNBND ? (dir ? INFINITY : -INFINITY) : glp_get_obj_val(lp);
+    }
+    *lo = bound[0];
+    *hi = bound[1];
+    glp_delete_prob(lp);
+    free(ia);
+    free(ja);
+    free(ar);
+    free(col_of);
+}
+
+/* Check the protection of @v: no published count of 1 to n - 1, no masked zero, and every
+ * masked count with at least two values the attacker cannot tell apart. The number of
+ * masked cells. */
+static size_t check_protected(size_t r, size_t c, const double *v, double n)
+{
+    size_t w = c + 1, cells = (r + 1) * w, masked = 0;
+    unsigned char *mask = malloc(cells);
+    pn_error err = {0};
+    assert_int_equal(pn_secret_protect(r, c, v, n, mask, &err), PN_OK);
+    for (size_t at = 0; at < cells; at++) {
+        if (!mask[at]) {
+            assert_false(v[at] >= 1 && v[at] < n); /* the primary rule */
+            continue;
+        }
+        masked++;
+        assert_true(v[at] > 0 || mask[at] == PN_SECRET_SECONDARY);
+        double lo, hi;
+        attack(r, c, v, mask, at, &lo, &hi);
+        assert_true(lo <= v[at] + 1e-9 && hi >= v[at] - 1e-9);
+        if (!(hi - lo >= 1 - 1e-9))
+            fail_msg("cell %zu (row %zu, column %zu) of %zu x %zu, count %g: the attacker finds "
+                     "[%g, %g]",
+                     at, at / w, at % w, r, c, v[at], lo, hi);
+    }
+    free(mask);
+    return masked;
+}
+
+/* The grid of the r x c counts @cells with their margins. */
+static double *with_margins(size_t r, size_t c, const double *cells)
+{
+    size_t w = c + 1;
+    double *v = calloc((r + 1) * w, sizeof *v);
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < c; j++) {
+            double x = cells[i * c + j];
+            v[i * w + j] = x;
+            v[i * w + c] += x;
+            v[r * w + j] += x;
+            v[r * w + c] += x;
+        }
+    return v;
+}
+
+/* One small cell alone in its row and column: the three other corners of a rectangle. */
+static void test_single_small_cell(void **state)
+{
+    (void)state;
+    const double cells[] = {1, 10, 12, 9, 11, 14, 20, 8, 7};
+    double *v = with_margins(3, 3, cells);
+    unsigned char mask[16];
+    pn_error err = {0};
+    assert_int_equal(pn_secret_protect(3, 3, v, 3, mask, &err), PN_OK);
+    assert_int_equal(mask[0], PN_SECRET_PRIMARY);
+    size_t masked = 0;
+    for (size_t at = 0; at < 16; at++)
+        masked += mask[at] != 0;
+    assert_int_equal(masked, 4); /* 1, and 10, 9, 11: the cheapest rectangle */
+    assert_true(mask[1] && mask[4] && mask[5]);
+    assert_int_equal(check_protected(3, 3, v, 3), 4);
+    /* threshold 0 or 1: nothing masked */
+    assert_int_equal(pn_secret_protect(3, 3, v, 1, mask, &err), PN_OK);
+    for (size_t at = 0; at < 16; at++)
+        assert_int_equal(mask[at], 0);
+    free(v);
+}
+
+/* A one-way table: a small count and its total published would give it by difference, so a
+ * second count goes too; two small counts whose sum is below n, a third. */
+static void test_one_way(void **state)
+{
+    (void)state;
+    double a[] = {40, 2, 17, 0, 25, 84}; /* five counts, then their total */
+    unsigned char mask[6];
+    pn_error err = {0};
+    assert_int_equal(pn_secret_protect(5, 0, a, 3, mask, &err), PN_OK);
+    assert_int_equal(mask[1], PN_SECRET_PRIMARY);
+    assert_int_equal(mask[2], PN_SECRET_SECONDARY); /* the smallest nonzero other */
+    assert_int_equal(mask[3], 0);                   /* zeros are published */
+    assert_int_equal(check_protected(5, 0, a, 3), 2);
+    double b[] = {1, 1, 30, 40, 72};
+    assert_int_equal(pn_secret_protect(4, 0, b, 3, mask, &err), PN_OK);
+    assert_true(mask[0] && mask[1] && mask[2] && !mask[3] && !mask[4]);
+    check_protected(4, 0, b, 3);
+    double bad[] = {1, 2, 4};
+    assert_int_equal(pn_secret_protect(2, 0, bad, 3, mask, &err), PN_EINTERNAL);
+}
+
+/* Generated tables, many of whose cells are small, at n = 3, 5 and 11: every masked cell is
+ * attacked. Deterministic (a fixed linear congruential sequence). */
+static void test_generated_attacked(void **state)
+{
+    (void)state;
+    uint64_t seed = 20261202;
+    size_t tables = 0, masked = 0;
+    static const double thresholds[] = {3, 5, 11};
+    for (int round = 0; round < 150; round++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        size_t r = 1 + (seed >> 33) % 8, c = (seed >> 40) % 9; /* c 0: one-way */
+        double *cells = calloc(r * (c ? c : 1), sizeof *cells);
+        for (size_t k = 0; k < r * (c ? c : 1); k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            unsigned x = (unsigned)(seed >> 35) % 100;
+            cells[k] = x < 30 ? 0 : x < 70 ? (double)(x % 4) : (double)(x % 40);
+        }
+        double *v;
+        if (c > 0) {
+            v = with_margins(r, c, cells);
+        } else {
+            v = calloc(r + 1, sizeof *v);
+            for (size_t i = 0; i < r; i++) {
+                v[i] = cells[i];
+                v[r] += cells[i];
+            }
+        }
+        masked += check_protected(r, c, v, thresholds[round % 3]);
+        tables++;
+        free(cells);
+        free(v);
+    }
+    assert_int_equal(tables, 150);
+    assert_true(masked > 300); /* the attack had something to attack */
+}
+
+int main(void)
+{
+    glp_term_out(GLP_OFF);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_small_cell),
+        cmocka_unit_test(test_one_way),
+        cmocka_unit_test(test_generated_attacked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
