@@ -14,6 +14,7 @@
 #include "import/import.h"
 #include "import/mapping.h"
 #include "output/output.h"
+#include "stats/protect.h"
 #include "stats/tabulate.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
@@ -596,10 +597,25 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
     return st;
 }
 
+/* The threshold of --secret: a whole number from 0 (none) to 1000. */
+static pn_status parse_secret(const char *text, double *n, pn_error *err)
+{
+    char *end = NULL;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (text == NULL || *text == '\0' || *end != '\0' || v < 0 || v > 1000)
+        return pn_error_set(err, PN_EUSAGE,
+                            "--secret: expected a whole number of units from 0 (no masking) to "
+                            "1000, found '%s'",
+                            text ? text : "");
+    *n = (double)v;
+    return PN_OK;
+}
+
 pn_status cmd_tab(pn_cli *cli, pn_error *err)
 {
     pn_tab_request req = {0};
-    const char *fmt = NULL;
+    const char *fmt = NULL, *secret = NULL;
+    double threshold = 0;
     int csv = 0;
     pn_opts o;
     pn_status st;
@@ -607,7 +623,7 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
     pn_opts_init(&o, cli->argc, cli->argv);
     while (pn_opts_next(&o)) {
         if (pn_opts_value(&o, "--by", &req.by) || pn_opts_value(&o, "--where", &req.where) ||
-            pn_opts_value(&o, "--format", &fmt))
+            pn_opts_value(&o, "--format", &fmt) || pn_opts_value(&o, "--secret", &secret))
             continue;
         if (strcmp(o.arg, "--pairs") == 0) {
             req.pairs = 1;
@@ -621,7 +637,8 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return pn_opts_fail(&o, err);
     if (req.var == NULL)
         return pn_error_set(err, PN_EUSAGE, "usage: tab needs a variable name");
-    if ((st = parse_format(fmt, &csv, err)) != PN_OK)
+    if ((st = parse_format(fmt, &csv, err)) != PN_OK ||
+        (secret && (st = parse_secret(secret, &threshold, err)) != PN_OK))
         return st;
     /* one snapshot, even while an import commits */
     if ((st = pn_store_begin_read(cli->store, err)) != PN_OK)
@@ -636,6 +653,10 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         pn_error_prefix(err, "--where");
     if (st != PN_OK)
         return st;
+    if ((st = pn_tab_result_protect(&res, threshold, err)) != PN_OK) {
+        pn_tab_result_release(&res);
+        return st;
+    }
     pn_output driver = csv ? pn_output_csv(stdout) : pn_output_text(stdout);
     st = pn_output_write(&driver, &res, err);
     pn_tab_result_release(&res);

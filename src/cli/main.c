@@ -42,13 +42,16 @@ static const command commands[] = {
      "--format csv writes them for a spreadsheet: UTF-8 with BOM, ';', CRLF (a French Excel "
      "opens it by double-click)."},
     {"tab", cmd_tab, NEEDS_STORE | CHECKS_FORMS,
-     "panorama [--db FILE] tab VAR [--by VAR] [--where EXPR] [--pairs] [--format text|csv]",
+     "panorama [--db FILE] tab VAR [--by VAR] [--where EXPR] [--pairs] [--secret N] "
+     "[--format text|csv]",
      "Frequency table of VAR (a multiple-response table for a select_multiple), or the "
      "cross-tab of VAR by the --by variable with chi-square tests. --where keeps the units "
      "for which the XLSForm expression is true, e.g. --where \"${en_qpv} = 'oui'\". The "
      "pseudo-variable 'reseau' is the respondent's network. --pairs compares the two views of "
      "the links that both the centre and the school report (a pair: the centre's SIRET and "
-     "the school's UAI): the centre's answer to VAR by the school's, with Cohen's kappa."},
+     "the school's UAI): the centre's answer to VAR by the school's, with Cohen's kappa. "
+     "--secret N masks, as 's', every count of 1 to N-1 units and what would give one back "
+     "(the secret statistique; a workbook applies it, N = 3 unless its spec says otherwise)."},
     {"report", cmd_report, NEEDS_STORE | CHECKS_FORMS,
      "panorama [--db FILE] report [SPEC] [-o FILE.xlsx]",
      "Write the Excel workbook that SPEC describes to FILE.xlsx (default panorama.xlsx). "

@@ -33,6 +33,10 @@ void out_decimal_point(char *buf)
 
 char *pn_format_number(char *buf, double x)
 {
+    if (pn_is_masked(x)) {
+        strcpy(buf, "s"); /* secret statistique */
+        return buf;
+    }
     if (isnan(x)) {
         buf[0] = '\0';
         return buf;

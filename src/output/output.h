@@ -79,6 +79,14 @@
     "mesure l'accord au-delà de celui que le hasard donnerait : 1 pour un accord parfait, 0 "     \
     "pour un accord qui n'est pas meilleur que le hasard."
 
+/* Under a table where the secret statistique masked counts (pn_tab_result_protect), in the
+ * text and xlsx drivers; %g: the threshold. */
+#define PN_SECRET_NOTE                                                                             \
+    "s : donn\xc3\xa9"                                                                             \
+    "e masqu\xc3\xa9"                                                                              \
+    "e (secret statistique : un effectif de moins de %g "                                          \
+    "unit\xc3\xa9s n'est pas publi\xc3\xa9, ni ce qui permettrait de le retrouver)."
+
 /* What a driver is told of the part of a result it is writing. Everything is lent. */
 typedef struct pn_output_part {
     const pn_tab_result *result; /* the whole result */
@@ -139,7 +147,8 @@ pn_output pn_output_text(FILE *out);
 pn_output pn_output_csv(FILE *out);
 
 /* Format @x with %.17g semantics but always with '.' and without depending on the locale.
- * @buf must hold at least 32 bytes. Returns @buf. NaN prints as "" (an empty CSV cell). */
+ * @buf must hold at least 32 bytes. Returns @buf. NaN prints as "" (an empty CSV cell), a masked
+ * figure (pn_masked, the secret statistique) as "s". */
 char *pn_format_number(char *buf, double x);
 
 #endif

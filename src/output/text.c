@@ -18,6 +18,8 @@
  */
 static const char *fixed(char *buf, double x, int dec)
 {
+    if (pn_is_masked(x))
+        return "s"; /* secret statistique */
     if (isnan(x))
         return "-";
     if (!(fabs(x) < 1e15)) {
@@ -209,7 +211,9 @@ static pn_status freq_text(void *out, const pn_output_part *p, const pn_freq *t,
         grid_add(&g, pct_str(a, t->valid_pct[i]));
         if (cum)
             grid_add(&g, pct_str(a, t->cum_pct[i]));
-        if (isnan(t->ci_low[i])) {
+        if (pn_is_masked(t->ci_low[i])) {
+            grid_add(&g, "s");
+        } else if (isnan(t->ci_low[i])) {
             grid_add(&g, "-");
         } else {
             char ci[3 * CELL_MAX];
@@ -281,6 +285,8 @@ static pn_status multi_text(void *out, const pn_output_part *p, const pn_multi *
 static const char *p_str(char *buf, double p)
 {
     char num[CELL_MAX];
+    if (pn_is_masked(p))
+        return "p = s";
     if (isnan(p))
         return "p = -";
     if (p < 0.0001)
@@ -317,7 +323,10 @@ static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
 {
     char a[CELL_MAX], b[CELL_MAX], p[CELL_MAX];
     pn_status st;
-    if (isnan(t->chi2)) {
+    if (pn_is_masked(t->chi2)) {
+        st = pn_strbuf_puts(sb, "Tests non publiés : des cases sont masquées (secret "
+                                "statistique), qu'ils permettraient de retrouver\n");
+    } else if (isnan(t->chi2)) {
         st = pn_strbuf_puts(sb, "Tests non calculés : il faut au moins deux lignes et deux "
                                 "colonnes non vides\n");
     } else {
@@ -482,7 +491,10 @@ static pn_status agreement_text(void *out, const pn_output_part *p, const pn_agr
     if (st == PN_OK)
         st = pn_strbuf_printf(&sb, "Accord observé : %s %% ; accord attendu par hasard : %s %%\n",
                               pct_str(a, t->agree_pct), pct_str(b, t->chance_pct));
-    if (st == PN_OK && isnan(t->kappa))
+    if (st == PN_OK && pn_is_masked(t->kappa))
+        st = pn_strbuf_puts(&sb, "Kappa non publié : des cases sont masquées (secret statistique), "
+                                 "qu'il permettrait de retrouver\n");
+    else if (st == PN_OK && isnan(t->kappa))
         st = pn_strbuf_puts(
             &sb, "Kappa non calculé : toutes les paires sont dans une même "
                  "modalité, ou il n'y a pas de paire (il faut les réponses des deux réseaux)\n");
@@ -513,6 +525,16 @@ static pn_status text_begin(void *out, const pn_tab_result *r, pn_error *err)
     return flush_text(out, &sb, st, err);
 }
 
+/* Under a table with masked cells, what "s" means. */
+static pn_status text_part_end(void *out, const pn_output_part *p, pn_error *err)
+{
+    if (p->part->masked == 0)
+        return PN_OK;
+    pn_strbuf sb = PN_STRBUF_INIT;
+    pn_status st = pn_strbuf_printf(&sb, PN_SECRET_NOTE "\n", p->result->secret);
+    return flush_text(out, &sb, st, err);
+}
+
 /* One network's table under its heading. */
 static pn_status text_part_begin(void *out, const pn_output_part *p, pn_error *err)
 {
@@ -528,6 +550,7 @@ static const pn_output_driver text_driver = {
     .name = "text",
     .begin = text_begin,
     .part_begin = text_part_begin,
+    .part_end = text_part_end,
     .freq = freq_text,
     .multi = multi_text,
     .crosstab = crosstab_text,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "stats/protect.h"
 #include "stats/tabulate.h"
 #include "util/strbuf.h"
 
@@ -75,6 +76,9 @@ static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_sp
         reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where,
                                    spec->items[i].pairs};
     tab_st = pn_tabulate_all(store, reqs, spec->n, res, &counted, &tab_err);
+    /* the secret statistique: every table protected before any is written */
+    for (size_t i = 0; i < counted && st == PN_OK; i++)
+        st = pn_tab_result_protect(&res[i], spec->secret, err);
     for (size_t i = 0; i < counted && st == PN_OK; i++)
         st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);
     if (st == PN_OK && tab_st != PN_OK && counted < spec->n) {
@@ -140,11 +144,14 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
     if ((st = methodology(store, &typo, err)) != PN_OK)
         goto out;
     pn_store_end_read(store); /* everything is read: the file is written outside it */
-    if ((st = pn_report_method_fill(method, counts, pn_strbuf_str(&typo), &text, err)) != PN_OK)
+    char secret[400];
+    pn_report_secret_text(secret, sizeof secret, spec->secret);
+    if ((st = pn_report_method_fill(method, counts, pn_strbuf_str(&typo), secret, &text, err)) !=
+        PN_OK)
         goto out;
     pn_workbook_info info = {
         spec->title, spec->subtitle, *date ? date : NULL, PN_NCOUNTS, count_labels,
-        counts,      text.n,         text.pars,
+        counts,      text.n,         text.pars,           secret,
     };
     st = pn_workbook_close(wb, &info, err);
     wb = NULL;

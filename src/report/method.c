@@ -9,12 +9,14 @@
 #include "util/decode.h"
 #include "util/strbuf.h"
 
-/* The placeholders, in the order of PN_COUNT_* (store.h), then the typology paragraph. */
-static const char *const names[] = {"centres", "ecoles", "communes", "liens",
-                                    "paires",  "dyades", "rejets",   "typologie"};
+/* The placeholders, in the order of PN_COUNT_* (store.h), then the typology paragraph and the
+ * secret statistique's sentence. */
+static const char *const names[] = {"centres", "ecoles", "communes",  "liens", "paires",
+                                    "dyades",  "rejets", "typologie", "secret"};
 #define NNAMES (sizeof names / sizeof names[0])
-_Static_assert(NNAMES == PN_NCOUNTS + 1, "one placeholder per count, and the typology");
+_Static_assert(NNAMES == PN_NCOUNTS + 2, "one placeholder per count, the typology, the secret");
 #define TYPOLOGY PN_NCOUNTS
+#define SECRET (PN_NCOUNTS + 1)
 
 typedef struct method_par {
     char *text;  /* as written, placeholders unfilled, owned */
@@ -74,8 +76,8 @@ static pn_status check_line(const pn_report_method *m, const char *s, size_t len
         }
         return pn_error_set(err, PN_EINPUT,
                             "%s:%zu: expected a placeholder among {centres}, {ecoles}, "
-                            "{communes}, {liens}, {paires}, {dyades}, {rejets}, {typologie} "
-                            "(or '{{' for a brace), found '%.*s'",
+                            "{communes}, {liens}, {paires}, {dyades}, {rejets}, {typologie}, "
+                            "{secret} (or '{{' for a brace), found '%.*s'",
                             m->name, line,
                             (int)(end < len && s[end] == '}' ? end - i + 1 : end - i), s + i);
     }
@@ -262,7 +264,8 @@ void pn_method_text_release(pn_method_text *t)
 }
 
 pn_status pn_report_method_fill(const pn_report_method *m, const double counts[PN_NCOUNTS],
-                                const char *typology, pn_method_text *out, pn_error *err)
+                                const char *typology, const char *secret, pn_method_text *out,
+                                pn_error *err)
 {
     char figures[PN_NCOUNTS][48];
     const char *values[NNAMES];
@@ -270,6 +273,7 @@ pn_status pn_report_method_fill(const pn_report_method *m, const double counts[P
     for (size_t i = 0; i < PN_NCOUNTS; i++)
         values[i] = thousands(figures[i], sizeof figures[i], counts[i]);
     values[TYPOLOGY] = typology ? typology : "";
+    values[SECRET] = secret ? secret : "";
     memset(out, 0, sizeof *out);
     if ((out->pars = calloc(m->n ? m->n : 1, sizeof *out->pars)) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
@@ -291,4 +295,22 @@ pn_status pn_report_method_fill(const pn_report_method *m, const double counts[P
     }
     pn_strbuf_release(&sb);
     return PN_OK;
+}
+
+const char *pn_report_secret_text(char *buf, size_t size, double n)
+{
+    if (n >= 2)
+        snprintf(buf, size,
+                 "Secret statistique : un effectif de moins de %.0f unit\xc3\xa9s n'est pas "
+                 "publi\xc3\xa9 ; il est remplac\xc3\xa9 par \xc2\xab s \xc2\xbb, comme "
+                 "d'autres cases, pourcentages et tests qui permettraient de le retrouver "
+                 "(secret secondaire). Les non-r\xc3\xa9ponses sont publi\xc3\xa9"
+                 "es.",
+                 n);
+    else
+        snprintf(buf, size,
+                 "Secret statistique : non appliqu\xc3\xa9 \xc3\xa0 ce classeur (seuil 0). Il "
+                 "peut montrer des effectifs de 1 ou 2 unit\xc3\xa9s : ne pas le diffuser tel "
+                 "quel.");
+    return buf;
 }

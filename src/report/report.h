@@ -30,17 +30,22 @@
 #define PN_REPORT_METHOD_SHEET "M\xc3\xa9thodologie"
 /* The methodology text's file name, beside a spec (reports/methodologie.txt bundled). */
 #define PN_REPORT_METHOD_FILE "methodologie.txt"
+/* The secret statistique's threshold of a workbook whose spec sets none: INSEE's frequency
+ * rule (a count of fewer than 3 units is not published). */
+#define PN_REPORT_SECRET 3
 
 /* ---------------------------------------------------------------------------------------
  * Report spec
  *
  * The file: any encoding and delimiter pn_csv_read_path detects (UTF-8, Windows-1252,
  * UTF-16; ',', ';', tab). The first record is the header; its columns, in any order, are among
- *     kind, sheet, title, var, by, where, chart, note
+ *     kind, sheet, title, var, by, where, chart, note, secret
  * (case and surrounding spaces ignored; columns with an empty head are ignored, so are
  * trailing empty cells). kind, sheet and var are required columns. Empty records are
  * skipped. Each record is one of:
- *   kind = workbook  title: the workbook's title; note: its subtitle. At most one.
+ *   kind = workbook  title: the workbook's title; note: its subtitle; secret: the threshold of
+ *                    the secret statistique, a whole number from 0 (no masking) to 1000
+ *                    (default PN_REPORT_SECRET). At most one.
  *   kind = table     one sheet:
  *                      sheet  its name: 1 to 31 characters, none of [ ] : * ? / \, not
  *                             starting or ending with ', unique (Excel compares names
@@ -85,6 +90,7 @@ typedef struct pn_report_spec {
     char *path;     /* the file it was read from (the name given to ..._load_text) */
     char *title;    /* workbook title; NULL when the spec has no workbook record */
     char *subtitle; /* NULL when none */
+    double secret;  /* the secret statistique's threshold (PN_REPORT_SECRET by default, 0 none) */
     pn_report_item *items;
     size_t n;
 } pn_report_spec;
@@ -196,6 +202,7 @@ typedef struct pn_workbook_info {
     size_t nmethod; /* the methodology sheet: section headings and paragraphs, French, one per
                        row (pn_report_method_fill) */
     const pn_method_par *method;
+    const char *secret; /* the cover's sentence on the secret statistique; NULL: none */
 } pn_workbook_info;
 
 /*
@@ -267,12 +274,17 @@ typedef struct pn_method_text {
 
 /*
  * pn_report_method_fill - the headings and paragraphs of @m with the placeholders filled:
- * @counts (PN_NCOUNTS figures, pn_store_counts) and @typology (NULL or "": none, and a
- * paragraph of {typologie} alone is dropped). Fills @out. Returns PN_OK or PN_ENOMEM.
+ * @counts (PN_NCOUNTS figures, pn_store_counts), @typology (NULL or "": none, and a
+ * paragraph of {typologie} alone is dropped) and @secret, the sentence of {secret}
+ * (pn_report_secret_text). Fills @out. Returns PN_OK or PN_ENOMEM.
  */
 PN_MUST_USE pn_status pn_report_method_fill(const pn_report_method *m,
                                             const double counts[PN_NCOUNTS], const char *typology,
-                                            pn_method_text *out, pn_error *err);
+                                            const char *secret, pn_method_text *out, pn_error *err);
+
+/* The French sentence that states the secret statistique at threshold @n (0: not applied),
+ * for the cover and {secret}, into @buf (@size bytes, 400 are enough). Returns @buf. */
+const char *pn_report_secret_text(char *buf, size_t size, double n);
 
 void pn_method_text_release(pn_method_text *t);
 

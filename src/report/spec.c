@@ -9,10 +9,21 @@
 #include "util/csv.h"
 #include "util/strbuf.h"
 
-enum { COL_KIND, COL_SHEET, COL_TITLE, COL_VAR, COL_BY, COL_WHERE, COL_CHART, COL_NOTE, NCOLS };
+enum {
+    COL_KIND,
+    COL_SHEET,
+    COL_TITLE,
+    COL_VAR,
+    COL_BY,
+    COL_WHERE,
+    COL_CHART,
+    COL_NOTE,
+    COL_SECRET,
+    NCOLS
+};
 
-static const char *const col_names[NCOLS] = {"kind", "sheet", "title", "var",
-                                             "by",   "where", "chart", "note"};
+static const char *const col_names[NCOLS] = {"kind",  "sheet", "title", "var",   "by",
+                                             "where", "chart", "note",  "secret"};
 
 #define SHEET_MAX 31
 /* Excel's limit on the text of a cell (libxlsxwriter refuses more with
@@ -278,7 +289,7 @@ static pn_status read_header(loader *ld, size_t line, size_t n, char *const *fie
         if (col < 0) {
             st = pn_error_set(err, PN_EINPUT,
                               "%s:%zu: column '%s': expected a column head among kind, sheet, "
-                              "title, var, by, where, chart, note, found '%s'",
+                              "title, var, by, where, chart, note, secret, found '%s'",
                               file, line, head, head);
             goto out;
         }
@@ -373,18 +384,33 @@ static pn_status read_workbook(loader *ld, size_t line, char *val[NCOLS], pn_err
         spec->subtitle = val[COL_NOTE];
         val[COL_NOTE] = NULL;
     }
+    if (val[COL_SECRET][0]) {
+        char *end = NULL;
+        long n = strtol(val[COL_SECRET], &end, 10);
+        if (*end != '\0' || n < 0 || n > 1000)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'secret': expected a whole number of units from 0 "
+                                "(no masking) to 1000, found '%s'",
+                                spec->path, line, val[COL_SECRET]);
+        spec->secret = (double)n;
+    }
     return PN_OK;
 }
 
-/* A table record: checked, then added to the spec's items, its values taken from @val. */
 /* A table record (@pairs 0) or a pairs record (1: the agreement of the links both sides
- * report, which takes no by, where or chart). */
+ * report, which takes no by, where or chart): checked, then added to the spec's items, its
+ * values taken from @val. */
 static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs, pn_error *err)
 {
     pn_report_spec *spec = ld->spec;
     pn_report_item it = {0};
     pn_status st = PN_OK;
     static const int alone[] = {COL_BY, COL_WHERE};
+    if (val[COL_SECRET][0] != '\0')
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'secret': the threshold is the workbook's, set on its "
+                            "'workbook' record, found '%s' on a '%s' record",
+                            spec->path, line, val[COL_SECRET], val[COL_KIND]);
     for (size_t i = 0; pairs && i < 2; i++)
         if (val[alone[i]][0] != '\0')
             return pn_error_set(err, PN_EINPUT,
@@ -496,6 +522,8 @@ static pn_status load(const char *path, FILE *in, pn_report_spec **out, pn_error
 
     *out = NULL;
     ld.spec = calloc(1, sizeof *ld.spec);
+    if (ld.spec != NULL)
+        ld.spec->secret = PN_REPORT_SECRET;
     if (ld.spec == NULL || (ld.spec->path = pn_strdup(path)) == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", path);
         goto out;

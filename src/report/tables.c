@@ -226,7 +226,13 @@ static pn_status crosstab_tests(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     wb_put_num(wb, ws, row, 1, t->n, wb->f.count);
     row += 2;
 
-    if (!(t->chi2_df > 0) || isnan(t->chi2)) {
+    if (pn_is_masked(t->chi2)) {
+        if (pn_strbuf_puts(&msg,
+                           "Tests non publi\xc3\xa9s : des cases sont masqu\xc3\xa9"
+                           "es "
+                           "(secret statistique), qu'ils permettraient de retrouver.") != PN_OK)
+            goto nomem;
+    } else if (!(t->chi2_df > 0) || isnan(t->chi2)) {
         if (pn_strbuf_puts(&msg, "Tests non calculables : il faut au moins deux lignes et deux "
                                  "colonnes non vides.") != PN_OK)
             goto nomem;
@@ -579,7 +585,25 @@ typedef struct xlsx_place {
     const char *note;  /* the item's note under it, NULL when another table follows */
     const char *title; /* its chart's title */
     pn_strbuf buf;     /* what title points into when stacked */
+    pn_strbuf notes;   /* what note points into when cells are masked */
 } xlsx_place;
+
+/* The note under a table @p of @at: the item's note, and what "s" means when the secret
+ * statistique masked counts. */
+static pn_status secret_note(const pn_output_part *p, xlsx_place *at, pn_error *err)
+{
+    at->notes = (pn_strbuf)PN_STRBUF_INIT;
+    if (p->part->masked == 0)
+        return PN_OK;
+    const char *note = at->note ? at->note : "";
+    if (pn_strbuf_printf(&at->notes, "%s%s" PN_SECRET_NOTE, note, *note ? " " : "",
+                         p->result->secret) != PN_OK) {
+        pn_strbuf_release(&at->notes);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    at->note = pn_strbuf_str(&at->notes);
+    return PN_OK;
+}
 
 static pn_status xlsx_begin(void *self, const pn_tab_result *r, pn_error *err)
 {
@@ -621,8 +645,8 @@ static pn_status part_open(xlsx_sheet *x, const pn_output_part *p, const char *i
             return st;
         if (freeze_labels)
             worksheet_freeze_panes(ws, 0, 1); /* the blocks have their own heads */
-        *at = (xlsx_place){HEAD_ROW, x->it->note, x->se->title, PN_STRBUF_INIT};
-        return PN_OK;
+        *at = (xlsx_place){HEAD_ROW, x->it->note, x->se->title, PN_STRBUF_INIT, PN_STRBUF_INIT};
+        return secret_note(p, at, err);
     }
     const char *net = p->part->network_label ? p->part->network_label : "";
     pn_strbuf head = PN_STRBUF_INIT;
@@ -639,7 +663,9 @@ static pn_status part_open(xlsx_sheet *x, const pn_output_part *p, const char *i
     at->top = x->top + 1;
     at->note = p->index + 1 == p->result->nparts ? x->it->note : NULL;
     at->title = pn_strbuf_str(&at->buf);
-    return PN_OK;
+    if ((st = secret_note(p, at, err)) != PN_OK)
+        pn_strbuf_release(&at->buf);
+    return st;
 }
 
 /* After the table drawn with @st, whose rows end before @bottom: a sheet alone is done. */
@@ -647,6 +673,7 @@ static pn_status part_close(xlsx_sheet *x, xlsx_place *at, lxw_row_t bottom, pn_
                             pn_error *err)
 {
     pn_strbuf_release(&at->buf);
+    pn_strbuf_release(&at->notes);
     if (st != PN_OK)
         return st;
     if (x->stacked) {

@@ -85,7 +85,9 @@ void wb_put_str(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
 void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double x,
                 lxw_format *f)
 {
-    if (isfinite(x))
+    if (pn_is_masked(x)) /* secret statistique: the mark, never the figure */
+        wb_latch(wb, worksheet_write_string(ws, row, col, "s", f));
+    else if (isfinite(x))
         wb_latch(wb, worksheet_write_number(ws, row, col, x, f));
     else
         wb_latch(wb, worksheet_write_blank(ws, row, col, f));
@@ -514,6 +516,10 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
             wb_put_num(wb, ws, row, 1, info->counts[i], wb->f.thousands);
         }
         row++;
+    }
+    if (info && info->secret) {
+        wb_put_wrapped(wb, ws, row, 2, info->secret, 90, wb->f.note);
+        row += 2;
     }
     wb_put_str(wb, ws, row++, 0, "Sommaire", wb->f.section);
     wb_put_str(wb, ws, row, 0, "Feuille", wb->f.head_left);

@@ -1,6 +1,8 @@
 /* secret.c - disclosure control of a table of counts (secret.h). May call util. */
 #include "stats/secret.h"
 
+#include <gsl/gsl_linalg.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -191,54 +193,185 @@ static int consistent(const grid *g)
     return 1;
 }
 
-pn_status pn_secret_protect(size_t r, size_t c, const double *v, double n, unsigned char *mask,
-                            pn_error *err)
+/* Rules (2) and (3) on the grid from its mask as it is, until nothing changes. */
+static pn_status protect_grid(grid *g, pn_error *err)
 {
-    grid g = {.r = r, .c = c, .w = c + 1, .v = v, .mask = mask, .n = n};
-    size_t cells = (r + 1) * (c + 1);
-    memset(mask, PN_SECRET_SHOWN, cells);
-    if (!consistent(&g))
-        return pn_error_set(err, PN_EINTERNAL, "a table's counts do not add up to its margins");
-    if (n <= 1)
-        return PN_OK;
-    for (size_t at = 0; at < cells; at++)
-        if (v[at] >= 1 && v[at] < n)
-            mask[at] = PN_SECRET_PRIMARY;
-    g.nv = r + c + 3;
-    g.head = malloc(g.nv * sizeof *g.head);
-    g.disc = malloc(g.nv * sizeof *g.disc);
-    g.low = malloc(g.nv * sizeof *g.low);
-    g.stack = malloc(g.nv * sizeof *g.stack);
-    g.iter = malloc(g.nv * sizeof *g.iter);
-    g.parent_end = malloc(g.nv * sizeof *g.parent_end);
-    g.sub = malloc(g.nv * sizeof *g.sub);
-    g.next = malloc(2 * cells * sizeof *g.next);
-    g.to = malloc(2 * cells * sizeof *g.to);
-    g.cell = malloc(2 * cells * sizeof *g.cell);
+    size_t cells = (g->r + 1) * g->w;
+    g->nv = g->r + g->c + 3;
+    g->head = malloc(g->nv * sizeof *g->head);
+    g->disc = malloc(g->nv * sizeof *g->disc);
+    g->low = malloc(g->nv * sizeof *g->low);
+    g->stack = malloc(g->nv * sizeof *g->stack);
+    g->iter = malloc(g->nv * sizeof *g->iter);
+    g->parent_end = malloc(g->nv * sizeof *g->parent_end);
+    g->sub = malloc(g->nv * sizeof *g->sub);
+    g->next = malloc(2 * cells * sizeof *g->next);
+    g->to = malloc(2 * cells * sizeof *g->to);
+    g->cell = malloc(2 * cells * sizeof *g->cell);
     pn_status st = PN_OK;
-    if (!g.head || !g.disc || !g.low || !g.stack || !g.iter || !g.parent_end || !g.sub ||
-        !g.next || !g.to || !g.cell) {
+    if (!g->head || !g->disc || !g->low || !g->stack || !g->iter || !g->parent_end || !g->sub ||
+        !g->next || !g->to || !g->cell) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory protecting a table");
         goto out;
     }
     for (;;) {
-        while (lines_pass(&g))
+        while (lines_pass(g))
             ;
-        build_graph(&g);
+        build_graph(g);
         size_t child;
-        if (find_bridge(&g, &child) == SIZE_MAX || !join_sides(&g))
+        if (find_bridge(g, &child) == SIZE_MAX || !join_sides(g))
             break;
     }
 out:
-    free(g.head);
-    free(g.disc);
-    free(g.low);
-    free(g.stack);
-    free(g.iter);
-    free(g.parent_end);
-    free(g.sub);
-    free(g.next);
-    free(g.to);
-    free(g.cell);
+    free(g->head);
+    free(g->disc);
+    free(g->low);
+    free(g->stack);
+    free(g->iter);
+    free(g->parent_end);
+    free(g->sub);
+    free(g->next);
+    free(g->to);
+    free(g->cell);
     return st;
+}
+
+/* Start @g: the mask cleared, the counts checked, the primary cells masked. 0 when nothing is
+ * to be masked (n <= 1) or the counts are wrong (*@st set). */
+static int start(grid *g, pn_status *st, pn_error *err)
+{
+    size_t cells = (g->r + 1) * g->w;
+    memset(g->mask, PN_SECRET_SHOWN, cells);
+    *st = PN_OK;
+    if (!consistent(g)) {
+        *st = pn_error_set(err, PN_EINTERNAL, "a table's counts do not add up to its margins");
+        return 0;
+    }
+    if (g->n <= 1)
+        return 0;
+    for (size_t at = 0; at < cells; at++)
+        if (g->v[at] >= 1 && g->v[at] < g->n)
+            g->mask[at] = PN_SECRET_PRIMARY;
+    return 1;
+}
+
+pn_status pn_secret_protect(size_t r, size_t c, const double *v, double n, unsigned char *mask,
+                            pn_error *err)
+{
+    grid g = {.r = r, .c = c, .w = c + 1, .v = v, .mask = mask, .n = n};
+    pn_status st;
+    if (!start(&g, &st, err))
+        return st;
+    return protect_grid(&g, err);
+}
+
+/*
+ * A masked cell that the equations determine: the lines of the grid and the @nextra rows of
+ * @extra (coefficients of the inner cells, r * c each) restricted to the masked cells; a cell
+ * is determined when every vector of their null space is 0 there (the singular value
+ * decomposition gives the null space). Its index, or SIZE_MAX when none is; *@st PN_ENOMEM.
+ */
+static size_t determined_cell(const grid *g, const double *extra, size_t nextra, pn_status *st)
+{
+    size_t cells = (g->r + 1) * g->w, q = 0, nlines = g->c + 1 + (g->c > 0 ? g->r + 1 : 0);
+    size_t *var = malloc(cells * sizeof *var), *cell_of = malloc(cells * sizeof *cell_of);
+    size_t found = SIZE_MAX;
+    *st = PN_OK;
+    if (var == NULL || cell_of == NULL) {
+        *st = PN_ENOMEM;
+        goto out;
+    }
+    for (size_t at = 0; at < cells; at++)
+        if (g->mask[at]) {
+            var[at] = q;
+            cell_of[q++] = at;
+        }
+    size_t m = nlines + nextra, rows = m > q ? m : q;
+    if (q == 0)
+        goto out;
+    gsl_matrix *a = gsl_matrix_calloc(rows, q), *vt = gsl_matrix_alloc(q, q);
+    gsl_vector *sv = gsl_vector_alloc(q), *work = gsl_vector_alloc(q);
+    if (!a || !vt || !sv || !work) {
+        *st = PN_ENOMEM;
+    } else {
+        for (size_t k = 0; k < nlines; k++)
+            for (size_t mm = 0, len = line_len(g, k); mm < len; mm++) {
+                size_t at = line_cell(g, k, mm);
+                if (g->mask[at])
+                    gsl_matrix_set(a, k, var[at], is_margin(g, k, mm) ? -1 : 1);
+            }
+        for (size_t e = 0; e < nextra; e++)
+            for (size_t i = 0; i < g->r; i++)
+                for (size_t j = 0; j < g->c; j++)
+                    if (g->mask[i * g->w + j])
+                        gsl_matrix_set(a, nlines + e, var[i * g->w + j],
+                                       extra[e * g->r * g->c + i * g->c + j]);
+        if (gsl_linalg_SV_decomp(a, vt, sv, work) != 0) {
+            *st = PN_ENOMEM;
+        } else {
+            double top = gsl_vector_get(sv, 0), tol = 1e-9 * (top > 1 ? top : 1);
+            for (size_t i = 0; i < q && found == SIZE_MAX; i++) {
+                int free_dir = 0;
+                for (size_t k = 0; k < q && !free_dir; k++)
+                    free_dir =
+                        gsl_vector_get(sv, k) <= tol && fabs(gsl_matrix_get(vt, i, k)) > 1e-7;
+                if (!free_dir)
+                    found = cell_of[i];
+            }
+        }
+    }
+    gsl_matrix_free(a);
+    gsl_matrix_free(vt);
+    gsl_vector_free(sv);
+    gsl_vector_free(work);
+out:
+    free(var);
+    free(cell_of);
+    return found;
+}
+
+/* Mask the smallest nonzero published inner cell of the row or column of cell @at (else of
+ * the whole table). 0 when there is none. */
+static int mask_near(grid *g, size_t at)
+{
+    size_t ci = at / g->w, cj = at % g->w, best = SIZE_MAX;
+    for (int pass = 0; pass < 2 && best == SIZE_MAX; pass++)
+        for (size_t i = 0; i < g->r; i++)
+            for (size_t j = 0; j < g->c; j++) {
+                size_t x = i * g->w + j;
+                if (g->mask[x] || g->v[x] <= 0 || (pass == 0 && i != ci && j != cj))
+                    continue;
+                if (best == SIZE_MAX || g->v[x] < g->v[best])
+                    best = x;
+            }
+    if (best == SIZE_MAX)
+        return 0;
+    g->mask[best] = PN_SECRET_SECONDARY;
+    return 1;
+}
+
+pn_status pn_secret_protect_with(size_t r, size_t c, const double *v, const double *extra,
+                                 size_t nextra, double n, unsigned char *mask, int *extra_ok,
+                                 pn_error *err)
+{
+    grid g = {.r = r, .c = c, .w = c + 1, .v = v, .mask = mask, .n = n};
+    pn_status st;
+    *extra_ok = 1;
+    if (!start(&g, &st, err))
+        return st;
+    for (;;) {
+        if ((st = protect_grid(&g, err)) != PN_OK)
+            return st;
+        size_t at = determined_cell(&g, extra, nextra, &st);
+        if (st != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory protecting a table");
+        if (at == SIZE_MAX)
+            return PN_OK;
+        if (!mask_near(&g, at)) {
+            /* no count left to mask: the functions cannot be published beside this table,
+             * which the rules alone protect */
+            *extra_ok = 0;
+            return pn_secret_protect(r, c, v, n, mask, err);
+        }
+    }
 }

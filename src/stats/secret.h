@@ -29,7 +29,7 @@
  * nothing changes. A zero is never masked: masked at zero, a cycle could only move one way.
  * A one-way table is one equation: two masked nonzero cells in it can trade a unit.
  *
- * May call: util (pure: no I/O, no store).
+ * May call: util, GSL (pure: no I/O, no store).
  */
 #ifndef PN_STATS_SECRET_H
 #define PN_STATS_SECRET_H
@@ -49,5 +49,17 @@ enum { PN_SECRET_SHOWN = 0, PN_SECRET_PRIMARY = 1, PN_SECRET_SECONDARY = 2 };
  */
 PN_MUST_USE pn_status pn_secret_protect(size_t r, size_t c, const double *v, double n,
                                         unsigned char *mask, pn_error *err);
+
+/*
+ * pn_secret_protect_with - the same, when the table also publishes @nextra linear functions of
+ * its inner counts (@extra: nextra rows of r * c coefficients, row-major like the counts; the
+ * diagonal's sum that a kappa gives, say): after the rules above, while a masked count is
+ * determined by all the equations (the grid's and these), a nonzero count of its row or column
+ * is masked too and the rules run again. When no count is left to mask, *@extra_ok is 0: the
+ * functions must not be published, and @mask is pn_secret_protect's (else *@extra_ok is 1).
+ */
+PN_MUST_USE pn_status pn_secret_protect_with(size_t r, size_t c, const double *v,
+                                             const double *extra, size_t nextra, double n,
+                                             unsigned char *mask, int *extra_ok, pn_error *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -12,6 +13,23 @@
 void pn_stats_init(void)
 {
     gsl_set_error_handler_off();
+}
+
+/* A quiet NaN whose payload says "masked" (0x5ec7e7: secret). */
+static const uint64_t masked_bits = 0x7ff8000000000000u | 0x5ec7e7u;
+
+double pn_masked(void)
+{
+    double x;
+    memcpy(&x, &masked_bits, sizeof x);
+    return x;
+}
+
+int pn_is_masked(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b == masked_bits;
 }
 
 const char *pn_category_label(const pn_category *c)

@@ -180,6 +180,11 @@ typedef struct pn_agreement {
     double kappa, ase, ci_low, ci_high, t, p;
 } pn_agreement;
 
+/* A figure masked by the secret statistique (protect.h): a NaN of its own, which replaces the
+ * figure in the table itself, so that no writer can show what it was; writers show "s". */
+double pn_masked(void);
+int pn_is_masked(double x);
+
 /* What a table shows for @c: its label, or its name when it has no label ("" when neither). */
 const char *pn_category_label(const pn_category *c);
 

@@ -54,6 +54,10 @@ typedef struct pn_tab_part {
     pn_crosstab *xt;        /* PN_TAB_CROSSTAB */
     pn_multi_crosstab *mxt; /* PN_TAB_MULTI_CROSSTAB */
     pn_agreement *agree;    /* PN_TAB_AGREEMENT */
+    /* set by pn_tab_result_protect (protect.h): the counts masked, and whether the table's
+     * tests (chi-square, kappa) are withheld because a cell is masked */
+    size_t masked;
+    int tests_withheld;
 } pn_tab_part;
 
 /*
@@ -81,6 +85,7 @@ typedef struct pn_tab_result {
     char *split;        /* NULL when pooled; else the variables the forms ask differently, e.g.
                          * "travaille_avec" or "rep, acteurs", owned */
     pn_tab_fault fault; /* set when pn_tabulate fails, PN_TAB_FAULT_NONE otherwise */
+    double secret;      /* the threshold pn_tab_result_protect applied; 0 when none */
 } pn_tab_result;
 
 /*

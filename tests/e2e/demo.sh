@@ -74,6 +74,28 @@ $PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de 
   --cell "Sommaire!B12=$dyads" --cell "Sommaire!B13=3" \
   --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked" \
   || fail "the workbook's values are not the program's figures"
+# the secret statistique (N = 3 by default): no count of 1 or 2 on a table's sheet, masked
+# cells shown as 's', the rule stated on the cover
+$PY - c.xlsx <<'PY' || fail "the workbook shows a count of 1 or 2, or masks nothing"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+masked = 0
+for ws in wb.worksheets:
+    if ws.title in ("Sommaire", "Méthodologie"):
+        continue
+    for row in ws.iter_rows():
+        label = str(row[0].value or "")
+        if label.startswith(("Khi-deux", "Rapport de vraisemblance")):
+            continue  # degrees of freedom, not counts
+        for c in row:
+            if c.value == "s":
+                masked += 1
+            elif isinstance(c.value, (int, float)) and c.number_format == "0" and c.value in (1, 2):
+                sys.exit("%s!%s: a count of %s is shown" % (ws.title, c.coordinate, c.value))
+assert masked > 50, masked
+cover = " ".join(str(c.value) for r in wb["Sommaire"].iter_rows() for c in r if c.value)
+assert "moins de 3 unités" in cover, cover
+PY
 # the agreement of the pairs: the sheet gives tab --pairs' kappa (DOMAIN.md: 0.5947, 350 pairs)
 "$PN_BIN" --db c.db tab type_lien --pairs --format csv >pairs.csv
 $PY - c.xlsx pairs.csv <<'PY' || fail "the pairs' sheet is not tab --pairs' figures"

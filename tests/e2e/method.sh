@@ -52,7 +52,7 @@ PY
 # a bad placeholder: an input error at its line, and no workbook
 printf '== T\nLes {liens} liens et {lien}.\n' >mine/methodologie.txt
 expect_exit 3 "$PN_BIN" --db p.db report mine/rapport.csv -o bad.xlsx
-expect_err "panorama: mine/methodologie.txt:2: expected a placeholder among {centres}, {ecoles}, {communes}, {liens}, {paires}, {dyades}, {rejets}, {typologie} (or '{{' for a brace), found '{lien}'"
+expect_err "panorama: mine/methodologie.txt:2: expected a placeholder among {centres}, {ecoles}, {communes}, {liens}, {paires}, {dyades}, {rejets}, {typologie}, {secret} (or '{{' for a brace), found '{lien}'"
 [ ! -e bad.xlsx ] || fail "a bad methodology text wrote a workbook"
 printf 'Texte en Windows-1252 : \xe9t\xe9\n' >mine/methodologie.txt
 expect_exit 3 "$PN_BIN" --db p.db report mine/rapport.csv -o bad.xlsx

@@ -558,7 +558,7 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
     pn_report_item qpv = {"Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL,
                           "",        PN_CHART_COLUMN,      7,           0};
     pn_workbook_info info = {
-        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 3, method};
+        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 3, method, NULL};
     pn_status st = PN_OK;
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
@@ -908,7 +908,7 @@ static void test_method_text(void **state)
     pn_method_text filled = {0};
     pn_error err = {0};
     assert_int_equal(pn_report_method_load_text("m.txt", text, strlen(text), &m, &err), PN_OK);
-    assert_int_equal(pn_report_method_fill(m, figures, "", &filled, &err), PN_OK);
+    assert_int_equal(pn_report_method_fill(m, figures, "", NULL, &filled, &err), PN_OK);
     assert_int_equal(filled.n, 4); /* the typology paragraph, empty, is dropped */
     assert_string_equal(filled.pars[0].text, "Notre enqu\xc3\xaate");
     assert_true(filled.pars[0].heading);
@@ -918,7 +918,8 @@ static void test_method_text(void **state)
     assert_false(filled.pars[1].heading);
     assert_true(filled.pars[2].heading);
     pn_method_text_release(&filled);
-    assert_int_equal(pn_report_method_fill(m, figures, "Typologie : r.", &filled, &err), PN_OK);
+    assert_int_equal(pn_report_method_fill(m, figures, "Typologie : r.", NULL, &filled, &err),
+                     PN_OK);
     assert_int_equal(filled.n, 5);
     assert_string_equal(filled.pars[2].text, "Typologie : r.");
 
@@ -954,7 +955,7 @@ static void test_method_bad(void **state)
     } cases[] = {
         {"== T\nLes {liens} et {lien} ici\n",
          "m.txt:2: expected a placeholder among {centres}, {ecoles}, {communes}, {liens}, "
-         "{paires}, {dyades}, {rejets}, {typologie} (or '{{' for a brace), found '{lien}'"},
+         "{paires}, {dyades}, {rejets}, {typologie}, {secret} (or '{{' for a brace), found '{lien}'"},
         {"Un\n\nDeux {liens\n", "m.txt:3: expected a placeholder among"},
         {"ok\nLatin-1 : \xe9t\xe9\n",
          "m.txt:2: expected UTF-8 text, found the byte 0xE9 at column 11"},
@@ -991,8 +992,9 @@ static void test_method_bundled(void **state)
     pn_error err = {0};
     const double figures[PN_NCOUNTS] = {0};
     assert_int_equal(pn_report_method_load(path, &m, &err), PN_OK);
-    assert_int_equal(pn_report_method_fill(m, figures, "T.", &filled, &err), PN_OK);
-    assert_int_equal(filled.n, 11);
+    assert_int_equal(pn_report_method_fill(m, figures, "T.", "S.", &filled, &err), PN_OK);
+    assert_int_equal(filled.n, 12);
+    assert_true(strncmp(filled.pars[11].text, "S. Chaque case masqu", 20) == 0); /* {secret} */
     assert_string_equal(filled.pars[0].text, "Enqu\xc3\xaate, champ et traitements");
     assert_non_null(strstr(filled.pars[6].text, "SIRET")); /* the two views of a link */
     assert_string_equal(filled.pars[7].text, "T.");
