@@ -76,9 +76,9 @@ static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_sp
         reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where,
                                    spec->items[i].pairs};
     tab_st = pn_tabulate_all(store, reqs, spec->n, res, &counted, &tab_err);
-    /* the secret statistique: every table protected before any is written */
-    for (size_t i = 0; i < counted && st == PN_OK; i++)
-        st = pn_tab_result_protect(&res[i], spec->secret, err);
+    /* the secret statistique: every table protected, as linked tables, before any is written */
+    if (counted > 0)
+        st = pn_tab_results_protect(res, counted, spec->secret, err);
     for (size_t i = 0; i < counted && st == PN_OK; i++)
         st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);
     if (st == PN_OK && tab_st != PN_OK && counted < spec->n) {

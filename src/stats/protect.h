@@ -27,4 +27,17 @@
  * add up). */
 PN_MUST_USE pn_status pn_tab_result_protect(pn_tab_result *r, double n, pn_error *err);
 
+/*
+ * pn_tab_results_protect - the same for the @nr results @rs that one workbook publishes
+ * together, as linked tables: a frequency table is the margin of every cross-tab of its
+ * variable, and two cross-tabs of one variable share their margins. For each variable, the
+ * counts by category that its pooled tables publish (a frequency's counts, a cross-tab's row
+ * or column margins) are compared category by category: a count they publish alike is masked
+ * in all or in none; where two differ by 1 to n - 1 units (the units one counts and the other
+ * does not, who left the cross-tab's other question unanswered, say), a cross-tab's margin is
+ * masked so that the difference is no small count. Each table so forced is protected again,
+ * until the tables agree. A network's own table (a split result) is protected alone.
+ */
+PN_MUST_USE pn_status pn_tab_results_protect(pn_tab_result *rs, size_t nr, double n, pn_error *err);
+
 #endif

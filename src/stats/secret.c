@@ -258,10 +258,19 @@ static int start(grid *g, pn_status *st, pn_error *err)
 pn_status pn_secret_protect(size_t r, size_t c, const double *v, double n, unsigned char *mask,
                             pn_error *err)
 {
+    return pn_secret_protect_forced(r, c, v, n, NULL, mask, err);
+}
+
+pn_status pn_secret_protect_forced(size_t r, size_t c, const double *v, double n,
+                                   const unsigned char *forced, unsigned char *mask, pn_error *err)
+{
     grid g = {.r = r, .c = c, .w = c + 1, .v = v, .mask = mask, .n = n};
     pn_status st;
     if (!start(&g, &st, err))
         return st;
+    for (size_t at = 0; forced && at < (r + 1) * (c + 1); at++)
+        if (forced[at] && !mask[at])
+            mask[at] = PN_SECRET_SECONDARY;
     return protect_grid(&g, err);
 }
 

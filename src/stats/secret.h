@@ -50,6 +50,12 @@ enum { PN_SECRET_SHOWN = 0, PN_SECRET_PRIMARY = 1, PN_SECRET_SECONDARY = 2 };
 PN_MUST_USE pn_status pn_secret_protect(size_t r, size_t c, const double *v, double n,
                                         unsigned char *mask, pn_error *err);
 
+/* pn_secret_protect_forced - the same, the cells where @forced (NULL: none) is nonzero masked
+ * from the start (the counts another table publishes beside this one, to mask alike). */
+PN_MUST_USE pn_status pn_secret_protect_forced(size_t r, size_t c, const double *v, double n,
+                                               const unsigned char *forced, unsigned char *mask,
+                                               pn_error *err);
+
 /*
  * pn_secret_protect_with - the same, when the table also publishes @nextra linear functions of
  * its inner counts (@extra: nextra rows of r * c coefficients, row-major like the counts; the

@@ -95,6 +95,37 @@ for ws in wb.worksheets:
 assert masked > 50, masked
 cover = " ".join(str(c.value) for r in wb["Sommaire"].iter_rows() for c in r if c.value)
 assert "moins de 3 unités" in cover, cover
+# linked tables: a class's count on "Types de liens" and its row total on each cross-tab of
+# type_lien are both shown or both masked when they are the same count, and never differ by
+# a small count when both are shown
+def freq(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(rows) if r[0] == "Modalité")
+    out = {}
+    for r in rows[top + 1:]:
+        if r[0] in (None, "Non-réponse", "Total"):
+            break
+        out[r[0]] = r[1]
+    return out
+def row_totals(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(rows) if r[0] == "Effectifs") + 1
+    width = max(j for j, v in enumerate(rows[top]) if v is not None)
+    out = {}
+    for r in rows[top + 1:]:
+        if r[0] in (None, "Total"):
+            break
+        out[r[0]] = r[width]
+    return out
+f = freq(wb["Types de liens"])
+for sheet in ("Liens par commune", "Liens et QPV"):
+    t = row_totals(wb[sheet])
+    assert set(t) == set(f), (sheet, t, f)
+    for k in f:
+        a, b = f[k], t[k]
+        if "s" in (a, b):
+            continue
+        assert a == b or abs(a - b) >= 3, (sheet, k, a, b)
 PY
 # the agreement of the pairs: the sheet gives tab --pairs' kappa (DOMAIN.md: 0.5947, 350 pairs)
 "$PN_BIN" --db c.db tab type_lien --pairs --format csv >pairs.csv

@@ -955,7 +955,8 @@ static void test_method_bad(void **state)
     } cases[] = {
         {"== T\nLes {liens} et {lien} ici\n",
          "m.txt:2: expected a placeholder among {centres}, {ecoles}, {communes}, {liens}, "
-         "{paires}, {dyades}, {rejets}, {typologie}, {secret} (or '{{' for a brace), found '{lien}'"},
+         "{paires}, {dyades}, {rejets}, {typologie}, {secret} (or '{{' for a brace), found "
+         "'{lien}'"},
         {"Un\n\nDeux {liens\n", "m.txt:3: expected a placeholder among"},
         {"ok\nLatin-1 : \xe9t\xe9\n",
          "m.txt:2: expected UTF-8 text, found the byte 0xE9 at column 11"},

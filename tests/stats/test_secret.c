@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats/protect.h"
 #include "stats/secret.h"
+#include "util/strbuf.h"
 
 /* The bounds an attacker finds for masked cell @target of the (r + 1) x (c + 1) grid @v
  * (c == 0: a one-way table) under @mask: the equations with the published values moved to
@@ -283,14 +285,69 @@ static void test_extra_equations_attacked(void **state)
     assert_true(published > 30); /* most tables keep their functions */
 }
 
+static void set_cats(pn_category *cats, size_t n, const char *const *names)
+{
+    for (size_t i = 0; i < n; i++) {
+        cats[i].name = pn_strdup(names[i]);
+        cats[i].label = pn_strdup(names[i]);
+    }
+}
+
+/* Linked tables: the frequency table of x and the cross-tab of x by y publish x's counts by
+ * category; where they differ by a small count (a unit that did not answer y), the cross-tab's
+ * margin is masked; where they are the same count, both show it or neither. */
+static void test_linked_tables(void **state)
+{
+    (void)state;
+    static const char *const xs[] = {"a", "b", "c"}, *const ys[] = {"u", "v"};
+    pn_tab_result rs[2] = {{0}};
+    pn_error err = {0};
+    rs[0].kind = PN_TAB_FREQ;
+    rs[0].nparts = 1;
+    rs[0].parts = calloc(1, sizeof *rs[0].parts);
+    pn_freq *f = rs[0].parts[0].freq = pn_freq_create(3);
+    f->var = pn_strdup("x");
+    set_cats(f->cats, 3, xs);
+    f->count[0] = 10, f->count[1] = 5, f->count[2] = 20;
+    assert_int_equal(pn_freq_compute(f, &err), PN_OK);
+    rs[1].kind = PN_TAB_CROSSTAB;
+    rs[1].nparts = 1;
+    rs[1].parts = calloc(1, sizeof *rs[1].parts);
+    pn_crosstab *t = rs[1].parts[0].xt = pn_crosstab_create(3, 2);
+    t->row_var = pn_strdup("x");
+    t->col_var = pn_strdup("y");
+    set_cats(t->row_cats, 3, xs);
+    set_cats(t->col_cats, 2, ys);
+    const double cells[] = {4, 6, 2, 2, 10, 10}; /* b: 4 of the 5 answered y */
+    memcpy(t->count, cells, sizeof cells);
+    assert_int_equal(pn_crosstab_compute(t, &err), PN_OK);
+    assert_int_equal(pn_tab_results_protect(rs, 2, 3, &err), PN_OK);
+    assert_true(pn_is_masked(t->count[2]) && pn_is_masked(t->count[3])); /* 2 and 2 */
+    assert_true(pn_is_masked(t->row_total[1]));                          /* 4, beside 5 */
+    /* the masks agree: a count both show alike is masked in both or neither (the cross-tab's
+     * margin of b, masked, made another of its margins go, and that one the same count in
+     * the frequency table), and two shown counts never differ by less than 3 */
+    const double was[2][3] = {{10, 5, 20}, {10, 4, 20}};
+    for (size_t i = 0; i < 3; i++) {
+        int mf = pn_is_masked(f->count[i]), mt = pn_is_masked(t->row_total[i]);
+        if (was[0][i] == was[1][i])
+            assert_int_equal(mf, mt);
+        else if (!mf && !mt)
+            assert_true(fabs(was[0][i] - was[1][i]) >= 3);
+    }
+    assert_true(rs[1].parts[0].masked >= 3 && rs[1].parts[0].tests_withheld);
+    assert_true(rs[0].secret == 3 && rs[1].secret == 3);
+    pn_tab_result_release(&rs[0]);
+    pn_tab_result_release(&rs[1]);
+}
+
 int main(void)
 {
     glp_term_out(GLP_OFF);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_single_small_cell),
-        cmocka_unit_test(test_one_way),
-        cmocka_unit_test(test_generated_attacked),
-        cmocka_unit_test(test_extra_equations_attacked),
+        cmocka_unit_test(test_single_small_cell),  cmocka_unit_test(test_one_way),
+        cmocka_unit_test(test_generated_attacked), cmocka_unit_test(test_extra_equations_attacked),
+        cmocka_unit_test(test_linked_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
