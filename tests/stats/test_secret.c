@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/import.h"
+#include "report/report.h"
 #include "stats/protect.h"
 #include "stats/secret.h"
+#include "support/support.h"
 #include "util/strbuf.h"
 
 /* The bounds an attacker finds for masked cell @target of the (r + 1) x (c + 1) grid @v
@@ -341,13 +344,309 @@ static void test_linked_tables(void **state)
     pn_tab_result_release(&rs[1]);
 }
 
+/* ---- the demo workbook's tables, attacked together -------------------------------------- */
+
+/* An attacker's model of what a workbook publishes: unknowns (its masked counts, and the
+ * units a cross-tab leaves out beside its frequency table), equations with their values. */
+typedef struct model {
+    size_t nvar;
+    size_t nrow, capnz, nnz;
+    int *ia, *ja;
+    double *ar, *rhs;
+    size_t caprow;
+} model;
+
+static int new_var(model *m)
+{
+    return (int)++m->nvar;
+}
+
+/* Start an equation (= @rhs later, through m->rhs[row]); its index. */
+static size_t new_row(model *m)
+{
+    if (m->nrow == m->caprow) {
+        m->caprow = m->caprow ? 2 * m->caprow : 256;
+        m->rhs = realloc(m->rhs, m->caprow * sizeof *m->rhs);
+    }
+    m->rhs[m->nrow] = 0;
+    return m->nrow++;
+}
+
+static void term(model *m, size_t row, int var, double a)
+{
+    if (m->nnz + 1 >= m->capnz) {
+        m->capnz = m->capnz ? 2 * m->capnz : 1024;
+        m->ia = realloc(m->ia, m->capnz * sizeof *m->ia);
+        m->ja = realloc(m->ja, m->capnz * sizeof *m->ja);
+        m->ar = realloc(m->ar, m->capnz * sizeof *m->ar);
+    }
+    m->nnz++;
+    m->ia[m->nnz] = (int)row + 1;
+    m->ja[m->nnz] = var;
+    m->ar[m->nnz] = a;
+}
+
+/* A count of a table in the model: a constant (its published value, @var 0) or an unknown. */
+typedef struct slot {
+    double v;
+    int var;
+} slot;
+
+/* The grid (secret.h's layout) of one table, in the model: each masked count an unknown, each
+ * line an equation. */
+static slot *grid_in_model(model *m, size_t r, size_t c, const double *v, const double *shown)
+{
+    size_t w = c + 1, cells = (r + 1) * w;
+    slot *s = calloc(cells, sizeof *s);
+    for (size_t at = 0; at < cells; at++) {
+        s[at].v = v[at];
+        s[at].var = pn_is_masked(shown[at]) ? new_var(m) : 0;
+    }
+    size_t nlines = c + 1 + (c > 0 ? r + 1 : 0);
+    for (size_t k = 0; k < nlines; k++) {
+        size_t len = k <= c ? r + 1 : c + 1, row = new_row(m);
+        for (size_t mm = 0; mm < len; mm++) {
+            size_t at = k <= c ? mm * w + k : (k - c - 1) * w + mm;
+            double sign = mm + 1 == len ? -1 : 1;
+            if (s[at].var)
+                term(m, row, s[at].var, sign);
+            else
+                m->rhs[row] -= sign * s[at].v;
+        }
+    }
+    return s;
+}
+
+/* The grids of a frequency table and of a cross-tab (original counts @o, shown ones @p). */
+static double *freq_grid(const pn_freq *t, int shown)
+{
+    double *v = malloc((t->k + 1) * sizeof *v);
+    for (size_t i = 0; i < t->k; i++)
+        v[i] = t->count[i];
+    v[t->k] = shown && pn_is_masked(t->valid) ? pn_masked() : t->valid;
+    return v;
+}
+
+static double *cross_grid(size_t r, size_t c, const double *count, const double *rows,
+                          const double *cols, double n)
+{
+    size_t w = c + 1;
+    double *v = malloc((r + 1) * w * sizeof *v);
+    for (size_t i = 0; i < r; i++) {
+        for (size_t j = 0; j < c; j++)
+            v[i * w + j] = count[i * c + j];
+        v[i * w + c] = rows[i];
+    }
+    for (size_t j = 0; j < c; j++)
+        v[r * w + j] = cols[j];
+    v[r * w + c] = n;
+    return v;
+}
+
+/* Every masked count of the demo spec's tables (the bundled examples, the demo spec, the
+ * workbook's threshold 3), attacked knowing every count and margin the workbook shows, the
+ * kappas it shows, and that a frequency table's count of a category is its cross-tabs' row
+ * total plus the units they leave out (>= 0): none is determined. */
+static void test_demo_workbook_attacked(void **state)
+{
+    (void)state;
+    pn_test_project p;
+    pn_test_project_open(&p, "pn_secret_demo", NULL);
+    pn_error err = {0};
+    static const char *const sides[2][3] = {
+        {"centre_social.csv", "examples/centre_social.csv",
+         "examples/centre_social-partenaires.csv"},
+        {"ecole.csv", "examples/ecole.csv", "examples/ecole-partenaires.csv"}};
+    for (int k = 0; k < 2; k++) {
+        char *src = NULL;
+        size_t len = 0;
+        pn_form *f = pn_test_load_form(sides[k][0], &src, &len);
+        char a[1024], b[1024];
+        const char *paths[2] = {pn_test_source_path(sides[k][1], a, sizeof a),
+                                pn_test_source_path(sides[k][2], b, sizeof b)};
+        pn_import_result res = {0};
+        if (pn_import_files(p.store, f, src, len, paths, 2, NULL, &res, &err) != PN_OK)
+            fail_msg("%s", err.msg);
+        pn_import_result_release(&res);
+        pn_form_destroy(f);
+        free(src);
+    }
+    char path[1024];
+    pn_report_spec *spec = NULL;
+    if (pn_report_spec_load(pn_test_source_path("reports/demo.csv", path, sizeof path), &spec,
+                            &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    size_t n = spec->n, failed = 0;
+    pn_tab_request *reqs = calloc(n, sizeof *reqs);
+    pn_tab_result *orig = calloc(n, sizeof *orig), *shown = calloc(n, sizeof *shown);
+    for (size_t i = 0; i < n; i++)
+        reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where,
+                                   spec->items[i].pairs};
+    assert_int_equal(pn_tabulate_all(p.store, reqs, n, orig, &failed, &err), PN_OK);
+    assert_int_equal(pn_tabulate_all(p.store, reqs, n, shown, &failed, &err), PN_OK);
+    assert_int_equal(pn_tab_results_protect(shown, n, spec->secret, &err), PN_OK);
+
+    model m = {0};
+    slot **grids = calloc(n, sizeof *grids);
+    size_t masked = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (orig[i].nparts != 1)
+            continue; /* one network's tables: their own units, attacked alone below */
+        const pn_tab_part *o = &orig[i].parts[0], *s = &shown[i].parts[0];
+        double *v = NULL, *w = NULL;
+        size_t r = 0, c = 0;
+        if (orig[i].kind == PN_TAB_FREQ) {
+            v = freq_grid(o->freq, 0), w = freq_grid(s->freq, 1), r = o->freq->k;
+        } else if (orig[i].kind == PN_TAB_CROSSTAB) {
+            const pn_crosstab *a = o->xt, *b = s->xt;
+            r = a->r, c = a->c;
+            v = cross_grid(r, c, a->count, a->row_total, a->col_total, a->n);
+            w = cross_grid(r, c, b->count, b->row_total, b->col_total, b->n);
+        } else if (orig[i].kind == PN_TAB_AGREEMENT) {
+            const pn_agreement *a = o->agree, *b = s->agree;
+            r = c = a->k;
+            v = cross_grid(r, c, a->count, a->row_total, a->col_total, a->n);
+            w = cross_grid(r, c, b->count, b->row_total, b->col_total, b->n);
+        } else {
+            continue;
+        }
+        size_t before = m.nvar;
+        grids[i] = grid_in_model(&m, r, c, v, w);
+        masked += m.nvar - before;
+        if (orig[i].kind == PN_TAB_AGREEMENT && !pn_is_masked(s->agree->kappa)) {
+            /* its kappa and standard error: the diagonal, and the weighted sums they give */
+            const pn_agreement *a = o->agree;
+            double R = 0;
+            for (size_t x = 0; x < a->k; x++)
+                R += a->row_total[x] * a->col_total[x];
+            double D = a->n * a->n - R, beta = D != 0 ? (a->n - a->agree) / D : 0;
+            for (int e = 0; e < 2; e++) {
+                size_t row = new_row(&m);
+                for (size_t x = 0; x < a->k; x++)
+                    for (size_t y = 0; y < a->k; y++) {
+                        double sum = a->row_total[x] + a->col_total[y];
+                        double coef =
+                            e == 0 ? (x == y) : (x == y ? -2 * sum : 0) + beta * sum * sum;
+                        const slot *sl = &grids[i][x * (a->k + 1) + y];
+                        if (coef == 0)
+                            continue;
+                        if (sl->var)
+                            term(&m, row, sl->var, coef);
+                        else
+                            m.rhs[row] -= coef * sl->v;
+                        if (sl->var)
+                            m.rhs[row] += 0;
+                    }
+                double total = 0;
+                for (size_t x = 0; x < a->k; x++)
+                    for (size_t y = 0; y < a->k; y++) {
+                        double sum = a->row_total[x] + a->col_total[y];
+                        total +=
+                            ((e == 0 ? (x == y) : (x == y ? -2 * sum : 0) + beta * sum * sum)) *
+                            a->count[x * a->k + y];
+                    }
+                m.rhs[row] += total;
+            }
+        }
+        free(v);
+        free(w);
+    }
+    /* a frequency table and each cross-tab of its variable: F = T + left out, left out >= 0 */
+    size_t links = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!grids[i] || orig[i].kind != PN_TAB_FREQ)
+            continue;
+        const pn_freq *f = orig[i].parts[0].freq;
+        for (size_t j = 0; j < n; j++) {
+            if (!grids[j] || orig[j].kind != PN_TAB_CROSSTAB)
+                continue;
+            const pn_crosstab *t = orig[j].parts[0].xt;
+            int as_row = strcmp(t->row_var, f->var) == 0, as_col = strcmp(t->col_var, f->var) == 0;
+            if ((!as_row && !as_col) || (as_row ? t->r : t->c) != f->k)
+                continue;
+            for (size_t x = 0; x < f->k; x++) {
+                size_t w = t->c + 1, at = as_row ? x * w + t->c : t->r * w + x;
+                const slot *a = &grids[i][x], *b = &grids[j][at];
+                size_t row = new_row(&m);
+                int out = new_var(&m);
+                term(&m, row, out, -1);
+                if (a->var)
+                    term(&m, row, a->var, 1);
+                else
+                    m.rhs[row] -= a->v;
+                if (b->var)
+                    term(&m, row, b->var, -1);
+                else
+                    m.rhs[row] += b->v;
+                links++;
+            }
+        }
+    }
+    if (!(links >= 10 && masked > 50))
+        fail_msg("links %zu, masked %zu", links, masked);
+    glp_prob *lp = glp_create_prob();
+    glp_add_cols(lp, (int)m.nvar);
+    for (int k = 1; k <= (int)m.nvar; k++)
+        glp_set_col_bnds(lp, k, GLP_LO, 0, 0);
+    glp_add_rows(lp, (int)m.nrow);
+    for (size_t row = 0; row < m.nrow; row++)
+        glp_set_row_bnds(lp, (int)row + 1, GLP_FX, m.rhs[row], m.rhs[row]);
+    glp_load_matrix(lp, (int)m.nnz, m.ia, m.ja, m.ar);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    for (size_t i = 0; i < n; i++) {
+        if (!grids[i])
+            continue;
+        const pn_tab_part *o = &orig[i].parts[0];
+        size_t cells = orig[i].kind == PN_TAB_FREQ       ? o->freq->k + 1
+                       : orig[i].kind == PN_TAB_CROSSTAB ? (o->xt->r + 1) * (o->xt->c + 1)
+                                                         : (o->agree->k + 1) * (o->agree->k + 1);
+        for (size_t at = 0; at < cells; at++) {
+            const slot *sl = &grids[i][at];
+            if (!sl->var)
+                continue;
+            double bound[2];
+            for (int dir = 0; dir < 2; dir++) {
+                for (int k = 1; k <= (int)m.nvar; k++)
+                    glp_set_obj_coef(lp, k, k == sl->var);
+                glp_set_obj_dir(lp, dir ? GLP_MAX : GLP_MIN);
+                assert_int_equal(glp_simplex(lp, &parm), 0);
+                int status = glp_get_status(lp);
+                assert_true(status == GLP_OPT || status == GLP_UNBND);
+                bound[dir] =
+                    status == GLP_UNBND ? (dir ? INFINITY : -INFINITY) : glp_get_obj_val(lp);
+            }
+            if (!(bound[1] - bound[0] > 1e-6))
+                fail_msg("sheet '%s', cell %zu (count %g): the attacker finds [%g, %g]",
+                         spec->items[i].sheet, at, sl->v, bound[0], bound[1]);
+        }
+        free(grids[i]);
+    }
+    glp_delete_prob(lp);
+    for (size_t i = 0; i < n; i++) {
+        pn_tab_result_release(&orig[i]);
+        pn_tab_result_release(&shown[i]);
+    }
+    free(grids);
+    free(orig);
+    free(shown);
+    free(reqs);
+    free(m.ia);
+    free(m.ja);
+    free(m.ar);
+    free(m.rhs);
+    pn_report_spec_destroy(spec);
+    assert_int_equal(pn_test_project_close(&p), 0);
+}
+
 int main(void)
 {
     glp_term_out(GLP_OFF);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_small_cell),  cmocka_unit_test(test_one_way),
         cmocka_unit_test(test_generated_attacked), cmocka_unit_test(test_extra_equations_attacked),
-        cmocka_unit_test(test_linked_tables),
+        cmocka_unit_test(test_linked_tables),      cmocka_unit_test(test_demo_workbook_attacked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
