@@ -295,21 +295,23 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
     *bottom = row + (note && note[0] ? 2 : 0);
 
     if (it->chart != PN_CHART_NONE && t->r > 0 && t->c > 0) {
+        /* stacked: each column's distribution, drawn from the column percentages (a chart of
+         * percentages, labelled with them), not Excel's 100 % stacking of the counts */
         uint8_t type = it->chart == PN_CHART_COLUMN ? LXW_CHART_COLUMN
                        : it->chart == PN_CHART_BAR  ? LXW_CHART_BAR
-                                                    : LXW_CHART_COLUMN_STACKED_PERCENT;
+                                                    : LXW_CHART_COLUMN_STACKED;
+        int shares = type == LXW_CHART_COLUMN_STACKED;
         lxw_chart *chart = workbook_add_chart(wb->lxw, type);
         char *axis = wb_keep(wb, t->col_title && t->col_title[0] ? t->col_title : t->col_var);
-        char *vaxis = wb_keep(
-            wb, type == LXW_CHART_COLUMN_STACKED_PERCENT ? "R\xc3\xa9partition (%)" : "Effectif");
+        char *vaxis = wb_keep(wb, shares ? "R\xc3\xa9partition (%)" : "Effectif");
         if (chart == NULL || axis == NULL || vaxis == NULL ||
             wb_chart_title(wb, chart, title) != PN_OK) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
             return st;
         }
-        lxw_row_t head = top + 1;
-        int labels = type == LXW_CHART_COLUMN_STACKED_PERCENT ? (t->c <= 12 && t->r <= 6)
-                                                              : (t->r * t->c <= 24);
+        /* the head of the counts' block, or of the column percentages' (the third block) */
+        lxw_row_t head = top + 1 + (shares ? 2 * ((lxw_row_t)t->r + 4) : 0);
+        int labels = shares ? (t->c <= 12 && t->r <= 6) : (t->r * t->c <= 24);
         for (size_t i = 0; i < t->r; i++) {
             lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
             if (s == NULL) {
@@ -325,13 +327,17 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
                 chart_series_set_labels_num_format(s, "0");
             }
         }
-        if (type == LXW_CHART_COLUMN_STACKED_PERCENT)
+        if (shares)
             chart_set_series_overlap(chart, 100);
         chart_set_series_gap(chart, 60);
         chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
         lxw_chart_axis *cat = NULL, *val = wb_chart_axes(chart, type, &cat);
         chart_axis_set_name(cat, axis);
         chart_axis_set_name(val, vaxis);
+        if (shares) {
+            chart_axis_set_min(val, 0);
+            chart_axis_set_max(val, 100);
+        }
         lxw_chart_options opt = {.x_offset = 10,
                                  .x_scale =
                                      wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),

@@ -166,7 +166,9 @@ static int make_formats(pn_workbook *wb)
     format_set_text_wrap(wb->f.warn);
     format_set_align(wb->f.warn, LXW_ALIGN_VERTICAL_TOP);
     format_set_num_format(wb->f.stat, "0.000");
-    format_set_num_format(wb->f.p, "0.0000");
+    /* a p-value as French reports write it: "< 0,001" below, three decimals above (the
+     * number itself stays in the cell; the decimal point follows the reader's locale) */
+    format_set_num_format(wb->f.p, "[<0.001]\"< 0,001\";0.000");
 
     format_set_bold(wb->f.cover_title);
     format_set_font_size(wb->f.cover_title, 20);

@@ -12,7 +12,7 @@ Checks (every failure is reported, then the exit status is 1):
   --sheet NAME   a sheet NAME exists (repeatable).
   --charts N     the workbook holds exactly N charts (xl/charts/chart*.xml).
   --chart-on S   sheet S has a drawing holding a native chart; with S=type, the chart is of
-                 that type: bar (horizontal), column, stacked (100 % stacked columns), pie
+                 that type: bar (horizontal), column, stacked (stacked columns), pie
                  (repeatable).
   --cell S!A1=V  cell A1 of sheet S holds V. When V reads as a number the cell must hold a
                  number (not text) equal to V within 1e-9 (relative); "V" in double quotes
@@ -96,7 +96,7 @@ def chart_type(root):
             bar_dir = el.find("c:barDir", NS).get("val")
             grouping = el.find("c:grouping", NS)
             grouping = grouping.get("val") if grouping is not None else "clustered"
-            if grouping == "percentStacked":
+            if grouping in ("percentStacked", "stacked"):
                 return "stacked" if bar_dir == "col" else "stacked-bar"
             return "bar" if bar_dir == "bar" else "column"
         if tag in ("pieChart", "pie3DChart"):
