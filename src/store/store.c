@@ -186,7 +186,9 @@ static pn_store *open_db(const char *path, int flags, pn_error *err)
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, BUSY_MS);
+    /* a read-only connection is a twin (pn_store_twin): it never waits for a writer, which
+     * would be waiting for the twin's first reader */
+    sqlite3_busy_timeout(s->db, flags & SQLITE_OPEN_READONLY ? 0 : BUSY_MS);
     /* A rollback journal keeps the file whole when an import is killed at any moment (and
      * the project file one file: see BUSY_MS for how readers and the writer share it). */
     if (sqlite3_exec(s->db,
@@ -438,7 +440,6 @@ pn_store *pn_store_twin(pn_store *s, pn_error *err)
     pn_store *t = open_db(s->path, SQLITE_OPEN_READONLY, err);
     if (t == NULL)
         return NULL;
-    sqlite3_busy_timeout(t->db, 0);
     if (sqlite3_exec(t->db, READ_CACHE "; BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL,
                      NULL) != SQLITE_OK) {
         pn_store_error(t, err, "cannot read the project file beside the first reader");

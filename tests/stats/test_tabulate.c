@@ -26,6 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "import/import.h"
 #include "output/output.h"
 #include "stats/tabulate.h"
@@ -498,6 +500,40 @@ static void test_halves_as_one_scan(void **state)
     assert_int_equal(out.fault, PN_TAB_FAULT_FILTER);
 }
 
+/* A twin sees the snapshot of its first reader: an import that has begun writing beside them
+ * (its changes in its own cache, not yet committed) is not seen, and cannot commit while they
+ * read. */
+static void test_twin_snapshot(void **state)
+{
+    fixture *fx = *state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/p.db", fx->dir);
+    sqlite3 *w = NULL;
+    assert_int_equal(sqlite3_open(db, &w), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(w, "BEGIN IMMEDIATE; INSERT INTO meta VALUES('twin', 'x')", NULL, NULL, NULL),
+        SQLITE_OK);
+    pn_error err = {0};
+    assert_int_equal(pn_store_begin_read(fx->store, &err), PN_OK);
+    pn_store *twin = pn_store_twin(fx->store, &err);
+    assert_non_null(twin);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(pn_store_db(twin),
+                                        "SELECT count(*) FROM meta WHERE key ="
+                                        " 'twin'",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 0);
+    sqlite3_finalize(q);
+    /* the writer cannot commit while they read */
+    assert_int_equal(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL) & 0xff, SQLITE_BUSY);
+    pn_store_close(twin);
+    pn_store_end_read(fx->store);
+    assert_int_equal(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(w);
+}
+
 /* The agreement of the pairs: a centre and a school that each report their link once, the
  * centre's answer by the school's; a pair a side reports twice is left out and counted; one
  * side unanswered is counted apart. */
@@ -598,6 +634,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_link_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_halves_as_one_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pairs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_twin_snapshot, setup, teardown),
     };
     pn_stats_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
