@@ -9,7 +9,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Lookup context for where filters: the selected columns of the current row. */
 typedef struct rowctx {
@@ -399,8 +398,8 @@ static int job_counts(const job *j, const pn_form *f)
     return 0;
 }
 
-pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs, size_t njobs,
-                     pn_error *err)
+pn_status count_jobs(pn_store *s, pn_store *twin, pn_form *const *forms, size_t nforms, job *jobs,
+                     size_t njobs, pn_error *err)
 {
     reader *rs = calloc(njobs ? njobs : 1, sizeof *rs);
     reader **at = calloc(njobs ? njobs : 1, sizeof *at);
@@ -409,11 +408,6 @@ pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *job
         free(at);
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     }
-    /* a second reader in the same snapshot, when there is a processor for it; without one
-     * (the store is not read in a read transaction, an import is committing) all is read
-     * here, as well */
-    pn_error ignored = {0};
-    pn_store *twin = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? pn_store_twin(s, &ignored) : NULL;
     for (size_t k = 0; k < nforms; k++) {
         const pn_form *f = forms[k];
         size_t nr = 0;
@@ -447,7 +441,6 @@ pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *job
             reader_release(&rs[i]);
         }
     }
-    pn_store_close(twin);
     free(rs);
     free(at);
     return PN_OK;

@@ -138,7 +138,8 @@ static pn_status finish_pairs(job *j, counter *c, const pn_question *q, size_t m
     return pn_agreement_compute(t, &j->err);
 }
 
-void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *js, size_t n)
+void count_pairs(pn_store *s, pn_store *twin, const pn_form *cf, const pn_form *sf, job *const *js,
+                 size_t n)
 {
     const pn_question **cq = calloc(n ? n : 1, sizeof *cq), **sq = calloc(n ? n : 1, sizeof *sq);
     pair_counts pc = {n, calloc(n ? n : 1, sizeof *pc.c)};
@@ -157,7 +158,7 @@ void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *
     }
     /* one network alone: no pair */
     if (st == PN_OK && n > 0 && cf && sf)
-        st = pn_store_each_pair(s, cf, cq, sf, sq, n, count_pair, &pc, &multiple, &err);
+        st = pn_store_each_pair(s, twin, cf, cq, sf, sq, n, count_pair, &pc, &multiple, &err);
     for (size_t k = 0; k < n; k++) {
         if (st != PN_OK) {
             js[k]->err = err;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/fold.h"
 #include "util/strbuf.h"
@@ -366,7 +367,7 @@ static pn_status make_jobs(const pn_tab_request *reqs, size_t n, const plan *pla
 /* The tables of the pairs requests among the @n planned requests @reqs (their jobs among
  * the @njobs @jobs, one per part), all from one reading of the pairs. PN_ENOMEM when they
  * could not start; each job's own failure is in it. */
-static pn_status count_all_pairs(pn_store *s, const pn_tab_request *reqs, size_t n,
+static pn_status count_all_pairs(pn_store *s, pn_store *twin, const pn_tab_request *reqs, size_t n,
                                  const plan *plans, job *jobs, size_t njobs, pn_error *err)
 {
     job **js = calloc(njobs ? njobs : 1, sizeof *js);
@@ -382,7 +383,7 @@ static pn_status count_all_pairs(pn_store *s, const pn_tab_request *reqs, size_t
             first = &plans[i];
     /* every pairs request reads the same two forms: the first of each side (plan_pairs) */
     if (npairs > 0)
-        count_pairs(s, first->used[0], first->used[1], js, npairs);
+        count_pairs(s, twin, first->used[0], first->used[1], js, npairs);
     free(js);
     return PN_OK;
 }
@@ -396,9 +397,14 @@ static size_t count_requests(pn_store *s, pn_form *const *forms, size_t nforms,
 {
     job *jobs = NULL;
     size_t njobs = 0, at = 0, failed = n;
+    /* a second reader in the same snapshot, when there is a processor for it, for a second
+     * thread (count.c, pairs.c); without one (the store is not read in a read transaction, an
+     * import is committing) all is read here, as well */
+    pn_error ignored = {0};
+    pn_store *twin = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? pn_store_twin(s, &ignored) : NULL;
     if ((*st = make_jobs(reqs, n, plans, out, &jobs, &njobs, err)) != PN_OK ||
-        (*st = count_jobs(s, forms, nforms, jobs, njobs, err)) != PN_OK ||
-        (*st = count_all_pairs(s, reqs, n, plans, jobs, njobs, err)) != PN_OK) {
+        (*st = count_jobs(s, twin, forms, nforms, jobs, njobs, err)) != PN_OK ||
+        (*st = count_all_pairs(s, twin, reqs, n, plans, jobs, njobs, err)) != PN_OK) {
         failed = 0;
         *fault = PN_TAB_FAULT_NONE;
         goto out;
@@ -423,6 +429,7 @@ static size_t count_requests(pn_store *s, pn_form *const *forms, size_t nforms,
         }
     }
 out:
+    pn_store_close(twin);
     for (size_t i = 0; i < njobs; i++)
         job_release(&jobs[i]);
     free(jobs);

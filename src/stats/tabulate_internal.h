@@ -131,8 +131,10 @@ PN_MUST_USE pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_ta
 
 /* Count and compute the agreement tables of the @n jobs @js of pairs requests (planned by
  * plan_pairs against the centres' form @cf and the schools' @sf) into each job's out->agree,
- * from one reading of the pairs; a failure is each job's. */
-void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *js, size_t n);
+ * from one reading of the pairs (the schools' side on @twin beside, when not NULL); a failure
+ * is each job's. */
+void count_pairs(pn_store *s, pn_store *twin, const pn_form *cf, const pn_form *sf, job *const *js,
+                 size_t n);
 
 /*
  * Count the units of the @njobs @jobs, form by form in the order of the @nforms stored
@@ -140,7 +142,7 @@ void count_pairs(pn_store *s, const pn_form *cf, const pn_form *sf, job *const *
  * that some job counts at (its submissions, the entries of a repeat), that every job of
  * that level reads. A job's failure stops it alone. PN_ENOMEM when none could start.
  */
-PN_MUST_USE pn_status count_jobs(pn_store *s, pn_form *const *forms, size_t nforms, job *jobs,
-                                 size_t njobs, pn_error *err);
+PN_MUST_USE pn_status count_jobs(pn_store *s, pn_store *twin, pn_form *const *forms, size_t nforms,
+                                 job *jobs, size_t njobs, pn_error *err);
 
 #endif

@@ -84,6 +84,17 @@ pn_status store_ident_number(store_idents *t, const char *key, size_t len, uint3
     return PN_OK;
 }
 
+pn_status store_idents_map(const store_idents *from, store_idents *into, uint32_t *map)
+{
+    for (size_t i = 0; i < from->cap; i++) {
+        const ident_slot *sl = &from->slot[i];
+        if (sl->len != UINT32_MAX &&
+            store_ident_number(into, ident_key(sl), sl->len, &map[sl->num]) != PN_OK)
+            return PN_ENOMEM;
+    }
+    return PN_OK;
+}
+
 void store_idents_release(store_idents *t)
 {
     for (size_t i = 0; i < t->cap; i++)

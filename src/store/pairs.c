@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,80 +81,67 @@ static int side_columns(const pn_form *f, const pn_question *const *qs, size_t n
     return cols[0] && cols[1];
 }
 
-/* What the two reads share. */
-typedef struct pairs {
+/* One side's read: its links, numbered by its own identifier tables (a side may be read on
+ * a twin, in another thread), each with its answers as codes of its own answer tables. */
+typedef struct side_read {
     pn_store *s;
-    const pn_form *form[2];      /* the centres', the schools' */
-    const pn_question **cols[2]; /* each side's scan columns (side_columns) */
-    const char **val;            /* n + 2: a link's values */
-    size_t n;                    /* questions */
-    store_idents ids[2];
-    uint64_t *key; /* per link: centre << 33 | school << 1 | side */
-    uint32_t *at;  /* per link: the index of its answers in code[side] */
+    const pn_form *form;
+    const pn_question **cols; /* n + 2 (side_columns) */
+    const char **val;         /* n + 2: a link's values */
+    size_t n;                 /* questions */
+    int side;                 /* 0: the centres', 1: the schools' */
+    store_idents ids[2];      /* the centres' identifiers, the schools' */
+    uint64_t *key;            /* per link: centre << 33 | school << 1 | side */
     size_t nlinks, cap;
-    uint16_t *code[2]; /* per side, n codes a link */
-    size_t ncode[2], capcode[2];
-    answers *ans; /* n, both sides */
-} pairs;
+    uint16_t *code; /* n codes a link */
+    answers *ans;   /* n */
+    pn_status st;
+    pn_error err;
+} side_read;
 
-/* The numbers of the identifiers of the link in p->val: *@ok 0 when one is empty (no pair). */
-static pn_status link_numbers(pairs *p, uint32_t num[2], int *ok)
+/* The numbers of the identifiers of the link in r->val: *@ok 0 when one is empty (no pair). */
+static pn_status link_numbers(side_read *r, uint32_t num[2], int *ok)
 {
     *ok = 0;
     for (int k = 0; k < 2; k++) {
-        const char *v = p->val[k];
+        const char *v = r->val[k];
         if (v == NULL || *v == '\0')
             return PN_OK;
-        if (store_ident_number(&p->ids[k], v, strlen(v), &num[k]) != PN_OK)
+        if (store_ident_number(&r->ids[k], v, strlen(v), &num[k]) != PN_OK)
             return PN_ENOMEM;
     }
     *ok = 1;
     return PN_OK;
 }
 
-/* Open the scan of side @side's links. */
-static pn_store_scan *open_side(pairs *p, int side, pn_error *err)
-{
-    const pn_form *f = p->form[side];
-    return pn_store_scan_open(p->s, f, pn_form_links_repeat(f), p->cols[side], p->n + 2, err);
-}
-
-/* One link of side @side (its values in p->val) kept. */
-static pn_status add_link(pairs *p, int side, pn_error *err)
+/* One link (its values in r->val) kept. */
+static pn_status add_link(side_read *r, pn_error *err)
 {
     uint32_t num[2];
     int ok;
-    if (link_numbers(p, num, &ok) != PN_OK)
+    if (link_numbers(r, num, &ok) != PN_OK)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     if (!ok)
         return PN_OK;
-    if (p->nlinks == p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 65536;
-        uint64_t *k = realloc(p->key, cap * sizeof *k);
+    if (r->nlinks == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 65536;
+        uint64_t *k = realloc(r->key, cap * sizeof *k);
         if (k)
-            p->key = k;
-        uint32_t *a = k ? realloc(p->at, cap * sizeof *a) : NULL;
-        if (a == NULL)
-            return pn_error_set(err, PN_ENOMEM, "out of memory");
-        p->at = a;
-        p->cap = cap;
-    }
-    if (p->ncode[side] == p->capcode[side]) {
-        size_t cap = p->capcode[side] ? 2 * p->capcode[side] : 65536;
-        uint16_t *c = realloc(p->code[side], cap * (p->n ? p->n : 1) * sizeof *c);
+            r->key = k;
+        uint16_t *c = k ? realloc(r->code, cap * (r->n ? r->n : 1) * sizeof *c) : NULL;
         if (c == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
-        p->code[side] = c;
-        p->capcode[side] = cap;
+        r->code = c;
+        r->cap = cap;
     }
-    /* a centre's number takes 31 bits of a key, a row's index 32 */
-    if (num[0] >= (1u << 31) || p->ncode[side] >= UINT32_MAX)
+    /* a centre's number takes 31 bits of a key, a link's index 32 */
+    if (num[0] >= (1u << 31) || r->nlinks >= UINT32_MAX)
         return pn_error_set(err, PN_ENOMEM, "out of memory: too many links to pair");
-    uint16_t *code = p->code[side] + p->ncode[side] * p->n;
-    for (size_t i = 0; i < p->n; i++) {
-        const char *v = p->val[i + 2];
+    uint16_t *code = r->code + r->nlinks * r->n;
+    for (size_t i = 0; i < r->n; i++) {
+        const char *v = r->val[i + 2];
         uint32_t c;
-        if (answer_code(&p->ans[i], v, v ? strlen(v) : 0, &c) != PN_OK)
+        if (answer_code(&r->ans[i], v, v ? strlen(v) : 0, &c) != PN_OK)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
         if (c > UINT16_MAX)
             return pn_error_set(err, PN_EINPUT,
@@ -161,52 +149,116 @@ static pn_status add_link(pairs *p, int side, pn_error *err)
                                 UINT16_MAX - 1);
         code[i] = (uint16_t)c;
     }
-    p->key[p->nlinks] = (uint64_t)num[0] << 33 | (uint64_t)num[1] << 1 | (uint64_t)side;
-    p->at[p->nlinks++] = (uint32_t)p->ncode[side]++;
+    r->key[r->nlinks++] = (uint64_t)num[0] << 33 | (uint64_t)num[1] << 1 | (uint64_t)r->side;
     return PN_OK;
 }
 
-/* Read side @side's links. */
-static pn_status read_side(pairs *p, int side, pn_error *err)
+/* Read the side's links; its status in r->st, r->err. */
+static void *read_side(void *arg)
 {
+    side_read *r = arg;
     int more = 0;
-    pn_status st = PN_OK;
-    pn_store_scan *sc = open_side(p, side, err);
-    if (sc == NULL)
-        return err && err->status ? err->status : PN_ESTORE;
-    while (st == PN_OK && (st = pn_store_scan_next(sc, p->val, &more, err)) == PN_OK && more)
-        st = add_link(p, side, err);
+    const pn_form *f = r->form;
+    pn_store_scan *sc =
+        pn_store_scan_open(r->s, f, pn_form_links_repeat(f), r->cols, r->n + 2, &r->err);
+    r->st = sc ? PN_OK : r->err.status ? r->err.status : PN_ESTORE;
+    while (r->st == PN_OK && (r->st = pn_store_scan_next(sc, r->val, &more, &r->err)) == PN_OK &&
+           more)
+        r->st = add_link(r, &r->err);
     pn_store_scan_close(sc);
+    return NULL;
+}
+
+static void side_release(side_read *r)
+{
+    store_idents_release(&r->ids[0]);
+    store_idents_release(&r->ids[1]);
+    for (size_t i = 0; r->ans && i < r->n; i++)
+        answers_release(&r->ans[i]);
+    free(r->ans);
+    free(r->cols);
+    free(r->val);
+    free(r->key);
+    free(r->code);
+}
+
+/* The schools' side renumbered as the centres' side numbers: its identifiers and its answers
+ * looked up (or added) in the other side's tables, its keys and codes rewritten. */
+static pn_status renumber(side_read *into, side_read *r)
+{
+    uint32_t *map[2] = {NULL, NULL};
+    pn_status st = PN_OK;
+    for (int k = 0; k < 2 && st == PN_OK; k++)
+        if ((map[k] = malloc((r->ids[k].n ? r->ids[k].n : 1) * sizeof *map[k])) == NULL ||
+            store_idents_map(&r->ids[k], &into->ids[k], map[k]) != PN_OK)
+            st = PN_ENOMEM;
+    for (size_t i = 0; st == PN_OK && i < r->nlinks; i++) {
+        uint64_t c = r->key[i] >> 33, s = (r->key[i] >> 1) & 0xffffffffu;
+        r->key[i] = (uint64_t)map[0][c] << 33 | (uint64_t)map[1][s] << 1 | (r->key[i] & 1);
+    }
+    for (size_t q = 0; st == PN_OK && q < r->n; q++) {
+        uint32_t *codes = malloc((r->ans[q].n + 1) * sizeof *codes);
+        if (codes == NULL) {
+            st = PN_ENOMEM;
+            break;
+        }
+        codes[0] = 0;
+        for (size_t a = 0; st == PN_OK && a < r->ans[q].n; a++) {
+            const char *text = r->ans[q].text[a];
+            if (answer_code(&into->ans[q], text, strlen(text), &codes[a + 1]) != PN_OK ||
+                codes[a + 1] > UINT16_MAX)
+                st = PN_ENOMEM;
+        }
+        for (size_t i = 0; st == PN_OK && i < r->nlinks; i++)
+            r->code[i * r->n + q] = (uint16_t)codes[r->code[i * r->n + q]];
+        free(codes);
+    }
+    free(map[0]);
+    free(map[1]);
     return st;
 }
 
-/* The links sorted by pair then side: hand each pair both sides report once, in the order of
- * the centres' and schools' numbers; count those a side reports more than once. */
-static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, size_t *multiple, pn_error *err)
+/* Both sides' links sorted by pair then side: hand each pair both sides report once, in the
+ * order of the centres' and schools' numbers; count those a side reports more than once. */
+static pn_status hand_pairs(side_read *r, pn_pair_fn fn, void *ctx, size_t *multiple, pn_error *err)
 {
-    size_t n = p->nlinks;
-    const char **cv = calloc(p->n ? p->n : 1, sizeof *cv),
-               **sv = calloc(p->n ? p->n : 1, sizeof *sv);
-    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    uint32_t *ptmp = malloc((n ? n : 1) * sizeof *ptmp);
-    pn_status st = cv && sv && tmp && ptmp ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
-    unsigned bits = 34;
-    while (bits < 64 && ((uint64_t)1 << (bits - 33)) < p->ids[0].n)
-        bits++;
-    if (st == PN_OK)
-        store_radix_sort_with(p->key, tmp, p->at, ptmp, n, bits);
+    size_t n = r[0].nlinks + r[1].nlinks, nq = r[0].n;
+    const char **cv = calloc(nq ? nq : 1, sizeof *cv), **sv = calloc(nq ? nq : 1, sizeof *sv);
+    uint64_t *key = malloc((n ? n : 1) * sizeof *key), *tmp = NULL;
+    uint32_t *at = malloc((n ? n : 1) * sizeof *at), *ptmp = NULL;
+    pn_status st = cv && sv && key && at ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st == PN_OK) {
+        /* each link with its index on its side (which its key's last bit says) */
+        memcpy(key, r[0].key, r[0].nlinks * sizeof *key);
+        memcpy(key + r[0].nlinks, r[1].key, r[1].nlinks * sizeof *key);
+        for (size_t i = 0; i < n; i++)
+            at[i] = (uint32_t)(i < r[0].nlinks ? i : i - r[0].nlinks);
+        for (int k = 0; k < 2; k++) { /* copied: the memory goes back before the sort */
+            free(r[k].key);
+            r[k].key = NULL;
+        }
+        if ((tmp = malloc((n ? n : 1) * sizeof *tmp)) == NULL ||
+            (ptmp = malloc((n ? n : 1) * sizeof *ptmp)) == NULL)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    if (st == PN_OK) {
+        unsigned bits = 34;
+        while (bits < 64 && ((uint64_t)1 << (bits - 33)) < r[0].ids[0].n)
+            bits++;
+        store_radix_sort_with(key, tmp, at, ptmp, n, bits);
+    }
     for (size_t i = 0; i < n && st == PN_OK;) {
-        size_t first = i, count[2] = {0, 0}, at[2] = {0, 0};
-        for (; i < n && p->key[i] >> 1 == p->key[first] >> 1; i++) {
-            int side = (int)(p->key[i] & 1);
+        size_t first = i, count[2] = {0, 0}, idx[2] = {0, 0};
+        for (; i < n && key[i] >> 1 == key[first] >> 1; i++) {
+            int side = (int)(key[i] & 1);
             count[side]++;
-            at[side] = p->at[i];
+            idx[side] = at[i];
         }
         if (count[0] == 1 && count[1] == 1) {
-            const uint16_t *c = p->code[0] + at[0] * p->n, *s = p->code[1] + at[1] * p->n;
-            for (size_t q = 0; q < p->n; q++) {
-                cv[q] = c[q] ? p->ans[q].text[c[q] - 1] : NULL;
-                sv[q] = s[q] ? p->ans[q].text[s[q] - 1] : NULL;
+            const uint16_t *c = r[0].code + idx[0] * nq, *s = r[1].code + idx[1] * nq;
+            for (size_t q = 0; q < nq; q++) {
+                cv[q] = c[q] ? r[0].ans[q].text[c[q] - 1] : NULL;
+                sv[q] = s[q] ? r[0].ans[q].text[s[q] - 1] : NULL;
             }
             st = fn(ctx, cv, sv, err);
         } else if (count[0] && count[1]) {
@@ -215,47 +267,55 @@ static pn_status hand_pairs(pairs *p, pn_pair_fn fn, void *ctx, size_t *multiple
     }
     free(cv);
     free(sv);
+    free(key);
     free(tmp);
+    free(at);
     free(ptmp);
     return st;
 }
 
-pn_status pn_store_each_pair(pn_store *s, const pn_form *cf, const pn_question *const *cq,
-                             const pn_form *sf, const pn_question *const *sq, size_t n,
-                             pn_pair_fn fn, void *ctx, size_t *multiple, pn_error *err)
+pn_status pn_store_each_pair(pn_store *s, pn_store *twin, const pn_form *cf,
+                             const pn_question *const *cq, const pn_form *sf,
+                             const pn_question *const *sq, size_t n, pn_pair_fn fn, void *ctx,
+                             size_t *multiple, pn_error *err)
 {
-    pairs p = {.s = s, .n = n};
+    side_read r[2] = {{.s = s, .form = cf, .n = n, .side = 0},
+                      {.s = twin ? twin : s, .form = sf, .n = n, .side = 1}};
+    const pn_question *const *qs[2] = {cq, sq};
     pn_status st = PN_OK;
     *multiple = 0;
     if (cf->side != PN_SIDE_CENTRE || sf->side != PN_SIDE_ECOLE)
         return pn_error_set(err, PN_EINTERNAL,
                             "pairs are read from a centres' and a schools' form");
-    const pn_question *const *qs[2] = {cq, sq};
-    p.form[0] = cf;
-    p.form[1] = sf;
-    p.cols[0] = calloc(n + 2, sizeof *p.cols[0]);
-    p.cols[1] = calloc(n + 2, sizeof *p.cols[1]);
-    p.val = calloc(n + 2, sizeof *p.val);
-    if ((p.ans = calloc(n ? n : 1, sizeof *p.ans)) == NULL || !p.cols[0] || !p.cols[1] || !p.val)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    for (int k = 0; k < 2 && st == PN_OK; k++)
-        if (!side_columns(p.form[k], qs[k], n, p.cols[k]))
-            st = pn_error_set(err, PN_EINTERNAL, "form '%s' has no links", p.form[k]->id);
-    for (int k = 0; k < 2 && st == PN_OK; k++)
-        st = read_side(&p, k, err);
-    if (st == PN_OK)
-        st = hand_pairs(&p, fn, ctx, multiple, err);
-    for (int k = 0; k < 2; k++) {
-        store_idents_release(&p.ids[k]);
-        free(p.cols[k]);
+    for (int k = 0; k < 2 && st == PN_OK; k++) {
+        r[k].cols = calloc(n + 2, sizeof *r[k].cols);
+        r[k].val = calloc(n + 2, sizeof *r[k].val);
+        r[k].ans = calloc(n ? n : 1, sizeof *r[k].ans);
+        if (!r[k].cols || !r[k].val || !r[k].ans)
+            st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        else if (!side_columns(r[k].form, qs[k], n, r[k].cols))
+            st = pn_error_set(err, PN_EINTERNAL, "form '%s' has no links", r[k].form->id);
     }
-    for (size_t i = 0; p.ans && i < n; i++)
-        answers_release(&p.ans[i]);
-    free(p.ans);
-    free(p.val);
-    free(p.key);
-    free(p.at);
-    free(p.code[0]);
-    free(p.code[1]);
+    /* the schools' side beside the centres', on the twin, when there is one */
+    pthread_t thread;
+    int threaded =
+        st == PN_OK && twin != NULL && pthread_create(&thread, NULL, read_side, &r[1]) == 0;
+    if (st == PN_OK)
+        read_side(&r[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (st == PN_OK && r[0].st == PN_OK)
+        read_side(&r[1]);
+    for (int k = 0; k < 2 && st == PN_OK; k++)
+        if (r[k].st != PN_OK) {
+            *err = r[k].err;
+            st = r[k].st;
+        }
+    if (st == PN_OK && renumber(&r[0], &r[1]) != PN_OK)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st == PN_OK)
+        st = hand_pairs(r, fn, ctx, multiple, err);
+    side_release(&r[0]);
+    side_release(&r[1]);
     return st;
 }

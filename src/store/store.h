@@ -194,12 +194,14 @@ void pn_store_scan_close(pn_store_scan *sc);
  * or in its links repeat; NULL, or a question elsewhere, reads NULL), as the scans give them
  * (NULL: not applicable, "" unanswered; lent until @fn returns). A link whose identifier is
  * empty on either side makes no pair. A pair a side reports more than once is not handed:
- * *@multiple counts them. PN_OK, PN_ESTORE, PN_ENOMEM, PN_EINTERNAL (@cf is not a centres'
- * form or @sf a schools', or one has no links), or @fn's own status, which stops the reading.
+ * *@multiple counts them. The schools' links are read on @twin (pn_store_twin) in a second
+ * thread beside the centres' when @twin is not NULL, else after them on @s. PN_OK, PN_ESTORE,
+ * PN_ENOMEM, PN_EINTERNAL (@cf is not a centres' form or @sf a schools', or one has no
+ * links), or @fn's own status, which stops the reading.
  */
 typedef pn_status (*pn_pair_fn)(void *ctx, const char *const *centre, const char *const *school,
                                 pn_error *err);
-PN_MUST_USE pn_status pn_store_each_pair(pn_store *s, const pn_form *cf,
+PN_MUST_USE pn_status pn_store_each_pair(pn_store *s, pn_store *twin, const pn_form *cf,
                                          const pn_question *const *cq, const pn_form *sf,
                                          const pn_question *const *sq, size_t n, pn_pair_fn fn,
                                          void *ctx, size_t *multiple, pn_error *err);

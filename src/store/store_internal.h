@@ -75,6 +75,9 @@ typedef struct store_idents {
 PN_MUST_USE pn_status store_ident_number(store_idents *t, const char *key, size_t len,
                                          uint32_t *num);
 void store_idents_release(store_idents *t);
+/* For each identifier of @from, its number in @into (numbered there if new) at @map[its number
+ * in @from]; @map has room for from->n. PN_OK or PN_ENOMEM. */
+PN_MUST_USE pn_status store_idents_map(const store_idents *from, store_idents *into, uint32_t *map);
 
 /* Sort the @n numbers @a (of @bits bits) in place, through @tmp (as large): a least
  * significant digit radix sort, 11 bits a pass. */
