@@ -458,6 +458,8 @@ static void test_halves_as_one_scan(void **state)
         {"partenaire_id", "reseau", NULL, 0},
         {"rep", NULL, NULL, 0},
         {"rythme", "en_qpv", "${en_qpv} != 'oui' and ${rythme} = 'regulier'", 0},
+        {"rythme", NULL, NULL, 1}, /* the pairs: the schools' side read on the twin */
+        {"en_qpv", NULL, NULL, 1},
     };
     enum { N = sizeof reqs / sizeof reqs[0] };
     pn_tab_result one[N], halves[N];
