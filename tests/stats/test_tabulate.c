@@ -619,6 +619,38 @@ static void test_link_counts(void **state)
     assert_true(counts[PN_COUNT_DYADS] == 1); /* 0951099D reports its centre too */
     assert_true(counts[PN_COUNT_CENTRES] == 1);
     assert_true(counts[PN_COUNT_SCHOOLS] == 2);
+    /* as the links view counts them: an entry whose submission has no answers row (its
+     * centre read as ''), one whose partner is unanswered, one pair more of each */
+    sqlite3 *db = pn_store_db(fx->store);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO submissions(submission_id, form_id, instance_key,"
+                                  " import_id, source_file, source_line) VALUES(999,"
+                                  " 'centre_social', 'k999', 1, 'x.csv', 2);"
+                                  "INSERT INTO data_centre_social__partenaires(submission_id,"
+                                  " position, entry_key, partenaire_id) VALUES(999, 1, 'x/1',"
+                                  " '0951099D');"
+                                  "INSERT INTO data_ecole__partenaires(submission_id, position,"
+                                  " entry_key) SELECT submission_id, 9, 'e/9' FROM data_ecole"
+                                  " LIMIT 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    if (pn_store_counts(fx->store, counts, &err) != PN_OK)
+        fail_msg("%s", err.msg);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT"
+                                        " centre_ident, school_ident FROM links)), (SELECT count(*)"
+                                        " FROM (SELECT centre_ident, school_ident FROM links GROUP"
+                                        " BY 1, 2 HAVING count(DISTINCT reporter_side) = 2)) FROM"
+                                        " links",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_true(counts[PN_COUNT_LINKS] == 6 && sqlite3_column_double(q, 0) == 6);
+    assert_true(counts[PN_COUNT_PAIRS] == sqlite3_column_double(q, 1));
+    assert_true(counts[PN_COUNT_PAIRS] > 2);
+    assert_true(counts[PN_COUNT_DYADS] == sqlite3_column_double(q, 2));
+    sqlite3_finalize(q);
 }
 
 int main(void)
