@@ -18,7 +18,6 @@ typedef struct grid {
      * vertex g = r + c + 2 for a cell whose row is no equation (c == 0) */
     size_t nv;
     size_t *head, *next, *to; /* adjacency lists over edge ends (2 a masked cell) */
-    size_t *cell;             /* per edge end: its cell's index */
     size_t nends;
     size_t *disc, *low, *stack, *iter, *parent_end, *sub; /* depth-first search */
 } grid;
@@ -95,17 +94,16 @@ static void build_graph(grid *g)
                 continue;
             size_t a = row_vertex(g, i), b = col_vertex(g, j);
             size_t e = g->nends;
-            g->to[e] = b, g->cell[e] = at, g->next[e] = g->head[a], g->head[a] = e;
-            g->to[e + 1] = a, g->cell[e + 1] = at, g->next[e + 1] = g->head[b], g->head[b] = e + 1;
+            g->to[e] = b, g->next[e] = g->head[a], g->head[a] = e;
+            g->to[e + 1] = a, g->next[e + 1] = g->head[b], g->head[b] = e + 1;
             g->nends += 2;
         }
 }
 
-/* A bridge of the graph (an edge on no cycle): its edge end from the parent's side into the
- * child *@child, whose subtree's vertices have sub[x] == 1. SIZE_MAX when there is none. An
- * iterative depth-first search (Tarjan's low-link), edges told apart by their end pairs so
- * that two cells between the same row and column make a cycle. */
-static size_t find_bridge(grid *g, size_t *child)
+/* Whether the graph has a bridge (an edge on no cycle); if so, the vertices on its child's side
+ * have sub[x] == 1. An iterative depth-first search (Tarjan's low-link), edges told apart by
+ * their end pairs so that two cells between the same row and column make a cycle. */
+static int find_bridge(grid *g)
 {
     size_t time = 1;
     for (size_t x = 0; x < g->nv; x++)
@@ -145,12 +143,11 @@ static size_t find_bridge(grid *g, size_t *child)
                 /* the vertices found from x on: disc in [disc[x], time) */
                 for (size_t v = 0; v < g->nv; v++)
                     g->sub[v] = g->disc[v] >= g->disc[x] && g->disc[v] < time;
-                *child = x;
-                return g->parent_end[x];
+                return 1;
             }
         }
     }
-    return SIZE_MAX;
+    return 0;
 }
 
 /* Rule (3): mask the smallest nonzero published cell joining the two sides of the bridge
@@ -207,10 +204,9 @@ static pn_status protect_grid(grid *g, pn_error *err)
     g->sub = malloc(g->nv * sizeof *g->sub);
     g->next = malloc(2 * cells * sizeof *g->next);
     g->to = malloc(2 * cells * sizeof *g->to);
-    g->cell = malloc(2 * cells * sizeof *g->cell);
     pn_status st = PN_OK;
     if (!g->head || !g->disc || !g->low || !g->stack || !g->iter || !g->parent_end || !g->sub ||
-        !g->next || !g->to || !g->cell) {
+        !g->next || !g->to) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory protecting a table");
         goto out;
     }
@@ -218,8 +214,7 @@ static pn_status protect_grid(grid *g, pn_error *err)
         while (lines_pass(g))
             ;
         build_graph(g);
-        size_t child;
-        if (find_bridge(g, &child) == SIZE_MAX || !join_sides(g))
+        if (!find_bridge(g) || !join_sides(g))
             break;
     }
 out:
@@ -232,7 +227,6 @@ out:
     free(g->sub);
     free(g->next);
     free(g->to);
-    free(g->cell);
     return st;
 }
 

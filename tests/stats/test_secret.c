@@ -528,24 +528,13 @@ static void test_demo_workbook_attacked(void **state)
                         double coef =
                             e == 0 ? (x == y) : (x == y ? -2 * sum : 0) + beta * sum * sum;
                         const slot *sl = &grids[i][x * (a->k + 1) + y];
-                        if (coef == 0)
-                            continue;
-                        if (sl->var)
+                        /* the published value is the sum over every cell: the masked cells'
+                         * part of it is what the equation holds them to */
+                        if (coef != 0 && sl->var) {
                             term(&m, row, sl->var, coef);
-                        else
-                            m.rhs[row] -= coef * sl->v;
-                        if (sl->var)
-                            m.rhs[row] += 0;
+                            m.rhs[row] += coef * sl->v;
+                        }
                     }
-                double total = 0;
-                for (size_t x = 0; x < a->k; x++)
-                    for (size_t y = 0; y < a->k; y++) {
-                        double sum = a->row_total[x] + a->col_total[y];
-                        total +=
-                            ((e == 0 ? (x == y) : (x == y ? -2 * sum : 0) + beta * sum * sum)) *
-                            a->count[x * a->k + y];
-                    }
-                m.rhs[row] += total;
             }
         }
         free(v);
