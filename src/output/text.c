@@ -323,7 +323,8 @@ static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
 {
     char a[CELL_MAX], b[CELL_MAX], p[CELL_MAX];
     pn_status st;
-    if (pn_is_masked(t->chi2)) {
+    int withheld = pn_is_masked(t->chi2);
+    if (withheld) {
         st = pn_strbuf_puts(sb, "Tests non publiés : des cases sont masquées (secret "
                                 "statistique), qu'ils permettraient de retrouver\n");
     } else if (isnan(t->chi2)) {
@@ -341,7 +342,8 @@ static pn_status crosstab_tests(pn_strbuf *sb, const pn_crosstab *t)
             st = pn_strbuf_printf(sb, "Test exact de Fisher (bilatéral) : %s\n",
                                   p_str(p, t->fisher_p));
     }
-    if (st == PN_OK && t->low_expected_pct > 20) {
+    /* the expected counts' warning is about tests: none when they are withheld */
+    if (st == PN_OK && !withheld && t->low_expected_pct > 20) {
         if (t->low_expected == 1)
             st = pn_strbuf_printf(sb,
                                   "Attention : 1 cellule (%s %%) a un effectif théorique "
