@@ -61,6 +61,9 @@ pn_status plan_pairs(pn_form *const *forms, size_t nids, const pn_tab_request *r
         return pn_error_set(err, PN_EINPUT,
                             "the agreement of the pairs compares the two sides of each link: it "
                             "takes no cross-tab variable and no filter");
+    if (nids == 0) /* as any table of an empty project file says */
+        return pn_error_set(err, PN_EINPUT,
+                            "the project file holds no answers yet; run 'panorama import' first");
     if ((st = pn_tab_check_personal(forms, nids, req, err)) != PN_OK)
         return st;
     for (size_t i = 0; i < nids; i++) {
