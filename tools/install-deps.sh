@@ -25,6 +25,9 @@ test_packages=(
   libglpk-dev
   # tests/layout: where each function of src/ starts and ends
   universal-ctags
+  # tests/e2e/print.sh: the workbook printed to PDF by LibreOffice with two font families,
+  # read back with poppler's pdftotext
+  libreoffice-calc-nogui poppler-utils fonts-dejavu-core fonts-crosextra-carlito fontconfig
 )
 bench_packages=(python3-pandas python3-xlsxwriter)
 

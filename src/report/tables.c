@@ -21,7 +21,8 @@ static void put_heads(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t top, const c
 {
     for (lxw_col_t c = 0; c < ncols; c++)
         wb_put_str(wb, ws, top, c, heads[c], c == 0 ? wb->f.head_left : wb->f.head);
-    wb_latch(wb, worksheet_set_row(ws, top, 45, NULL));
+    wb_set_row(wb, ws, top, 45);
+    wb_head_row(wb, ws, top);
 }
 
 /*
@@ -82,7 +83,7 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
 
     width = wb_clamp(width + 2, 16, 60);
     wb_label_width(wb, se, width);
-    wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(ncols - 1), 13, NULL));
+    wb_set_cols(wb, ws, 1, (lxw_col_t)(ncols - 1), 13);
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
     return wb_single_series_chart(
@@ -129,7 +130,7 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
 
     width = wb_clamp(width + 2, 40, 60);
     wb_label_width(wb, se, width);
-    wb_latch(wb, worksheet_set_column(ws, 1, ncols - 1, 13, NULL));
+    wb_set_cols(wb, ws, 1, ncols - 1, 13);
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
 
@@ -162,7 +163,8 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
         wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), pn_category_label(&t->col_cats[j]),
                    wb->f.head);
     wb_put_str(wb, ws, head, (lxw_col_t)(c + 1), "Total", wb->f.head);
-    wb_latch(wb, worksheet_set_row(ws, head, 32, NULL));
+    wb_set_row(wb, ws, head, 32);
+    wb_head_row(wb, ws, head);
 
     for (size_t i = 0; i < r; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
@@ -286,7 +288,7 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
         colw = fmax(colw, (double)wb_text_width(pn_category_label(&t->col_cats[j])) / 2 + 2);
     colw = wb_clamp(colw, 10, 18);
     wb_label_width(wb, se, width);
-    wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(t->c + 1), colw, NULL));
+    wb_set_cols(wb, ws, 1, (lxw_col_t)(t->c + 1), colw);
 
     if ((st = crosstab_tests(wb, ws, t, row, width, &row, err)) != PN_OK)
         return st;
@@ -343,7 +345,7 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
                                      wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
                                  /* room for slanted labels of many columns */
                                  .y_scale = t->c > 12 ? 2.2 : 1.35};
-        wb_latch(wb, worksheet_insert_chart_opt(ws, top, (lxw_col_t)(t->c + 3), chart, &opt));
+        wb_insert_chart(wb, ws, top, (lxw_col_t)(t->c + 3), chart, &opt);
         lxw_row_t below = wb_chart_bottom(top, opt.y_scale);
         if (below > *bottom)
             *bottom = below;
@@ -371,7 +373,8 @@ static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_mul
     for (size_t j = 0; j < t->c; j++)
         wb_put_str(wb, ws, row, (lxw_col_t)(j + 1), pn_category_label(&t->col_cats[j]), wb->f.head);
     wb_put_str(wb, ws, row, (lxw_col_t)(t->c + 1), "Ensemble", wb->f.head);
-    wb_latch(wb, worksheet_set_row(ws, row, 32, NULL));
+    wb_set_row(wb, ws, row, 32);
+    wb_head_row(wb, ws, row);
 }
 
 /*
@@ -433,7 +436,7 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
         colw = fmax(colw, (double)wb_text_width(pn_category_label(&t->col_cats[j])) / 2 + 2);
     colw = wb_clamp(colw, 10, 18);
     wb_label_width(wb, se, width);
-    wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(c + 1), colw, NULL));
+    wb_set_cols(wb, ws, 1, (lxw_col_t)(c + 1), colw);
     lxw_col_t ncols = (lxw_col_t)(c + 2 > 4 ? c + 2 : 4);
     wb_put_wrapped(wb, ws, row, ncols, PN_MULTI_CROSSTAB_NOTE, width + colw * (ncols - 1),
                    wb->f.warn);
@@ -472,7 +475,7 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
         .x_offset = 10,
         .x_scale = 1.5,
         .y_scale = type == LXW_CHART_BAR ? wb_clamp((80.0 + 16.0 * bars) / 288.0, 1.2, 4.0) : 1.35};
-    wb_latch(wb, worksheet_insert_chart_opt(ws, top, (lxw_col_t)(c + 3), chart, &opt));
+    wb_insert_chart(wb, ws, top, (lxw_col_t)(c + 3), chart, &opt);
     lxw_row_t below = wb_chart_bottom(top, opt.y_scale);
     if (below > *bottom)
         *bottom = below;
@@ -502,7 +505,8 @@ static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_repor
     for (size_t j = 0; j < k; j++)
         wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), pn_category_label(&t->cats[j]), wb->f.head);
     wb_put_str(wb, ws, head, (lxw_col_t)(k + 1), "Total", wb->f.head);
-    wb_latch(wb, worksheet_set_row(ws, head, 32, NULL));
+    wb_set_row(wb, ws, head, 32);
+    wb_head_row(wb, ws, head);
     for (size_t i = 0; i < k; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
         wb_put_str(wb, ws, row, 0, pn_category_label(&t->cats[i]), wb->f.label);
@@ -564,7 +568,7 @@ static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_repor
         colw = fmax(colw, (double)wb_text_width(pn_category_label(&t->cats[j])) / 2 + 2);
     colw = wb_clamp(colw, 10, 18);
     wb_label_width(wb, se, width);
-    wb_latch(wb, worksheet_set_column(ws, 1, (lxw_col_t)(k + 1), colw, NULL));
+    wb_set_cols(wb, ws, 1, (lxw_col_t)(k + 1), colw);
     lxw_col_t ncols = (lxw_col_t)(k + 2);
     wb_put_wrapped(wb, ws, row, ncols, PN_PAIRS_NOTE, width + colw * (ncols - 1), wb->f.note);
     row += 2;

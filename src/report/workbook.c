@@ -225,6 +225,7 @@ static void release(pn_workbook *wb)
         free(wb->sheets[i].title);
     }
     free(wb->sheets);
+    wb_plans_release(wb);
     for (size_t i = 0; i < wb->nkept; i++)
         free(wb->kept[i]);
     free(wb->kept);
@@ -289,7 +290,7 @@ pn_status wb_begin_sheet(pn_workbook *wb, const pn_report_item *it, const char *
     lxw_worksheet *ws = se.ws;
 
     wb_put_str(wb, ws, 0, 0, se.title, wb->f.title);
-    wb_latch(wb, worksheet_set_row(ws, 0, 21, NULL));
+    wb_set_row(wb, ws, 0, 21);
     wb_put_str(wb, ws, 1, 0, info, wb->f.info);
     if (it->where != NULL && it->where[0] != '\0') {
         if (pn_strbuf_printf(&where, "Filtre : %s", it->where) != PN_OK) {
@@ -298,9 +299,6 @@ pn_status wb_begin_sheet(pn_workbook *wb, const pn_report_item *it, const char *
         }
         wb_put_str(wb, ws, 2, 0, pn_strbuf_str(&where), wb->f.info);
     }
-    worksheet_set_landscape(ws);
-    worksheet_set_paper(ws, PAPER_A4);
-    worksheet_fit_to_pages(ws, 1, 0);
     worksheet_freeze_panes(ws, HEAD_ROW + 1, 0);
     *out = ws;
     *entry = &wb->sheets[wb->nsheets - 1];
@@ -316,7 +314,7 @@ void wb_put_wrapped(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t
     if (text == NULL || text[0] == '\0')
         return;
     double lines = ceil((double)wb_text_width(text) / (width_chars > 10 ? width_chars : 10));
-    wb_latch(wb, worksheet_set_row(ws, row, 15.0 * wb_clamp(lines, 1, 10) + 2, NULL));
+    wb_set_row(wb, ws, row, 15.0 * wb_clamp(lines, 1, 10) + 6);
     if (ncols > 1)
         wb_latch(wb, worksheet_merge_range(ws, row, 0, row, ncols - 1, text, f));
     else
@@ -353,7 +351,7 @@ lxw_row_t wb_chart_bottom(lxw_row_t row, double y_scale)
 void wb_label_width(pn_workbook *wb, sheet_entry *se, double w)
 {
     se->width0 = fmax(se->width0, w);
-    wb_latch(wb, worksheet_set_column(se->ws, 0, 0, se->width0, NULL));
+    wb_set_cols(wb, se->ws, 0, 0, se->width0);
 }
 
 pn_status wb_chart_title(pn_workbook *wb, lxw_chart *chart, const char *title)
@@ -438,8 +436,7 @@ pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, const char *t
             opt.x_scale = wb_clamp((140.0 + 70.0 * (double)k) / 480.0, 1.25, 2.5);
         }
     }
-    lxw_error e = worksheet_insert_chart_opt(se->ws, first - 1, at_col, chart, &opt);
-    wb_latch(wb, e);
+    wb_insert_chart(wb, se->ws, first - 1, at_col, chart, &opt);
     *bottom = wb_chart_bottom(first - 1, opt.y_scale);
     return PN_OK;
 }
@@ -493,10 +490,10 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
     lxw_worksheet *ws = wb->cover;
     const char *title = info && info->title ? info->title : "Panorama";
 
-    wb_latch(wb, worksheet_set_column(ws, 0, 0, 48, NULL));
-    wb_latch(wb, worksheet_set_column(ws, 1, 1, 80, NULL));
+    wb_set_cols(wb, ws, 0, 0, 44);
+    wb_set_cols(wb, ws, 1, 1, 62);
     wb_put_str(wb, ws, 0, 0, title, wb->f.cover_title);
-    wb_latch(wb, worksheet_set_row(ws, 0, 30, NULL));
+    wb_set_row(wb, ws, 0, 30);
     if (info && info->subtitle)
         wb_put_str(wb, ws, 1, 0, info->subtitle, wb->f.cover_subtitle);
 
@@ -546,21 +543,20 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
         pn_strbuf_release(&url);
         wb_put_str(wb, ws, row, 1, what, wb->f.label);
     }
-    worksheet_set_paper(ws, PAPER_A4);
-    worksheet_fit_to_pages(ws, 1, 0);
+    wb_plan_pages(wb, ws, 0);
     worksheet_activate(ws);
 }
 
 static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_error *err)
 {
-    const double width = 85; /* fits a portrait A4 page */
+    const double width = WB_COLUMN_MAX; /* a portrait A4 page in any usual font */
     lxw_worksheet *ws = workbook_add_worksheet(wb->lxw, PN_REPORT_METHOD_SHEET);
     if (ws == NULL)
         return pn_error_set(err, PN_EINTERNAL, "cannot add the sheet '%s' to '%s'",
                             PN_REPORT_METHOD_SHEET, wb->path);
-    wb_latch(wb, worksheet_set_column(ws, 0, 0, width, NULL));
+    wb_set_cols(wb, ws, 0, 0, width);
     wb_put_str(wb, ws, 0, 0, "M\xc3\xa9thodologie", wb->f.title);
-    wb_latch(wb, worksheet_set_row(ws, 0, 21, NULL));
+    wb_set_row(wb, ws, 0, 21);
     lxw_row_t row = 2;
     for (size_t i = 0; info && i < info->nmethod; i++, row++) {
         const pn_method_par *par = &info->method[i];
@@ -569,11 +565,10 @@ static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_e
             wb_put_str(wb, ws, row, 0, par->text, wb->f.section);
             continue;
         }
-        wb_latch(wb, worksheet_set_row(ws, row, 15 * text_lines(par->text, width) + 4, NULL));
+        wb_set_row(wb, ws, row, 15 * text_lines(par->text, width) + 4);
         wb_put_str(wb, ws, row, 0, par->text, wb->f.para);
     }
-    worksheet_set_paper(ws, PAPER_A4);
-    worksheet_fit_to_pages(ws, 1, 0);
+    wb_plan_pages(wb, ws, 0);
     return PN_OK;
 }
 
@@ -655,6 +650,8 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
         snprintf(date_text, sizeof date_text, "%d %s %d", ymd[2], month_names[ymd[1] - 1], ymd[0]);
     }
 
+    for (size_t i = 0; i < wb->nsheets; i++)
+        wb_plan_pages(wb, wb->sheets[i].ws, 1);
     fill_cover(wb, info, have_date ? ymd : NULL);
     if ((st = fill_method(wb, info, err)) != PN_OK)
         goto out;

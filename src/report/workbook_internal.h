@@ -16,6 +16,11 @@
     "coles \xe2\x80\x93 centres sociaux"
 #define HEAD_ROW 3 /* row of the table's head on every table sheet (0-based) */
 #define PAPER_A4 9
+/* The widest column, in characters: a portrait A4 page's width in DejaVu Sans, whose digits
+ * (the unit of column widths) are a third wider than Calibri's (layout.c). */
+#define WB_COLUMN_MAX 66
+
+typedef struct wb_plan wb_plan; /* what a sheet's rows, columns and charts take (layout.c) */
 
 typedef struct sheet_entry {
     char *name;  /* owned */
@@ -30,6 +35,8 @@ struct pn_workbook {
     lxw_worksheet *cover;
     sheet_entry *sheets; /* table sheets, in order */
     size_t nsheets, capsheets;
+    wb_plan **plans; /* each sheet's print layout, the cover's and methodology's too */
+    size_t nplans, capplans;
     char **kept; /* strings lent to libxlsxwriter until close */
     size_t nkept, capkept;
     lxw_error lxw_err; /* first failure of a cell write, LXW_NO_ERROR when none */
@@ -63,6 +70,18 @@ PN_MUST_USE pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, c
                                              lxw_col_t value_col, const char *axis,
                                              lxw_col_t at_col, lxw_row_t *bottom, pn_error *err);
 PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char *var);
+
+/* layout.c: rows, columns and charts set through these are recorded for the sheet's print
+ * layout, which wb_plan_pages sets: its orientation (landscape only when @landscape_ok and
+ * it prints larger so) and the pages it is fitted to; @row of wb_head_row is the table head a
+ * sheet of several pages repeats (the first one given counts). Failures are latched. */
+void wb_set_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, double height);
+void wb_set_cols(pn_workbook *wb, lxw_worksheet *ws, lxw_col_t first, lxw_col_t last, double width);
+void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+                     lxw_chart *chart, lxw_chart_options *opt);
+void wb_head_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row);
+void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok);
+void wb_plans_release(pn_workbook *wb);
 
 /* The value axis of @chart of libxlsxwriter @type, and its category axis in *@cat (when not
  * NULL); a bar chart's categories are reversed to read top-down, the value axis below. */
