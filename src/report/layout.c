@@ -26,11 +26,13 @@
 #define A4_SHORT 595.0
 #define MARGIN_SIDES (2 * 0.7 * 72)
 #define MARGIN_ENDS (2 * 0.75 * 72)
-#define DEFAULT_ROW 15.0  /* points */
-#define DEFAULT_COL 8.43  /* characters */
-#define CHART_W 480.0     /* Excel's default chart, pixels */
+#define DEFAULT_ROW 15.0 /* points */
+#define DEFAULT_COL 8.43 /* characters */
+#define CHART_W 480.0    /* Excel's default chart, pixels */
 #define CHART_H 288.0
 #define PX 0.75 /* points per pixel */
+/* DejaVu Sans's digits, the unit of column widths, against Calibri's. */
+#define WIDE_FONT (4.0 / 3.0)
 /* A sheet up to this much taller than its page is shrunk onto one page rather than cut. */
 #define ONE_PAGE_SLACK 1.3
 
@@ -44,10 +46,15 @@ struct wb_plan {
         lxw_row_t row;
         lxw_col_t col;
         double x, y, w, h; /* offset in the anchor cell and size, pixels */
-    } *charts;
+    } * charts;
     size_t ncharts, capcharts;
     int head; /* 1 when head_row is set */
     lxw_row_t head_row;
+    struct block {
+        lxw_row_t row; /* the first row of a block a page should not cut */
+        int own;       /* 1 when it begins a page whatever room is left */
+    } * blocks;        /* in order */
+    size_t nblocks, capblocks;
 };
 
 /* Grow @*p (of @*cap elements of @size bytes) to hold @n, zeroing what is new. */
@@ -74,8 +81,7 @@ static wb_plan *plan_of(pn_workbook *wb, lxw_worksheet *ws)
         if (wb->plans[i]->ws == ws)
             return wb->plans[i];
     wb_plan *p = calloc(1, sizeof *p);
-    if (p == NULL ||
-        !grow((void **)&wb->plans, &wb->capplans, wb->nplans + 1, sizeof *wb->plans)) {
+    if (p == NULL || !grow((void **)&wb->plans, &wb->capplans, wb->nplans + 1, sizeof *wb->plans)) {
         free(p);
         wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return NULL;
@@ -91,6 +97,7 @@ void wb_plans_release(pn_workbook *wb)
         free(wb->plans[i]->row_h);
         free(wb->plans[i]->col_w);
         free(wb->plans[i]->charts);
+        free(wb->plans[i]->blocks);
         free(wb->plans[i]);
     }
     free(wb->plans);
@@ -155,6 +162,18 @@ void wb_head_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row)
     }
 }
 
+void wb_block(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, int own_page)
+{
+    wb_plan *p = plan_of(wb, ws);
+    if (p == NULL)
+        return;
+    if (!grow((void **)&p->blocks, &p->capblocks, p->nblocks + 1, sizeof *p->blocks)) {
+        wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    p->blocks[p->nblocks++] = (struct block){row, own_page != 0};
+}
+
 /* Width in pixels of column @c as Excel draws it in Calibri 11 (7 pixels a digit, 5 of
  * padding). */
 static double col_px(const wb_plan *p, size_t c)
@@ -168,40 +187,84 @@ static double row_pt(const wb_plan *p, size_t r)
     return r < p->nrow && p->row_h[r] > 0 ? p->row_h[r] : DEFAULT_ROW;
 }
 
+/* The width and height (points) of the cells written and the charts of @p on @ws, its
+ * columns @wide times as wide as in Calibri (a chart is anchored to the cells it covers, so
+ * its width grows with theirs). */
+static void extent(const wb_plan *p, const lxw_worksheet *ws, double wide, double *w, double *h)
+{
+    size_t ncols = ws->dim_colmax + 1u, nrows = ws->dim_rowmax + 1u;
+    *w = *h = 0;
+    for (size_t c = 0; c < ncols; c++)
+        *w += col_px(p, c) * PX * wide;
+    for (size_t r = 0; r < nrows; r++)
+        *h += row_pt(p, r);
+    for (size_t i = 0; i < p->ncharts; i++) {
+        const struct chart_box *b = &p->charts[i];
+        double x = 0, y = 0;
+        for (size_t c = 0; c < b->col; c++)
+            x += col_px(p, c) * PX * wide;
+        for (size_t r = 0; r < b->row; r++)
+            y += row_pt(p, r);
+        *w = fmax(*w, x + (b->x + b->w) * PX * wide);
+        *h = fmax(*h, y + (b->y + b->h) * PX);
+    }
+}
+
+/*
+ * A sheet of blocks over several pages (a long cross-tab): the spreadsheets ignore page
+ * breaks on a sheet fitted to pages, so it is printed at a fixed scale, at which its width
+ * fits in the widest usual font (WIDE_FONT), and a page begins with a block when that block
+ * would not fit whole on the page before.
+ */
+static void break_blocks(pn_workbook *wb, const wb_plan *p, lxw_worksheet *ws, double pw, double ph)
+{
+    double w, h;
+    extent(p, ws, WIDE_FONT, &w, &h);
+    double scale = w > pw ? floor(100 * pw / w) / 100 : 1;
+    double room = 0.95 * ph / scale; /* rows a spreadsheet sizes itself may be a little taller */
+    lxw_row_t *breaks = calloc(p->nblocks + 1, sizeof *breaks);
+    if (breaks == NULL) {
+        wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    size_t nbreaks = 0, nrows = ws->dim_rowmax + 1u, r = 0;
+    double used = 0;
+    for (size_t b = 0; b <= p->nblocks; b++) { /* rows before block b; the last: to the end */
+        size_t end = b < p->nblocks ? p->blocks[b].row : nrows;
+        double size = 0;
+        for (; r < end; r++)
+            size += row_pt(p, r);
+        if (b > 0 && used > 0 && (used + size > room || p->blocks[b - 1].own)) {
+            breaks[nbreaks++] = p->blocks[b - 1].row; /* block b-1 begins a page */
+            used = 0;
+        }
+        used += size;
+    }
+    worksheet_set_print_scale(ws, (uint16_t)wb_clamp(100 * scale, 10, 100));
+    if (nbreaks > 0) /* a list ended by 0, which is no break */
+        wb_latch(wb, worksheet_set_h_pagebreaks(ws, breaks));
+    free(breaks);
+}
+
 void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok)
 {
     wb_plan *p = plan_of(wb, ws);
     if (p == NULL)
         return;
-    /* the cells written, then the charts' far corners */
-    size_t ncols = ws->dim_colmax + 1u, nrows = ws->dim_rowmax + 1u;
-    double w = 0, h = 0;
-    for (size_t c = 0; c < ncols; c++)
-        w += col_px(p, c) * PX;
-    for (size_t r = 0; r < nrows; r++)
-        h += row_pt(p, r);
-    for (size_t i = 0; i < p->ncharts; i++) {
-        const struct chart_box *b = &p->charts[i];
-        double x = 0, y = 0;
-        for (size_t c = 0; c < b->col; c++)
-            x += col_px(p, c) * PX;
-        for (size_t r = 0; r < b->row; r++)
-            y += row_pt(p, r);
-        w = fmax(w, x + (b->x + b->w) * PX);
-        h = fmax(h, y + (b->y + b->h) * PX);
-    }
+    double w, h;
+    extent(p, ws, 1, &w, &h);
 
     /* each orientation: the scale that fits the width, the pages the height then takes, and
      * the scale at which it prints; the larger scale wins, portrait on a tie */
     int pages[2];
-    double scale[2];
+    double scale[2], pw[2], ph[2];
     for (int o = 0; o < 2; o++) {
-        double pw = (o ? A4_LONG : A4_SHORT) - MARGIN_SIDES;
-        double ph = (o ? A4_SHORT : A4_LONG) - MARGIN_ENDS;
-        double sw = w > pw ? pw / w : 1;
-        double tall = h * sw / ph;
+        pw[o] = (o ? A4_LONG : A4_SHORT) - MARGIN_SIDES;
+        ph[o] = (o ? A4_SHORT : A4_LONG) - MARGIN_ENDS;
+        double sw = w > pw[o] ? pw[o] / w : 1;
+        double tall = h * sw / ph[o];
         pages[o] = tall <= ONE_PAGE_SLACK ? 1 : (int)ceil(tall);
-        scale[o] = pages[o] == 1 ? fmin(sw, ph / h) : sw;
+        scale[o] = pages[o] == 1 ? fmin(sw, ph[o] / h) : sw;
     }
     int o = landscape_ok && scale[1] > scale[0] * 1.05 ? 1 : 0;
     if (o)
@@ -209,6 +272,10 @@ void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok)
     else
         worksheet_set_portrait(ws);
     worksheet_set_paper(ws, PAPER_A4);
+    if (pages[o] > 1 && p->nblocks > 0) {
+        break_blocks(wb, p, ws, pw[o], ph[o]);
+        return;
+    }
     worksheet_fit_to_pages(ws, 1, (uint16_t)(pages[o] > 0 ? pages[o] : 1));
     /* a table over several pages repeats its head on each */
     if (pages[o] > 1 && p->head)

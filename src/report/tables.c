@@ -145,6 +145,18 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
 
 enum block { BLOCK_COUNT, BLOCK_ROW_PCT, BLOCK_COL_PCT };
 
+/* The height of a head row over @c categories in columns, which wrap in their column (as
+ * draw_crosstab sets it: half the longest label, 10 to 18 characters); counted at four fifths
+ * of a column's characters a line, for wider fonts than Calibri. */
+static double head_height(const pn_category *cats, size_t c)
+{
+    double longest = 0;
+    for (size_t j = 0; j < c; j++)
+        longest = fmax(longest, (double)wb_text_width(pn_category_label(&cats[j])));
+    double colw = wb_clamp(longest / 2 + 2, 10, 18);
+    return 15.0 * wb_clamp(ceil(longest / (0.8 * colw)), 2, 6) + 4;
+}
+
 /* One block of the cross-tab at @top; returns the first row after it. */
 static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_crosstab *t,
                                 enum block b, lxw_row_t top)
@@ -163,8 +175,8 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
         wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), pn_category_label(&t->col_cats[j]),
                    wb->f.head);
     wb_put_str(wb, ws, head, (lxw_col_t)(c + 1), "Total", wb->f.head);
-    wb_set_row(wb, ws, head, 32);
-    wb_head_row(wb, ws, head);
+    wb_set_row(wb, ws, head, head_height(t->col_cats, c));
+    wb_block(wb, ws, top, 0);
 
     for (size_t i = 0; i < r; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
@@ -201,6 +213,7 @@ static pn_status crosstab_tests(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     char pct[32];
 
     wb_put_str(wb, ws, top, 0, "Tests d'ind\xc3\xa9pendance", wb->f.section);
+    wb_block(wb, ws, top, 0);
     lxw_row_t row = top + 1;
     const char *heads[] = {"Test", "Valeur", "ddl", "p"};
     for (lxw_col_t k = 0; k < 4; k++)
@@ -298,32 +311,50 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
 
     if (it->chart != PN_CHART_NONE && t->r > 0 && t->c > 0) {
         /* stacked: each column's distribution, drawn from the column percentages (a chart of
-         * percentages, labelled with them), not Excel's 100 % stacking of the counts */
+         * percentages, labelled with them), not Excel's 100 % stacking of the counts; when the
+         * rows are the longer list (towns), each row's distribution, from the row
+         * percentages, as horizontal bars read top-down */
+        int shares = it->chart != PN_CHART_COLUMN && it->chart != PN_CHART_BAR;
+        int by_rows = shares && t->r > 12 && t->r > t->c;
         uint8_t type = it->chart == PN_CHART_COLUMN ? LXW_CHART_COLUMN
                        : it->chart == PN_CHART_BAR  ? LXW_CHART_BAR
+                       : by_rows                    ? LXW_CHART_BAR_STACKED
                                                     : LXW_CHART_COLUMN_STACKED;
-        int shares = type == LXW_CHART_COLUMN_STACKED;
         lxw_chart *chart = workbook_add_chart(wb->lxw, type);
-        char *axis = wb_keep(wb, t->col_title && t->col_title[0] ? t->col_title : t->col_var);
+        const char *cat_title = by_rows ? t->row_title : t->col_title;
+        char *axis = wb_keep(wb, cat_title && cat_title[0] ? cat_title
+                                 : by_rows                 ? t->row_var
+                                                           : t->col_var);
         char *vaxis = wb_keep(wb, shares ? "R\xc3\xa9partition (%)" : "Effectif");
         if (chart == NULL || axis == NULL || vaxis == NULL ||
             wb_chart_title(wb, chart, title) != PN_OK) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
             return st;
         }
-        /* the head of the counts' block, or of the column percentages' (the third block) */
-        lxw_row_t head = top + 1 + (shares ? 2 * ((lxw_row_t)t->r + 4) : 0);
-        int labels = shares ? (t->c <= 12 && t->r <= 6) : (t->r * t->c <= 24);
-        for (size_t i = 0; i < t->r; i++) {
+        /* the head of the counts' block, of the row percentages' (the second block) or of the
+         * column percentages' (the third) */
+        lxw_row_t head = top + 1 + (shares ? (by_rows ? 1 : 2) * ((lxw_row_t)t->r + 4) : 0);
+        int labels = shares ? (by_rows ? t->r <= 12 && t->c <= 6 : t->c <= 12 && t->r <= 6)
+                            : (t->r * t->c <= 24);
+        size_t nseries = by_rows ? t->c : t->r;
+        for (size_t i = 0; i < nseries; i++) {
             lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
             if (s == NULL) {
                 st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
                 return st;
             }
-            lxw_row_t data = head + 1 + (lxw_row_t)i;
-            chart_series_set_categories(s, se->name, head, 1, head, (lxw_col_t)t->c);
-            chart_series_set_values(s, se->name, data, 1, data, (lxw_col_t)t->c);
-            chart_series_set_name_range(s, se->name, data, 0);
+            if (by_rows) { /* series: a column (class); categories: the rows (towns) */
+                lxw_col_t col = (lxw_col_t)(i + 1);
+                lxw_row_t last = head + (lxw_row_t)t->r;
+                chart_series_set_categories(s, se->name, head + 1, 0, last, 0);
+                chart_series_set_values(s, se->name, head + 1, col, last, col);
+                chart_series_set_name_range(s, se->name, head, col);
+            } else {
+                lxw_row_t data = head + 1 + (lxw_row_t)i;
+                chart_series_set_categories(s, se->name, head, 1, head, (lxw_col_t)t->c);
+                chart_series_set_values(s, se->name, data, 1, data, (lxw_col_t)t->c);
+                chart_series_set_name_range(s, se->name, data, 0);
+            }
             if (labels) {
                 chart_series_set_labels(s);
                 chart_series_set_labels_num_format(s, "0");
@@ -345,8 +376,21 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
                                      wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
                                  /* room for slanted labels of many columns */
                                  .y_scale = t->c > 12 ? 2.2 : 1.35};
-        wb_insert_chart(wb, ws, top, (lxw_col_t)(t->c + 3), chart, &opt);
-        lxw_row_t below = wb_chart_bottom(top, opt.y_scale);
+        /* beside the table; a bar a row (16 pixels each) under it, as a block of its own that
+         * begins a page when the sheet takes several: a long table is printed as wide as
+         * the page allows, and no page cuts the chart */
+        lxw_row_t at = top;
+        lxw_col_t at_col = (lxw_col_t)(t->c + 3);
+        if (by_rows) {
+            at = *bottom + 1;
+            at_col = 0;
+            opt.x_scale = 1.6;
+            opt.y_scale = wb_clamp((100.0 + 16.0 * (double)t->r) / 288.0, 1.35, 8.0);
+            wb_block(wb, ws, at++, 1); /* a row above it: LibreOffice draws a chart that
+                                        * touches a page's last row on that page too */
+        }
+        wb_insert_chart(wb, ws, at, at_col, chart, &opt);
+        lxw_row_t below = wb_chart_bottom(at, opt.y_scale);
         if (below > *bottom)
             *bottom = below;
     }
@@ -373,8 +417,8 @@ static void multi_crosstab_head(pn_workbook *wb, lxw_worksheet *ws, const pn_mul
     for (size_t j = 0; j < t->c; j++)
         wb_put_str(wb, ws, row, (lxw_col_t)(j + 1), pn_category_label(&t->col_cats[j]), wb->f.head);
     wb_put_str(wb, ws, row, (lxw_col_t)(t->c + 1), "Ensemble", wb->f.head);
-    wb_set_row(wb, ws, row, 32);
-    wb_head_row(wb, ws, row);
+    wb_set_row(wb, ws, row, head_height(t->col_cats, t->c));
+    wb_block(wb, ws, row > 0 ? row - 1 : row, 0);
 }
 
 /*
@@ -505,8 +549,8 @@ static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_repor
     for (size_t j = 0; j < k; j++)
         wb_put_str(wb, ws, head, (lxw_col_t)(j + 1), pn_category_label(&t->cats[j]), wb->f.head);
     wb_put_str(wb, ws, head, (lxw_col_t)(k + 1), "Total", wb->f.head);
-    wb_set_row(wb, ws, head, 32);
-    wb_head_row(wb, ws, head);
+    wb_set_row(wb, ws, head, head_height(t->cats, k));
+    wb_block(wb, ws, top, 0);
     for (size_t i = 0; i < k; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
         wb_put_str(wb, ws, row, 0, pn_category_label(&t->cats[i]), wb->f.label);

@@ -144,6 +144,11 @@ static int make_formats(pn_workbook *wb)
     }
     format_set_align(wb->f.head, LXW_ALIGN_CENTER);
 
+    /* numbers, and the "s" of a masked one, to the right */
+    lxw_format *nums[] = {wb->f.count,     wb->f.pct,  wb->f.total_count,
+                          wb->f.total_pct, wb->f.stat, wb->f.p};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        format_set_align(nums[i], LXW_ALIGN_RIGHT);
     format_set_num_format(wb->f.count, "0");
     format_set_num_format(wb->f.pct, "0.0");
     lxw_format *totals[] = {wb->f.total_label, wb->f.total_count, wb->f.total_pct};
@@ -369,9 +374,10 @@ pn_status wb_chart_title(pn_workbook *wb, lxw_chart *chart, const char *title)
 lxw_chart_axis *wb_chart_axes(lxw_chart *chart, uint8_t type, lxw_chart_axis **cat_out)
 {
     /* In a bar chart, libxlsxwriter's x axis is the horizontal one: the values. */
-    lxw_chart_axis *cat = type == LXW_CHART_BAR ? chart->y_axis : chart->x_axis;
-    lxw_chart_axis *val = type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis;
-    if (type == LXW_CHART_BAR) {
+    int bar = type == LXW_CHART_BAR || type == LXW_CHART_BAR_STACKED;
+    lxw_chart_axis *cat = bar ? chart->y_axis : chart->x_axis;
+    lxw_chart_axis *val = bar ? chart->x_axis : chart->y_axis;
+    if (bar) {
         /* Excel draws the first category at the bottom: reverse to read top-down, and keep
          * the value axis at the bottom. */
         chart_axis_set_reverse(cat);

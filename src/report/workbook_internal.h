@@ -74,12 +74,16 @@ PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char
 /* layout.c: rows, columns and charts set through these are recorded for the sheet's print
  * layout, which wb_plan_pages sets: its orientation (landscape only when @landscape_ok and
  * it prints larger so) and the pages it is fitted to; @row of wb_head_row is the table head a
- * sheet of several pages repeats (the first one given counts). Failures are latched. */
+ * sheet of several pages repeats (the first one given counts), unless the sheet has blocks
+ * (wb_block: the first row of a block with its own head), which then begin the pages they
+ * would not fit whole on, or always when @own_page (a chart under a long table). Failures are
+ * latched. */
 void wb_set_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, double height);
 void wb_set_cols(pn_workbook *wb, lxw_worksheet *ws, lxw_col_t first, lxw_col_t last, double width);
 void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
                      lxw_chart *chart, lxw_chart_options *opt);
 void wb_head_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row);
+void wb_block(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, int own_page);
 void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok);
 void wb_plans_release(pn_workbook *wb);
 

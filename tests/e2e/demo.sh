@@ -72,7 +72,7 @@ $PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de 
   --cell "Sommaire!B8=$structures" --cell "Sommaire!B10=$all_links" \
   --cell "Sommaire!A11=\"Paires centre social – école distinctes\"" --cell "Sommaire!B11=$pairs" \
   --cell "Sommaire!B12=$dyads" --cell "Sommaire!B13=3" \
-  --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked" \
+  --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked-bar" --chart-on "Liens et QPV=stacked" \
   || fail "the workbook's values are not the program's figures"
 # the secret statistique (N = 3 by default): no count of 1 or 2 on a table's sheet, masked
 # cells shown as 's', the rule stated on the cover
@@ -117,9 +117,14 @@ def row_totals(ws):
             break
         out[r[0]] = r[width]
     return out
+def col_totals(ws):  # the towns in rows: the classes' totals are the counts' Total row
+    rows = list(ws.iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(rows) if r[0] == "Effectifs") + 1
+    total = next(r for r in rows[top + 1:] if r[0] == "Total")
+    return {h: v for h, v in zip(rows[top][1:], total[1:]) if h not in (None, "Total")}
 f = freq(wb["Types de liens"])
 for sheet in ("Liens par commune", "Liens et QPV"):
-    t = row_totals(wb[sheet])
+    t = (col_totals if sheet == "Liens par commune" else row_totals)(wb[sheet])
     assert set(t) == set(f), (sheet, t, f)
     for k in f:
         a, b = f[k], t[k]

@@ -6,11 +6,11 @@ usage: pdf_layout.py WORKBOOK.xlsx PRINTED.pdf WORDS.html
 WORDS.html is `pdftotext -bbox PRINTED.pdf` (each word of each page with its box, in points).
 What is checked, on every page:
   - no word runs past the page's margins (the workbook's: 0.7 in at the sides, 0.75 in at
-    the top and bottom, the footer below the bottom margin): a cell cut at the right margin
-    leaves words there;
+    the top) nor into the footer: a cell cut at the right margin leaves words there;
   - no two words overlap: a wrapped text cut by its row's height overflows onto the next row;
   - every page begins with the title of its sheet (A1), but the later pages of a sheet the
-    workbook fits to several pages: a table's note cannot spill onto a page of its own;
+    workbook fits to several pages or breaks into pages: a table's note cannot spill onto a
+    page of its own, nor a sheet take more pages than it was given;
   - on the table sheets (not the cover nor the methodology), no count from 1 to 2 is printed:
     a word "1" or "2" in a table's cells or its chart (the secret statistique), not in a
     sentence; the degree-of-freedom column has no such value in the demo, and the page numbers
@@ -50,7 +50,11 @@ def sheet_layout(xlsx):
         for i, ws in enumerate(wb.worksheets):
             xml = z.read(f"xl/worksheets/sheet{i + 1}.xml").decode()
             m = re.search(r'<pageSetup[^>]*fitToHeight="(\d+)"', xml)
-            fit = int(m.group(1)) if m else 1
+            if m:  # fitted to pages
+                fit = int(m.group(1))
+            else:  # printed at a scale, with page breaks
+                m = re.search(r'<rowBreaks count="(\d+)"', xml)
+                fit = int(m.group(1)) + 1 if m else 1
             title = str(ws["A1"].value or "")
             table = i != 0 and ws.title != "Méthodologie"
             out.append((title, fit, table))
@@ -107,15 +111,19 @@ def main():
     sheet = -1
     pages_in_sheet = 0
     for n, (w, h, words) in enumerate(pages, 1):
-        body = [x for x in words if x[1] < h - MARGIN_END]
-        foot = [x for x in words if x[1] >= h - MARGIN_END]
+        # the footer: the lowest line, the one that ends "Page N / M"
+        low = max((x for x in words if x[4] == "Page"), key=lambda x: x[3], default=None)
+        foot_top = low[1] if low else h
+        foot = [x for x in words if x[3] > foot_top and abs(x[3] - low[3]) < 2] if low else []
+        body = [x for x in words if x not in foot]
         for x0, y0, x1, y1, t in words:
             if x0 < MARGIN_SIDE - TOL or x1 > w - MARGIN_SIDE + TOL or y0 < 0 or y1 > h:
                 bad.append(f"{pdf}: page {n}: '{t}' runs past the page's margins "
                            f"(x {x0:.0f} to {x1:.0f} of {w:.0f}, y {y0:.0f} to {y1:.0f})")
         for x0, y0, x1, y1, t in body:
-            if y0 < MARGIN_END - TOL or y1 > h - MARGIN_END + TOL:
-                bad.append(f"{pdf}: page {n}: '{t}' runs past the top or bottom margin")
+            if y0 < MARGIN_END - TOL or y1 > foot_top - TOL:
+                bad.append(f"{pdf}: page {n}: '{t}' runs past the top margin or into the "
+                           f"footer (y {y0:.0f} to {y1:.0f}, the footer at {foot_top:.0f})")
         for a, b in overlaps(body)[:5]:
             bad.append(f"{pdf}: page {n}: '{a[4]}' and '{b[4]}' overlap (a cut text?)")
         if not foot:
