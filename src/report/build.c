@@ -109,14 +109,15 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
     pn_strbuf typo = PN_STRBUF_INIT;
     pn_method_text text = {0};
     pn_status st = PN_OK;
-    char date[32] = "";
+    char date[32] = "", first[32] = "";
     double counts[PN_NCOUNTS];
     /* Every figure of the workbook from one snapshot of the store, even while an import
      * commits: its cover and its sheets never mix the store before and after it. */
     if ((st = pn_store_begin_read(store, err)) != PN_OK)
         goto out;
     if ((st = pn_store_counts(store, counts, err)) != PN_OK ||
-        (st = pn_store_data_date(store, date, sizeof date, err)) != PN_OK)
+        (st = pn_store_data_date(store, date, sizeof date, err)) != PN_OK ||
+        (st = pn_store_first_date(store, first, sizeof first, err)) != PN_OK)
         goto out;
     {
         /* an empty project file is not the spec's fault: say so before the spec is read */
@@ -150,8 +151,9 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         PN_OK)
         goto out;
     pn_workbook_info info = {
-        spec->title, spec->subtitle, *date ? date : NULL, PN_NCOUNTS, count_labels,
-        counts,      text.n,         text.pars,           secret,
+        spec->title,    spec->subtitle, *date ? date : NULL, PN_NCOUNTS, count_labels,
+        counts,         text.n,         text.pars,           secret,     *first ? first : NULL,
+        spec->producer,
     };
     st = pn_workbook_close(wb, &info, err);
     wb = NULL;

@@ -33,19 +33,26 @@
 /* The secret statistique's threshold of a workbook whose spec sets none: INSEE's frequency
  * rule (a count of fewer than 3 units is not published). */
 #define PN_REPORT_SECRET 3
+/* A percentage computed on fewer units than this is flagged "à interpréter avec prudence",
+ * as French survey reports do, unless the spec sets another base (0: no flag). */
+#define PN_REPORT_SMALL_BASE 30
 
 /* ---------------------------------------------------------------------------------------
  * Report spec
  *
  * The file: any encoding and delimiter pn_csv_read_path detects (UTF-8, Windows-1252,
  * UTF-16; ',', ';', tab). The first record is the header; its columns, in any order, are among
- *     kind, sheet, title, var, by, where, chart, note, secret
+ *     kind, sheet, title, var, by, where, chart, note, secret, producer, small_base
  * (case and surrounding spaces ignored; columns with an empty head are ignored, so are
  * trailing empty cells). kind, sheet and var are required columns. Empty records are
  * skipped. Each record is one of:
  *   kind = workbook  title: the workbook's title; note: its subtitle; secret: the threshold of
  *                    the secret statistique, a whole number from 0 (no masking) to 1000
- *                    (default PN_REPORT_SECRET). At most one.
+ *                    (default PN_REPORT_SECRET); producer: who produced the survey (the
+ *                    federation and its partners), on the cover; small_base: a percentage
+ *                    on fewer units is flagged "à interpréter avec prudence" (default
+ *                    PN_REPORT_SMALL_BASE, 0 none). These three on the workbook record only.
+ *                    At most one.
  *   kind = table     one sheet:
  *                      sheet  its name: 1 to 31 characters, none of [ ] : * ? / \, not
  *                             starting or ending with ', unique (Excel compares names
@@ -91,6 +98,8 @@ typedef struct pn_report_spec {
     char *title;    /* workbook title; NULL when the spec has no workbook record */
     char *subtitle; /* NULL when none */
     double secret;  /* the secret statistique's threshold (PN_REPORT_SECRET by default, 0 none) */
+    double small_base; /* the smallest base of an unflagged percentage (PN_REPORT_SMALL_BASE) */
+    char *producer;    /* who produced the survey and the workbook; NULL when not said */
     pn_report_item *items;
     size_t n;
 } pn_report_spec;
@@ -202,7 +211,11 @@ typedef struct pn_workbook_info {
     size_t nmethod; /* the methodology sheet: section headings and paragraphs, French, one per
                        row (pn_report_method_fill) */
     const pn_method_par *method;
-    const char *secret; /* the cover's sentence on the secret statistique; NULL: none */
+    const char *secret;     /* the cover's sentence on the secret statistique; NULL: none */
+    const char *first_date; /* the data_date of the oldest answer: the fieldwork period runs
+                               from it to data_date; NULL: not shown */
+    const char *producer;   /* who produced it, on the cover and as the file's author; NULL:
+                               not shown, the author is "panorama" */
 } pn_workbook_info;
 
 /*

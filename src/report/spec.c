@@ -19,11 +19,14 @@ enum {
     COL_CHART,
     COL_NOTE,
     COL_SECRET,
+    COL_PRODUCER,
+    COL_SMALL_BASE,
     NCOLS
 };
 
-static const char *const col_names[NCOLS] = {"kind",  "sheet", "title", "var",   "by",
-                                             "where", "chart", "note",  "secret"};
+static const char *const col_names[NCOLS] = {"kind",   "sheet",    "title",     "var",
+                                             "by",     "where",    "chart",     "note",
+                                             "secret", "producer", "small_base"};
 
 #define SHEET_MAX 31
 /* Excel's limit on the text of a cell (libxlsxwriter refuses more with
@@ -394,6 +397,22 @@ static pn_status read_workbook(loader *ld, size_t line, char *val[NCOLS], pn_err
                                 spec->path, line, val[COL_SECRET]);
         spec->secret = (double)n;
     }
+    if (val[COL_SMALL_BASE][0]) {
+        char *end = NULL;
+        long n = strtol(val[COL_SMALL_BASE], &end, 10);
+        if (*end != '\0' || n < 0 || n > 100000)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'small_base': expected a whole number of units "
+                                "from 0 (no flag) to 100000, found '%s'",
+                                spec->path, line, val[COL_SMALL_BASE]);
+        spec->small_base = (double)n;
+    }
+    if ((st = check_text(spec, line, "producer", val[COL_PRODUCER], err)) != PN_OK)
+        return st;
+    if (val[COL_PRODUCER][0]) {
+        spec->producer = val[COL_PRODUCER];
+        val[COL_PRODUCER] = NULL;
+    }
     return PN_OK;
 }
 
@@ -406,11 +425,14 @@ static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs
     pn_report_item it = {0};
     pn_status st = PN_OK;
     static const int alone[] = {COL_BY, COL_WHERE};
-    if (val[COL_SECRET][0] != '\0')
-        return pn_error_set(err, PN_EINPUT,
-                            "%s:%zu: column 'secret': the threshold is the workbook's, set on its "
-                            "'workbook' record, found '%s' on a '%s' record",
-                            spec->path, line, val[COL_SECRET], val[COL_KIND]);
+    static const int workbook_only[] = {COL_SECRET, COL_PRODUCER, COL_SMALL_BASE};
+    for (size_t i = 0; i < 3; i++)
+        if (val[workbook_only[i]][0] != '\0')
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column '%s': it is the workbook's, set on its 'workbook' "
+                                "record, found '%s' on a '%s' record",
+                                spec->path, line, col_names[workbook_only[i]],
+                                val[workbook_only[i]], val[COL_KIND]);
     for (size_t i = 0; pairs && i < 2; i++)
         if (val[alone[i]][0] != '\0')
             return pn_error_set(err, PN_EINPUT,
@@ -523,7 +545,7 @@ static pn_status load(const char *path, FILE *in, pn_report_spec **out, pn_error
     *out = NULL;
     ld.spec = calloc(1, sizeof *ld.spec);
     if (ld.spec != NULL)
-        ld.spec->secret = PN_REPORT_SECRET;
+        ld.spec->secret = PN_REPORT_SECRET, ld.spec->small_base = PN_REPORT_SMALL_BASE;
     if (ld.spec == NULL || (ld.spec->path = pn_strdup(path)) == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", path);
         goto out;
@@ -577,5 +599,6 @@ void pn_report_spec_destroy(pn_report_spec *s)
     free(s->path);
     free(s->title);
     free(s->subtitle);
+    free(s->producer);
     free(s);
 }

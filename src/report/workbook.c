@@ -490,6 +490,19 @@ static double text_lines(const char *s, double width)
     return wb_clamp(ceil((double)wb_text_width(s) / width), 1, 40);
 }
 
+/* "du 3 mars 2026 au 21 avril 2026" into @buf, from the date @first ("YYYY-MM-DD...") to
+ * @last ({year, month, day}); 0 when @first is no date. */
+static int fieldwork(char *buf, size_t size, const char *first, const int *last)
+{
+    int y, m, d;
+    time_t noon;
+    if (!parse_date(first, &y, &m, &d, &noon))
+        return 0;
+    snprintf(buf, size, "du %d%s %s %d au %d%s %s %d", d, d == 1 ? "er" : "", month_names[m - 1], y,
+             last[2], last[2] == 1 ? "er" : "", month_names[last[1] - 1], last[0]);
+    return 1;
+}
+
 /* @date: {year, month, day}, or NULL when unknown. */
 static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int *date)
 {
@@ -504,6 +517,20 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
         wb_put_str(wb, ws, 1, 0, info->subtitle, wb->f.cover_subtitle);
 
     lxw_row_t row = 3;
+    if (info && info->producer) {
+        wb_put_str(wb, ws, row, 0,
+                   "R\xc3\xa9"
+                   "alisation",
+                   wb->f.label);
+        wb_put_str(wb, ws, row++, 1, info->producer, wb->f.para);
+    }
+    if (info && info->first_date && date != NULL) {
+        char period[128];
+        if (fieldwork(period, sizeof period, info->first_date, date)) {
+            wb_put_str(wb, ws, row, 0, "P\xc3\xa9riode de collecte", wb->f.label);
+            wb_put_str(wb, ws, row++, 1, period, wb->f.label);
+        }
+    }
     if (date != NULL) {
         lxw_datetime dt = {date[0], date[1], date[2], 0, 0, 0};
         wb_put_str(wb, ws, row, 0,
@@ -678,7 +705,7 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
     lxw_doc_properties props = {0};
     props.title = wb_keep(wb, info && info->title ? info->title : "Panorama");
     props.subject = wb_keep(wb, info && info->subtitle ? info->subtitle : "");
-    props.author = wb_keep(wb, "panorama");
+    props.author = wb_keep(wb, info && info->producer ? info->producer : "panorama");
     props.comments = wb_keep(wb, "Classeur produit par panorama");
     if (props.title == NULL || props.subject == NULL || props.author == NULL ||
         props.comments == NULL) {

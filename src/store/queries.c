@@ -352,12 +352,12 @@ pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
     return st;
 }
 
-pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err)
+/* The text of the one-value query @sql into @buf ("" when NULL). */
+static pn_status answer_date(pn_store *s, const char *sql, char *buf, size_t size, pn_error *err)
 {
     sqlite3_stmt *q = NULL;
     buf[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, "SELECT max(submitted) FROM submissions", -1, &q, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
         return pn_store_error(s, err, "cannot read the date of the answers");
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW && sqlite3_column_text(q, 0))
@@ -366,6 +366,16 @@ pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err)
     return rc == SQLITE_ROW || rc == SQLITE_DONE
                ? PN_OK
                : pn_store_error(s, err, "cannot read the date of the answers");
+}
+
+pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err)
+{
+    return answer_date(s, "SELECT max(submitted) FROM submissions", buf, size, err);
+}
+
+pn_status pn_store_first_date(pn_store *s, char *buf, size_t size, pn_error *err)
+{
+    return answer_date(s, "SELECT min(submitted) FROM submissions", buf, size, err);
 }
 
 pn_status pn_store_each_reject(pn_store *s, pn_reject_fn fn, void *ctx, pn_error *err)

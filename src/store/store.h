@@ -262,6 +262,9 @@ pn_status pn_store_counts(pn_store *s, double counts[PN_NCOUNTS], pn_error *err)
 /* pn_store_data_date - the date of the newest stored answer ("YYYY-MM-DD", as submitted) into
  * @buf, "" when no answer has one. PN_ESTORE when it cannot be read. */
 pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err);
+/* pn_store_first_date - the same for the oldest stored answer: with the newest, the fieldwork
+ * period. */
+pn_status pn_store_first_date(pn_store *s, char *buf, size_t size, pn_error *err);
 
 /* A rejected row, as pn_store_each_reject lends it (valid during the call). */
 typedef struct pn_reject {

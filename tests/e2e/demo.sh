@@ -67,11 +67,16 @@ dyads=$(sqlite3 c.db "SELECT count(*) FROM (SELECT centre_ident, school_ident FR
 [ "$all_links $pairs $dyads" = "917 567 350" ] \
   || fail "the demo's links, pairs and dyads are $all_links $pairs $dyads, not 917 567 350"
 [ $((pairs + dyads)) -eq "$all_links" ] || fail "each link is not one side of a pair"
+# the fieldwork period on the cover: from the first answer to the last
+[ "$(sqlite3 c.db "SELECT substr(min(submitted), 1, 10) || ' ' || substr(max(submitted), 1, 10)
+  FROM submissions")" = "2026-03-02 2026-04-21" ] || fail "the demo's answers span another period"
 $PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de liens!B11=$links" \
   --cell "Types de liens!A5=\"Aucun lien\"" --cell "Types de liens!B5=$aucun" \
-  --cell "Sommaire!B8=$structures" --cell "Sommaire!B10=$all_links" \
-  --cell "Sommaire!A11=\"Paires centre social – école distinctes\"" --cell "Sommaire!B11=$pairs" \
-  --cell "Sommaire!B12=$dyads" --cell "Sommaire!B13=3" \
+  --cell "Sommaire!B10=$structures" --cell "Sommaire!B12=$all_links" \
+  --cell "Sommaire!A13=\"Paires centre social – école distinctes\"" --cell "Sommaire!B13=$pairs" \
+  --cell "Sommaire!B14=$dyads" --cell "Sommaire!B15=3" \
+  --cell "Sommaire!A5=\"Période de collecte\"" \
+  --cell "Sommaire!B5=\"du 2 mars 2026 au 21 avril 2026\"" \
   --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked-bar" --chart-on "Liens et QPV=stacked" \
   || fail "the workbook's values are not the program's figures"
 # the secret statistique (N = 3 by default): no count of 1 or 2 on a table's sheet, masked

@@ -557,8 +557,17 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                                0};
     pn_report_item qpv = {"Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL,
                           "",        PN_CHART_COLUMN,      7,           0};
-    pn_workbook_info info = {
-        "Panorama des liens", "Test", "2025-03-14", 3, count_labels, counts, 3, method, NULL};
+    pn_workbook_info info = {"Panorama des liens",
+                             "Test",
+                             "2025-03-14",
+                             3,
+                             count_labels,
+                             counts,
+                             3,
+                             method,
+                             NULL,
+                             "2025-01-06",
+                             "Fédération test"};
     pn_status st = PN_OK;
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
@@ -635,10 +644,16 @@ static void test_workbook(void **state)
         "--chart-on", "Par commune=stacked", "--chart-on", "Par QPV=column",
         /* cover */
         "--cell", "Sommaire!A1=Panorama des liens", "--cell", "Sommaire!A2=Test", "--cell",
-        "Sommaire!B4=2025-03-14T00:00:00", "--cell",
-        "Sommaire!A7=Centres sociaux r\xc3\xa9pondants", "--cell", "Sommaire!B7=28", "--cell",
-        "Sommaire!B9=143", "--cell", "Sommaire!A13=Liens", "--cell", "Sommaire!B13=Types de liens",
-        "--cell", "Sommaire!A18=M\xc3\xa9thodologie",
+        "Sommaire!A4=R\xc3\xa9"
+        "alisation",
+        "--cell",
+        "Sommaire!B4=F\xc3\xa9"
+        "d\xc3\xa9ration test",
+        "--cell", "Sommaire!B5=du 6 janvier 2025 au 14 mars 2025", "--cell",
+        "Sommaire!B6=2025-03-14T00:00:00", "--cell",
+        "Sommaire!A9=Centres sociaux r\xc3\xa9pondants", "--cell", "Sommaire!B9=28", "--cell",
+        "Sommaire!B11=143", "--cell", "Sommaire!A15=Liens", "--cell", "Sommaire!B15=Types de liens",
+        "--cell", "Sommaire!A20=M\xc3\xa9thodologie",
         /* frequency table: unrounded numbers */
         "--cell", "Liens!A1=Types de liens", "--cell", "Liens!A4=Modalit\xc3\xa9", "--cell",
         "Liens!A5=Aucun lien", "--cell", "Liens!B5=4", "--cell", "Liens!C5=12.5", "--cell",
@@ -670,8 +685,10 @@ static void test_workbook(void **state)
         "--cell", "Par QPV!A27=Test exact de Fisher (bilat\xc3\xa9ral)", "--cell",
         "Par QPV!D27=0.3512", "--cell", "Par QPV!A30=",
         /* properties: a fixed creation date */
-        "--prop", "created=2025-03-14", "--prop", "creator=panorama", "--prop",
-        "title=Panorama des liens", (const char *)NULL);
+        "--prop", "created=2025-03-14", "--prop",
+        "creator=F\xc3\xa9"
+        "d\xc3\xa9ration test",
+        "--prop", "title=Panorama des liens", (const char *)NULL);
     assert_int_equal(rc, 0);
 
     /* The file depends on its inputs only. */
