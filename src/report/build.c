@@ -140,6 +140,7 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         st = err->status;
         goto out;
     }
+    pn_workbook_set_small_base(wb, spec->small_base);
     if ((st = add_tables(wb, store, spec, err)) != PN_OK)
         goto out;
     if ((st = methodology(store, &typo, err)) != PN_OK)

@@ -153,6 +153,11 @@ typedef struct pn_workbook pn_workbook;
  */
 pn_workbook *pn_workbook_create(const char *path, pn_error *err);
 
+/* pn_workbook_set_small_base - the percentages of the tables added after this on a base of
+ * fewer than @n units (0: none; PN_REPORT_SMALL_BASE until set) are printed in italics, and
+ * a line under the table says to read them with care. */
+void pn_workbook_set_small_base(pn_workbook *wb, double n);
+
 /*
  * pn_workbook_add_result - add the sheet of @it for a result of pn_tabulate (lent), through
  * the xlsx driver of output/output.h (pn_output_write).

@@ -56,23 +56,25 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
 
     double width = 14;
     lxw_row_t row = top + 1;
+    lxw_format *of_total = wb_pct_format(wb, wb->f.pct, t->total);
+    lxw_format *of_valid = wb_pct_format(wb, wb->f.pct, t->total - t->missing);
     for (size_t i = 0; i < t->k; i++, row++) {
         const char *label = pn_category_label(&t->cats[i]);
         width = fmax(width, (double)wb_text_width(label));
         wb_put_str(wb, ws, row, 0, label, wb->f.label);
         wb_put_num(wb, ws, row, 1, t->count[i], wb->f.count);
-        wb_put_num(wb, ws, row, 2, t->pct[i], wb->f.pct);
-        wb_put_num(wb, ws, row, 3, t->valid_pct[i], wb->f.pct);
+        wb_put_num(wb, ws, row, 2, t->pct[i], of_total);
+        wb_put_num(wb, ws, row, 3, t->valid_pct[i], of_valid);
         if (cum)
-            wb_put_num(wb, ws, row, cum_col, t->cum_pct[i], wb->f.pct);
+            wb_put_num(wb, ws, row, cum_col, t->cum_pct[i], of_valid);
         if (ci) {
-            wb_put_num(wb, ws, row, ci_col, t->ci_low[i], wb->f.pct);
-            wb_put_num(wb, ws, row, ci_col + 1, t->ci_high[i], wb->f.pct);
+            wb_put_num(wb, ws, row, ci_col, t->ci_low[i], of_valid);
+            wb_put_num(wb, ws, row, ci_col + 1, t->ci_high[i], of_valid);
         }
     }
     wb_put_str(wb, ws, row, 0, "Non-r\xc3\xa9ponse", wb->f.label);
     wb_put_num(wb, ws, row, 1, t->missing, wb->f.count);
-    wb_put_num(wb, ws, row, 2, t->missing_pct, wb->f.pct);
+    wb_put_num(wb, ws, row, 2, t->missing_pct, of_total);
     row++;
     wb_put_str(wb, ws, row, 0, "Total", wb->f.total_label);
     wb_put_num(wb, ws, row, 1, t->total, wb->f.total_count);
@@ -84,6 +86,7 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
     width = wb_clamp(width + 2, 16, 60);
     wb_label_width(wb, se, width);
     wb_set_cols(wb, ws, 1, (lxw_col_t)(ncols - 1), 13);
+    row += wb_small_note(wb, ws, row + 2, ncols, width + 13.0 * (ncols - 1));
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
     return wb_single_series_chart(
@@ -106,13 +109,14 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
 
     double width = 14;
     lxw_row_t row = top + 1;
+    lxw_format *of_cases = wb_pct_format(wb, wb->f.pct, t->cases);
     for (size_t i = 0; i < t->k; i++, row++) {
         const char *label = pn_category_label(&t->cats[i]);
         width = fmax(width, (double)wb_text_width(label));
         wb_put_str(wb, ws, row, 0, label, wb->f.label);
         wb_put_num(wb, ws, row, 1, t->count[i], wb->f.count);
-        wb_put_num(wb, ws, row, 2, t->pct_cases[i], wb->f.pct);
-        wb_put_num(wb, ws, row, 3, t->pct_responses[i], wb->f.pct);
+        wb_put_num(wb, ws, row, 2, t->pct_cases[i], of_cases);
+        wb_put_num(wb, ws, row, 3, t->pct_responses[i], wb_pct_format(wb, wb->f.pct, t->responses));
     }
     wb_put_str(wb, ws, row, 0, "Total des r\xc3\xa9ponses", wb->f.total_label);
     wb_put_num(wb, ws, row, 1, t->responses, wb->f.total_count);
@@ -131,6 +135,7 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
     width = wb_clamp(width + 2, 40, 60);
     wb_label_width(wb, se, width);
     wb_set_cols(wb, ws, 1, ncols - 1, 13);
+    row += wb_small_note(wb, ws, row + 2, ncols, width + 13.0 * (ncols - 1));
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
 
@@ -178,6 +183,7 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     wb_set_row(wb, ws, head, head_height(t->col_cats, c));
     wb_block(wb, ws, top, 0);
 
+    /* a percentage on a small base in italics: a row's on its total, a column's on its */
     for (size_t i = 0; i < r; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
         wb_put_str(wb, ws, row, 0, pn_category_label(&t->row_cats[i]), wb->f.label);
@@ -185,12 +191,18 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
             double v = b == BLOCK_COUNT     ? t->count[i * c + j]
                        : b == BLOCK_ROW_PCT ? t->row_pct[i * c + j]
                                             : t->col_pct[i * c + j];
-            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, num);
+            lxw_format *f = b == BLOCK_COUNT     ? num
+                            : b == BLOCK_ROW_PCT ? wb_pct_format(wb, num, t->row_total[i])
+                                                 : wb_pct_format(wb, num, t->col_total[j]);
+            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, f);
         }
         double v = b == BLOCK_COUNT     ? t->row_total[i]
                    : b == BLOCK_ROW_PCT ? t->row_pct_total[i]
                                         : t->row_total_pct[i];
-        wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), v, num);
+        wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), v,
+                   b == BLOCK_COUNT
+                       ? num
+                       : wb_pct_format(wb, num, b == BLOCK_ROW_PCT ? t->row_total[i] : t->n));
     }
     lxw_row_t row = head + 1 + (lxw_row_t)r;
     wb_put_str(wb, ws, row, 0, "Total", wb->f.total_label);
@@ -306,6 +318,7 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
     if ((st = crosstab_tests(wb, ws, t, row, width, &row, err)) != PN_OK)
         return st;
     lxw_col_t ncols = (lxw_col_t)(t->c + 2 > 4 ? t->c + 2 : 4);
+    row += wb_small_note(wb, ws, row, ncols, width + colw * (ncols - 1));
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
 
@@ -465,7 +478,8 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     for (size_t i = 0; i < r; i++, row++) {
         wb_put_str(wb, ws, row, 0, pn_category_label(&t->row_cats[i]), wb->f.label);
         for (size_t j = 0; j < c; j++)
-            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->col_pct[i * c + j], wb->f.pct);
+            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), t->col_pct[i * c + j],
+                       wb_pct_format(wb, wb->f.pct, t->cases[j]));
         wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), t->total_pct[i], wb->f.pct);
     }
     row++;
@@ -485,6 +499,7 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     wb_put_wrapped(wb, ws, row, ncols, PN_MULTI_CROSSTAB_NOTE, width + colw * (ncols - 1),
                    wb->f.warn);
     row += 2;
+    row += wb_small_note(wb, ws, row, ncols, width + colw * (ncols - 1));
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
 
@@ -589,8 +604,8 @@ static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_repor
          "cart\xc3\xa9"
          "es)",
          t->multiple, wb->f.count},
-        {"Accord observ\xc3\xa9 (%)", t->agree_pct, wb->f.pct},
-        {"Accord attendu par hasard (%)", t->chance_pct, wb->f.pct},
+        {"Accord observ\xc3\xa9 (%)", t->agree_pct, wb_pct_format(wb, wb->f.pct, t->n)},
+        {"Accord attendu par hasard (%)", t->chance_pct, wb_pct_format(wb, wb->f.pct, t->n)},
         {"Kappa de Cohen", t->kappa, wb->f.stat},
         {"Erreur type asymptotique", t->ase, wb->f.stat},
         {"Intervalle de confiance \xc3\xa0 95 % : borne basse", t->ci_low, wb->f.stat},
@@ -616,6 +631,7 @@ static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_repor
     lxw_col_t ncols = (lxw_col_t)(k + 2);
     wb_put_wrapped(wb, ws, row, ncols, PN_PAIRS_NOTE, width + colw * (ncols - 1), wb->f.note);
     row += 2;
+    row += wb_small_note(wb, ws, row, ncols, width + colw * (ncols - 1));
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
     return PN_OK;

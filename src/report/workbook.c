@@ -93,6 +93,35 @@ void wb_put_num(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
         wb_latch(wb, worksheet_write_blank(ws, row, col, f));
 }
 
+void pn_workbook_set_small_base(pn_workbook *wb, double n)
+{
+    wb->small_base = n;
+}
+
+lxw_format *wb_pct_format(pn_workbook *wb, lxw_format *f, double base)
+{
+    if (wb->small_base > 0 && !pn_is_masked(base) && base > 0 && base < wb->small_base) {
+        wb->small_seen = 1;
+        return wb->f.pct_small;
+    }
+    return f;
+}
+
+lxw_row_t wb_small_note(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
+                        double width_chars)
+{
+    char text[200];
+    if (!wb->small_seen)
+        return 0;
+    wb->small_seen = 0;
+    snprintf(text, sizeof text,
+             "En italique : pourcentage calcul\xc3\xa9 sur moins de %.0f unit\xc3\xa9s, \xc3\xa0 "
+             "interpr\xc3\xa9ter avec prudence.",
+             wb->small_base);
+    wb_put_wrapped(wb, ws, row, ncols, text, width_chars, wb->f.note);
+    return 2;
+}
+
 /* Number of characters of a UTF-8 string, for column widths. */
 size_t wb_text_width(const char *s)
 {
@@ -117,13 +146,13 @@ void wb_french_decimal(char *buf, size_t size, double x)
 
 static int make_formats(pn_workbook *wb)
 {
-    lxw_format **all[] = {&wb->f.title,       &wb->f.info,           &wb->f.head,
-                          &wb->f.head_left,   &wb->f.label,          &wb->f.count,
-                          &wb->f.pct,         &wb->f.total_label,    &wb->f.total_count,
-                          &wb->f.total_pct,   &wb->f.section,        &wb->f.note,
-                          &wb->f.warn,        &wb->f.stat,           &wb->f.p,
-                          &wb->f.cover_title, &wb->f.cover_subtitle, &wb->f.date,
-                          &wb->f.thousands,   &wb->f.link,           &wb->f.para};
+    lxw_format **all[] = {
+        &wb->f.title,          &wb->f.info,      &wb->f.head,      &wb->f.head_left,
+        &wb->f.label,          &wb->f.count,     &wb->f.pct,       &wb->f.total_label,
+        &wb->f.total_count,    &wb->f.total_pct, &wb->f.section,   &wb->f.note,
+        &wb->f.warn,           &wb->f.stat,      &wb->f.p,         &wb->f.cover_title,
+        &wb->f.cover_subtitle, &wb->f.date,      &wb->f.thousands, &wb->f.link,
+        &wb->f.para,           &wb->f.pct_small};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if ((*all[i] = workbook_add_format(wb->lxw)) == NULL)
             return 0;
@@ -149,6 +178,10 @@ static int make_formats(pn_workbook *wb)
                           wb->f.total_pct, wb->f.stat, wb->f.p};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         format_set_align(nums[i], LXW_ALIGN_RIGHT);
+    format_set_align(wb->f.pct_small, LXW_ALIGN_RIGHT);
+    format_set_num_format(wb->f.pct_small, "0.0");
+    format_set_italic(wb->f.pct_small);
+    format_set_font_color(wb->f.pct_small, 0x7F7F7F);
     format_set_num_format(wb->f.count, "0");
     format_set_num_format(wb->f.pct, "0.0");
     lxw_format *totals[] = {wb->f.total_label, wb->f.total_count, wb->f.total_pct};
@@ -200,6 +233,7 @@ pn_workbook *pn_workbook_create(const char *path, pn_error *err)
         pn_error_set(err, PN_ENOMEM, "out of memory creating '%s'", path);
         goto out;
     }
+    wb->small_base = PN_REPORT_SMALL_BASE;
     wb->lxw = workbook_new(path);
     if (wb->lxw == NULL) {
         pn_error_set(err, PN_ENOMEM, "out of memory creating '%s'", path);

@@ -40,10 +40,12 @@ struct pn_workbook {
     char **kept; /* strings lent to libxlsxwriter until close */
     size_t nkept, capkept;
     lxw_error lxw_err; /* first failure of a cell write, LXW_NO_ERROR when none */
+    double small_base; /* a percentage on fewer units is flagged (0: none) */
+    int small_seen;    /* a percentage of the table being drawn was flagged */
     struct {
         lxw_format *title, *info, *head, *head_left, *label, *count, *pct, *total_label,
             *total_count, *total_pct, *section, *note, *warn, *stat, *p, *cover_title,
-            *cover_subtitle, *date, *thousands, *link, *para;
+            *cover_subtitle, *date, *thousands, *link, *para, *pct_small;
     } f;
 };
 
@@ -70,6 +72,13 @@ PN_MUST_USE pn_status wb_single_series_chart(pn_workbook *wb, sheet_entry *se, c
                                              lxw_col_t value_col, const char *axis,
                                              lxw_col_t at_col, lxw_row_t *bottom, pn_error *err);
 PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char *var);
+
+/* The format of a percentage on @base units: @f, or its italic twin when the base is small
+ * (then noted in wb->small_seen); wb_small_note writes the line that says so, at @row, when
+ * one was, and returns the rows it took (0 or 2). */
+lxw_format *wb_pct_format(pn_workbook *wb, lxw_format *f, double base);
+lxw_row_t wb_small_note(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
+                        double width_chars);
 
 /* layout.c: rows, columns and charts set through these are recorded for the sheet's print
  * layout, which wb_plan_pages sets: its orientation (landscape only when @landscape_ok and

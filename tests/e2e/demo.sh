@@ -137,6 +137,32 @@ for sheet in ("Liens par commune", "Liens et QPV"):
             continue
         assert a == b or abs(a - b) >= 3, (sheet, k, a, b)
 PY
+# small bases: on "Liens par commune" (towns in rows), a row percentage is in italics exactly
+# when its town has fewer than 30 links (the spec's default), and the note says so
+$PY - c.xlsx <<'PY' || fail "the small bases are not flagged as they should be"
+import sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["Liens par commune"]
+rows = list(ws.iter_rows())
+def block(name):
+    top = next(i for i, r in enumerate(rows) if r[0].value == name) + 2
+    out = []
+    for r in rows[top:]:
+        if r[0].value in (None, "Total"):
+            return out
+        out.append(r)
+counts = {r[0].value: r for r in block("Effectifs")}
+flagged = 0
+for r in block("Pourcentages en ligne (%)"):
+    total = counts[r[0].value][6].value
+    small = total == "s" or total < 30
+    for c in r[1:7]:
+        if isinstance(c.value, (int, float)):
+            assert bool(c.font.i) == small, (r[0].value, total, c.coordinate)
+            flagged += small
+assert flagged > 20, flagged
+notes = [c.value for r in rows for c in r if isinstance(c.value, str) and c.value.startswith("En italique")]
+assert notes == ["En italique : pourcentage calculé sur moins de 30 unités, à interpréter avec prudence."], notes
+PY
 # the agreement of the pairs: the sheet gives tab --pairs' kappa (DOMAIN.md: 0.5947, 350 pairs)
 "$PN_BIN" --db c.db tab type_lien --pairs --format csv >pairs.csv
 $PY - c.xlsx pairs.csv <<'PY' || fail "the pairs' sheet is not tab --pairs' figures"

@@ -89,6 +89,8 @@ static void test_spec_good(void **state)
     assert_string_equal(s->path, path);
     assert_string_equal(s->title, "Panorama test");
     assert_string_equal(s->subtitle, "Sous-titre \xc3\xa0 lire");
+    assert_null(s->producer); /* not said */
+    assert_true(s->small_base == PN_REPORT_SMALL_BASE);
     assert_int_equal(s->n, 6);
 
     pn_report_item *it = &s->items[0];
@@ -186,6 +188,13 @@ static const bad_case bad_cases[] = {
      {":3: column 'kind': expected one 'workbook' record", "line 2"}},
     {"kind,sheet,var\nworkbook,,\n", PN_EINPUT, {": column 'kind': expected at least one"}},
     {"kind,sheet,var\ntable,A,x,extra\n", PN_EINPUT, {":2: column 4:", "found 'extra'"}},
+    {"kind,sheet,var,small_base\nworkbook,,,trente\ntable,A,x\n",
+     PN_EINPUT,
+     {":2: column 'small_base': expected a whole number", "found 'trente'"}},
+    {"kind,sheet,var,producer\ntable,A,x,F\xc3\xa9"
+     "d\xc3\xa9ration\n",
+     PN_EINPUT,
+     {":2: column 'producer': it is the workbook's", "on a 'table' record"}},
 };
 
 static void test_spec_bad(void **state)
@@ -683,7 +692,10 @@ static void test_workbook(void **state)
         "inf\xc3\xa9rieur \xc3\xa0 5. Au-del\xc3\xa0 de 20 %, le khi-deux et le rapport de "
         "vraisemblance sont peu fiables : regrouper des modalit\xc3\xa9s.",
         "--cell", "Par QPV!A27=Test exact de Fisher (bilat\xc3\xa9ral)", "--cell",
-        "Par QPV!D27=0.3512", "--cell", "Par QPV!A30=",
+        "Par QPV!D27=0.3512", "--cell",
+        "Par QPV!A30=En italique : pourcentage calcul\xc3\xa9 sur moins de 30 unit\xc3\xa9s, "
+        "\xc3\xa0 interpr\xc3\xa9ter avec prudence.",
+        "--cell", "Par QPV!A32=",
         /* properties: a fixed creation date */
         "--prop", "created=2025-03-14", "--prop",
         "creator=F\xc3\xa9"
