@@ -141,6 +141,10 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         goto out;
     }
     pn_workbook_set_small_base(wb, spec->small_base);
+    if (pn_workbook_set_producer(wb, spec->producer) != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
     if ((st = add_tables(wb, store, spec, err)) != PN_OK)
         goto out;
     if ((st = methodology(store, &typo, err)) != PN_OK)

@@ -158,6 +158,10 @@ pn_workbook *pn_workbook_create(const char *path, pn_error *err);
  * a line under the table says to read them with care. */
 void pn_workbook_set_small_base(pn_workbook *wb, double n);
 
+/* pn_workbook_set_producer - who produced the survey, named in each table's source line
+ * (copied; NULL: none). PN_OK or PN_ENOMEM. */
+PN_MUST_USE pn_status pn_workbook_set_producer(pn_workbook *wb, const char *producer);
+
 /*
  * pn_workbook_add_result - add the sheet of @it for a result of pn_tabulate (lent), through
  * the xlsx driver of output/output.h (pn_output_write).

@@ -86,6 +86,9 @@ static pn_status draw_freq(pn_workbook *wb, sheet_entry *se, const pn_report_ite
     width = wb_clamp(width + 2, 16, 60);
     wb_label_width(wb, se, width);
     wb_set_cols(wb, ws, 1, (lxw_col_t)(ncols - 1), 13);
+    char lecture[512];
+    row += wb_about(wb, ws, row + 2, ncols, width + 13.0 * (ncols - 1),
+                    wb_freq_lecture(wb, t, lecture, sizeof lecture), NULL);
     row += wb_small_note(wb, ws, row + 2, ncols, width + 13.0 * (ncols - 1));
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
@@ -135,6 +138,9 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
     width = wb_clamp(width + 2, 40, 60);
     wb_label_width(wb, se, width);
     wb_set_cols(wb, ws, 1, ncols - 1, 13);
+    char lecture[512];
+    row += wb_about(wb, ws, row + 2, ncols, width + 13.0 * (ncols - 1),
+                    wb_multi_lecture(wb, t, lecture, sizeof lecture), NULL);
     row += wb_small_note(wb, ws, row + 2, ncols, width + 13.0 * (ncols - 1));
     wb_put_wrapped(wb, ws, row + 2, ncols, note, width + 13.0 * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 4 : 2);
@@ -291,6 +297,100 @@ out:
     return st;
 }
 
+/* The chart of the cross-tab @t drawn at @top of @se (see draw_crosstab); *@bottom moves
+ * below it. */
+static pn_status crosstab_chart(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
+                                const pn_crosstab *t, lxw_row_t top, const char *title,
+                                lxw_row_t *bottom, pn_error *err)
+{
+    lxw_worksheet *ws = se->ws;
+    pn_status st = PN_OK;
+    /* stacked: each column's distribution, drawn from the column percentages (a chart of
+     * percentages, labelled with them), not Excel's 100 % stacking of the counts; when the
+     * rows are the longer list (towns), each row's distribution, from the row
+     * percentages, as horizontal bars read top-down */
+    int shares = it->chart != PN_CHART_COLUMN && it->chart != PN_CHART_BAR;
+    int by_rows = shares && t->r > 12 && t->r > t->c;
+    uint8_t type = it->chart == PN_CHART_COLUMN ? LXW_CHART_COLUMN
+                   : it->chart == PN_CHART_BAR  ? LXW_CHART_BAR
+                   : by_rows                    ? LXW_CHART_BAR_STACKED
+                                                : LXW_CHART_COLUMN_STACKED;
+    lxw_chart *chart = workbook_add_chart(wb->lxw, type);
+    const char *cat_title = by_rows ? t->row_title : t->col_title;
+    char *axis = wb_keep(wb, cat_title && cat_title[0] ? cat_title
+                             : by_rows                 ? t->row_var
+                                                       : t->col_var);
+    char *vaxis = wb_keep(wb, shares ? "R\xc3\xa9partition (%)" : "Effectif");
+    if (chart == NULL || axis == NULL || vaxis == NULL ||
+        wb_chart_title(wb, chart, title) != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
+        return st;
+    }
+    /* the head of the counts' block, of the row percentages' (the second block) or of the
+     * column percentages' (the third) */
+    lxw_row_t head = top + 1 + (shares ? (by_rows ? 1 : 2) * ((lxw_row_t)t->r + 4) : 0);
+    int labels = shares ? (by_rows ? t->r <= 12 && t->c <= 6 : t->c <= 12 && t->r <= 6)
+                        : (t->r * t->c <= 24);
+    size_t nseries = by_rows ? t->c : t->r;
+    for (size_t i = 0; i < nseries; i++) {
+        lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+        if (s == NULL) {
+            st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
+            return st;
+        }
+        if (by_rows) { /* series: a column (class); categories: the rows (towns) */
+            lxw_col_t col = (lxw_col_t)(i + 1);
+            lxw_row_t last = head + (lxw_row_t)t->r;
+            chart_series_set_categories(s, se->name, head + 1, 0, last, 0);
+            chart_series_set_values(s, se->name, head + 1, col, last, col);
+            chart_series_set_name_range(s, se->name, head, col);
+        } else {
+            lxw_row_t data = head + 1 + (lxw_row_t)i;
+            chart_series_set_categories(s, se->name, head, 1, head, (lxw_col_t)t->c);
+            chart_series_set_values(s, se->name, data, 1, data, (lxw_col_t)t->c);
+            chart_series_set_name_range(s, se->name, data, 0);
+        }
+        if (labels) {
+            chart_series_set_labels(s);
+            chart_series_set_labels_num_format(s, "0");
+        }
+    }
+    if (shares)
+        chart_set_series_overlap(chart, 100);
+    chart_set_series_gap(chart, 60);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    lxw_chart_axis *cat = NULL, *val = wb_chart_axes(chart, type, &cat);
+    chart_axis_set_name(cat, axis);
+    chart_axis_set_name(val, vaxis);
+    if (shares) {
+        chart_axis_set_min(val, 0);
+        chart_axis_set_max(val, 100);
+    }
+    lxw_chart_options opt = {.x_offset = 10,
+                             .x_scale = wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
+                             /* room for slanted labels of many columns */
+                             .y_scale = t->c > 12 ? 2.2 : 1.35};
+    /* beside the table; a bar a row (16 pixels each) under it, as a block of its own that
+     * begins a page when the sheet takes several: a long table is printed as wide as
+     * the page allows, and no page cuts the chart */
+    lxw_row_t at = top;
+    lxw_col_t at_col = (lxw_col_t)(t->c + 3);
+    if (by_rows) {
+        at = *bottom + 1;
+        at_col = 0;
+        opt.x_scale = 1.6;
+        opt.y_scale = wb_clamp((100.0 + 16.0 * (double)t->r) / 288.0, 1.35, 8.0);
+        wb_block(wb, ws, at++, 1); /* a row above it: LibreOffice draws a chart that
+                                    * touches a page's last row on that page too */
+    }
+    wb_insert_chart(wb, ws, at, at_col, chart, &opt);
+    lxw_row_t below = wb_chart_bottom(at, opt.y_scale);
+    if (below > *bottom)
+        *bottom = below;
+
+    return st;
+}
+
 static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report_item *it,
                                const void *table, lxw_row_t top, const char *note,
                                const char *title, lxw_row_t *bottom, pn_error *err)
@@ -318,95 +418,16 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
     if ((st = crosstab_tests(wb, ws, t, row, width, &row, err)) != PN_OK)
         return st;
     lxw_col_t ncols = (lxw_col_t)(t->c + 2 > 4 ? t->c + 2 : 4);
+    char lecture[512], left[256];
+    wb_left_out_text(wb, t, left, sizeof left);
+    row += wb_about(wb, ws, row, ncols, width + colw * (ncols - 1),
+                    wb_crosstab_lecture(wb, t, lecture, sizeof lecture), left);
     row += wb_small_note(wb, ws, row, ncols, width + colw * (ncols - 1));
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
 
-    if (it->chart != PN_CHART_NONE && t->r > 0 && t->c > 0) {
-        /* stacked: each column's distribution, drawn from the column percentages (a chart of
-         * percentages, labelled with them), not Excel's 100 % stacking of the counts; when the
-         * rows are the longer list (towns), each row's distribution, from the row
-         * percentages, as horizontal bars read top-down */
-        int shares = it->chart != PN_CHART_COLUMN && it->chart != PN_CHART_BAR;
-        int by_rows = shares && t->r > 12 && t->r > t->c;
-        uint8_t type = it->chart == PN_CHART_COLUMN ? LXW_CHART_COLUMN
-                       : it->chart == PN_CHART_BAR  ? LXW_CHART_BAR
-                       : by_rows                    ? LXW_CHART_BAR_STACKED
-                                                    : LXW_CHART_COLUMN_STACKED;
-        lxw_chart *chart = workbook_add_chart(wb->lxw, type);
-        const char *cat_title = by_rows ? t->row_title : t->col_title;
-        char *axis = wb_keep(wb, cat_title && cat_title[0] ? cat_title
-                                 : by_rows                 ? t->row_var
-                                                           : t->col_var);
-        char *vaxis = wb_keep(wb, shares ? "R\xc3\xa9partition (%)" : "Effectif");
-        if (chart == NULL || axis == NULL || vaxis == NULL ||
-            wb_chart_title(wb, chart, title) != PN_OK) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
-            return st;
-        }
-        /* the head of the counts' block, of the row percentages' (the second block) or of the
-         * column percentages' (the third) */
-        lxw_row_t head = top + 1 + (shares ? (by_rows ? 1 : 2) * ((lxw_row_t)t->r + 4) : 0);
-        int labels = shares ? (by_rows ? t->r <= 12 && t->c <= 6 : t->c <= 12 && t->r <= 6)
-                            : (t->r * t->c <= 24);
-        size_t nseries = by_rows ? t->c : t->r;
-        for (size_t i = 0; i < nseries; i++) {
-            lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
-            if (s == NULL) {
-                st = pn_error_set(err, PN_ENOMEM, "out of memory adding a chart to '%s'", se->name);
-                return st;
-            }
-            if (by_rows) { /* series: a column (class); categories: the rows (towns) */
-                lxw_col_t col = (lxw_col_t)(i + 1);
-                lxw_row_t last = head + (lxw_row_t)t->r;
-                chart_series_set_categories(s, se->name, head + 1, 0, last, 0);
-                chart_series_set_values(s, se->name, head + 1, col, last, col);
-                chart_series_set_name_range(s, se->name, head, col);
-            } else {
-                lxw_row_t data = head + 1 + (lxw_row_t)i;
-                chart_series_set_categories(s, se->name, head, 1, head, (lxw_col_t)t->c);
-                chart_series_set_values(s, se->name, data, 1, data, (lxw_col_t)t->c);
-                chart_series_set_name_range(s, se->name, data, 0);
-            }
-            if (labels) {
-                chart_series_set_labels(s);
-                chart_series_set_labels_num_format(s, "0");
-            }
-        }
-        if (shares)
-            chart_set_series_overlap(chart, 100);
-        chart_set_series_gap(chart, 60);
-        chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-        lxw_chart_axis *cat = NULL, *val = wb_chart_axes(chart, type, &cat);
-        chart_axis_set_name(cat, axis);
-        chart_axis_set_name(val, vaxis);
-        if (shares) {
-            chart_axis_set_min(val, 0);
-            chart_axis_set_max(val, 100);
-        }
-        lxw_chart_options opt = {.x_offset = 10,
-                                 .x_scale =
-                                     wb_clamp((160.0 + 80.0 * (double)t->c) / 480.0, 1.25, 2.6),
-                                 /* room for slanted labels of many columns */
-                                 .y_scale = t->c > 12 ? 2.2 : 1.35};
-        /* beside the table; a bar a row (16 pixels each) under it, as a block of its own that
-         * begins a page when the sheet takes several: a long table is printed as wide as
-         * the page allows, and no page cuts the chart */
-        lxw_row_t at = top;
-        lxw_col_t at_col = (lxw_col_t)(t->c + 3);
-        if (by_rows) {
-            at = *bottom + 1;
-            at_col = 0;
-            opt.x_scale = 1.6;
-            opt.y_scale = wb_clamp((100.0 + 16.0 * (double)t->r) / 288.0, 1.35, 8.0);
-            wb_block(wb, ws, at++, 1); /* a row above it: LibreOffice draws a chart that
-                                        * touches a page's last row on that page too */
-        }
-        wb_insert_chart(wb, ws, at, at_col, chart, &opt);
-        lxw_row_t below = wb_chart_bottom(at, opt.y_scale);
-        if (below > *bottom)
-            *bottom = below;
-    }
+    if (it->chart != PN_CHART_NONE && t->r > 0 && t->c > 0)
+        st = crosstab_chart(wb, se, it, t, top, title, bottom, err);
     return st;
 }
 
@@ -499,6 +520,9 @@ static pn_status draw_multi_crosstab(pn_workbook *wb, sheet_entry *se, const pn_
     wb_put_wrapped(wb, ws, row, ncols, PN_MULTI_CROSSTAB_NOTE, width + colw * (ncols - 1),
                    wb->f.warn);
     row += 2;
+    char lecture[512];
+    row += wb_about(wb, ws, row, ncols, width + colw * (ncols - 1),
+                    wb_multi_crosstab_lecture(wb, t, lecture, sizeof lecture), NULL);
     row += wb_small_note(wb, ws, row, ncols, width + colw * (ncols - 1));
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
@@ -631,6 +655,9 @@ static pn_status draw_agreement(pn_workbook *wb, sheet_entry *se, const pn_repor
     lxw_col_t ncols = (lxw_col_t)(k + 2);
     wb_put_wrapped(wb, ws, row, ncols, PN_PAIRS_NOTE, width + colw * (ncols - 1), wb->f.note);
     row += 2;
+    char lecture[512];
+    row += wb_about(wb, ws, row, ncols, width + colw * (ncols - 1),
+                    wb_agreement_lecture(t, lecture, sizeof lecture), NULL);
     row += wb_small_note(wb, ws, row, ncols, width + colw * (ncols - 1));
     wb_put_wrapped(wb, ws, row, ncols, note, width + colw * (ncols - 1), wb->f.note);
     *bottom = row + (note && note[0] ? 2 : 0);
@@ -772,7 +799,9 @@ static pn_status xlsx_table(xlsx_sheet *x, const pn_output_part *p, pn_status in
     st = part_open(x, p, pn_strbuf_str(info), fallback_title, freeze_labels, &at, err);
     if (st != PN_OK)
         return st;
+    x->wb->part = p;
     st = draw(x->wb, x->se, x->it, t, at.top, at.note, at.title, &bottom, err);
+    x->wb->part = NULL;
     return part_close(x, &at, bottom, st, err);
 }
 

@@ -98,6 +98,13 @@ void pn_workbook_set_small_base(pn_workbook *wb, double n)
     wb->small_base = n;
 }
 
+pn_status pn_workbook_set_producer(pn_workbook *wb, const char *producer)
+{
+    free(wb->producer);
+    wb->producer = producer ? pn_strdup(producer) : NULL;
+    return producer && wb->producer == NULL ? PN_ENOMEM : PN_OK;
+}
+
 lxw_format *wb_pct_format(pn_workbook *wb, lxw_format *f, double base)
 {
     if (wb->small_base > 0 && !pn_is_masked(base) && base > 0 && base < wb->small_base) {
@@ -265,6 +272,7 @@ static void release(pn_workbook *wb)
     }
     free(wb->sheets);
     wb_plans_release(wb);
+    free(wb->producer);
     for (size_t i = 0; i < wb->nkept; i++)
         free(wb->kept[i]);
     free(wb->kept);

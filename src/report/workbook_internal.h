@@ -41,7 +41,9 @@ struct pn_workbook {
     size_t nkept, capkept;
     lxw_error lxw_err; /* first failure of a cell write, LXW_NO_ERROR when none */
     double small_base; /* a percentage on fewer units is flagged (0: none) */
-    int small_seen;    /* a percentage of the table being drawn was flagged */
+    char *producer;    /* who produced the survey, for the tables' source lines; NULL: none */
+    const struct pn_output_part *part; /* the table being drawn (tables.c) */
+    int small_seen;                    /* a percentage of the table being drawn was flagged */
     struct {
         lxw_format *title, *info, *head, *head_left, *label, *count, *pct, *total_label,
             *total_count, *total_pct, *section, *note, *warn, *stat, *p, *cover_title,
@@ -77,6 +79,21 @@ PN_MUST_USE pn_status wb_table_info(pn_strbuf *sb, const char *label, const char
  * (then noted in wb->small_seen); wb_small_note writes the line that says so, at @row, when
  * one was, and returns the rows it took (0 or 2). */
 lxw_format *wb_pct_format(pn_workbook *wb, lxw_format *f, double base);
+/* Under a table, the lines INSEE's tables have: "Champ :" (the units of wb->part), "Source :",
+ * "Lecture :" @lecture (NULL: none), and @left_out (NULL: none), one a row from @row; returns
+ * the rows it took with a blank one after. */
+lxw_row_t wb_about(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
+                   double width_chars, const char *lecture, const char *left_out);
+/* about.c: the "Lecture :" sentence of each kind of table, about its first figure shown, into
+ * @buf (returned; "" when none is shown); the non-response line of a cross-tab. */
+const char *wb_freq_lecture(const pn_workbook *wb, const pn_freq *t, char *buf, size_t size);
+const char *wb_multi_lecture(const pn_workbook *wb, const pn_multi *t, char *buf, size_t size);
+const char *wb_crosstab_lecture(const pn_workbook *wb, const pn_crosstab *t, char *buf,
+                                size_t size);
+const char *wb_multi_crosstab_lecture(const pn_workbook *wb, const pn_multi_crosstab *t, char *buf,
+                                      size_t size);
+const char *wb_agreement_lecture(const pn_agreement *t, char *buf, size_t size);
+void wb_left_out_text(const pn_workbook *wb, const pn_crosstab *t, char *buf, size_t size);
 lxw_row_t wb_small_note(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
                         double width_chars);
 

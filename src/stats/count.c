@@ -435,9 +435,11 @@ pn_status count_jobs(pn_store *s, pn_store *twin, pn_form *const *forms, size_t 
         for (size_t i = 0; i < nr; i++) {
             job *j = rs[i].j;
             /* the sides whose reported links the table counts */
-            if (j->st == PN_OK && j->c.units > rs[i].before &&
-                counts_links(f, &rs[i].var, j->by ? &rs[i].by : NULL))
+            int links = counts_links(f, &rs[i].var, j->by ? &rs[i].by : NULL);
+            if (j->st == PN_OK && j->c.units > rs[i].before && links)
                 j->link_sides |= 1u << f->side;
+            j->sides |= 1u << f->side;
+            j->links |= links;
             reader_release(&rs[i]);
         }
     }

@@ -101,7 +101,8 @@ typedef struct pn_multi {
 typedef enum pn_unit { PN_UNIT_QUESTIONNAIRE = 0, PN_UNIT_LINK } pn_unit;
 
 typedef struct pn_crosstab {
-    pn_unit unit; /* set by the caller (0: questionnaires); writers warn for links */
+    pn_unit unit;   /* set by the caller (0: questionnaires); writers warn for links */
+    double missing; /* set by the caller: units left out, unanswered in the row or column */
     char *row_var, *col_var;
     char *row_title, *col_title;
     size_t r, c;

@@ -119,6 +119,8 @@ static pn_status job_finish(job *j)
     pn_error *err = &j->err;
     const char *var = j->req->var, *by = j->by;
     pn_status st;
+    j->out->sides = j->sides;
+    j->out->links = j->links;
     if (!c->rows.from_list && c->rows.n > 1 &&
         (st = counter_sort_rows(c, by ? c->cols.n : 1, err)) != PN_OK)
         return st;
@@ -155,6 +157,7 @@ static pn_status job_finish(job *j)
         t->unit = j->link_sides == (1u << PN_SIDE_CENTRE | 1u << PN_SIDE_ECOLE)
                       ? PN_UNIT_LINK
                       : PN_UNIT_QUESTIONNAIRE;
+        t->missing = c->missing;
         t->row_var = pn_strdup(var);
         t->col_var = pn_strdup(by);
         t->row_title = title_of(&j->first_var);

@@ -58,6 +58,11 @@ typedef struct pn_tab_part {
      * tests (chi-square, kappa) are withheld because a cell is masked */
     size_t masked;
     int tests_withheld;
+    /* the units counted, for the table's "Champ" line: 1 << pn_form_side (form.h) of each
+     * network whose form was counted, and whether a unit is a reported link (an entry of the
+     * forms' partner repeat) rather than a questionnaire */
+    unsigned sides;
+    int links;
 } pn_tab_part;
 
 /*

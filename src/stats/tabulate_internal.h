@@ -100,6 +100,8 @@ typedef struct job {
     int multi;
     varref first_var, first_by;
     unsigned link_sides; /* 1 << pn_form_side of each side whose links were counted */
+    unsigned sides;      /* 1 << pn_form_side of each form it read */
+    int links;           /* its units are the entries of the forms' partner repeat */
     pn_expr *filter;     /* req->where, parsed; NULL when none */
     pn_status st;        /* PN_OK while it counts */
     pn_tab_fault fault;

@@ -163,6 +163,24 @@ assert flagged > 20, flagged
 notes = [c.value for r in rows for c in r if isinstance(c.value, str) and c.value.startswith("En italique")]
 assert notes == ["En italique : pourcentage calculé sur moins de 30 unités, à interpréter avec prudence."], notes
 PY
+# under every table, as INSEE's: its field, its source and a reading of its first figure; under
+# a cross-tab, its non-response
+$PY - c.xlsx <<'PY' || fail "a table lacks its Champ, Source or Lecture line"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+for ws in wb.worksheets[1:-1]:
+    lines = [r[0] for r in ws.iter_rows(values_only=True) if isinstance(r[0], str)]
+    for head in ("Champ : ", "Source : enquête écoles – centres sociaux, Fédération", "Lecture : "):
+        assert any(l.startswith(head) for l in lines), (ws.title, head)
+    if ws.title in ("Liens par commune", "Liens et QPV"):
+        assert "Non-réponse : aucune unité écartée du tableau." in lines, ws.title
+        assert any(l.startswith("Champ : liens déclarés par les centres sociaux et les écoles") for l in lines)
+ws = wb["Types de liens"]
+aucun = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Aucun lien")
+want = "Lecture : « Aucun lien » représente %s %% des réponses valides (liens déclarés)." % (
+    ("%.1f" % aucun[3]).replace(".", ","))
+assert want in [r[0] for r in ws.iter_rows(values_only=True)], want
+PY
 # the agreement of the pairs: the sheet gives tab --pairs' kappa (DOMAIN.md: 0.5947, 350 pairs)
 "$PN_BIN" --db c.db tab type_lien --pairs --format csv >pairs.csv
 $PY - c.xlsx pairs.csv <<'PY' || fail "the pairs' sheet is not tab --pairs' figures"

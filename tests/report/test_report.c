@@ -669,8 +669,15 @@ static void test_workbook(void **state)
         "Liens!D5=13.333333333333334", "--cell", "Liens!A10=Non-r\xc3\xa9ponse", "--cell",
         "Liens!B10=2", "--cell", "Liens!C10=6.25", "--cell", "Liens!D10=", "--cell",
         "Liens!A11=Total", "--cell", "Liens!B11=32", "--cell", "Liens!C11=100", "--cell",
-        "Liens!D11=100", "--cell", "Liens!A13=Source : questionnaires des centres sociaux.",
-        "--cell", "Liens!E4=IC 95 % : borne basse",
+        "Liens!D11=100", "--cell", "Liens!A13=Champ : questionnaires re\xc3\xa7us.", "--cell",
+        "Liens!A14=Source : enqu\xc3\xaate \xc3\xa9"
+        "coles \xe2\x80\x93 centres sociaux.",
+        "--cell",
+        "Liens!A15=Lecture : \xc2\xab Aucun lien \xc2\xbb repr\xc3\xa9sente 13,3 % des "
+        "r\xc3\xa9ponses "
+        "valides (questionnaires).",
+        "--cell", "Liens!A17=Source : questionnaires des centres sociaux.", "--cell",
+        "Liens!E4=IC 95 % : borne basse",
         /* ordered: cumulative %, no interval */
         "--cell", "Rythme!A3=Filtre : ${type_lien} != 'aucun'", "--cell",
         "Rythme!E4=% cumul\xc3\xa9 (r\xc3\xa9ponses valides)", "--cell", "Rythme!E8=100", "--cell",
@@ -692,10 +699,15 @@ static void test_workbook(void **state)
         "inf\xc3\xa9rieur \xc3\xa0 5. Au-del\xc3\xa0 de 20 %, le khi-deux et le rapport de "
         "vraisemblance sont peu fiables : regrouper des modalit\xc3\xa9s.",
         "--cell", "Par QPV!A27=Test exact de Fisher (bilat\xc3\xa9ral)", "--cell",
-        "Par QPV!D27=0.3512", "--cell",
-        "Par QPV!A30=En italique : pourcentage calcul\xc3\xa9 sur moins de 30 unit\xc3\xa9s, "
+        "Par QPV!D27=0.3512", "--cell", "Par QPV!A30=Champ : questionnaires re\xc3\xa7us.",
+        "--cell",
+        "Par QPV!A31=Non-r\xc3\xa9ponse : aucune unit\xc3\xa9 \xc3\xa9"
+        "cart\xc3\xa9"
+        "e du tableau.",
+        "--cell",
+        "Par QPV!A35=En italique : pourcentage calcul\xc3\xa9 sur moins de 30 unit\xc3\xa9s, "
         "\xc3\xa0 interpr\xc3\xa9ter avec prudence.",
-        "--cell", "Par QPV!A32=",
+        "--cell", "Par QPV!A37=",
         /* properties: a fixed creation date */
         "--prop", "created=2025-03-14", "--prop",
         "creator=F\xc3\xa9"
