@@ -141,6 +141,35 @@ const char *pn_select_next(const char **s, size_t *len);
 typedef int (*pn_expr_literal_fn)(void *ctx, const char *text, size_t pos);
 int pn_expr_result_literals(const pn_expr *e, pn_expr_literal_fn fn, void *ctx);
 
+/*
+ * pn_expr_describe - @e in French words appended to @out (util/strbuf.h): a choice test as
+ * "réponse « Régulier » à « Rythme »" (or "réponse autre que", "« X » coché à", "non coché"),
+ * count-selected(${q}) > 0 as "au moins une case cochée à « Q »", and and or as "et", "ou";
+ * anything else with the operators' signs, each ${name} by its words. @w gives the words:
+ * question(ctx, name) a question's label, choice(ctx, name, choice) a choice's label of that
+ * question, either NULL (or returning NULL or "") for the name itself. PN_OK, PN_ENOMEM.
+ */
+struct pn_strbuf;
+typedef struct pn_expr_words {
+    const char *(*question)(void *ctx, const char *name);
+    const char *(*choice)(void *ctx, const char *name, const char *choice);
+    void *ctx;
+} pn_expr_words;
+PN_MUST_USE pn_status pn_expr_describe(const pn_expr *e, const pn_expr_words *w,
+                                       struct pn_strbuf *out);
+
+/*
+ * pn_expr_branches - for @e a chain of if() whose results are literals, if(c1, 'v1', if(c2,
+ * 'v2', ... 'vn')), as a typology is written: calls @fn for each branch in order with its
+ * condition in words (pn_expr_describe; lent) and its literal, then once with NULL and the
+ * last literal (every other case). PN_EUSAGE, without a call, when @e is no such chain;
+ * else the first status @fn returns that is not PN_OK, or PN_ENOMEM; PN_OK.
+ */
+typedef pn_status (*pn_expr_branch_fn)(void *ctx, const char *condition, const char *value,
+                                       pn_error *err);
+PN_MUST_USE pn_status pn_expr_branches(const pn_expr *e, const pn_expr_words *w,
+                                       pn_expr_branch_fn fn, void *ctx, pn_error *err);
+
 /* The source text @e was parsed from (lent). */
 const char *pn_expr_text(const pn_expr *e);
 

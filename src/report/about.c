@@ -131,8 +131,7 @@ const char *wb_multi_lecture(const pn_workbook *wb, const pn_multi *t, char *buf
     return buf;
 }
 
-const char *wb_crosstab_lecture(const pn_workbook *wb, const pn_crosstab *t, char *buf,
-                                    size_t size)
+const char *wb_crosstab_lecture(const pn_workbook *wb, const pn_crosstab *t, char *buf, size_t size)
 {
     char pct[32];
     buf[0] = '\0';
@@ -151,8 +150,8 @@ const char *wb_crosstab_lecture(const pn_workbook *wb, const pn_crosstab *t, cha
     return buf;
 }
 
-const char *wb_multi_crosstab_lecture(const pn_workbook *wb, const pn_multi_crosstab *t,
-                                          char *buf, size_t size)
+const char *wb_multi_crosstab_lecture(const pn_workbook *wb, const pn_multi_crosstab *t, char *buf,
+                                      size_t size)
 {
     char pct[32];
     buf[0] = '\0';
@@ -200,11 +199,16 @@ void wb_left_out_text(const pn_workbook *wb, const pn_crosstab *t, char *buf, si
         snprintf(count, sizeof count, "%.0f", t->missing);
     int one = strcmp(count, "1") == 0;
     if (t->missing == 0)
-        snprintf(buf, size, "Non-r\xc3\xa9ponse : aucune unit\xc3\xa9 \xc3\xa9" "cart\xc3\xa9" "e du tableau.");
-    else
         snprintf(buf, size,
-                 "Non-r\xc3\xa9ponse : %s unit\xc3\xa9%s (%s) sans r\xc3\xa9ponse \xc3\xa0 l'une des "
-                 "deux questions, \xc3\xa9" "cart\xc3\xa9" "e%s du tableau.",
-                 count, one ? "" : "s", unit_noun(wb), one ? "" : "s");
+                 "Non-r\xc3\xa9ponse : aucune unit\xc3\xa9 \xc3\xa9"
+                 "cart\xc3\xa9"
+                 "e du tableau.");
+    else
+        snprintf(
+            buf, size,
+            "Non-r\xc3\xa9ponse : %s unit\xc3\xa9%s (%s) sans r\xc3\xa9ponse \xc3\xa0 l'une des "
+            "deux questions, \xc3\xa9"
+            "cart\xc3\xa9"
+            "e%s du tableau.",
+            count, one ? "" : "s", unit_noun(wb), one ? "" : "s");
 }
-

@@ -21,32 +21,114 @@ static const char *const count_labels[] = {
 };
 _Static_assert(sizeof count_labels / sizeof count_labels[0] == PN_NCOUNTS, "one label per count");
 
-/* The typology paragraph of the methodology, French: the rule as the stored form writes it. */
-static pn_status methodology(pn_store *s, pn_strbuf *typo, pn_error *err)
+/* The link typology as the methodology gives it: its paragraph, and its rules in words, a
+ * class and its condition a row (both owned). */
+typedef struct typology {
+    pn_strbuf par;
+    char **klass, **rule;
+    size_t n, cap;
+} typology;
+
+static void typology_release(typology *t)
+{
+    pn_strbuf_release(&t->par);
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->klass[i]);
+        free(t->rule[i]);
+    }
+    free(t->klass);
+    free(t->rule);
+    memset(t, 0, sizeof *t);
+}
+
+/* The words of the form's questions and choices, for pn_expr_branches. */
+static const char *question_label(void *ctx, const char *name)
+{
+    const pn_question *q = pn_form_find(ctx, name);
+    return q ? q->label : NULL;
+}
+
+static const char *choice_label(void *ctx, const char *name, const char *choice)
+{
+    const pn_question *q = pn_form_find(ctx, name);
+    for (size_t k = 0; q && q->list && k < q->list->n; k++)
+        if (strcmp(q->list->items[k].name, choice) == 0)
+            return q->list->items[k].label;
+    return NULL;
+}
+
+typedef struct branch_ctx {
+    typology *t;
+    const pn_question *q; /* the class question: its list gives the classes' labels */
+} branch_ctx;
+
+static pn_status add_branch(void *ctx, const char *condition, const char *value, pn_error *err)
+{
+    branch_ctx *b = ctx;
+    typology *t = b->t;
+    const char *label = value;
+    for (size_t k = 0; b->q->list && k < b->q->list->n; k++)
+        if (strcmp(b->q->list->items[k].name, value) == 0)
+            label = b->q->list->items[k].label;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 8;
+        char **k = realloc(t->klass, cap * sizeof *k);
+        if (k == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        t->klass = k;
+        char **r = realloc(t->rule, cap * sizeof *r);
+        if (r == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        t->rule = r;
+        t->cap = cap;
+    }
+    char *kl = pn_strdup(label);
+    char *ru = pn_strdup(condition ? condition : "dans tous les autres cas");
+    if (kl == NULL || ru == NULL) {
+        free(kl);
+        free(ru);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    t->klass[t->n] = kl;
+    t->rule[t->n++] = ru;
+    return PN_OK;
+}
+
+/* The typology of the first stored form that has one: its rules in words when it is a chain
+ * of if(), else the rule as the form writes it. */
+static pn_status methodology(pn_store *s, typology *typo, pn_error *err)
 {
     pn_form *f = NULL;
     char **ids = NULL;
     size_t nids = 0;
     pn_status st = pn_store_form_ids(s, &ids, &nids, err);
-    for (size_t i = 0; st == PN_OK && i < nids && typo->len == 0; i++) {
+    for (size_t i = 0; st == PN_OK && i < nids && typo->par.len == 0; i++) {
         pn_error ignored = {0};
         if ((f = pn_store_get_form(s, ids[i], NULL, NULL, &ignored)) == NULL)
             continue;
         const pn_question *q = pn_form_role(f, f->roles.klass);
         if (q && q->calculation) {
-            if (pn_strbuf_printf(typo,
-                                 "Typologie des liens : chaque lien déclaré reçoit une classe "
-                                 "calculée à partir des réponses, selon la règle écrite dans le "
-                                 "questionnaire (« %s ») : %s.",
-                                 f->title, pn_expr_text(q->calculation)) != PN_OK)
-                st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            if (q->list)
-                for (size_t k = 0; k < q->list->n && st == PN_OK; k++)
-                    if (pn_strbuf_printf(typo, "%s %s = « %s »", k ? ";" : " Classes :",
-                                         q->list->items[k].name, q->list->items[k].label) != PN_OK)
-                        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-            if (q->list && st == PN_OK && pn_strbuf_puts(typo, ".") != PN_OK)
-                st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            pn_expr_words w = {question_label, choice_label, f};
+            branch_ctx b = {typo, q};
+            st = pn_expr_branches(q->calculation, &w, add_branch, &b, err);
+            if (st == PN_OK) {
+                if (pn_strbuf_printf(&typo->par,
+                                     "Typologie des liens : chaque lien déclaré reçoit une classe "
+                                     "calculée à partir des réponses, selon la règle du "
+                                     "questionnaire « %s », lue dans l'ordre du tableau "
+                                     "ci-dessous : la première condition remplie donne la "
+                                     "classe.",
+                                     f->title) != PN_OK)
+                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            } else if (st == PN_EUSAGE) { /* no chain of if(): the rule as written */
+                st = PN_OK;
+                if (pn_strbuf_printf(&typo->par,
+                                     "Typologie des liens : chaque lien déclaré reçoit une classe "
+                                     "calculée à partir des réponses, selon la règle écrite dans "
+                                     "le questionnaire (« %s ») : %s.",
+                                     f->title, pn_expr_text(q->calculation)) != PN_OK)
+                    st = pn_error_set(err, PN_ENOMEM, "out of memory");
+            }
         }
         pn_form_destroy(f);
         f = NULL;
@@ -106,7 +188,7 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
                           pn_error *err)
 {
     pn_workbook *wb = NULL;
-    pn_strbuf typo = PN_STRBUF_INIT;
+    typology typo = {PN_STRBUF_INIT, NULL, NULL, 0, 0};
     pn_method_text text = {0};
     pn_status st = PN_OK;
     char date[32] = "", first[32] = "";
@@ -152,20 +234,31 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
     pn_store_end_read(store); /* everything is read: the file is written outside it */
     char secret[400];
     pn_report_secret_text(secret, sizeof secret, spec->secret);
-    if ((st = pn_report_method_fill(method, counts, pn_strbuf_str(&typo), secret, &text, err)) !=
-        PN_OK)
+    if ((st = pn_report_method_fill(method, counts, pn_strbuf_str(&typo.par), secret, &text,
+                                    err)) != PN_OK)
         goto out;
     pn_workbook_info info = {
-        spec->title,    spec->subtitle, *date ? date : NULL, PN_NCOUNTS, count_labels,
-        counts,         text.n,         text.pars,           secret,     *first ? first : NULL,
+        spec->title,
+        spec->subtitle,
+        *date ? date : NULL,
+        PN_NCOUNTS,
+        count_labels,
+        counts,
+        text.n,
+        text.pars,
+        secret,
+        *first ? first : NULL,
         spec->producer,
+        typo.n,
+        (const char *const *)typo.klass,
+        (const char *const *)typo.rule,
     };
     st = pn_workbook_close(wb, &info, err);
     wb = NULL;
 out:
     pn_store_end_read(store);
     pn_workbook_destroy(wb);
-    pn_strbuf_release(&typo);
+    typology_release(&typo);
     pn_method_text_release(&text);
     return st;
 }

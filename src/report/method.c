@@ -291,7 +291,8 @@ pn_status pn_report_method_fill(const pn_report_method *m, const double counts[P
             pn_method_text_release(out);
             return pn_error_set(err, PN_ENOMEM, "out of memory");
         }
-        out->pars[out->n++] = (pn_method_par){text, m->pars[i].heading};
+        out->pars[out->n++] = (pn_method_par){text, m->pars[i].heading,
+                                              strstr(m->pars[i].text, "{typologie}") != NULL};
     }
     pn_strbuf_release(&sb);
     return PN_OK;

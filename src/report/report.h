@@ -204,6 +204,7 @@ PN_MUST_USE pn_status pn_workbook_add_result(pn_workbook *wb, const pn_report_it
 typedef struct pn_method_par {
     const char *text;
     int heading;
+    int typology; /* the paragraph of {typologie}: the typology's table follows it */
 } pn_method_par;
 
 /* What the cover and the methodology sheet say. Everything is lent for the call. */
@@ -225,6 +226,9 @@ typedef struct pn_workbook_info {
                                from it to data_date; NULL: not shown */
     const char *producer;   /* who produced it, on the cover and as the file's author; NULL:
                                not shown, the author is "panorama" */
+    size_t ntypology;       /* the link typology as a table under its paragraph: each class and the
+                               condition (in words) that gives it, the first that holds; 0: none */
+    const char *const *typology_class, *const *typology_rule;
 } pn_workbook_info;
 
 /*

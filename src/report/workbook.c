@@ -622,14 +622,36 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
     worksheet_activate(ws);
 }
 
+/* The typology's table on the methodology sheet at @row (columns A and B, @wa and @wb
+ * characters wide); returns the row after it. */
+static lxw_row_t typology_table(pn_workbook *wb, lxw_worksheet *ws, const pn_workbook_info *info,
+                                lxw_row_t row, double wa, double wbw)
+{
+    wb_put_str(wb, ws, row, 0, "Classe", wb->f.head_left);
+    wb_put_str(wb, ws, row, 1, "Condition (la premi\xc3\xa8re remplie donne la classe)",
+               wb->f.head_left);
+    wb_set_row(wb, ws, row++, 20);
+    for (size_t i = 0; i < info->ntypology; i++, row++) {
+        double lines =
+            fmax(text_lines(info->typology_class[i], wa), text_lines(info->typology_rule[i], wbw));
+        wb_set_row(wb, ws, row, 15 * lines + 4);
+        wb_put_str(wb, ws, row, 0, info->typology_class[i], wb->f.para);
+        wb_put_str(wb, ws, row, 1, info->typology_rule[i], wb->f.para);
+    }
+    return row;
+}
+
 static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_error *err)
 {
-    const double width = WB_COLUMN_MAX; /* a portrait A4 page in any usual font */
+    /* two columns as wide as a portrait A4 page in any usual font: the paragraphs across
+     * both, the typology's classes and conditions one each */
+    const double wa = 22, wbw = WB_COLUMN_MAX - 22, width = WB_COLUMN_MAX;
     lxw_worksheet *ws = workbook_add_worksheet(wb->lxw, PN_REPORT_METHOD_SHEET);
     if (ws == NULL)
         return pn_error_set(err, PN_EINTERNAL, "cannot add the sheet '%s' to '%s'",
                             PN_REPORT_METHOD_SHEET, wb->path);
-    wb_set_cols(wb, ws, 0, 0, width);
+    wb_set_cols(wb, ws, 0, 0, wa);
+    wb_set_cols(wb, ws, 1, 1, wbw);
     wb_put_str(wb, ws, 0, 0, "M\xc3\xa9thodologie", wb->f.title);
     wb_set_row(wb, ws, 0, 21);
     lxw_row_t row = 2;
@@ -641,7 +663,9 @@ static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_e
             continue;
         }
         wb_set_row(wb, ws, row, 15 * text_lines(par->text, width) + 4);
-        wb_put_str(wb, ws, row, 0, par->text, wb->f.para);
+        wb_latch(wb, worksheet_merge_range(ws, row, 0, row, 1, par->text, wb->f.para));
+        if (par->typology && info->ntypology > 0)
+            row = typology_table(wb, ws, info, row + 1, wa, wbw) - 1;
     }
     wb_plan_pages(wb, ws, 0);
     return PN_OK;

@@ -9,7 +9,11 @@ M="M$(printf '\xc3\xa9')thodologie"
 # the bundled text: the sheet the report has always written (the figures of the demo)
 expect_exit 0 "$PN_BIN" --db p.db report reports/demo.csv -o bundled.xlsx
 "$PY" "$CHECK_XLSX" bundled.xlsx --cell "$M!A3=Enquête, champ et traitements" \
-  --cell "$M!A12=Pourcentages et arrondis" >/dev/null ||
+  --cell "$M!A18=Pourcentages et arrondis" --cell "$M!A11=Classe" \
+  --cell "$M!A12=Aucun lien" --cell "$M!A16=Lien ponctuel" \
+  --cell "$M!B16=dans tous les autres cas" \
+  --cell "$M!B13=réponse « Oui, par une convention signée » à « Ce lien est-il formalisé ? » ou réponse « Oui, par un projet écrit partagé » à « Ce lien est-il formalisé ? »" \
+  >/dev/null ||
   fail "the bundled methodology text does not give the sheet's sections"
 "$PY" - bundled.xlsx <<'PY' || fail "the bundled text's placeholders are not filled"
 import sys, openpyxl
@@ -45,7 +49,10 @@ cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
 assert cells[1] == "Notre enquête", cells
 assert cells[2].startswith("Enquête menée auprès de ") and " centres et de " in cells[2], cells
 assert cells[3].startswith("Typologie des liens : "), cells
-assert len(cells) == 4, cells
+# the typology's table under its paragraph: its head, then a class and its condition a row
+assert cells[4:6] == ["Classe", "Condition (la première remplie donne la classe)"], cells
+assert cells[6] == "Aucun lien" and cells[-2:] == ["Lien ponctuel", "dans tous les autres cas"], cells
+assert len(cells) == 4 + 2 + 2 * 5, cells
 assert not any("Pourcentages et arrondis" == c for c in cells), cells
 PY
 

@@ -451,13 +451,113 @@ static void test_deep_nesting(void **state)
     }
 }
 
+/* Words of a small form: questions r (a select_one), d (a select_multiple). */
+static const char *q_words(void *ctx, const char *name)
+{
+    (void)ctx;
+    return strcmp(name, "r") == 0 ? "Rythme" : strcmp(name, "d") == 0 ? "Dispositifs" : NULL;
+}
+
+static const char *c_words(void *ctx, const char *name, const char *choice)
+{
+    (void)ctx;
+    if (strcmp(name, "r") == 0 && strcmp(choice, "reg") == 0)
+        return "R\xc3\xa9gulier";
+    if (strcmp(name, "d") == 0 && strcmp(choice, "aucun") == 0)
+        return "Aucun dispositif";
+    return NULL;
+}
+
+static void expect_words(const char *text, const char *want)
+{
+    pn_error err = {0};
+    pn_expr *e = pn_expr_parse(text, &err);
+    assert_non_null(e);
+    pn_expr_words w = {q_words, c_words, NULL};
+    pn_strbuf sb = PN_STRBUF_INIT;
+    assert_int_equal(pn_expr_describe(e, &w, &sb), PN_OK);
+    if (strcmp(pn_strbuf_str(&sb), want) != 0)
+        fail_msg("'%s': expected '%s', found '%s'", text, want, pn_strbuf_str(&sb));
+    pn_strbuf_release(&sb);
+    pn_expr_destroy(e);
+}
+
+static void test_describe(void **state)
+{
+    (void)state;
+    expect_words(
+        "${r} = 'reg'",
+        "r\xc3\xa9ponse \xc2\xab R\xc3\xa9gulier \xc2\xbb \xc3\xa0 \xc2\xab Rythme \xc2\xbb");
+    expect_words("'reg' != ${r}", "r\xc3\xa9ponse autre que \xc2\xab R\xc3\xa9gulier \xc2\xbb "
+                                  "\xc3\xa0 \xc2\xab Rythme \xc2\xbb");
+    /* a choice without words keeps its name; "ou" inside "et" in parentheses */
+    expect_words(
+        "(${r} = 'x' or ${r} = 'reg') and not(selected(${d}, 'aucun'))",
+        "(r\xc3\xa9ponse \xc2\xab x \xc2\xbb \xc3\xa0 \xc2\xab Rythme \xc2\xbb ou r\xc3\xa9ponse "
+        "\xc2\xab R\xc3\xa9gulier \xc2\xbb \xc3\xa0 \xc2\xab Rythme \xc2\xbb) et \xc2\xab Aucun "
+        "dispositif \xc2\xbb non coch\xc3\xa9 \xc3\xa0 \xc2\xab Dispositifs \xc2\xbb");
+    expect_words("count-selected(${d}) > 0", "au moins une case coch\xc3\xa9"
+                                             "e \xc3\xa0 \xc2\xab Dispositifs \xc2\xbb");
+    expect_words("count-selected(${d}) = 0", "aucune case coch\xc3\xa9"
+                                             "e \xc3\xa0 \xc2\xab Dispositifs \xc2\xbb");
+    /* anything else: signs, the names by their words */
+    expect_words("${x} + 2 >= 3", "\xc2\xab x \xc2\xbb + 2 \xe2\x89\xa5 3");
+    expect_words("string-length(${r}) > 1", "string-length(\xc2\xab Rythme \xc2\xbb) > 1");
+}
+
+typedef struct seen {
+    char got[512];
+} seen;
+
+static pn_status collect(void *ctx, const char *condition, const char *value, pn_error *err)
+{
+    (void)err;
+    seen *s = ctx;
+    size_t n = strlen(s->got);
+    snprintf(s->got + n, sizeof s->got - n, "[%s -> %s]", condition ? condition : "*", value);
+    return PN_OK;
+}
+
+static void test_branches(void **state)
+{
+    (void)state;
+    pn_error err = {0};
+    pn_expr_words w = {q_words, c_words, NULL};
+    pn_expr *e = pn_expr_parse("if(${r} = 'reg', 'a', if(${x} > 1, 'b', 'c'))", &err);
+    assert_non_null(e);
+    seen s = {""};
+    assert_int_equal(pn_expr_branches(e, &w, collect, &s, &err), PN_OK);
+    assert_string_equal(
+        s.got,
+        "[r\xc3\xa9ponse \xc2\xab R\xc3\xa9gulier \xc2\xbb \xc3\xa0 \xc2\xab Rythme \xc2\xbb -> a]"
+        "[\xc2\xab x \xc2\xbb > 1 -> b][* -> c]");
+    pn_expr_destroy(e);
+    /* not a chain of literals: refused before any call */
+    const char *no[] = {"if(${r} = 'reg', ${x}, 'c')", "if(${r} = 'reg', 'a', ${x})", "${r}"};
+    for (size_t i = 0; i < 3; i++) {
+        e = pn_expr_parse(no[i], &err);
+        assert_non_null(e);
+        seen none = {""};
+        assert_int_equal(pn_expr_branches(e, &w, collect, &none, &err), PN_EUSAGE);
+        assert_string_equal(none.got, "");
+        pn_expr_destroy(e);
+    }
+    /* a literal alone is a typology of one class */
+    e = pn_expr_parse("'a'", &err);
+    seen one = {""};
+    assert_int_equal(pn_expr_branches(e, &w, collect, &one, &err), PN_OK);
+    assert_string_equal(one.got, "[* -> a]");
+    pn_expr_destroy(e);
+}
+
 int main(void)
 {
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_empty_and_null), cmocka_unit_test(test_eval_helpers),
         cmocka_unit_test(test_conversions),    cmocka_unit_test(test_locale),
         cmocka_unit_test(test_lent_lookup),    cmocka_unit_test(test_deep_nesting),
-        cmocka_unit_test(test_choice_tests),
+        cmocka_unit_test(test_choice_tests),   cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_branches),
     };
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     const char *dir = getenv("PN_SOURCE_DIR");

@@ -507,14 +507,18 @@ static const char *const count_labels[] = {"Centres sociaux r\xc3\xa9pondants",
                                            "Liens d\xc3\xa9"
                                            "clar\xc3\xa9s"};
 static const double counts[] = {28, 61, 143};
-static const pn_method_par method[] = {{"Enqu\xc3\xaate, champ et traitements", 1},
+static const pn_method_par method[] = {{"Enqu\xc3\xaate, champ et traitements", 1, 0},
                                        {"Enqu\xc3\xaate men\xc3\xa9"
                                         "e au printemps 2025.",
-                                        0},
+                                        0, 1},
                                        {"Les r\xc3\xa9ponses en double ont \xc3\xa9t\xc3\xa9 "
                                         "retir\xc3\xa9"
                                         "es.",
-                                        0}};
+                                        0, 0}};
+static const char *const typo_class[] = {"Aucun lien", "Lien ponctuel"};
+static const char *const typo_rule[] = {
+    "r\xc3\xa9ponse \xc2\xab Aucun \xc2\xbb \xc3\xa0 \xc2\xab Rythme \xc2\xbb",
+    "dans tous les autres cas"};
 
 /* @t alone on the sheet of @it: a pooled result of one table, through the xlsx driver. */
 static pn_status add_freq(pn_workbook *wb, const pn_report_item *it, const pn_freq *t,
@@ -576,7 +580,11 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                              method,
                              NULL,
                              "2025-01-06",
-                             "Fédération test"};
+                             "F\xc3\xa9"
+                             "d\xc3\xa9ration test",
+                             2,
+                             typo_class,
+                             typo_rule};
     pn_status st = PN_OK;
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
