@@ -53,14 +53,16 @@ static int choice_test(const describer *d, const node *n, int negated, pn_status
         return 0;
     const char *q = question_words(d, ref->str), *x = choice_words(d, ref->str, lit->str);
     if (selected)
-        *st = pn_strbuf_printf(d->out, "\xc2\xab %s \xc2\xbb %scoch\xc3\xa9 \xc3\xa0 \xc2\xab %s \xc2\xbb",
+        *st = pn_strbuf_printf(d->out,
+                               "\xc2\xab %s \xc2\xbb %scoch\xc3\xa9 \xc3\xa0 \xc2\xab %s \xc2\xbb",
                                x, negated ? "non " : "", q);
     else if ((n->op == T_NE) != negated)
-        *st = pn_strbuf_printf(d->out, "r\xc3\xa9ponse autre que \xc2\xab %s \xc2\xbb \xc3\xa0 \xc2\xab %s \xc2\xbb",
-                               x, q);
+        *st = pn_strbuf_printf(
+            d->out, "r\xc3\xa9ponse autre que \xc2\xab %s \xc2\xbb \xc3\xa0 \xc2\xab %s \xc2\xbb",
+            x, q);
     else
-        *st = pn_strbuf_printf(d->out, "r\xc3\xa9ponse \xc2\xab %s \xc2\xbb \xc3\xa0 \xc2\xab %s \xc2\xbb", x,
-                               q);
+        *st = pn_strbuf_printf(
+            d->out, "r\xc3\xa9ponse \xc2\xab %s \xc2\xbb \xc3\xa0 \xc2\xab %s \xc2\xbb", x, q);
     return 1;
 }
 
@@ -75,9 +77,15 @@ static int count_test(const describer *d, const node *n, pn_status *st)
         return 0;
     const char *q = question_words(d, c->kids[0]->str);
     if ((n->op == T_GT && k->num == 0) || (n->op == T_GE && k->num == 1))
-        *st = pn_strbuf_printf(d->out, "au moins une case coch\xc3\xa9" "e \xc3\xa0 \xc2\xab %s \xc2\xbb", q);
+        *st = pn_strbuf_printf(d->out,
+                               "au moins une case coch\xc3\xa9"
+                               "e \xc3\xa0 \xc2\xab %s \xc2\xbb",
+                               q);
     else if ((n->op == T_EQ || n->op == T_LE) && k->num == 0)
-        *st = pn_strbuf_printf(d->out, "aucune case coch\xc3\xa9" "e \xc3\xa0 \xc2\xab %s \xc2\xbb", q);
+        *st = pn_strbuf_printf(d->out,
+                               "aucune case coch\xc3\xa9"
+                               "e \xc3\xa0 \xc2\xab %s \xc2\xbb",
+                               q);
     else
         return 0;
     return 1;

@@ -139,6 +139,44 @@ static pn_status methodology(pn_store *s, typology *typo, pn_error *err)
     return st;
 }
 
+/* The words of @it's labels column on the @n categories @cats named so. 0 when out of
+ * memory. */
+static int relabel_cats(pn_category *cats, size_t n, const pn_report_item *it)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < it->nlabels; k++)
+            if (strcmp(cats[i].name, it->label_names[k]) == 0) {
+                char *label = pn_strdup(it->label_texts[k]);
+                if (label == NULL)
+                    return 0;
+                free(cats[i].label);
+                cats[i].label = label;
+            }
+    return 1;
+}
+
+/* The categories of every table of @r shown with @it's words (its labels column). */
+static pn_status relabel(pn_tab_result *r, const pn_report_item *it, pn_error *err)
+{
+    int ok = 1;
+    for (size_t p = 0; p < r->nparts && it->nlabels > 0; p++) {
+        pn_tab_part *part = &r->parts[p];
+        if (part->freq)
+            ok &= relabel_cats(part->freq->cats, part->freq->k, it);
+        if (part->multi)
+            ok &= relabel_cats(part->multi->cats, part->multi->k, it);
+        if (part->xt)
+            ok &= relabel_cats(part->xt->row_cats, part->xt->r, it) &
+                  relabel_cats(part->xt->col_cats, part->xt->c, it);
+        if (part->mxt)
+            ok &= relabel_cats(part->mxt->row_cats, part->mxt->r, it) &
+                  relabel_cats(part->mxt->col_cats, part->mxt->c, it);
+        if (part->agree)
+            ok &= relabel_cats(part->agree->cats, part->agree->k, it);
+    }
+    return ok ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
 /* The sheets of the @spec's tables, in its order, all counted in one pass over the store
  * (pn_tabulate_all); the first table that cannot be counted stops it, after the sheets
  * before it, as if each were counted in turn. */
@@ -158,8 +196,10 @@ static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_sp
         reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where,
                                    spec->items[i].pairs};
     tab_st = pn_tabulate_all(store, reqs, spec->n, res, &counted, &tab_err);
+    for (size_t i = 0; i < counted && st == PN_OK; i++)
+        st = relabel(&res[i], &spec->items[i], err);
     /* the secret statistique: every table protected, as linked tables, before any is written */
-    if (counted > 0)
+    if (counted > 0 && st == PN_OK)
         st = pn_tab_results_protect(res, counted, spec->secret, err);
     for (size_t i = 0; i < counted && st == PN_OK; i++)
         st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);

@@ -42,7 +42,7 @@
  *
  * The file: any encoding and delimiter pn_csv_read_path detects (UTF-8, Windows-1252,
  * UTF-16; ',', ';', tab). The first record is the header; its columns, in any order, are among
- *     kind, sheet, title, var, by, where, chart, note, secret, producer, small_base
+ *     kind, sheet, title, var, by, where, chart, note, secret, producer, small_base, labels
  * (case and surrounding spaces ignored; columns with an empty head are ignored, so are
  * trailing empty cells). kind, sheet and var are required columns. Empty records are
  * skipped. Each record is one of:
@@ -65,7 +65,9 @@
  *                      chart  bar (horizontal bars), column, pie, stacked (100 % stacked
  *                             columns, cross-tabs only), none; empty: stacked for a
  *                             cross-tab, bar otherwise. pie is refused for a cross-tab;
- *                      note   a French sentence printed under the table.
+ *                      note   a French sentence printed under the table;
+ *                      labels optional: words for categories, choice=words pairs separated
+ *                             by ';' ("oui=En QPV;non=Hors QPV"), for var's and by's.
  *   kind = pairs     one sheet: the agreement of the two views of the links both sides
  *                    report (tab --pairs): sheet, title, var and note as for a table; by,
  *                    where and chart (but none) are refused.
@@ -91,6 +93,10 @@ typedef struct pn_report_item {
     pn_chart_kind chart;
     size_t line; /* line of the spec the item comes from, for messages */
     int pairs;   /* a pairs record: the agreement of the links both sides report */
+    /* the labels column: the words shown instead of a category's label, for the categories
+     * (of var or by) named label_names[i]; owned */
+    char **label_names, **label_texts;
+    size_t nlabels;
 } pn_report_item;
 
 typedef struct pn_report_spec {

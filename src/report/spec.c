@@ -21,12 +21,13 @@ enum {
     COL_SECRET,
     COL_PRODUCER,
     COL_SMALL_BASE,
+    COL_LABELS,
     NCOLS
 };
 
-static const char *const col_names[NCOLS] = {"kind",   "sheet",    "title",     "var",
-                                             "by",     "where",    "chart",     "note",
-                                             "secret", "producer", "small_base"};
+static const char *const col_names[NCOLS] = {"kind",   "sheet",    "title",      "var",
+                                             "by",     "where",    "chart",      "note",
+                                             "secret", "producer", "small_base", "labels"};
 
 #define SHEET_MAX 31
 /* Excel's limit on the text of a cell (libxlsxwriter refuses more with
@@ -324,6 +325,12 @@ out:
 
 static void item_release(pn_report_item *it)
 {
+    for (size_t i = 0; i < it->nlabels; i++) {
+        free(it->label_names[i]);
+        free(it->label_texts[i]);
+    }
+    free(it->label_names);
+    free(it->label_texts);
     free(it->sheet);
     free(it->title);
     free(it->var);
@@ -362,6 +369,68 @@ static pn_status record_values(loader *ld, size_t line, size_t n, char *const *f
     for (int c = 0; c < NCOLS; c++)
         if (val[c] == NULL && (val[c] = pn_strdup("")) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+    return PN_OK;
+}
+
+/* Add the category @name shown as @label (both owned, freed on failure) to @it. */
+static int add_label(pn_report_item *it, char *name, char *label)
+{
+    char **nn = realloc(it->label_names, (it->nlabels + 1) * sizeof *nn);
+    if (nn != NULL)
+        it->label_names = nn;
+    char **tt = nn ? realloc(it->label_texts, (it->nlabels + 1) * sizeof *tt) : NULL;
+    if (tt != NULL)
+        it->label_texts = tt;
+    if (tt == NULL) {
+        free(name);
+        free(label);
+        return 0;
+    }
+    it->label_names[it->nlabels] = name;
+    it->label_texts[it->nlabels++] = label;
+    return 1;
+}
+
+/* The labels column of a table record, "oui=En QPV;non=Hors QPV": the words shown for those
+ * categories, into @it. */
+static pn_status read_labels(const pn_report_spec *spec, size_t line, const char *text,
+                             pn_report_item *it, pn_error *err)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ";");
+        const char *eq = memchr(p, '=', n);
+        char *name = NULL, *label = NULL;
+        if (eq != NULL && (name = malloc((size_t)(eq - p) + 1)) != NULL) {
+            memcpy(name, p, (size_t)(eq - p));
+            name[eq - p] = '\0';
+            char *t = dup_trimmed(name);
+            free(name);
+            name = t;
+            char *rest = malloc(n - (size_t)(eq - p));
+            if (rest != NULL) {
+                memcpy(rest, eq + 1, n - (size_t)(eq - p) - 1);
+                rest[n - (size_t)(eq - p) - 1] = '\0';
+                label = dup_trimmed(rest);
+                free(rest);
+            }
+        }
+        p += n + (p[n] == ';');
+        if (eq != NULL && (name == NULL || label == NULL)) {
+            free(name);
+            free(label);
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+        }
+        if (eq == NULL || !name[0] || !label[0]) {
+            free(name);
+            free(label);
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'labels': expected choice=words pairs separated "
+                                "by ';' (oui=En QPV;non=Hors QPV), found '%s'",
+                                spec->path, line, text);
+        }
+        if (!add_label(it, name, label))
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+    }
     return PN_OK;
 }
 
@@ -489,6 +558,9 @@ static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs
     if (val[COL_WHERE][0] != '\0')
         it.where = val[COL_WHERE], val[COL_WHERE] = NULL;
     it.note = val[COL_NOTE], val[COL_NOTE] = NULL;
+    if (val[COL_LABELS][0] != '\0' &&
+        (st = read_labels(spec, line, val[COL_LABELS], &it, err)) != PN_OK)
+        goto out;
     if (it.title == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
         goto out;

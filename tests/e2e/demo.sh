@@ -76,6 +76,8 @@ $PY "$CHECK_XLSX" c.xlsx --cell "Types de liens!A11=\"Total\"" --cell "Types de 
   --cell "Sommaire!A13=\"Paires centre social – école distinctes\"" --cell "Sommaire!B13=$pairs" \
   --cell "Sommaire!B14=$dyads" --cell "Sommaire!B15=3" \
   --cell "Sommaire!A5=\"Période de collecte\"" \
+  --cell "Liens et QPV!A5=\"Type de lien\"" --cell "Liens et QPV!B5=\"En QPV\"" \
+  --cell "Liens et QPV!C5=\"Hors QPV\"" \
   --cell "Sommaire!B5=\"du 2 mars 2026 au 21 avril 2026\"" \
   --chart-on "Types de liens=pie" --chart-on "Liens par commune=stacked-bar" --chart-on "Liens et QPV=stacked" \
   || fail "the workbook's values are not the program's figures"

@@ -123,6 +123,18 @@ static void test_spec_good(void **state)
 
     assert_int_equal(s->items[4].chart, PN_CHART_STACKED); /* the default with 'by' */
     assert_int_equal(s->items[5].chart, PN_CHART_NONE);    /* 31 characters, 62 bytes */
+    pn_report_spec_destroy(s);
+    free(path);
+
+    /* the labels column: words for categories, trimmed */
+    path = write_tmp("labels.csv", "kind,sheet,var,by,labels\n"
+                                   "table,QPV,type_lien,en_qpv, oui = En QPV ;non=Hors QPV\n");
+    assert_int_equal(pn_report_spec_load(path, &s, &err), PN_OK);
+    assert_int_equal(s->items[0].nlabels, 2);
+    assert_string_equal(s->items[0].label_names[0], "oui");
+    assert_string_equal(s->items[0].label_texts[0], "En QPV");
+    assert_string_equal(s->items[0].label_names[1], "non");
+    assert_string_equal(s->items[0].label_texts[1], "Hors QPV");
 
     pn_report_spec_destroy(s);
     pn_report_spec_destroy(NULL);
@@ -188,6 +200,10 @@ static const bad_case bad_cases[] = {
      {":3: column 'kind': expected one 'workbook' record", "line 2"}},
     {"kind,sheet,var\nworkbook,,\n", PN_EINPUT, {": column 'kind': expected at least one"}},
     {"kind,sheet,var\ntable,A,x,extra\n", PN_EINPUT, {":2: column 4:", "found 'extra'"}},
+    {"kind,sheet,var,labels\ntable,A,x,oui=En QPV;non\n",
+     PN_EINPUT,
+     {":2: column 'labels': expected choice=words pairs", "found 'oui=En QPV;non'"}},
+    {"kind,sheet,var,labels\ntable,A,x,=Vide\n", PN_EINPUT, {":2: column 'labels':"}},
     {"kind,sheet,var,small_base\nworkbook,,,trente\ntable,A,x\n",
      PN_EINPUT,
      {":2: column 'small_base': expected a whole number", "found 'trente'"}},
@@ -552,12 +568,33 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                             "Source : questionnaires des centres sociaux.",
                             PN_CHART_PIE,
                             3,
+                            0,
+                            NULL,
+                            NULL,
                             0};
-    pn_report_item rythme = {
-        "Rythme", "Rythme des rencontres", "rythme", NULL, "${type_lien} != 'aucun'",
-        "",       PN_CHART_COLUMN,         4,        0};
-    pn_report_item freins = {"Freins", "Freins \xc3\xa0 la coop\xc3\xa9ration", "freins",     NULL,
-                             NULL,     "Plusieurs r\xc3\xa9ponses possibles.",  PN_CHART_BAR, 5,
+    pn_report_item rythme = {"Rythme",
+                             "Rythme des rencontres",
+                             "rythme",
+                             NULL,
+                             "${type_lien} != 'aucun'",
+                             "",
+                             PN_CHART_COLUMN,
+                             4,
+                             0,
+                             NULL,
+                             NULL,
+                             0};
+    pn_report_item freins = {"Freins",
+                             "Freins \xc3\xa0 la coop\xc3\xa9ration",
+                             "freins",
+                             NULL,
+                             NULL,
+                             "Plusieurs r\xc3\xa9ponses possibles.",
+                             PN_CHART_BAR,
+                             5,
+                             0,
+                             NULL,
+                             NULL,
                              0};
     pn_report_item communes = {"Par commune",
                                "Liens par commune",
@@ -567,9 +604,22 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                                "",
                                PN_CHART_STACKED,
                                6,
+                               0,
+                               NULL,
+                               NULL,
                                0};
-    pn_report_item qpv = {"Par QPV", "Liens selon le QPV", "type_lien", "en_qpv", NULL,
-                          "",        PN_CHART_COLUMN,      7,           0};
+    pn_report_item qpv = {"Par QPV",
+                          "Liens selon le QPV",
+                          "type_lien",
+                          "en_qpv",
+                          NULL,
+                          "",
+                          PN_CHART_COLUMN,
+                          7,
+                          0,
+                          NULL,
+                          NULL,
+                          0};
     pn_workbook_info info = {"Panorama des liens",
                              "Test",
                              "2025-03-14",
@@ -764,7 +814,8 @@ static void test_workbook_errors(void **state)
     fixture fx;
     fixture_init(&fx);
     pn_error err = {0};
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
+    pn_report_item it = {"Liens",      "Liens", "type_lien", NULL, NULL, "",
+                         PN_CHART_BAR, 2,       0,           NULL, NULL, 0};
 
     /* A directory that does not exist: the error comes at close, with the reason. */
     pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
@@ -830,7 +881,8 @@ static int temp_left(void)
 /* A workbook with one sheet, closed to @path: the status of close. */
 static pn_status write_one(const char *path, const pn_freq *t, pn_error *err)
 {
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
+    pn_report_item it = {"Liens",      "Liens", "type_lien", NULL, NULL, "",
+                         PN_CHART_BAR, 2,       0,           NULL, NULL, 0};
     pn_workbook *wb = pn_workbook_create(path, err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, t, err), PN_OK);
@@ -926,7 +978,8 @@ static void test_workbook_long_text(void **state)
     assert_non_null(title);
     memset(title, 'T', 40000);
     title[40000] = '\0';
-    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
+    pn_report_item it = {"Liens",      title, "type_lien", NULL, NULL, "",
+                         PN_CHART_BAR, 2,     0,           NULL, NULL, 0};
     char *path = tmp_path("long.xlsx");
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
@@ -976,7 +1029,8 @@ static void test_method_text(void **state)
     fixture fx;
     fixture_init(&fx);
     char *path = tmp_path("method.xlsx");
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0};
+    pn_report_item it = {"Liens",      "Liens", "type_lien", NULL, NULL, "",
+                         PN_CHART_BAR, 2,       0,           NULL, NULL, 0};
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
