@@ -1,6 +1,7 @@
 /* build.c - a report spec turned into the workbook: the figures, the cover, the methodology.
  * Every table of the spec is counted in one pass over the store (pn_tabulate_all).
  * May call: stats (tabulate), store (counts, date, forms), the workbook writer. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,113 @@ static pn_status relabel(pn_tab_result *r, const pn_report_item *it, pn_error *e
     return ok ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
 }
 
+/* ---- categories the most frequent first (the spec's order column) ---- */
+
+/* @perm: the order of the @r rows of @a, @w figures a row. */
+static int permute(double *a, size_t r, size_t w, const size_t *perm)
+{
+    if (a == NULL || r == 0)
+        return 1;
+    double *tmp = malloc(r * w * sizeof *tmp);
+    if (tmp == NULL)
+        return 0;
+    for (size_t i = 0; i < r; i++)
+        memcpy(tmp + i * w, a + perm[i] * w, w * sizeof *tmp);
+    memcpy(a, tmp, r * w * sizeof *tmp);
+    free(tmp);
+    return 1;
+}
+
+static int permute_cats(pn_category *cats, size_t r, const size_t *perm)
+{
+    pn_category *tmp = malloc((r ? r : 1) * sizeof *tmp);
+    if (tmp == NULL)
+        return 0;
+    for (size_t i = 0; i < r; i++)
+        tmp[i] = cats[perm[i]];
+    memcpy(cats, tmp, r * sizeof *tmp);
+    free(tmp);
+    return 1;
+}
+
+typedef struct ranked {
+    double key;
+    int masked; /* after every shown one, whatever it is: its place says nothing of it */
+    size_t i;
+} ranked;
+
+/* The larger count first, masked ones last, the form's order between equals. */
+static int by_count(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->masked != y->masked)
+        return x->masked - y->masked;
+    if (!x->masked && x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The order of @r rows by @key. NULL when out of memory. */
+static size_t *frequency_order(const double *key, size_t r)
+{
+    size_t *perm = malloc((r ? r : 1) * sizeof *perm);
+    ranked *rk = malloc((r ? r : 1) * sizeof *rk);
+    if (perm == NULL || rk == NULL) {
+        free(perm);
+        free(rk);
+        return NULL;
+    }
+    for (size_t i = 0; i < r; i++)
+        rk[i] = (ranked){key[i], pn_is_masked(key[i]) || !isfinite(key[i]), i};
+    qsort(rk, r, sizeof *rk, by_count);
+    for (size_t i = 0; i < r; i++)
+        perm[i] = rk[i].i;
+    free(rk);
+    return perm;
+}
+
+/* The rows of each table of @r the most frequent first, after the secret statistique (a
+ * masked row goes last). An ordered variable's frequencies keep their order (their
+ * cumulative percentages read down it). */
+static pn_status order_by_frequency(pn_tab_result *r, pn_error *err)
+{
+    int ok = 1;
+    for (size_t p = 0; p < r->nparts && ok; p++) {
+        pn_tab_part *part = &r->parts[p];
+        size_t *perm = NULL;
+        if (part->freq && !part->freq->ordered) {
+            pn_freq *t = part->freq;
+            ok = (perm = frequency_order(t->count, t->k)) != NULL &&
+                 permute_cats(t->cats, t->k, perm) && permute(t->count, t->k, 1, perm) &&
+                 permute(t->pct, t->k, 1, perm) && permute(t->valid_pct, t->k, 1, perm) &&
+                 permute(t->ci_low, t->k, 1, perm) && permute(t->ci_high, t->k, 1, perm);
+        } else if (part->multi) {
+            pn_multi *t = part->multi;
+            ok = (perm = frequency_order(t->count, t->k)) != NULL &&
+                 permute_cats(t->cats, t->k, perm) && permute(t->count, t->k, 1, perm) &&
+                 permute(t->pct_cases, t->k, 1, perm) && permute(t->pct_responses, t->k, 1, perm);
+        } else if (part->xt) {
+            pn_crosstab *t = part->xt;
+            size_t c = t->c;
+            ok = (perm = frequency_order(t->row_total, t->r)) != NULL &&
+                 permute_cats(t->row_cats, t->r, perm) && permute(t->count, t->r, c, perm) &&
+                 permute(t->expected, t->r, c, perm) && permute(t->row_pct, t->r, c, perm) &&
+                 permute(t->col_pct, t->r, c, perm) && permute(t->total_pct, t->r, c, perm) &&
+                 permute(t->adj_resid, t->r, c, perm) && permute(t->row_total, t->r, 1, perm) &&
+                 permute(t->row_total_pct, t->r, 1, perm) &&
+                 permute(t->row_pct_total, t->r, 1, perm);
+        } else if (part->mxt) {
+            pn_multi_crosstab *t = part->mxt;
+            ok = (perm = frequency_order(t->row_total, t->r)) != NULL &&
+                 permute_cats(t->row_cats, t->r, perm) && permute(t->count, t->r, t->c, perm) &&
+                 permute(t->col_pct, t->r, t->c, perm) && permute(t->row_total, t->r, 1, perm) &&
+                 permute(t->total_pct, t->r, 1, perm);
+        }
+        free(perm);
+    }
+    return ok ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
 /* The sheets of the @spec's tables, in its order, all counted in one pass over the store
  * (pn_tabulate_all); the first table that cannot be counted stops it, after the sheets
  * before it, as if each were counted in turn. */
@@ -201,6 +309,9 @@ static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_sp
     /* the secret statistique: every table protected, as linked tables, before any is written */
     if (counted > 0 && st == PN_OK)
         st = pn_tab_results_protect(res, counted, spec->secret, err);
+    for (size_t i = 0; i < counted && st == PN_OK; i++)
+        if (spec->items[i].by_frequency)
+            st = order_by_frequency(&res[i], err);
     for (size_t i = 0; i < counted && st == PN_OK; i++)
         st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);
     if (st == PN_OK && tab_st != PN_OK && counted < spec->n) {

@@ -42,7 +42,8 @@
  *
  * The file: any encoding and delimiter pn_csv_read_path detects (UTF-8, Windows-1252,
  * UTF-16; ',', ';', tab). The first record is the header; its columns, in any order, are among
- *     kind, sheet, title, var, by, where, chart, note, secret, producer, small_base, labels
+ *     kind, sheet, title, var, by, where, chart, note, secret, producer, small_base, labels,
+ *     cells, order
  * (case and surrounding spaces ignored; columns with an empty head are ignored, so are
  * trailing empty cells). kind, sheet and var are required columns. Empty records are
  * skipped. Each record is one of:
@@ -67,7 +68,12 @@
  *                             cross-tab, bar otherwise. pie is refused for a cross-tab;
  *                      note   a French sentence printed under the table;
  *                      labels optional: words for categories, choice=words pairs separated
- *                             by ';' ("oui=En QPV;non=Hors QPV"), for var's and by's.
+ *                             by ';' ("oui=En QPV;non=Hors QPV"), for var's and by's;
+ *                      cells  optional, a cross-tab's: "expected" (the expected counts under
+ *                             independence) and/or "residuals" (the adjusted standardised
+ *                             residuals), blocks under the percentages;
+ *                      order  form (the form's order of the categories, the default) or
+ *                             frequency (the most frequent first; the rows of a cross-tab).
  *   kind = pairs     one sheet: the agreement of the two views of the links both sides
  *                    report (tab --pairs): sheet, title, var and note as for a table; by,
  *                    where and chart (but none) are refused.
@@ -97,6 +103,8 @@ typedef struct pn_report_item {
      * (of var or by) named label_names[i]; owned */
     char **label_names, **label_texts;
     size_t nlabels;
+    int expected, residuals; /* the cells column: a cross-tab's expected counts, residuals */
+    int by_frequency;        /* the order column: categories the most frequent first */
 } pn_report_item;
 
 typedef struct pn_report_spec {

@@ -22,12 +22,14 @@ enum {
     COL_PRODUCER,
     COL_SMALL_BASE,
     COL_LABELS,
+    COL_CELLS,
+    COL_ORDER,
     NCOLS
 };
 
-static const char *const col_names[NCOLS] = {"kind",   "sheet",    "title",      "var",
-                                             "by",     "where",    "chart",      "note",
-                                             "secret", "producer", "small_base", "labels"};
+static const char *const col_names[NCOLS] = {"kind",       "sheet",  "title", "var",    "by",
+                                             "where",      "chart",  "note",  "secret", "producer",
+                                             "small_base", "labels", "cells", "order"};
 
 #define SHEET_MAX 31
 /* Excel's limit on the text of a cell (libxlsxwriter refuses more with
@@ -372,6 +374,51 @@ static pn_status record_values(loader *ld, size_t line, size_t n, char *const *f
     return PN_OK;
 }
 
+/* The cells column of a table record: "expected" and "residuals", separated by spaces or
+ * commas, the blocks a cross-tab adds to its counts and percentages. */
+static pn_status read_cells(const pn_report_spec *spec, size_t line, const char *text, int crosstab,
+                            pn_report_item *it, pn_error *err)
+{
+    for (const char *p = text; *p;) {
+        p += strspn(p, " ,;");
+        size_t n = strcspn(p, " ,;");
+        if (n == 0)
+            break;
+        if (n == 8 && strncmp(p, "expected", 8) == 0)
+            it->expected = 1;
+        else if (n == 9 && strncmp(p, "residuals", 9) == 0)
+            it->residuals = 1;
+        else
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'cells': expected 'expected' (the expected "
+                                "counts) or 'residuals' (the adjusted residuals), found '%.*s'",
+                                spec->path, line, (int)n, p);
+        p += n;
+    }
+    if ((it->expected || it->residuals) && !crosstab)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'cells': expected and residual counts are a "
+                            "cross-tab's: give a 'by' variable, or leave 'cells' empty; found '%s'",
+                            spec->path, line, text);
+    return PN_OK;
+}
+
+/* The order column: "form" (the choices' order, the default) or "frequency". */
+static pn_status read_order(const pn_report_spec *spec, size_t line, const char *text,
+                            pn_report_item *it, pn_error *err)
+{
+    if (text[0] == '\0' || eq_nocase(text, "form"))
+        it->by_frequency = 0;
+    else if (eq_nocase(text, "frequency"))
+        it->by_frequency = 1;
+    else
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'order': expected form (the form's order) or "
+                            "frequency (the most frequent first), found '%s'",
+                            spec->path, line, text);
+    return PN_OK;
+}
+
 /* Add the category @name shown as @label (both owned, freed on failure) to @it. */
 static int add_label(pn_report_item *it, char *name, char *label)
 {
@@ -558,6 +605,9 @@ static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs
     if (val[COL_WHERE][0] != '\0')
         it.where = val[COL_WHERE], val[COL_WHERE] = NULL;
     it.note = val[COL_NOTE], val[COL_NOTE] = NULL;
+    if ((st = read_cells(spec, line, val[COL_CELLS], crosstab, &it, err)) != PN_OK ||
+        (st = read_order(spec, line, val[COL_ORDER], &it, err)) != PN_OK)
+        goto out;
     if (val[COL_LABELS][0] != '\0' &&
         (st = read_labels(spec, line, val[COL_LABELS], &it, err)) != PN_OK)
         goto out;

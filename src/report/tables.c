@@ -154,7 +154,7 @@ static pn_status draw_multi(pn_workbook *wb, sheet_entry *se, const pn_report_it
 
 /* ---- cross-tab ------------------------------------------------------------------------- */
 
-enum block { BLOCK_COUNT, BLOCK_ROW_PCT, BLOCK_COL_PCT };
+enum block { BLOCK_COUNT, BLOCK_ROW_PCT, BLOCK_COL_PCT, BLOCK_EXPECTED, BLOCK_RESID };
 
 /* The height of a head row over @c categories in columns, which wrap in their column (as
  * draw_crosstab sets it: half the longest label, 10 to 18 characters); counted at four fifths
@@ -168,15 +168,67 @@ static double head_height(const pn_category *cats, size_t c)
     return 15.0 * wb_clamp(ceil(longest / (0.8 * colw)), 2, 6) + 4;
 }
 
+/* The figure of block @b at row @i, column @j of @t; @i == r is the total row, @j == c the
+ * total column (NaN where the block has none: residuals). */
+static double block_value(const pn_crosstab *t, enum block b, size_t i, size_t j)
+{
+    size_t r = t->r, c = t->c;
+    if (i < r && j < c) {
+        size_t ij = i * c + j;
+        return b == BLOCK_COUNT      ? t->count[ij]
+               : b == BLOCK_ROW_PCT  ? t->row_pct[ij]
+               : b == BLOCK_COL_PCT  ? t->col_pct[ij]
+               : b == BLOCK_EXPECTED ? t->expected[ij]
+                                     : t->adj_resid[ij];
+    }
+    if (b == BLOCK_RESID)
+        return NAN;
+    if (i < r)
+        return b == BLOCK_ROW_PCT   ? t->row_pct_total[i]
+               : b == BLOCK_COL_PCT ? t->row_total_pct[i]
+                                    : t->row_total[i];
+    if (j < c)
+        return b == BLOCK_ROW_PCT   ? t->col_total_pct[j]
+               : b == BLOCK_COL_PCT ? t->col_pct_total[j]
+                                    : t->col_total[j];
+    return b == BLOCK_ROW_PCT || b == BLOCK_COL_PCT ? t->n_pct : t->n;
+}
+
+/* The format of block @b's figure at @i, @j (a percentage on a small base in italics: a row
+ * percentage on its row's total, a column percentage on its column's). */
+static lxw_format *block_format(pn_workbook *wb, const pn_crosstab *t, enum block b, size_t i,
+                                size_t j)
+{
+    int total = i == t->r;
+    switch (b) {
+    case BLOCK_COUNT:
+        return total ? wb->f.total_count : wb->f.count;
+    case BLOCK_EXPECTED:
+        return total ? wb->f.total_pct : wb->f.pct;
+    case BLOCK_RESID:
+        return wb->f.resid;
+    case BLOCK_ROW_PCT:
+        return total ? wb->f.total_pct : wb_pct_format(wb, wb->f.pct, t->row_total[i]);
+    case BLOCK_COL_PCT:
+        break;
+    }
+    if (total)
+        return wb->f.total_pct;
+    return wb_pct_format(wb, wb->f.pct, j < t->c ? t->col_total[j] : t->n);
+}
+
 /* One block of the cross-tab at @top; returns the first row after it. */
 static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_crosstab *t,
                                 enum block b, lxw_row_t top)
 {
-    static const char *const names[] = {"Effectifs", "Pourcentages en ligne (%)",
-                                        "Pourcentages en colonne (%)"};
+    static const char *const names[] = {
+        "Effectifs", "Pourcentages en ligne (%)", "Pourcentages en colonne (%)",
+        "Effectifs th\xc3\xa9oriques (si les deux variables \xc3\xa9taient ind\xc3\xa9pendantes)",
+        "R\xc3\xa9sidus ajust\xc3\xa9s standardis\xc3\xa9s (au-del\xc3\xa0 de 2 en valeur absolue "
+        ": "
+        "\xc3\xa9"
+        "cart notable \xc3\xa0 l'ind\xc3\xa9pendance)"};
     size_t r = t->r, c = t->c;
-    lxw_format *num = b == BLOCK_COUNT ? wb->f.count : wb->f.pct;
-    lxw_format *tot = b == BLOCK_COUNT ? wb->f.total_count : wb->f.total_pct;
 
     wb_put_str(wb, ws, top, 0, names[b], wb->f.section);
     lxw_row_t head = top + 1;
@@ -188,38 +240,15 @@ static lxw_row_t crosstab_block(pn_workbook *wb, lxw_worksheet *ws, const pn_cro
     wb_put_str(wb, ws, head, (lxw_col_t)(c + 1), "Total", wb->f.head);
     wb_set_row(wb, ws, head, head_height(t->col_cats, c));
     wb_block(wb, ws, top, 0);
-
-    /* a percentage on a small base in italics: a row's on its total, a column's on its */
-    for (size_t i = 0; i < r; i++) {
+    for (size_t i = 0; i <= r; i++) {
         lxw_row_t row = head + 1 + (lxw_row_t)i;
-        wb_put_str(wb, ws, row, 0, pn_category_label(&t->row_cats[i]), wb->f.label);
-        for (size_t j = 0; j < c; j++) {
-            double v = b == BLOCK_COUNT     ? t->count[i * c + j]
-                       : b == BLOCK_ROW_PCT ? t->row_pct[i * c + j]
-                                            : t->col_pct[i * c + j];
-            lxw_format *f = b == BLOCK_COUNT     ? num
-                            : b == BLOCK_ROW_PCT ? wb_pct_format(wb, num, t->row_total[i])
-                                                 : wb_pct_format(wb, num, t->col_total[j]);
-            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, f);
-        }
-        double v = b == BLOCK_COUNT     ? t->row_total[i]
-                   : b == BLOCK_ROW_PCT ? t->row_pct_total[i]
-                                        : t->row_total_pct[i];
-        wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), v,
-                   b == BLOCK_COUNT
-                       ? num
-                       : wb_pct_format(wb, num, b == BLOCK_ROW_PCT ? t->row_total[i] : t->n));
+        wb_put_str(wb, ws, row, 0, i < r ? pn_category_label(&t->row_cats[i]) : "Total",
+                   i < r ? wb->f.label : wb->f.total_label);
+        for (size_t j = 0; j <= c; j++)
+            wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), block_value(t, b, i, j),
+                       block_format(wb, t, b, i, j));
     }
-    lxw_row_t row = head + 1 + (lxw_row_t)r;
-    wb_put_str(wb, ws, row, 0, "Total", wb->f.total_label);
-    for (size_t j = 0; j < c; j++) {
-        double v = b == BLOCK_COUNT     ? t->col_total[j]
-                   : b == BLOCK_ROW_PCT ? t->col_total_pct[j]
-                                        : t->col_pct_total[j];
-        wb_put_num(wb, ws, row, (lxw_col_t)(j + 1), v, tot);
-    }
-    wb_put_num(wb, ws, row, (lxw_col_t)(c + 1), b == BLOCK_COUNT ? t->n : t->n_pct, tot);
-    return row + 2;
+    return head + 1 + (lxw_row_t)r + 2;
 }
 
 /* The tests under the blocks; returns the first row after them. */
@@ -402,6 +431,10 @@ static pn_status draw_crosstab(pn_workbook *wb, sheet_entry *se, const pn_report
     row = crosstab_block(wb, ws, t, BLOCK_COUNT, row);
     row = crosstab_block(wb, ws, t, BLOCK_ROW_PCT, row);
     row = crosstab_block(wb, ws, t, BLOCK_COL_PCT, row);
+    if (it->expected) /* the spec's cells column */
+        row = crosstab_block(wb, ws, t, BLOCK_EXPECTED, row);
+    if (it->residuals)
+        row = crosstab_block(wb, ws, t, BLOCK_RESID, row);
 
     double width = 16;
     width = fmax(width, (double)wb_text_width(t->row_title));

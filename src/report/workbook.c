@@ -159,7 +159,7 @@ static int make_formats(pn_workbook *wb)
         &wb->f.total_count,    &wb->f.total_pct, &wb->f.section,   &wb->f.note,
         &wb->f.warn,           &wb->f.stat,      &wb->f.p,         &wb->f.cover_title,
         &wb->f.cover_subtitle, &wb->f.date,      &wb->f.thousands, &wb->f.link,
-        &wb->f.para,           &wb->f.pct_small};
+        &wb->f.para,           &wb->f.pct_small, &wb->f.resid};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if ((*all[i] = workbook_add_format(wb->lxw)) == NULL)
             return 0;
@@ -185,6 +185,8 @@ static int make_formats(pn_workbook *wb)
                           wb->f.total_pct, wb->f.stat, wb->f.p};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         format_set_align(nums[i], LXW_ALIGN_RIGHT);
+    format_set_align(wb->f.resid, LXW_ALIGN_RIGHT);
+    format_set_num_format(wb->f.resid, "0.00");
     format_set_align(wb->f.pct_small, LXW_ALIGN_RIGHT);
     format_set_num_format(wb->f.pct_small, "0.0");
     format_set_italic(wb->f.pct_small);

@@ -47,7 +47,7 @@ struct pn_workbook {
     struct {
         lxw_format *title, *info, *head, *head_left, *label, *count, *pct, *total_label,
             *total_count, *total_pct, *section, *note, *warn, *stat, *p, *cover_title,
-            *cover_subtitle, *date, *thousands, *link, *para, *pct_small;
+            *cover_subtitle, *date, *thousands, *link, *para, *pct_small, *resid;
     } f;
 };
 

@@ -165,6 +165,32 @@ assert flagged > 20, flagged
 notes = [c.value for r in rows for c in r if isinstance(c.value, str) and c.value.startswith("En italique")]
 assert notes == ["En italique : pourcentage calculé sur moins de 30 unités, à interpréter avec prudence."], notes
 PY
+# the spec's cells column: the expected counts and adjusted residuals of "Liens et QPV" are
+# tab's (PSPP-checked in test_stats); its order column: "Freins" the most frequent first
+"$PN_BIN" --db c.db tab type_lien --by en_qpv --format csv >qpv.csv
+$PY - c.xlsx qpv.csv <<'PY' || fail "the expected counts, residuals or frequency order are wrong"
+import csv, math, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+tab = {(r["row"], r["col"], r["measure"]): float(r["value"]) for r in csv.DictReader(open(sys.argv[2]))
+       if r["row"] and r["col"]}
+rows = list(wb["Liens et QPV"].iter_rows(values_only=True))
+for title, measure in (("Effectifs théoriques", "expected"), ("Résidus ajustés", "adj_resid")):
+    top = next(i for i, r in enumerate(rows) if str(r[0]).startswith(title))
+    assert rows[top + 1][1:3] == ("En QPV", "Hors QPV"), rows[top + 1]
+    aucun = rows[top + 2]
+    assert aucun[0] == "Aucun lien", aucun
+    for j, col in ((1, "oui"), (2, "non")):
+        assert math.isclose(aucun[j], tab[("aucun", col, measure)], rel_tol=1e-12), (title, aucun)
+counts = []
+for r in list(wb["Freins"].iter_rows(values_only=True))[4:]:
+    if r[0] == "Total des réponses":
+        break
+    counts.append(r[1])
+shown = [c for c in counts if isinstance(c, (int, float))]
+assert counts[:len(shown)] == shown, counts  # a masked one last
+assert shown == sorted(shown, reverse=True) and len(shown) > 5, counts
+PY
+
 # under every table, as INSEE's: its field, its source and a reading of its first figure; under
 # a cross-tab, its non-response
 $PY - c.xlsx <<'PY' || fail "a table lacks its Champ, Source or Lecture line"

@@ -135,6 +135,15 @@ static void test_spec_good(void **state)
     assert_string_equal(s->items[0].label_texts[0], "En QPV");
     assert_string_equal(s->items[0].label_names[1], "non");
     assert_string_equal(s->items[0].label_texts[1], "Hors QPV");
+    assert_false(s->items[0].expected || s->items[0].residuals || s->items[0].by_frequency);
+    pn_report_spec_destroy(s);
+    free(path);
+    path = write_tmp("cells.csv", "kind,sheet,var,by,cells,order\n"
+                                  "table,QPV,type_lien,en_qpv,\"residuals, expected\",Frequency\n"
+                                  "table,R,rythme,,,form\n");
+    assert_int_equal(pn_report_spec_load(path, &s, &err), PN_OK);
+    assert_true(s->items[0].expected && s->items[0].residuals && s->items[0].by_frequency);
+    assert_false(s->items[1].expected || s->items[1].residuals || s->items[1].by_frequency);
 
     pn_report_spec_destroy(s);
     pn_report_spec_destroy(NULL);
@@ -204,6 +213,15 @@ static const bad_case bad_cases[] = {
      PN_EINPUT,
      {":2: column 'labels': expected choice=words pairs", "found 'oui=En QPV;non'"}},
     {"kind,sheet,var,labels\ntable,A,x,=Vide\n", PN_EINPUT, {":2: column 'labels':"}},
+    {"kind,sheet,var,by,cells\ntable,A,x,y,expected khi2\n",
+     PN_EINPUT,
+     {":2: column 'cells': expected 'expected'", "found 'khi2'"}},
+    {"kind,sheet,var,cells\ntable,A,x,residuals\n",
+     PN_EINPUT,
+     {":2: column 'cells':", "a cross-tab's: give a 'by' variable"}},
+    {"kind,sheet,var,order\ntable,A,x,alphabetique\n",
+     PN_EINPUT,
+     {":2: column 'order': expected form", "found 'alphabetique'"}},
     {"kind,sheet,var,small_base\nworkbook,,,trente\ntable,A,x\n",
      PN_EINPUT,
      {":2: column 'small_base': expected a whole number", "found 'trente'"}},
@@ -571,6 +589,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                             0,
                             NULL,
                             NULL,
+                            0,
+                            0,
+                            0,
                             0};
     pn_report_item rythme = {"Rythme",
                              "Rythme des rencontres",
@@ -583,6 +604,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                              0,
                              NULL,
                              NULL,
+                             0,
+                             0,
+                             0,
                              0};
     pn_report_item freins = {"Freins",
                              "Freins \xc3\xa0 la coop\xc3\xa9ration",
@@ -595,6 +619,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                              0,
                              NULL,
                              NULL,
+                             0,
+                             0,
+                             0,
                              0};
     pn_report_item communes = {"Par commune",
                                "Liens par commune",
@@ -607,6 +634,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                                0,
                                NULL,
                                NULL,
+                               0,
+                               0,
+                               0,
                                0};
     pn_report_item qpv = {"Par QPV",
                           "Liens selon le QPV",
@@ -619,6 +649,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                           0,
                           NULL,
                           NULL,
+                          0,
+                          0,
+                          0,
                           0};
     pn_workbook_info info = {"Panorama des liens",
                              "Test",
@@ -814,8 +847,8 @@ static void test_workbook_errors(void **state)
     fixture fx;
     fixture_init(&fx);
     pn_error err = {0};
-    pn_report_item it = {"Liens",      "Liens", "type_lien", NULL, NULL, "",
-                         PN_CHART_BAR, 2,       0,           NULL, NULL, 0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
+                         NULL,    NULL,    0,           0,    0,    0};
 
     /* A directory that does not exist: the error comes at close, with the reason. */
     pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
@@ -881,8 +914,8 @@ static int temp_left(void)
 /* A workbook with one sheet, closed to @path: the status of close. */
 static pn_status write_one(const char *path, const pn_freq *t, pn_error *err)
 {
-    pn_report_item it = {"Liens",      "Liens", "type_lien", NULL, NULL, "",
-                         PN_CHART_BAR, 2,       0,           NULL, NULL, 0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
+                         NULL,    NULL,    0,           0,    0,    0};
     pn_workbook *wb = pn_workbook_create(path, err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, t, err), PN_OK);
@@ -978,8 +1011,8 @@ static void test_workbook_long_text(void **state)
     assert_non_null(title);
     memset(title, 'T', 40000);
     title[40000] = '\0';
-    pn_report_item it = {"Liens",      title, "type_lien", NULL, NULL, "",
-                         PN_CHART_BAR, 2,     0,           NULL, NULL, 0};
+    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
+                         NULL,    NULL,  0,           0,    0,    0};
     char *path = tmp_path("long.xlsx");
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
@@ -1029,8 +1062,8 @@ static void test_method_text(void **state)
     fixture fx;
     fixture_init(&fx);
     char *path = tmp_path("method.xlsx");
-    pn_report_item it = {"Liens",      "Liens", "type_lien", NULL, NULL, "",
-                         PN_CHART_BAR, 2,       0,           NULL, NULL, 0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
+                         NULL,    NULL,    0,           0,    0,    0};
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
