@@ -8,7 +8,9 @@
 # and writes the same 11 tables and a workbook with XlsxWriter (Debian's python3-pandas and
 # python3-xlsxwriter, run by Debian's python3: tools/install-deps.sh bench installs them);
 # and single `tab` commands. Prints the ratios panorama / sqlite3 and panorama / pandas, and
-# whether the report (under 1 s) and each `tab` (under 0.15 s) are as fast as they must be.
+# whether the report (under 1 s) and each `tab` (under 0.15 s) are as fast as they must be;
+# and the report again with the secret statistique off (the spec's secret 0): what disclosure
+# control costs, at most twice the time, with a peak under 64 MiB.
 #
 # A shared machine's speed drifts by a fifth or more from one minute to the next, so one
 # timing of each says little: they are timed in turn, PN_BENCH_RUNS rounds (3 by
@@ -61,6 +63,11 @@ median() {
 
 centres=() ecoles=() totals=() refs=() ratios=() impmem=0
 inits=() reports=() repcpus=() pipes=() pandas=() pratios=() sratios=() repmem=0 pdmem=0
+plain=() plainmem=0
+# the demo spec with the secret statistique off (its workbook record's secret 0), to weigh what
+# disclosure control costs the report
+sed -e '1s/^/secret,/' -e '2s/^/0,/' -e '3,$s/^/,/' reports/demo.csv >"$DATA/nosecret.csv"
+cp reports/methodologie.txt "$DATA/methodologie.txt"
 for round in $(seq 1 "$RUNS"); do
   rm -f "$DATA/bench.db" "$DATA/ref.db" "$DATA/bench.xlsx" "$DATA/pandas.xlsx"
   run "panorama-init" "$PN" --db "$DATA/bench.db" init
@@ -82,6 +89,10 @@ for round in $(seq 1 "$RUNS"); do
   rp=$secs
   repcpus+=("$cpu")
   [ "$kib" -gt "$repmem" ] && repmem=$kib
+  run "panorama-report-nosecret" "$PN" --db "$DATA/bench.db" report "$DATA/nosecret.csv" \
+    -o "$DATA/nosecret.xlsx"
+  plain+=("$secs")
+  [ "$kib" -gt "$plainmem" ] && plainmem=$kib
   run "pandas-report" "$PYTHON" bench/pandas_report.py forms "$DATA" "$DATA/pandas.xlsx"
   pd=$secs
   [ "$kib" -gt "$pdmem" ] && pdmem=$kib
@@ -135,6 +146,8 @@ printf '%-26s %10.2f %12.1f %14.0f\n' sqlite3-import "$ref" "$(echo "$refmem / 1
   "$(echo "$rows / $ref" | bc -l)"
 printf '%-26s %10.2f %12.1f %14s\n' "panorama-report" "$report" \
   "$(echo "$repmem / 1024" | bc -l)" -
+printf '%-26s %10.2f %12.1f %14s\n' "panorama-report, no secret" "$(median "${plain[@]}")" \
+  "$(echo "$plainmem / 1024" | bc -l)" -
 printf '%-26s %10.2f %12s %14s\n' "panorama-init" "$(median "${inits[@]}")" - -
 printf '%-26s %10.2f %12s %14.0f\n' "panorama-pipeline" "$(median "${pipes[@]}")" - \
   "$(echo "$rows / $(median "${pipes[@]}")" | bc -l)"
@@ -160,6 +173,11 @@ printf 'processor time (user + system, medians): report %.2f s; tab %s s\n' \
 printf 'targets: report %.2f s (under 1 s: %s); slowest tab %.2f s (under 0.15 s: %s)\n' \
   "$report" "$(echo "$report < 1" | bc -l | sed 's/1/yes/; s/0/no/')" "$slowest" \
   "$(echo "$slowest < 0.15" | bc -l | sed 's/1/yes/; s/0/no/')"
+secret_ratio=$(echo "$report / $(median "${plain[@]}")" | bc -l)
+printf 'secret statistique: report %.2f s with it, %.2f s without: %.2fx (at most 2x: %s); peak %.1f MiB (under 64: %s)\n' \
+  "$report" "$(median "${plain[@]}")" "$secret_ratio" \
+  "$(echo "$secret_ratio <= 2" | bc -l | sed 's/1/yes/; s/0/no/')" "$(echo "$repmem / 1024" | bc -l)" \
+  "$(echo "$repmem < 65536" | bc -l | sed 's/1/yes/; s/0/no/')"
 printf 'store: %.1f MB (sqlite3 .import: %.1f MB)\n' \
   "$(echo "$(stat -c %s "$DATA/bench.db") / 1000000" | bc -l)" \
   "$(echo "$(stat -c %s "$DATA/ref.db") / 1000000" | bc -l)"
