@@ -188,7 +188,8 @@ const char *wb_agreement_lecture(const pn_agreement *t, char *buf, size_t size)
 }
 
 /* How many units the cross-tab @t left out, unanswered in its row or its column: "moins de N"
- * for 1 to N-1 of them under the secret statistique's threshold N. */
+ * for 1 to N-1 of them under the secret statistique's threshold N; not said when its total is
+ * masked. */
 void wb_left_out_text(const pn_workbook *wb, const pn_crosstab *t, char *buf, size_t size)
 {
     double n = wb->part ? wb->part->result->secret : 0;
@@ -198,7 +199,11 @@ void wb_left_out_text(const pn_workbook *wb, const pn_crosstab *t, char *buf, si
     else
         snprintf(count, sizeof count, "%.0f", t->missing);
     int one = strcmp(count, "1") == 0;
-    if (t->missing == 0)
+    if (pn_is_masked(t->n)) /* with the units counted (the cover's), it would give the total */
+        snprintf(buf, size,
+                 "Non-r\xc3\xa9ponse : non publi\xc3\xa9"
+                 "e (secret statistique).");
+    else if (t->missing == 0)
         snprintf(buf, size,
                  "Non-r\xc3\xa9ponse : aucune unit\xc3\xa9 \xc3\xa9"
                  "cart\xc3\xa9"
