@@ -216,7 +216,8 @@ static void extent(const wb_plan *p, const lxw_worksheet *ws, double wide, doubl
  * fits in the widest usual font (WIDE_FONT), and a page begins with a block when that block
  * would not fit whole on the page before.
  */
-static void break_blocks(pn_workbook *wb, const wb_plan *p, lxw_worksheet *ws, double pw, double ph)
+static size_t break_blocks(pn_workbook *wb, const wb_plan *p, lxw_worksheet *ws, double pw,
+                           double ph)
 {
     double w, h;
     extent(p, ws, WIDE_FONT, &w, &h);
@@ -225,7 +226,7 @@ static void break_blocks(pn_workbook *wb, const wb_plan *p, lxw_worksheet *ws, d
     lxw_row_t *breaks = calloc(p->nblocks + 1, sizeof *breaks);
     if (breaks == NULL) {
         wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
-        return;
+        return 0;
     }
     size_t nbreaks = 0, nrows = ws->dim_rowmax + 1u, r = 0;
     double used = 0;
@@ -234,16 +235,19 @@ static void break_blocks(pn_workbook *wb, const wb_plan *p, lxw_worksheet *ws, d
         double size = 0;
         for (; r < end; r++)
             size += row_pt(p, r);
-        if (b > 0 && used > 0 && (used + size > room || p->blocks[b - 1].own)) {
+        /* never before the first block: its page would hold the sheet's title alone */
+        if (b > 1 && used > 0 && (used + size > room || p->blocks[b - 1].own)) {
             breaks[nbreaks++] = p->blocks[b - 1].row; /* block b-1 begins a page */
             used = 0;
         }
         used += size;
     }
-    worksheet_set_print_scale(ws, (uint16_t)wb_clamp(100 * scale, 10, 100));
-    if (nbreaks > 0) /* a list ended by 0, which is no break */
+    if (nbreaks > 0) { /* a list ended by 0, which is no break */
+        worksheet_set_print_scale(ws, (uint16_t)wb_clamp(100 * scale, 10, 100));
         wb_latch(wb, worksheet_set_h_pagebreaks(ws, breaks));
+    }
     free(breaks);
+    return nbreaks;
 }
 
 void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok)
@@ -273,8 +277,19 @@ void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok)
         worksheet_set_portrait(ws);
     worksheet_set_paper(ws, PAPER_A4);
     if (pages[o] > 1 && p->nblocks > 0) {
-        break_blocks(wb, p, ws, pw[o], ph[o]);
-        return;
+        if (break_blocks(wb, p, ws, pw[o], ph[o]) > 0)
+            return;
+        /* one block, which no break divides: the whole on one page, in the orientation that
+         * prints it larger */
+        double one[2];
+        for (int k = 0; k < 2; k++)
+            one[k] = fmin(fmin(1, pw[k] / w), ph[k] / h);
+        o = landscape_ok && one[1] > one[0] ? 1 : 0;
+        if (o)
+            worksheet_set_landscape(ws);
+        else
+            worksheet_set_portrait(ws);
+        pages[o] = 1;
     }
     worksheet_fit_to_pages(ws, 1, (uint16_t)(pages[o] > 0 ? pages[o] : 1));
     /* a table over several pages repeats its head on each */

@@ -10,7 +10,8 @@ What is checked, on every page:
   - no two words overlap: a wrapped text cut by its row's height overflows onto the next row;
   - every page begins with the title of its sheet (A1), but the later pages of a sheet the
     workbook fits to several pages or breaks into pages: a table's note cannot spill onto a
-    page of its own, nor a sheet take more pages than it was given;
+    page of its own, nor a sheet take more pages than it was given, nor its title stand on a
+    page without its table;
   - on the table sheets (not the cover nor the methodology), no count from 1 to 2 is printed:
     a word "1" or "2" in a table's cells or its chart (the secret statistique), not in a
     sentence; the degree-of-freedom column has no such value in the demo, and the page numbers
@@ -133,6 +134,9 @@ def main():
         if sheet + 1 < len(titles) and first == titles[sheet + 1]:
             sheet += 1
             pages_in_sheet = 1
+            if len(lines) < 4:  # its title and the line under it, and nothing of its table
+                bad.append(f"{pdf}: page {n}: the sheet '{first[:60]}' begins on a page that "
+                           f"holds only {len(lines)} line(s)")
         else:
             pages_in_sheet += 1
             fit = sheets[sheet][1] if sheet >= 0 else 0
