@@ -85,8 +85,18 @@ static const char *const schema_v1 =
 
 /* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, then
  * after_migration() does what SQL alone cannot. */
+/* Version 6: the registry of the structures to survey (the Annuaire de l'éducation's schools,
+ * the federation's list of centres), and the QPV list, one row per neighbourhood and commune. */
+#define SCHEMA_V6                                                                                  \
+    "CREATE TABLE registry(side TEXT NOT NULL CHECK(side IN ('centre','ecole')),"                  \
+    " ident TEXT NOT NULL, name TEXT, kind TEXT, commune TEXT, commune_name TEXT, rep TEXT,"       \
+    " email TEXT, address TEXT, latitude REAL, longitude REAL, source TEXT NOT NULL,"              \
+    " PRIMARY KEY(side, ident));"                                                                  \
+    "CREATE TABLE qpv(code_qp TEXT NOT NULL, lib_qp TEXT, insee_com TEXT NOT NULL, lib_com TEXT,"  \
+    " source TEXT NOT NULL, PRIMARY KEY(code_qp, insee_com));"
+
 static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3, SCHEMA_V4,
-                                                             SCHEMA_V5};
+                                                             SCHEMA_V5, SCHEMA_V6};
 
 static pn_status links_view(pn_store *s, pn_error *err);
 static pn_status rebuild_repeat_tables(pn_store *s, pn_error *err);

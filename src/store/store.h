@@ -14,6 +14,11 @@
  *               the repeat's name for an entry, NULL for a reject kept from before v4
  *   report_spec(spec_id, path, source)    the spec the last report was written from (v5):
  *               one row (spec_id 1), its path as given and its bytes as read
+ *   registry(side, ident, name, kind, commune, commune_name, rep, email, address, latitude,
+ *            longitude, source)   the structures to survey (v6), one per network and
+ *               identifier (structures holds those the answers name)
+ *   qpv(code_qp, lib_qp, insee_com, lib_com, source)   the QPV list (v6), one row per
+ *               neighbourhood and commune
  * and one view:
  *   links(form_id, submission_id, entry_id, reporter_side, centre_ident, school_ident, class)
  *         one row per reported link: an entry of a form's partner repeat (v3; a table
@@ -36,7 +41,7 @@
 #include "form/form.h"
 #include "util/error.h"
 
-#define PN_STORE_VERSION 5
+#define PN_STORE_VERSION 6
 
 typedef struct pn_store pn_store;
 
@@ -265,6 +270,59 @@ pn_status pn_store_data_date(pn_store *s, char *buf, size_t size, pn_error *err)
 /* pn_store_first_date - the same for the oldest stored answer: with the newest, the fieldwork
  * period. */
 pn_status pn_store_first_date(pn_store *s, char *buf, size_t size, pn_error *err);
+
+/* ---- the registry of structures (registry.c) ---- */
+
+/* A structure of the registry: every field a string ("" when unknown) but the coordinates
+ * (NaN when unknown). Lent for the call that takes or gives it. */
+typedef struct pn_registry_entry {
+    const char *side;  /* "centre" or "ecole" */
+    const char *ident; /* its SIRET or UAI */
+    const char *name, *kind, *commune, *commune_name, *rep, *email, *address;
+    double latitude, longitude;
+} pn_registry_entry;
+
+/* What pn_store_registry_put did: the entry was new, the same, or changed (the fields that
+ * changed, PN_REG_* bits). */
+enum {
+    PN_REG_NAME = 1 << 0,
+    PN_REG_KIND = 1 << 1,
+    PN_REG_COMMUNE = 1 << 2,
+    PN_REG_REP = 1 << 3,
+    PN_REG_EMAIL = 1 << 4,
+    PN_REG_ADDRESS = 1 << 5,
+    PN_REG_PLACE = 1 << 6,
+    PN_REG_NEW = 1 << 7
+};
+
+/* pn_store_registry_put - add or update @e (source: the file it comes from), inside the
+ * caller's write transaction; *@changed: 0 when it was there alike, PN_REG_NEW when new,
+ * else the PN_REG_* bits of what changed. An empty field of @e leaves the stored one (a list
+ * without e-mails does not erase them). PN_OK, PN_ESTORE. */
+PN_MUST_USE pn_status pn_store_registry_put(pn_store *s, const pn_registry_entry *e,
+                                            const char *source, unsigned *changed, pn_error *err);
+
+/* pn_store_qpv_put - add one QPV of one commune; *@changed 1 when new or changed. */
+PN_MUST_USE pn_status pn_store_qpv_put(pn_store *s, const char *code, const char *name,
+                                       const char *commune, const char *commune_name,
+                                       const char *source, int *changed, pn_error *err);
+
+/* A structure of the registry and what the answers say of it, as pn_store_each_structure
+ * lends it. */
+typedef struct pn_structure_row {
+    pn_registry_entry e;
+    int listed;           /* in the registry; 0: only named by an answer (a partner, or a
+                             respondent the registry lacks) */
+    int responded;        /* an answer of its own is stored */
+    const char *answered; /* the date of its last answer, "" when none */
+} pn_structure_row;
+
+typedef pn_status (*pn_structure_fn)(void *ctx, const pn_structure_row *r, pn_error *err);
+
+/* pn_store_each_structure - call @fn on each structure of the registry, by network, commune
+ * and name, then on each structure the answers name that the registry lacks. PN_OK,
+ * PN_ESTORE, or what @fn returned. */
+pn_status pn_store_each_structure(pn_store *s, pn_structure_fn fn, void *ctx, pn_error *err);
 
 /* A rejected row, as pn_store_each_reject lends it (valid during the call). */
 typedef struct pn_reject {

@@ -5,6 +5,7 @@
  *
  * Each test works in its own directory under /tmp, removed by its teardown.
  */
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,7 +294,8 @@ static void put_one_link(pn_store *s, const char *before_rows)
 }
 
 /* Undoes version 5 (the report spec's table), for a test that makes an older store. */
-#define BACK_TO_V4 "DROP TABLE report_spec;"
+#define BACK_TO_V5 "DROP TABLE registry; DROP TABLE qpv;"
+#define BACK_TO_V4 BACK_TO_V5 "DROP TABLE report_spec;"
 
 /* What the links of put_one_link() look like, however they are stored. */
 static const char *const ONE_LINK = "SELECT count(*) FROM links WHERE form_id='centre_social'"
@@ -1030,6 +1032,91 @@ static void test_link_counts_as_sql(void **state)
     pn_store_close(s);
 }
 
+typedef struct listed {
+    char got[1024];
+} listed;
+
+static pn_status list_one(void *ctx, const pn_structure_row *r, pn_error *err)
+{
+    (void)err;
+    listed *l = ctx;
+    size_t n = strlen(l->got);
+    snprintf(l->got + n, sizeof l->got - n, "[%s %s %s %d %d %s]", r->e.side, r->e.ident, r->e.name,
+             r->listed, r->responded, r->answered);
+    return PN_OK;
+}
+
+/* The registry (v6): a store of version 5 gets its tables; an entry added, the same again,
+ * changed, and an empty field that leaves the stored one; the listing with the answers'
+ * status, and a structure the answers name that the registry lacks after it. */
+static void test_registry(void **state)
+{
+    fixture *fx = *state;
+    pn_store *s = create_ok(fx->path);
+    put_one_link(s, NULL);
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  BACK_TO_V5 "UPDATE meta SET value='5' WHERE key='schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    pn_store_close(s);
+    s = open_ok(fx->path);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM registry"), 0);
+    pn_error err = {0};
+    unsigned changed = 99;
+    pn_registry_entry e = {"ecole",
+                           "0951099D",
+                           "\xc3\x89"
+                           "cole Jean Jaur\xc3\xa8s",
+                           "Ecole",
+                           "95018",
+                           "Argenteuil",
+                           "REP",
+                           "",
+                           "",
+                           48.94,
+                           2.25};
+    assert_int_equal(pn_store_begin(s, &err), PN_OK);
+    assert_int_equal(pn_store_registry_put(s, &e, "a.csv", &changed, &err), PN_OK);
+    assert_int_equal(changed, PN_REG_NEW);
+    assert_int_equal(pn_store_registry_put(s, &e, "a.csv", &changed, &err), PN_OK);
+    assert_int_equal(changed, 0);
+    e.name = "\xc3\x89"
+             "cole \xc3\xa9l\xc3\xa9mentaire Jean Jaur\xc3\xa8s";
+    e.rep = ""; /* not given: the stored REP stays */
+    e.latitude = NAN;
+    assert_int_equal(pn_store_registry_put(s, &e, "b.csv", &changed, &err), PN_OK);
+    assert_int_equal(changed, PN_REG_NAME);
+    pn_registry_entry c = {
+        "centre", "73282932000074", "Centre social", "", "95018", "", "", "", "", NAN, NAN};
+    assert_int_equal(pn_store_registry_put(s, &c, "c.csv", &changed, &err), PN_OK);
+    int qchanged = 9;
+    assert_int_equal(pn_store_qpv_put(s, "QN09501M", "Val d'Argent", "95018", "Argenteuil", "q.csv",
+                                      &qchanged, &err),
+                     PN_OK);
+    assert_int_equal(qchanged, 1);
+    assert_int_equal(pn_store_qpv_put(s, "QN09501M", "Val d'Argent", "95018", "Argenteuil", "q.csv",
+                                      &qchanged, &err),
+                     PN_OK);
+    assert_int_equal(qchanged, 0);
+    assert_int_equal(pn_store_commit(s, &err), PN_OK);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM registry WHERE rep = 'REP'"
+                                  " AND latitude = 48.94 AND source = 'b.csv'"),
+                     1);
+    /* the answers: put_one_link's centre answered; a school it names is not in the registry */
+    assert_int_equal(sqlite3_exec(pn_store_db(s),
+                                  "INSERT INTO structures(side, ident, name) VALUES"
+                                  "('ecole', '0422170F', 'Coll\xc3\xa8ge Nommé')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    listed l = {""};
+    assert_int_equal(pn_store_each_structure(s, list_one, &l, &err), PN_OK);
+    assert_non_null(strstr(l.got, "[ecole 0951099D \xc3\x89"
+                                  "cole \xc3\xa9l\xc3\xa9mentaire Jean Jaur\xc3\xa8s 1 0 ]"));
+    assert_non_null(strstr(l.got, "[ecole 0422170F Coll\xc3\xa8ge Nommé 0 0 ]"));
+    assert_true(strstr(l.got, "0422170F") > strstr(l.got, "0951099D")); /* the unlisted last */
+    pn_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1040,6 +1127,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migrates_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_migration_busy, setup, teardown),
