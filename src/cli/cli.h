@@ -49,6 +49,10 @@ PN_MUST_USE pn_status cmd_rejects(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_tab(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_report(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_form(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_structures(pn_cli *cli, pn_error *err);
+
+/* --format's value: text (or none) or csv, into *@csv; a usage error otherwise. */
+PN_MUST_USE pn_status cli_parse_format(const char *fmt, int *csv, pn_error *err);
 
 /*
  * cli_data_dir - the folder of the installed data files: forms/<id>.csv and reports/demo.csv.

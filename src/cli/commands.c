@@ -530,7 +530,7 @@ out:
     return st;
 }
 
-static pn_status parse_format(const char *fmt, int *csv, pn_error *err)
+pn_status cli_parse_format(const char *fmt, int *csv, pn_error *err)
 {
     if (fmt == NULL || strcmp(fmt, "text") == 0)
         *csv = 0;
@@ -581,7 +581,7 @@ pn_status cmd_rejects(pn_cli *cli, pn_error *err)
             return pn_opts_fail(&o, err);
     if (o.error)
         return pn_opts_fail(&o, err);
-    if ((st = parse_format(fmt, &csv, err)) != PN_OK)
+    if ((st = cli_parse_format(fmt, &csv, err)) != PN_OK)
         return st;
     /* For people: opens right by double-click in a French Excel (UTF-8 with a byte order
      * mark, ';', CRLF), like the mapping template. */
@@ -637,7 +637,7 @@ pn_status cmd_tab(pn_cli *cli, pn_error *err)
         return pn_opts_fail(&o, err);
     if (req.var == NULL)
         return pn_error_set(err, PN_EUSAGE, "usage: tab needs a variable name");
-    if ((st = parse_format(fmt, &csv, err)) != PN_OK ||
+    if ((st = cli_parse_format(fmt, &csv, err)) != PN_OK ||
         (secret && (st = parse_secret(secret, &threshold, err)) != PN_OK))
         return st;
     /* one snapshot, even while an import commits */

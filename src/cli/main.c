@@ -59,6 +59,21 @@ static const command commands[] = {
      "./reports/demo.csv, else the installed demo spec. The methodology sheet's text is "
      "methodologie.txt beside the spec, else ./reports/methodologie.txt, else the installed "
      "one."},
+    {"structures", cmd_structures, NEEDS_STORE,
+     "panorama [--db FILE] structures import FILE... | structures [--where EXPR] "
+     "[--format text|csv]",
+     "The registry of the structures to survey. 'structures import' reads the Annuaire de "
+     "l'education's export (its schools, by UAI; closed ones left aside), the federation's "
+     "list of centres sociaux (a siret and a nom column; commune, adresse, courriel, latitude, "
+     "longitude when given) and the QPV list (code_qp, lib_qp, insee_com, lib_com): columns by "
+     "name, in any case and order, any encoding and delimiter. A row with a wrong UAI, SIRET "
+     "or commune code is left out and listed; reading a file again changes nothing, a newer "
+     "one says what it changed. 'structures' lists the registry with each structure's answer "
+     "(and its date), then the structures the answers name that the registry lacks. --where "
+     "keeps those for which the expression is true, over reseau (centre, ecole), identifiant, "
+     "nom, type, commune, nom_commune, rep, courriel, repondu and au_repertoire (oui, non): "
+     "e.g. --where \"${repondu} = 'non'\". --format csv writes them for a spreadsheet: UTF-8 "
+     "with BOM, ';', CRLF."},
     {"form", cmd_form, NEEDS_STORE, "panorama [--db FILE] form update [--forms DIR] [FORM...]",
      "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
      "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "

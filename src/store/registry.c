@@ -19,7 +19,8 @@ static int real_differs(sqlite3_stmt *q, int col, double v)
 {
     if (isnan(v))
         return 0;
-    return sqlite3_column_type(q, col) == SQLITE_NULL || fabs(sqlite3_column_double(q, col) - v) > 1e-9;
+    return sqlite3_column_type(q, col) == SQLITE_NULL ||
+           fabs(sqlite3_column_double(q, col) - v) > 1e-9;
 }
 
 /* Bind @v to parameter @i, NULL when empty. */
@@ -37,27 +38,28 @@ pn_status pn_store_registry_put(pn_store *s, const pn_registry_entry *e, const c
                                 unsigned *changed, pn_error *err)
 {
     *changed = 0;
-    sqlite3_stmt *get = store_stmt(s,
-                                   "SELECT name, kind, commune, commune_name, rep, email, address,"
-                                   " latitude, longitude FROM registry WHERE side = ? AND ident = ?",
-                                   "cannot read the registry", err);
+    sqlite3_stmt *get =
+        store_stmt(s,
+                   "SELECT name, kind, commune, commune_name, rep, email, address,"
+                   " latitude, longitude FROM registry WHERE side = ? AND ident = ?",
+                   "cannot read the registry", err);
     if (get == NULL)
         return err->status;
     sqlite3_bind_text(get, 1, e->side, -1, SQLITE_STATIC);
     sqlite3_bind_text(get, 2, e->ident, -1, SQLITE_STATIC);
     int rc = sqlite3_step(get);
     if (rc == SQLITE_ROW) {
-        *changed = (text_differs(get, 0, e->name) ? PN_REG_NAME : 0) |
-                   (text_differs(get, 1, e->kind) ? PN_REG_KIND : 0) |
-                   (text_differs(get, 2, e->commune) || text_differs(get, 3, e->commune_name)
-                        ? PN_REG_COMMUNE
-                        : 0) |
-                   (text_differs(get, 4, e->rep) ? PN_REG_REP : 0) |
-                   (text_differs(get, 5, e->email) ? PN_REG_EMAIL : 0) |
-                   (text_differs(get, 6, e->address) ? PN_REG_ADDRESS : 0) |
-                   (real_differs(get, 7, e->latitude) || real_differs(get, 8, e->longitude)
-                        ? PN_REG_PLACE
-                        : 0);
+        *changed =
+            (text_differs(get, 0, e->name) ? PN_REG_NAME : 0) |
+            (text_differs(get, 1, e->kind) ? PN_REG_KIND : 0) |
+            (text_differs(get, 2, e->commune) || text_differs(get, 3, e->commune_name)
+                 ? PN_REG_COMMUNE
+                 : 0) |
+            (text_differs(get, 4, e->rep) ? PN_REG_REP : 0) |
+            (text_differs(get, 5, e->email) ? PN_REG_EMAIL : 0) |
+            (text_differs(get, 6, e->address) ? PN_REG_ADDRESS : 0) |
+            (real_differs(get, 7, e->latitude) || real_differs(get, 8, e->longitude) ? PN_REG_PLACE
+                                                                                     : 0);
     } else if (rc == SQLITE_DONE) {
         *changed = PN_REG_NEW;
     }
@@ -86,7 +88,8 @@ pn_status pn_store_registry_put(pn_store *s, const pn_registry_entry *e, const c
     int ok = 1;
     for (int i = 0; i < 9; i++)
         ok &= bind_text(put, i + 1, texts[i]) == SQLITE_OK;
-    ok &= bind_real(put, 10, e->latitude) == SQLITE_OK && bind_real(put, 11, e->longitude) == SQLITE_OK &&
+    ok &= bind_real(put, 10, e->latitude) == SQLITE_OK &&
+          bind_real(put, 11, e->longitude) == SQLITE_OK &&
           sqlite3_bind_text(put, 12, source, -1, SQLITE_STATIC) == SQLITE_OK;
     rc = ok ? sqlite3_step(put) : SQLITE_ERROR;
     pn_status st = rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot write the registry");
