@@ -1169,6 +1169,302 @@ static const char *written_name(rng *r, const char *full, const char *short_name
     return x < 0.74 ? full : x < 0.88 ? short_name : "";
 }
 
+/* ---------------------------------------------------------------- examples: the registry */
+
+/* Approximate places and postal codes of the 32 towns, in TOWNS' order (their centres, for
+ * illustrative coordinates). */
+static const struct {
+    double lat, lon;
+    const char *postcode;
+} TOWN_PLACE[NTOWNS] = {
+    {48.947, 2.248, "95100"}, {48.987, 2.414, "95400"}, {49.071, 2.170, "95430"},
+    {49.142, 2.287, "95260"}, {48.926, 2.217, "95870"}, {49.036, 2.063, "95000"},
+    {48.970, 2.327, "95170"}, {48.992, 2.281, "95600"}, {48.970, 2.305, "95880"},
+    {49.018, 2.092, "95610"}, {48.990, 2.258, "95120"}, {49.099, 2.506, "95470"},
+    {48.989, 2.229, "95130"}, {48.972, 2.401, "95140"}, {48.987, 2.449, "95500"},
+    {49.032, 2.469, "95190"}, {49.108, 2.222, "95290"}, {49.011, 2.035, "95280"},
+    {49.044, 2.505, "95380"}, {48.994, 2.196, "95370"}, {48.973, 2.345, "95360"},
+    {48.988, 2.322, "95160"}, {49.152, 2.272, "95340"}, {49.050, 2.101, "95300"},
+    {48.972, 2.284, "95210"}, {49.044, 2.111, "95310"}, {48.972, 2.258, "95110"},
+    {48.997, 2.381, "95200"}, {48.988, 2.301, "95230"}, {49.026, 2.222, "95150"},
+    {49.030, 2.033, "95490"}, {49.009, 2.391, "95400"},
+};
+
+/* The Annuaire de l'éducation's export, as its site writes it (DOMAIN.md §2): 72 columns. */
+static const char *const ANNUAIRE_HEADER[] = {"Identifiant_de_l_etablissement",
+                                              "Nom_etablissement",
+                                              "Type_etablissement",
+                                              "Statut_public_prive",
+                                              "Adresse_1",
+                                              "Adresse_2",
+                                              "Adresse_3",
+                                              "Code_postal",
+                                              "Code_commune",
+                                              "Nom_commune",
+                                              "Code_departement",
+                                              "Code_academie",
+                                              "Code_region",
+                                              "Ecole_maternelle",
+                                              "Ecole_elementaire",
+                                              "Voie_generale",
+                                              "Voie_technologique",
+                                              "Voie_professionnelle",
+                                              "Telephone",
+                                              "Fax",
+                                              "Web",
+                                              "Mail",
+                                              "Restauration",
+                                              "Hebergement",
+                                              "ULIS",
+                                              "Apprentissage",
+                                              "Segpa",
+                                              "Section_arts",
+                                              "Section_cinema",
+                                              "Section_theatre",
+                                              "Section_sport",
+                                              "Section_internationale",
+                                              "Section_europeenne",
+                                              "Lycee_Agricole",
+                                              "Lycee_militaire",
+                                              "Lycee_des_metiers",
+                                              "Post_BAC",
+                                              "Appartenance_Education_Prioritaire",
+                                              "GRETA",
+                                              "SIREN_SIRET",
+                                              "Nombre_d_eleves",
+                                              "Fiche_onisep",
+                                              "position",
+                                              "type_contrat_prive",
+                                              "Libelle_departement",
+                                              "Libelle_academie",
+                                              "Libelle_region",
+                                              "coordX_origine",
+                                              "coordY_origine",
+                                              "epsg_origine",
+                                              "nom_circonscription",
+                                              "latitude",
+                                              "longitude",
+                                              "precision_localisation",
+                                              "date_ouverture",
+                                              "date_maj_ligne",
+                                              "etat",
+                                              "ministere_tutelle",
+                                              "multi_uai",
+                                              "rpi_concentre",
+                                              "rpi_disperse",
+                                              "code_nature",
+                                              "libelle_nature",
+                                              "Code_type_contrat_prive",
+                                              "PIAL",
+                                              "etablissement_mere",
+                                              "type_rattachement_etablissement_mere",
+                                              "code_circonscription",
+                                              "code_zone_animation_pedagogique",
+                                              "libelle_zone_animation_pedagogique",
+                                              "code_bassin_formation",
+                                              "libelle_bassin_formation",
+                                              NULL};
+enum { ANNUAIRE_COLS = 72 };
+
+/* A field of a ';' file (quoted when it holds ';', a quote or a line break). */
+static void semi_field(FILE *f, int first, const char *s)
+{
+    if (!first)
+        putc(';', f);
+    if (!s || !*s)
+        return;
+    if (!strpbrk(s, ";\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    putc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            putc('"', f);
+        putc(*s, f);
+    }
+    putc('"', f);
+}
+
+/* @in (UTF-8) in Windows-1252 into @out, as a French Excel saves a sheet: Latin-1 letters,
+ * and the typographic apostrophe, dash and oe ligature Windows-1252 adds; anything else '?'. */
+static void cp1252(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)in;
+    while (*p && o + 1 < size) {
+        if ((*p == 0xC2 || *p == 0xC3) && p[1]) {
+            out[o++] = (char)(*p == 0xC3 ? p[1] + 0x40 : p[1]);
+            p += 2;
+        } else if (*p == 0xE2 && p[1] == 0x80 && (p[2] == 0x99 || p[2] == 0x93)) {
+            out[o++] = p[2] == 0x99 ? '\x92' : '\x96';
+            p += 3;
+        } else if (*p == 0xC5 && (p[1] == 0x93 || p[1] == 0x92)) {
+            out[o++] = p[1] == 0x93 ? '\x9c' : '\x8c';
+            p += 2;
+        } else if (*p < 0x80) {
+            out[o++] = (char)*p++;
+        } else {
+            out[o++] = '?';
+            p++;
+            while ((*p & 0xC0) == 0x80)
+                p++;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* One Annuaire line of a school: @cells by column, the rest empty. */
+static void annuaire_line(FILE *f, const char *const *cells)
+{
+    for (int c = 0; c < ANNUAIRE_COLS; c++)
+        semi_field(f, c == 0, cells[c]);
+    fputs("\r\n", f);
+}
+
+static void annuaire_school(FILE *f, rng *r, const char *uai, const char *name, int type, int town,
+                            int rep, const char *state)
+{
+    const char *cells[ANNUAIRE_COLS] = {0};
+    char lat[32], lon[32], mail[64], street[96];
+    double dlat = (rng_unit(r) - 0.5) * 0.02, dlon = (rng_unit(r) - 0.5) * 0.03;
+    snprintf(lat, sizeof lat, "%.6f", TOWN_PLACE[town].lat + dlat);
+    snprintf(lon, sizeof lon, "%.6f", TOWN_PLACE[town].lon + dlon);
+    snprintf(mail, sizeof mail, "ce.%c%.7s@ac-versailles.fr", uai[0], uai + 1);
+    for (char *p = mail; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    snprintf(street, sizeof street, "%u rue %s", 1 + rng_below(r, 80),
+             EPONYM[rng_below(r, sizeof EPONYM / sizeof EPONYM[0])]);
+    cells[0] = uai;
+    cells[1] = name;
+    cells[2] = type == 3 ? "Coll\xc3\xa8ge" : "Ecole";
+    cells[3] = "Public";
+    cells[4] = street;
+    cells[7] = TOWN_PLACE[town].postcode;
+    cells[8] = TOWNS[town].code;
+    cells[9] = TOWNS[town].name;
+    cells[10] = "095";
+    cells[11] = "25";
+    cells[12] = "11";
+    cells[13] = type == 0 || type == 2 ? "1" : "0";
+    cells[14] = type == 1 || type == 2 ? "1" : "0";
+    cells[21] = mail;
+    cells[37] = rep == 0 ? "REP+" : rep == 1 ? "REP" : "";
+    cells[44] = "Val-d'Oise";
+    cells[45] = "Versailles";
+    cells[46] = "Ile-de-France";
+    cells[49] = "EPSG:2154";
+    cells[51] = lat;
+    cells[52] = lon;
+    cells[53] = "Num\xc3\xa9ro de rue";
+    cells[56] = state;
+    cells[57] = "MINISTERE DE L'EDUCATION NATIONALE";
+    annuaire_line(f, cells);
+}
+
+/* The registry files of the examples (DOMAIN.md §2): annuaire.csv, the Annuaire's schools of
+ * the 32 towns (the schools of the world, answering or not, but five; some on two lines, a few
+ * closed);
+ * centres.csv, the federation's list of its centres sociaux, as a French Excel saves it
+ * (Windows-1252, ';', CRLF), the commune by its name, one centre forgotten; qpv.csv, the QPV of the
+ * towns. Drawn from a stream of their own, so that the answers' files stay as they were. */
+static int write_registry(const char *dir, const world *w)
+{
+    rng r = {0x7265676973747279ULL}; /* "registry" */
+    char path[4096];
+    int rc = 0;
+    snprintf(path, sizeof path, "%s/annuaire.csv", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    fputs("\xEF\xBB\xBF", f);
+    for (int c = 0; ANNUAIRE_HEADER[c]; c++)
+        semi_field(f, c == 0, ANNUAIRE_HEADER[c]);
+    fputs("\r\n", f);
+    for (int i = 0; i < w->nschools; i++) {
+        const school *s = &w->schools[i];
+        if (i % 97 == 13)
+            continue; /* a few missing, as a year-old extract misses new schools: the answers
+                         name them, and `structures` lists them to be added */
+        annuaire_school(f, &r, s->uai, s->name, s->type, s->town, s->rep, "OUVERT");
+        if (rng_chance(&r, 0.03)) /* a school on two lines, as the export has some */
+            annuaire_school(f, &r, s->uai, s->name, s->type, s->town, s->rep, "OUVERT");
+    }
+    for (int t = 0; t < NTOWNS; t += 8) { /* closed schools, left aside by the import */
+        char uai[9];
+        make_uai("095", 9000u + (unsigned)t, uai);
+        annuaire_school(f, &r, uai,
+                        "Ecole primaire ferm\xc3\xa9"
+                        "e",
+                        2, t, 2, "A FERMER");
+    }
+    rc |= ferror(f) | (fclose(f) != 0);
+
+    snprintf(path, sizeof path, "%s/centres.csv", dir);
+    if (!(f = fopen(path, "wb"))) {
+        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    fputs("SIRET;Nom du centre;Adresse;Code postal;Commune;Courriel\r\n", f);
+    for (int i = 0; i < w->ncentres; i++) {
+        const centre *c = &w->centres[i];
+        char street[96], mail[128];
+        if (i == 40)
+            continue; /* one the federation's list forgot */
+        snprintf(street, sizeof street, "%u avenue %s", 1 + rng_below(&r, 60),
+                 EPONYM[rng_below(&r, sizeof EPONYM / sizeof EPONYM[0])]);
+        snprintf(mail, sizeof mail, "accueil.%s%d@centres-sociaux95.fr", TOWNS[c->town].slug, i);
+        char name1252[192], street1252[96], town[96];
+        cp1252(c->name, name1252, sizeof name1252);
+        cp1252(street, street1252, sizeof street1252);
+        cp1252(TOWNS[c->town].name, town, sizeof town);
+        const char *cells[] = {c->siret, name1252, street1252, TOWN_PLACE[c->town].postcode,
+                               town,     mail};
+        for (int k = 0; k < 6; k++)
+            semi_field(f, k == 0, cells[k]);
+        fputs("\r\n", f);
+    }
+    rc |= ferror(f) | (fclose(f) != 0);
+
+    snprintf(path, sizeof path, "%s/qpv.csv", dir);
+    if (!(f = fopen(path, "wb"))) {
+        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    fputs("code_qp;lib_qp;insee_com;lib_com\n", f);
+    for (int t = 0; t < NTOWNS; t++) {
+        /* the codes the structures of the town give, each once */
+        char seen[64][12];
+        int nseen = 0;
+        for (int i = 0; i < w->nschools + w->ncentres && nseen < 64; i++) {
+            const char *code =
+                i < w->nschools ? w->schools[i].qpv_code : w->centres[i - w->nschools].qpv_code;
+            int town = i < w->nschools ? w->schools[i].town : w->centres[i - w->nschools].town;
+            if (town != t || !*code)
+                continue;
+            int k = 0;
+            while (k < nseen && strcmp(seen[k], code) != 0)
+                k++;
+            if (k < nseen)
+                continue;
+            snprintf(seen[nseen++], 12, "%s", code);
+            char label[128];
+            snprintf(label, sizeof label, "Quartier %s %d", TOWNS[t].name, nseen);
+            const char *cells[] = {code, label, TOWNS[t].code, TOWNS[t].name};
+            for (int c = 0; c < 4; c++)
+                semi_field(f, c == 0, cells[c]);
+            putc('\n', f);
+        }
+    }
+    rc |= ferror(f) | (fclose(f) != 0);
+    if (rc)
+        fprintf(stderr, "pn-generate: cannot write the registry files in '%s'\n", dir);
+    return rc;
+}
+
 static int run_examples(const char *dir)
 {
     rng r = {0x70616e6f72616d61ULL}; /* "panorama" */
@@ -1272,7 +1568,7 @@ static int run_examples(const char *dir)
             n_spart++;
         }
     }
-    rc = 0;
+    rc = write_registry(dir, w);
 out:
     if (out_close(&cm) | out_close(&cp) | out_close(&em) | out_close(&ep))
         rc = 1; /* '|', not '||': every file is closed whatever happened to the others */

@@ -20,8 +20,8 @@ static pn_status import_registry(pn_cli *cli, int argc, char **argv, pn_error *e
     if (argc < 1)
         return pn_error_set(err, PN_EUSAGE, "usage: structures import needs at least one FILE");
     pn_registry_result res;
-    pn_status st = pn_registry_import(cli->store, (const char *const *)argv, (size_t)argc, &res,
-                                      err);
+    pn_status st =
+        pn_registry_import(cli->store, (const char *const *)argv, (size_t)argc, &res, err);
     for (size_t i = 0; i < res.nissues; i++)
         fprintf(stderr, "%s:%zu: %s%s\n", res.issues[i].file, res.issues[i].line,
                 res.issues[i].reason, res.issues[i].kept ? "" : "; the row is left out");
@@ -127,7 +127,9 @@ static pn_status list_one(void *ctx, const pn_structure_row *r, pn_error *err)
     l->listed += r->listed;
     l->unlisted += !r->listed;
     l->answered += r->listed && r->responded;
-    const char *net = strcmp(r->e.side, "centre") == 0 ? "centre social" : "\xc3\xa9" "cole";
+    const char *net = strcmp(r->e.side, "centre") == 0 ? "centre social"
+                                                       : "\xc3\xa9"
+                                                         "cole";
     const char *code = r->e.side; /* text: the reseau codes, which keep the columns aligned */
     if (l->csv) {
         snprintf(l->lat, sizeof l->lat, isnan(r->e.latitude) ? "" : "%.6f", r->e.latitude);
@@ -157,7 +159,12 @@ static pn_status list_one(void *ctx, const pn_structure_row *r, pn_error *err)
     put_col(r->e.name, 40);
     put_col(r->e.commune, 5);
     put_col(r->e.commune_name, 20);
-    put_col(r->e.rep, 4);
+    /* a structure only the answers name has its form's answer: rep, rep_plus, hors_rep */
+    const char *rep = r->listed                           ? r->e.rep
+                      : strcmp(r->e.rep, "rep_plus") == 0 ? "REP+"
+                      : strcmp(r->e.rep, "rep") == 0      ? "REP"
+                                                          : "";
+    put_col(rep, 4);
     printf("%s\n", r->responded ? (*r->answered ? r->answered : "answered") : "no answer");
     return PN_OK;
 }
@@ -182,7 +189,8 @@ static pn_status list_registry(pn_cli *cli, pn_error *err)
     }
     if (l.csv)
         fputs("\xEF\xBB\xBF"
-              "r\xc3\xa9seau;identifiant;nom;type;code commune;commune;\xc3\xa9" "ducation "
+              "r\xc3\xa9seau;identifiant;nom;type;code commune;commune;\xc3\xa9"
+              "ducation "
               "prioritaire;courriel;adresse;latitude;longitude;au r\xc3\xa9pertoire;a "
               "r\xc3\xa9pondu;derni\xc3\xa8re r\xc3\xa9ponse\r\n",
               stdout);

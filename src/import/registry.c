@@ -68,7 +68,7 @@ typedef struct reader {
     int col[NFIELDS]; /* the field's column, -1 none */
     int header_seen;
     size_t qpv_commune, qpv_commune_name; /* QPV list: insee_com and lib_com columns */
-    pn_strindex seen; /* identifiers met in this file: keys in @keys */
+    pn_strindex seen;                     /* identifiers met in this file: keys in @keys */
     char **keys;
     size_t nkeys, capkeys;
 } reader;
@@ -176,8 +176,8 @@ static pn_status read_header(reader *r, size_t n, char *const *fields, pn_error 
                           "(Identifiant_de_l_etablissement, ...), of a list of centres sociaux "
                           "(siret and nom columns) or of the QPV list (code_qp, insee_com), "
                           "found '%s%s%s%s'",
-                          r->path, n > 0 ? fields[0] : "", n > 1 ? ";" : "",
-                          n > 1 ? fields[1] : "", n > 2 ? ";..." : "");
+                          r->path, n > 0 ? fields[0] : "", n > 1 ? ";" : "", n > 1 ? fields[1] : "",
+                          n > 2 ? ";..." : "");
     }
 out:
     for (size_t i = 0; i < n; i++)
@@ -337,8 +337,8 @@ static pn_status read_structure(reader *r, size_t line, size_t n, char *const *f
         lat = lon = NAN;
     pn_strbuf address = PN_STRBUF_INIT;
     const char *street = get(r, F_ADDRESS, n, fields), *postcode = get(r, F_POSTCODE, n, fields);
-    if (pn_strbuf_printf(&address, "%s%s%s", street, *street && *postcode ? ", " : "",
-                         postcode) != PN_OK)
+    if (pn_strbuf_printf(&address, "%s%s%s", street, *street && *postcode ? ", " : "", postcode) !=
+        PN_OK)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     pn_registry_entry e = {school ? "ecole" : "centre",
                            ident,
@@ -475,7 +475,8 @@ const char *pn_registry_kind_label(pn_registry_kind kind)
 {
     switch (kind) {
     case PN_REGISTRY_ANNUAIRE:
-        return "Annuaire de l'\xc3\xa9" "ducation";
+        return "Annuaire de l'\xc3\xa9"
+               "ducation";
     case PN_REGISTRY_CENTRES:
         return "liste des centres sociaux";
     case PN_REGISTRY_QPV:

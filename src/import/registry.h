@@ -51,7 +51,7 @@ typedef struct pn_registry_issue {
 typedef struct pn_registry_file {
     char *path;
     pn_registry_kind kind;
-    size_t rows;      /* records after the header */
+    size_t rows; /* records after the header */
     size_t added, updated, unchanged;
     size_t duplicates; /* a structure already on an earlier line of the file */
     size_t closed;     /* Annuaire: etat not OUVERT, left aside */

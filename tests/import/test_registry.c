@@ -33,8 +33,7 @@ static char *file(const pn_test_project *p, const char *name, const char *text)
     return path;
 }
 
-static pn_status import1(pn_test_project *p, const char *path, pn_registry_result *r,
-                         pn_error *err)
+static pn_status import1(pn_test_project *p, const char *path, pn_registry_result *r, pn_error *err)
 {
     const char *paths[] = {path};
     return pn_registry_import(p->store, paths, 1, r, err);
@@ -100,7 +99,8 @@ static void test_annuaire(void **state)
     char *newer = file(&p, "api.csv",
                        "nom_etablissement,identifiant_de_l_etablissement,code_commune,"
                        "appartenance_education_prioritaire\n"
-                       "\xc3\x89" "cole \xc3\xa9l\xc3\xa9mentaire Jean Jaur\xc3\xa8s,0951099D,95018,REP+\n"
+                       "\xc3\x89"
+                       "cole \xc3\xa9l\xc3\xa9mentaire Jean Jaur\xc3\xa8s,0951099D,95018,REP+\n"
                        "Ecole Z,0940176F,95019,\n");
     assert_int_equal(import1(&p, newer, &r, &err), PN_OK);
     assert_int_equal(r.files[0].updated, 2);
@@ -159,7 +159,8 @@ static void test_centres_and_qpv(void **state)
     assert_int_equal(count(p.store, "SELECT count(*) FROM registry WHERE ident = '35600000000048'"),
                      0);
     /* INSEE's geolocated Sirene file is named, not misread */
-    char *sirene = file(&p, "sirene.csv", "siret;x;y;qualite_xy;epsg\n73282932000074;650000;6860000;11;2154\n");
+    char *sirene = file(&p, "sirene.csv",
+                        "siret;x;y;qualite_xy;epsg\n73282932000074;650000;6860000;11;2154\n");
     const char *one[] = {sirene};
     assert_int_equal(pn_registry_import(p.store, one, 1, &r, &err), PN_EINPUT);
     assert_non_null(strstr(err.msg, "geolocated Sirene file"));
