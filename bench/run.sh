@@ -17,6 +17,10 @@
 # default), each import into a new project file, and the figures are the medians, each
 # ratio being the median of each round's own ratio.
 #
+# Then the registry: the whole Annuaire de l'éducation's size (65,000 schools, generated),
+# imported into a new project file (under 2 s), again (nothing changes), and beside it the same
+# file through `sqlite3 .import`.
+#
 # Then two hostile sizes (generated, timed once each; both were quadratic and must stay well
 # under a second): a header of 100,000 columns, none of them a question, and one of 100,000
 # columns beside the form's own, both refused (and the first against a form of 1,900
@@ -181,6 +185,31 @@ printf 'secret statistique: report %.2f s with it, %.2f s without: %.2fx (at mos
 printf 'store: %.1f MB (sqlite3 .import: %.1f MB)\n' \
   "$(echo "$(stat -c %s "$DATA/bench.db") / 1000000" | bc -l)" \
   "$(echo "$(stat -c %s "$DATA/ref.db") / 1000000" | bc -l)"
+
+# ---- the registry: the whole Annuaire de l'éducation (65,000 schools) ----
+[ -f "$DATA/annuaire.csv" ] || "$BUILD/pn-generate" annuaire "$DATA/annuaire.csv" 65000
+ann=() again=() annref=() annmem=0
+for round in $(seq 1 "$RUNS"); do
+  rm -f "$DATA/registry.db" "$DATA/registry-ref.db"
+  run "panorama-init" "$PN" --db "$DATA/registry.db" init
+  run "panorama-structures-import" "$PN" --db "$DATA/registry.db" structures import \
+    "$DATA/annuaire.csv"
+  ann+=("$secs")
+  [ "$kib" -gt "$annmem" ] && annmem=$kib
+  run "panorama-structures-again" "$PN" --db "$DATA/registry.db" structures import \
+    "$DATA/annuaire.csv"
+  again+=("$secs")
+  run "sqlite3-import-annuaire" sqlite3 "$DATA/registry-ref.db" ".mode csv" ".separator ;" \
+    ".import $DATA/annuaire.csv annuaire"
+  annref+=("$secs")
+done
+grep -q ': 0 added, 0 updated, 65000 unchanged' "$DATA/panorama-structures-again.log" \
+  || { echo "bench: importing the Annuaire again changed the registry" >&2; exit 1; }
+a=$(median "${ann[@]}")
+printf '\nregistry: the whole Annuaire (65,000 schools, %.1f MB): structures import %.2f s (under 2 s: %s), peak %.1f MiB; again (nothing changes) %.2f s; sqlite3 .import %.2f s: %.2fx\n' \
+  "$(echo "$(stat -c %s "$DATA/annuaire.csv") / 1000000" | bc -l)" "$a" \
+  "$(echo "$a < 2" | bc -l | sed 's/1/yes/; s/0/no/')" "$(echo "$annmem / 1024" | bc -l)" \
+  "$(median "${again[@]}")" "$(median "${annref[@]}")" "$(echo "$a / $(median "${annref[@]}")" | bc -l)"
 
 # ---- hostile sizes ----
 H="$DATA/hostile"

@@ -1818,12 +1818,45 @@ static int run_national(const char *dir, long links)
 
 /* ---------------------------------------------------------------- main */
 
+/* The whole Annuaire's size: @n schools over the départements 001 to 095 (the towns' names
+ * cycling), each UAI valid; for the registry's bench. */
+static int run_annuaire(const char *path, long n)
+{
+    rng r = {0x616e6e7561697265ULL}; /* "annuaire" */
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    fputs("\xEF\xBB\xBF", f);
+    for (int c = 0; ANNUAIRE_HEADER[c]; c++)
+        semi_field(f, c == 0, ANNUAIRE_HEADER[c]);
+    fputs("\r\n", f);
+    for (long i = 0; i < n; i++) {
+        char dept[4], uai[9], name[96];
+        snprintf(dept, sizeof dept, "%03ld", 1 + i % 95);
+        make_uai(dept, (unsigned)(i / 95), uai);
+        int type = (int)rng_below(&r, 4);
+        snprintf(name, sizeof name, "%s %s", TYPE_LONG[type],
+                 EPONYM[rng_below(&r, sizeof EPONYM / sizeof EPONYM[0])]);
+        annuaire_school(f, &r, uai, name, type, (int)(i % NTOWNS), (int)rng_below(&r, 4), "OUVERT");
+    }
+    int bad = ferror(f) | (fclose(f) != 0);
+    if (bad)
+        fprintf(stderr, "pn-generate: cannot write '%s'\n", path);
+    return bad;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: pn-generate examples DIR\n"
                "       pn-generate national DIR [LINKS]\n"
+               "       pn-generate annuaire FILE [SCHOOLS]\n"
                "Writes centre_social.csv, centre_social-partenaires.csv, ecole.csv and\n"
-               "ecole-partenaires.csv into DIR (which must exist). LINKS defaults to 1000000.\n");
+               "ecole-partenaires.csv into DIR (which must exist; the examples also the registry\n"
+               "files annuaire.csv, centres.csv and qpv.csv). LINKS defaults to 1000000.\n"
+               "annuaire: a national-size Annuaire de l'education export of SCHOOLS schools\n"
+               "(default 65000) into FILE.\n");
 }
 
 int main(int argc, char **argv)
@@ -1850,6 +1883,13 @@ int main(int argc, char **argv)
             }
         }
         rc = run_national(argv[2], links);
+    } else if ((argc == 3 || argc == 4) && strcmp(argv[1], "annuaire") == 0) {
+        long n = argc == 4 ? strtol(argv[3], NULL, 10) : 65000;
+        if (n < 1 || n > 1000000) {
+            fprintf(stderr, "pn-generate: SCHOOLS must be a whole number from 1 to 1000000\n");
+            return EXIT_USAGE;
+        }
+        rc = run_annuaire(argv[2], n);
     } else {
         usage(stderr);
         return EXIT_USAGE;
