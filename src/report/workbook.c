@@ -680,29 +680,29 @@ static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_e
  * points to (the link stays). A target that exists and is not a regular file (a folder, a
  * device such as /dev/full, a pipe) is refused: nothing is renamed over it or removed.
  */
-static pn_status make_temp(pn_workbook *wb, char **target, char **tmp, pn_error *err)
+static pn_status make_temp(const char *path, char **target, char **tmp, pn_error *err)
 {
     struct stat lst, st;
     *target = *tmp = NULL;
-    if (lstat(wb->path, &lst) == 0) {
-        if (stat(wb->path, &st) != 0 || !S_ISREG(st.st_mode))
+    if (lstat(path, &lst) == 0) {
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             return pn_error_set(err, PN_EIO,
                                 "cannot write '%s': it exists and is not a regular file; the "
                                 "workbook is written only to a file (give a path such as "
                                 "'panorama.xlsx')",
-                                wb->path);
-        *target = S_ISLNK(lst.st_mode) ? realpath(wb->path, NULL) : pn_strdup(wb->path);
+                                path);
+        *target = S_ISLNK(lst.st_mode) ? realpath(path, NULL) : pn_strdup(path);
     } else if (errno == ENOENT) {
-        *target = pn_strdup(wb->path);
+        *target = pn_strdup(path);
     } else {
-        return pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(errno));
+        return pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(errno));
     }
     if (*target == NULL)
         return pn_error_set(err, errno == ENOMEM ? PN_ENOMEM : PN_EIO, "cannot write '%s': %s",
-                            wb->path, strerror(errno));
+                            path, strerror(errno));
     size_t len = strlen(*target) + 48;
     if ((*tmp = malloc(len)) == NULL)
-        return pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", wb->path);
+        return pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", path);
     for (unsigned n = 0;; n++) {
         snprintf(*tmp, len, "%s.%ld-%u.tmp", *target, (long)getpid(), n);
         int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
@@ -718,7 +718,7 @@ static pn_status make_temp(pn_workbook *wb, char **target, char **tmp, pn_error 
                                         "cannot write '%s': cannot create a file in the folder "
                                         "'%s' (the workbook is written beside its target, then "
                                         "renamed): %s",
-                                        wb->path, slash ? dir : ".", strerror(errno));
+                                        path, slash ? dir : ".", strerror(errno));
             free(dir);
             free(*tmp);
             *tmp = NULL;
@@ -727,15 +727,59 @@ static pn_status make_temp(pn_workbook *wb, char **target, char **tmp, pn_error 
     }
 }
 
+pn_status wb_write_file(lxw_workbook *lxw, const char *path, pn_error *err)
+{
+    char *target = NULL, *tmp = NULL, buf[256];
+    pn_status st = make_temp(path, &target, &tmp, err);
+    if (st != PN_OK) {
+        lxw_workbook_free(lxw);
+        goto out;
+    }
+    /* libxlsxwriter writes the file its workbook names (lxw_workbook.filename, a field of its
+     * public struct, read only by workbook_close): name the temporary file, made here, so that
+     * it never prints an error of its own for a file it cannot create */
+    char *name = pn_strdup(tmp);
+    if (name == NULL) {
+        lxw_workbook_free(lxw);
+        st = pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", path);
+        goto out;
+    }
+    free(lxw->filename);
+    lxw->filename = name;
+    lxw_error e = workbook_close(lxw); /* frees it, whatever the result */
+    if (e != LXW_NO_ERROR) {
+        st = pn_error_set(err, e == LXW_ERROR_MEMORY_MALLOC_FAILED ? PN_ENOMEM : PN_EIO,
+                          "cannot write '%s': %s", path, lxw_message(e, buf, sizeof buf));
+        goto out;
+    }
+    /* on the disk before it replaces the old one: a power cut leaves one or the other */
+    int fd = open(tmp, O_RDONLY);
+    int bad = fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (bad == 0 && rename(tmp, target) != 0)
+        bad = errno;
+    if (bad != 0) {
+        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(bad));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+out:
+    if (tmp != NULL)
+        remove(tmp); /* made by make_temp: the only file removed */
+    free(tmp);
+    free(target);
+    return st;
+}
+
 pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_error *err)
 {
     pn_strbuf footer = PN_STRBUF_INIT;
     int ymd[3] = {0, 0, 0};
     time_t noon = 0;
     char date_text[64] = "";
-    char buf[256];
     int have_date = 0;
-    char *target = NULL, *tmp = NULL;
     pn_status st = PN_OK;
 
     if (wb == NULL)
@@ -793,45 +837,10 @@ pn_status pn_workbook_close(pn_workbook *wb, const pn_workbook_info *info, pn_er
 
     /* Written beside the target, renamed over it when whole: a failure (a full disk, a
      * kill) leaves the previous workbook as it was, and only the file made here is removed. */
-    if ((st = make_temp(wb, &target, &tmp, err)) != PN_OK)
-        goto out;
-    /* libxlsxwriter writes the file its workbook names (lxw_workbook.filename, a field of its
-     * public struct, read only by workbook_close): name the temporary file, made here, so that
-     * it never prints an error of its own for a file it cannot create */
-    char *name = pn_strdup(tmp);
-    if (name == NULL) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory writing '%s'", wb->path);
-        goto out;
-    }
-    free(wb->lxw->filename);
-    wb->lxw->filename = name;
-
     lxw_workbook *lxw = wb->lxw;
-    wb->lxw = NULL; /* workbook_close frees it, whatever the result */
-    lxw_error e = workbook_close(lxw);
-    if (e != LXW_NO_ERROR) {
-        st = pn_error_set(err, e == LXW_ERROR_MEMORY_MALLOC_FAILED ? PN_ENOMEM : PN_EIO,
-                          "cannot write '%s': %s", wb->path, lxw_message(e, buf, sizeof buf));
-        goto out;
-    }
-    /* on the disk before it replaces the old one: a power cut leaves one or the other */
-    int fd = open(tmp, O_RDONLY);
-    int bad = fd < 0 || fsync(fd) != 0 ? errno : 0;
-    if (fd >= 0)
-        close(fd);
-    if (bad == 0 && rename(tmp, target) != 0)
-        bad = errno;
-    if (bad != 0) {
-        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", wb->path, strerror(bad));
-        goto out;
-    }
-    free(tmp);
-    tmp = NULL;
+    wb->lxw = NULL; /* wb_write_file frees it, whatever the result */
+    st = wb_write_file(lxw, wb->path, err);
 out:
-    if (tmp != NULL)
-        remove(tmp); /* made by make_temp: the only file removed */
-    free(tmp);
-    free(target);
     pn_strbuf_release(&footer);
     pn_workbook_destroy(wb);
     return st;

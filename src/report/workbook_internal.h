@@ -113,6 +113,11 @@ void wb_block(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, int own_page);
 void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok);
 void wb_plans_release(pn_workbook *wb);
 
+/* Write @lxw (which this frees, whatever the result) to @path as a whole: to a new file beside
+ * it, synced, then renamed over it (a symbolic link's target replaced, the link kept); a path
+ * that exists and is not a regular file is refused. PN_OK, PN_EIO, PN_ENOMEM. */
+PN_MUST_USE pn_status wb_write_file(lxw_workbook *lxw, const char *path, pn_error *err);
+
 /* The value axis of @chart of libxlsxwriter @type, and its category axis in *@cat (when not
  * NULL); a bar chart's categories are reversed to read top-down, the value axis below. */
 lxw_chart_axis *wb_chart_axes(lxw_chart *chart, uint8_t type, lxw_chart_axis **cat);
