@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "import/recalc.h"
+#include "report/report.h"
 
 /* "forms/ecole.csv" into @buf. */
 static void form_path(const char *dir, const char *id, char *buf, size_t size)
@@ -132,6 +133,10 @@ static pn_status form_update(pn_cli *cli, int argc, char **argv, pn_error *err)
     pn_opts o;
     if (names == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (cli->store == NULL && (cli->store = pn_store_open(cli->db_path, err)) == NULL) {
+        free(names);
+        return err->status; /* no project file: the message says what to do */
+    }
     pn_opts_init(&o, argc, argv);
     o.cmd = "form update";
     while (pn_opts_next(&o)) {
@@ -212,21 +217,101 @@ out:
     return st;
 }
 
+/* The text of the form @id: DIR/ID.csv, else the stored form, else the installed one; *@from
+ * says which (a path, or "the project file"). */
+static pn_status export_source(pn_cli *cli, const char *dir, const char *id, char **src,
+                               size_t *len, char *from, size_t size, pn_error *err)
+{
+    char path[4096];
+    form_path(dir, id, path, sizeof path);
+    *src = NULL;
+    if (file_exists(path)) {
+        pn_form *f = cli_load_form_file(path, id, src, len, err);
+        if (f == NULL)
+            return err->status;
+        pn_form_destroy(f);
+        snprintf(from, size, "%s", path);
+        return PN_OK;
+    }
+    if (cli->store != NULL) {
+        pn_error ignored = {0};
+        pn_form *f = pn_store_get_form(cli->store, id, src, len, &ignored);
+        if (f != NULL) {
+            pn_form_destroy(f);
+            snprintf(from, size, "the form stored in %s", cli->db_path);
+            return PN_OK;
+        }
+    }
+    if (cli_data_dir() != NULL) {
+        char installed[2048];
+        snprintf(installed, sizeof installed, "%s/forms", cli_data_dir());
+        form_path(installed, id, path, sizeof path);
+        if (file_exists(path)) {
+            pn_form *f = cli_load_form_file(path, id, src, len, err);
+            if (f == NULL)
+                return err->status;
+            pn_form_destroy(f);
+            snprintf(from, size, "%s", path);
+            return PN_OK;
+        }
+    }
+    return pn_error_set(err, PN_EUSAGE,
+                        "no form '%s': no file %s/%s.csv, none in the project file%s", id, dir, id,
+                        cli_data_dir() ? ", none installed" : "");
+}
+
+static pn_status form_export(pn_cli *cli, int argc, char **argv, pn_error *err)
+{
+    const char *dir = "forms", *out = NULL, *id = NULL;
+    pn_opts o;
+    pn_opts_init(&o, argc, argv);
+    o.cmd = "form export";
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "--forms", &dir) || pn_opts_value(&o, "-o", &out))
+            continue;
+        if (o.error || o.arg[0] == '-' || id != NULL)
+            return pn_opts_fail(&o, err);
+        id = o.arg;
+    }
+    if (o.error)
+        return pn_opts_fail(&o, err);
+    if (id == NULL)
+        return pn_error_set(err, PN_EUSAGE,
+                            "usage: form export needs a FORM (its id: ecole, "
+                            "centre_social)");
+    char *src = NULL, from[4200], def[4200];
+    size_t len = 0;
+    pn_status st = export_source(cli, dir, id, &src, &len, from, sizeof from, err);
+    if (st != PN_OK)
+        return st;
+    if (out == NULL) {
+        snprintf(def, sizeof def, "%s.xlsx", id);
+        out = def;
+    }
+    st = pn_xlsform_write(from, src, len, out, err);
+    free(src);
+    if (st == PN_OK)
+        printf("wrote '%s': the XLSForm of '%s' from %s\n", out, id, from);
+    return st;
+}
+
 /* The verbs of `panorama form`. */
 static const struct {
     const char *name;
     pn_status (*run)(pn_cli *, int, char **, pn_error *);
 } verbs[] = {
     {"update", form_update},
+    {"export", form_export},
 };
 
 pn_status cmd_form(pn_cli *cli, pn_error *err)
 {
     if (cli->argc < 2)
-        return pn_error_set(err, PN_EUSAGE, "usage: form needs a verb: update");
+        return pn_error_set(err, PN_EUSAGE, "usage: form needs a verb: update or export");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(cli->argv[1], verbs[i].name) == 0)
             return verbs[i].run(cli, cli->argc - 1, cli->argv + 1, err);
-    return pn_error_set(err, PN_EUSAGE, "usage: '%s' is not a verb of 'form' (expected update)",
+    return pn_error_set(err, PN_EUSAGE,
+                        "usage: '%s' is not a verb of 'form' (expected update or export)",
                         cli->argv[1]);
 }

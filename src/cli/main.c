@@ -1,12 +1,14 @@
 /* panorama - survey collection and statistical reporting for schools and centres sociaux. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "stats/stats.h"
 
 /* CHECKS_FORMS: says which files of forms/ differ from the stored forms (changes nothing) */
-enum { NEEDS_STORE = 1, CHECKS_FORMS = 2 };
+/* OPTIONAL_STORE: the project file opened when there is one (form export works without) */
+enum { NEEDS_STORE = 1, CHECKS_FORMS = 2, OPTIONAL_STORE = 4 };
 
 typedef struct command {
     const char *name;
@@ -74,14 +76,20 @@ static const command commands[] = {
      "nom, type, commune, nom_commune, rep, courriel, repondu and au_repertoire (oui, non): "
      "e.g. --where \"${repondu} = 'non'\". --format csv writes them for a spreadsheet: UTF-8 "
      "with BOM, ';', CRLF."},
-    {"form", cmd_form, NEEDS_STORE, "panorama [--db FILE] form update [--forms DIR] [FORM...]",
+    {"form", cmd_form, OPTIONAL_STORE,
+     "panorama [--db FILE] form update [--forms DIR] [FORM...] | form export FORM [--forms DIR] "
+     "[-o FILE.xlsx]",
      "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
      "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "
      "there), stores it in place of the stored version (adding the questions it adds), and "
      "applies its calculations, the link typology among them, to every stored answer of that "
      "form, all in one transaction; then it says how many values changed (for a class, from "
      "which to which). 'import' does the same when the form it reads differs from the "
-     "stored one, and the other commands say when a file in forms/ differs."},
+     "stored one, and the other commands say when a file in forms/ differs. 'form export' "
+     "writes FORM as the XLSForm workbook KoboToolbox and ODK Central upload (sheets survey, "
+     "choices, settings; every cell text) to FILE.xlsx (default FORM.xlsx), from DIR/FORM.csv "
+     "(DIR: --forms, else ./forms), else the form stored in the project file, else the "
+     "installed one."},
 };
 
 static void usage(FILE *out)
@@ -177,7 +185,8 @@ int main(int argc, char **argv)
         goto flush;
     }
     pn_stats_init();
-    if (cmd->flags & NEEDS_STORE) {
+    if ((cmd->flags & NEEDS_STORE) ||
+        ((cmd->flags & OPTIONAL_STORE) && access(db_path, F_OK) == 0)) {
         cli.store = pn_store_open(db_path, &err);
         if (cli.store == NULL) {
             st = err.status;

@@ -350,4 +350,15 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
                           const pn_report_method *method, const char *db_name, const char *out_path,
                           pn_error *err);
 
+/*
+ * pn_xlsform_write - the form whose one-file CSV text is @text (@len bytes; @name for messages,
+ * "name:line: ...") as the XLSForm workbook KoboToolbox and ODK Central upload, to @path
+ * (written beside it, then renamed): one sheet per section (survey, choices, settings), the
+ * CSV's columns in their order, every cell a string (xlsform.c says why). PN_OK; PN_EINPUT for
+ * a form that is not in sections or that mixes translated and untranslated columns
+ * (KoboToolbox refuses those); PN_EIO, PN_ENOMEM.
+ */
+PN_MUST_USE pn_status pn_xlsform_write(const char *name, const char *text, size_t len,
+                                       const char *path, pn_error *err);
+
 #endif
