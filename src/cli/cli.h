@@ -50,6 +50,15 @@ PN_MUST_USE pn_status cmd_tab(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_report(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_form(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_structures(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_send(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_status(pn_cli *cli, pn_error *err);
+
+/* The form @id: DIR/ID.csv, else the one stored in cli->store (when open), else the installed
+ * one; *@form (pn_form_destroy), *@src and *@len its text (free), *@from which it was (a path or
+ * "the form stored in DB"). PN_EUSAGE when none; a form file's own errors. */
+PN_MUST_USE pn_status cli_find_form(pn_cli *cli, const char *dir, const char *id, pn_form **form,
+                                    char **src, size_t *len, char *from, size_t size,
+                                    pn_error *err);
 
 /* --format's value: text (or none) or csv, into *@csv; a usage error otherwise. */
 PN_MUST_USE pn_status cli_parse_format(const char *fmt, int *csv, pn_error *err);

@@ -217,27 +217,22 @@ out:
     return st;
 }
 
-/* The text of the form @id: DIR/ID.csv, else the stored form, else the installed one; *@from
- * says which (a path, or "the project file"). */
-static pn_status export_source(pn_cli *cli, const char *dir, const char *id, char **src,
-                               size_t *len, char *from, size_t size, pn_error *err)
+pn_status cli_find_form(pn_cli *cli, const char *dir, const char *id, pn_form **form, char **src,
+                        size_t *len, char *from, size_t size, pn_error *err)
 {
     char path[4096];
     form_path(dir, id, path, sizeof path);
     *src = NULL;
+    *form = NULL;
     if (file_exists(path)) {
-        pn_form *f = cli_load_form_file(path, id, src, len, err);
-        if (f == NULL)
+        if ((*form = cli_load_form_file(path, id, src, len, err)) == NULL)
             return err->status;
-        pn_form_destroy(f);
         snprintf(from, size, "%s", path);
         return PN_OK;
     }
     if (cli->store != NULL) {
         pn_error ignored = {0};
-        pn_form *f = pn_store_get_form(cli->store, id, src, len, &ignored);
-        if (f != NULL) {
-            pn_form_destroy(f);
+        if ((*form = pn_store_get_form(cli->store, id, src, len, &ignored)) != NULL) {
             snprintf(from, size, "the form stored in %s", cli->db_path);
             return PN_OK;
         }
@@ -247,10 +242,8 @@ static pn_status export_source(pn_cli *cli, const char *dir, const char *id, cha
         snprintf(installed, sizeof installed, "%s/forms", cli_data_dir());
         form_path(installed, id, path, sizeof path);
         if (file_exists(path)) {
-            pn_form *f = cli_load_form_file(path, id, src, len, err);
-            if (f == NULL)
+            if ((*form = cli_load_form_file(path, id, src, len, err)) == NULL)
                 return err->status;
-            pn_form_destroy(f);
             snprintf(from, size, "%s", path);
             return PN_OK;
         }
@@ -281,9 +274,11 @@ static pn_status form_export(pn_cli *cli, int argc, char **argv, pn_error *err)
                             "centre_social)");
     char *src = NULL, from[4200], def[4200];
     size_t len = 0;
-    pn_status st = export_source(cli, dir, id, &src, &len, from, sizeof from, err);
+    pn_form *form = NULL;
+    pn_status st = cli_find_form(cli, dir, id, &form, &src, &len, from, sizeof from, err);
     if (st != PN_OK)
         return st;
+    pn_form_destroy(form);
     if (out == NULL) {
         snprintf(def, sizeof def, "%s.xlsx", id);
         out = def;

@@ -76,6 +76,23 @@ static const command commands[] = {
      "nom, type, commune, nom_commune, rep, courriel, repondu and au_repertoire (oui, non): "
      "e.g. --where \"${repondu} = 'non'\". --format csv writes them for a spreadsheet: UTF-8 "
      "with BOM, ';', CRLF."},
+    {"send", cmd_send, NEEDS_STORE,
+     "panorama [--db FILE] send FORM --url URL [--root NAME] [--forms DIR] [-o FILE.csv]",
+     "Write the mail-merge file of the sending of FORM (default envoi-FORM.csv) for a mail "
+     "tool or a French Excel (UTF-8 with BOM, ';', CRLF): one row per structure of the "
+     "registry in FORM's network, its identifier, name, commune, contact e-mail and personal "
+     "link: URL, the form's public link on KoboToolbox or ODK Central, with the structure's "
+     "identity pre-filled as Enketo's d[/data/...]=value parameters (--root NAME when the "
+     "form's root is not 'data'). Each sending is recorded in the project file."},
+    {"status", cmd_status, NEEDS_STORE,
+     "panorama [--db FILE] status [--by commune|reseau] [--format text|csv] [--remind [-o "
+     "FILE.csv]]",
+     "Who answered: per town and network (--by reseau: per network), the structures of the "
+     "registry, how many were sent the form, how many answered (matched by identifier), the "
+     "response rate with its 95 % interval (Wilson), how many were reminded and the date of "
+     "the last answer. --remind also writes the mail-merge file of those who have not "
+     "answered (default relance.csv), each with its last personal link, and records the "
+     "reminders. --format csv writes the table for a spreadsheet."},
     {"form", cmd_form, OPTIONAL_STORE,
      "panorama [--db FILE] form update [--forms DIR] [FORM...] | form export FORM [--forms DIR] "
      "[-o FILE.xlsx]",

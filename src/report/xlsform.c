@@ -26,9 +26,9 @@
 #include "util/strbuf.h"
 
 /* The columns that a translation doubles (label::Français (fr), hint::..., ...). */
-static const char *const translatable[] = {"label",      "hint",  "constraint_message",
-                                           "required_message", "image", "audio",
-                                           "video",      "guidance_hint"};
+static const char *const translatable[] = {
+    "label", "hint",  "constraint_message", "required_message", "image",
+    "audio", "video", "guidance_hint"};
 
 typedef struct exporter {
     const char *name; /* the form's file, for messages */
@@ -101,8 +101,8 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
             return pn_error_set(err, PN_EINPUT, "%s:%zu: a second '%s' section", x->name, line,
                                 x->sheet);
         if ((x->ws = workbook_add_worksheet(x->lxw, x->sheet)) == NULL)
-            return pn_error_set(err, PN_EINPUT, "%s:%zu: cannot name a sheet '%s'", x->name,
-                                line, fields[0]);
+            return pn_error_set(err, PN_EINPUT, "%s:%zu: cannot name a sheet '%s'", x->name, line,
+                                fields[0]);
         x->in_header = 1;
         x->row = 0;
         return PN_OK;

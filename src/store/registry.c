@@ -125,6 +125,27 @@ pn_status pn_store_qpv_put(pn_store *s, const char *code, const char *name, cons
     return st;
 }
 
+pn_status pn_store_send_put(pn_store *s, const char *form_id, const char *side, const char *ident,
+                            const char *kind, const char *at, const char *link, pn_error *err)
+{
+    sqlite3_stmt *q = store_stmt(s,
+                                 "INSERT INTO sends(form_id, side, ident, kind, at, link)"
+                                 " VALUES(?, ?, ?, ?, ?, ?)",
+                                 "cannot record the sending", err);
+    if (q == NULL)
+        return err->status;
+    const char *v[] = {form_id, side, ident, kind, at, link};
+    int ok = 1;
+    for (int i = 0; i < 6; i++) /* every one required but the link ('' for an unknown form) */
+        ok &= (i < 5 ? sqlite3_bind_text(q, i + 1, v[i] ? v[i] : "", -1, SQLITE_STATIC)
+                     : bind_text(q, i + 1, v[i])) == SQLITE_OK;
+    int rc = ok ? sqlite3_step(q) : SQLITE_ERROR;
+    pn_status st = rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot record the sending");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return st;
+}
+
 static const char *col_text(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
@@ -143,13 +164,20 @@ pn_status pn_store_each_structure(pn_store *s, pn_structure_fn fn, void *ctx, pn
     static const char *const sql =
         "WITH answered AS (SELECT st.side, st.ident, max(sub.submitted) AS last"
         "  FROM structures st JOIN submissions sub ON sub.structure_id = st.structure_id"
-        "  GROUP BY st.side, st.ident)"
+        "  GROUP BY st.side, st.ident),"
+        " sent AS (SELECT side, ident, sum(kind = 'envoi') AS n, sum(kind = 'relance') AS rem,"
+        "  (SELECT link FROM sends l WHERE l.side = s.side AND l.ident = s.ident AND l.link IS NOT"
+        "  NULL ORDER BY l.send_id DESC LIMIT 1) AS link,"
+        "  (SELECT form_id FROM sends l WHERE l.side = s.side AND l.ident = s.ident AND l.kind ="
+        "  'envoi' ORDER BY l.send_id DESC LIMIT 1) AS form FROM sends s GROUP BY side, ident)"
         " SELECT r.side, r.ident, r.name, r.kind, r.commune, r.commune_name, r.rep, r.email,"
-        " r.address, r.latitude, r.longitude, 1, a.last IS NOT NULL, a.last"
+        " r.address, r.latitude, r.longitude, 1, a.last IS NOT NULL, a.last,"
+        " coalesce(x.n, 0), coalesce(x.rem, 0), x.link, x.form"
         " FROM registry r LEFT JOIN answered a ON a.side = r.side AND a.ident = r.ident"
+        " LEFT JOIN sent x ON x.side = r.side AND x.ident = r.ident"
         " UNION ALL"
         " SELECT st.side, st.ident, st.name, NULL, st.commune, NULL, st.rep, NULL, NULL, NULL,"
-        " NULL, 0, a.last IS NOT NULL, a.last"
+        " NULL, 0, a.last IS NOT NULL, a.last, 0, 0, NULL, NULL"
         " FROM structures st LEFT JOIN answered a ON a.side = st.side AND a.ident = st.ident"
         " WHERE NOT EXISTS (SELECT 1 FROM registry r WHERE r.side = st.side AND r.ident = st.ident)"
         " ORDER BY 12 DESC, 1, 5, 3, 2";
@@ -164,7 +192,11 @@ pn_status pn_store_each_structure(pn_store *s, pn_structure_fn fn, void *ctx, pn
                                col_text(q, 8), col_real(q, 9), col_real(q, 10)},
                               sqlite3_column_int(q, 11),
                               sqlite3_column_int(q, 12),
-                              col_text(q, 13)};
+                              col_text(q, 13),
+                              sqlite3_column_int(q, 14),
+                              sqlite3_column_int(q, 15),
+                              col_text(q, 16),
+                              col_text(q, 17)};
         st = fn(ctx, &r, err);
     }
     if (st == PN_OK && rc != SQLITE_DONE)

@@ -86,14 +86,19 @@ static const char *const schema_v1 =
 /* Migrations from version v to v+1, in order: migrations[v - 1] turns v into v+1, then
  * after_migration() does what SQL alone cannot. */
 /* Version 6: the registry of the structures to survey (the Annuaire de l'éducation's schools,
- * the federation's list of centres), and the QPV list, one row per neighbourhood and commune. */
+ * the federation's list of centres), the QPV list, one row per neighbourhood and commune, and
+ * the forms sent and the reminders, one row per structure each time. */
 #define SCHEMA_V6                                                                                  \
     "CREATE TABLE registry(side TEXT NOT NULL CHECK(side IN ('centre','ecole')),"                  \
     " ident TEXT NOT NULL, name TEXT, kind TEXT, commune TEXT, commune_name TEXT, rep TEXT,"       \
     " email TEXT, address TEXT, latitude REAL, longitude REAL, source TEXT NOT NULL,"              \
     " PRIMARY KEY(side, ident));"                                                                  \
     "CREATE TABLE qpv(code_qp TEXT NOT NULL, lib_qp TEXT, insee_com TEXT NOT NULL, lib_com TEXT,"  \
-    " source TEXT NOT NULL, PRIMARY KEY(code_qp, insee_com));"
+    " source TEXT NOT NULL, PRIMARY KEY(code_qp, insee_com));"                                     \
+    "CREATE TABLE sends(send_id INTEGER PRIMARY KEY, form_id TEXT NOT NULL, side TEXT NOT NULL,"   \
+    " ident TEXT NOT NULL, kind TEXT NOT NULL CHECK(kind IN ('envoi','relance')),"                 \
+    " at TEXT NOT NULL, link TEXT);"                                                               \
+    "CREATE INDEX sends_structure ON sends(side, ident);"
 
 static const char *const migrations[PN_STORE_VERSION - 1] = {SCHEMA_V2, SCHEMA_V3, SCHEMA_V4,
                                                              SCHEMA_V5, SCHEMA_V6};

@@ -19,6 +19,8 @@
  *               identifier (structures holds those the answers name)
  *   qpv(code_qp, lib_qp, insee_com, lib_com, source)   the QPV list (v6), one row per
  *               neighbourhood and commune
+ *   sends(send_id, form_id, side, ident, kind, at, link)   each form sent ('envoi') and each
+ *               reminder ('relance') to a structure (v6), when, with its personal link
  * and one view:
  *   links(form_id, submission_id, entry_id, reporter_side, centre_ident, school_ident, class)
  *         one row per reported link: an entry of a form's partner repeat (v3; a table
@@ -315,6 +317,10 @@ typedef struct pn_structure_row {
                              respondent the registry lacks) */
     int responded;        /* an answer of its own is stored */
     const char *answered; /* the date of its last answer, "" when none */
+    int sent;             /* times a form was sent to it (sends 'envoi') */
+    int reminders;        /* reminders sent (sends 'relance') */
+    const char *link;     /* its last personal link, "" when none */
+    const char *form;     /* the form last sent to it, "" when none */
 } pn_structure_row;
 
 typedef pn_status (*pn_structure_fn)(void *ctx, const pn_structure_row *r, pn_error *err);
@@ -323,6 +329,13 @@ typedef pn_status (*pn_structure_fn)(void *ctx, const pn_structure_row *r, pn_er
  * and name, then on each structure the answers name that the registry lacks. PN_OK,
  * PN_ESTORE, or what @fn returned. */
 pn_status pn_store_each_structure(pn_store *s, pn_structure_fn fn, void *ctx, pn_error *err);
+
+/* pn_store_send_put - record that the form @form_id was sent (@kind "envoi") or recalled
+ * ("relance") to the structure @side/@ident at @at ("YYYY-MM-DDTHH:MM:SS"), with its personal
+ * @link (NULL: none); in the caller's transaction. PN_OK, PN_ESTORE. */
+PN_MUST_USE pn_status pn_store_send_put(pn_store *s, const char *form_id, const char *side,
+                                        const char *ident, const char *kind, const char *at,
+                                        const char *link, pn_error *err);
 
 /* A rejected row, as pn_store_each_reject lends it (valid during the call). */
 typedef struct pn_reject {

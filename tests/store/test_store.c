@@ -294,7 +294,7 @@ static void put_one_link(pn_store *s, const char *before_rows)
 }
 
 /* Undoes version 5 (the report spec's table), for a test that makes an older store. */
-#define BACK_TO_V5 "DROP TABLE registry; DROP TABLE qpv;"
+#define BACK_TO_V5 "DROP TABLE registry; DROP TABLE qpv; DROP TABLE sends;"
 #define BACK_TO_V4 BACK_TO_V5 "DROP TABLE report_spec;"
 
 /* What the links of put_one_link() look like, however they are stored. */
