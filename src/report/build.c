@@ -178,6 +178,48 @@ static pn_status relabel(pn_tab_result *r, const pn_report_item *it, pn_error *e
     return ok ? PN_OK : pn_error_set(err, PN_ENOMEM, "out of memory");
 }
 
+/* The methodology's last section: what the registry holds, where it comes from, and what the
+ * cover's response rates divide. Added to @text (its owner). */
+static pn_status registry_paragraph(pn_method_text *text, const double listed[2],
+                                    char sources[2][256], pn_error *err)
+{
+    pn_strbuf sb = PN_STRBUF_INIT;
+    pn_status st = pn_strbuf_puts(&sb, "R\xc3\xa9pertoire des structures : ");
+    const char *what[2] = {"centres sociaux", "\xc3\xa9"
+                                              "coles et coll\xc3\xa8ges"};
+    for (int k = 0; k < 2 && st == PN_OK; k++)
+        if (listed[k] > 0)
+            st = pn_strbuf_printf(&sb, "%s%.0f %s (%s%s)", k == 1 && listed[0] > 0 ? " et " : "",
+                                  listed[k], what[k],
+                                  k == 0 ? "liste de la f\xc3\xa9"
+                                           "d\xc3\xa9ration, "
+                                         : "Annuaire de l'\xc3\xa9"
+                                           "ducation, ",
+                                  sources[k]);
+    if (st == PN_OK)
+        st = pn_strbuf_puts(
+            &sb, ", import\xc3\xa9s avec panorama (identifiants v\xc3\xa9rifi\xc3\xa9s : "
+                 "lettre-cl\xc3\xa9 de l'UAI, cl\xc3\xa9 de Luhn du SIRET ; \xc3\xa9tablissements "
+                 "ferm\xc3\xa9s \xc3\xa9"
+                 "cart\xc3\xa9s). Le taux de r\xc3\xa9ponse de la couverture "
+                 "rapporte les structures du r\xc3\xa9pertoire qui ont r\xc3\xa9pondu (reconnues "
+                 "par leur identifiant) \xc3\xa0 toutes celles du r\xc3\xa9pertoire.");
+    pn_method_par *pars = st == PN_OK ? realloc(text->pars, (text->n + 2) * sizeof *pars) : NULL;
+    if (pars != NULL)
+        text->pars = pars;
+    char *heading = pn_strdup("R\xc3\xa9pertoire et taux de r\xc3\xa9ponse");
+    char *par = pn_strbuf_detach(&sb);
+    if (pars == NULL || heading == NULL || par == NULL) {
+        free(heading);
+        free(par);
+        pn_strbuf_release(&sb);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    pars[text->n++] = (pn_method_par){heading, 1, 0};
+    pars[text->n++] = (pn_method_par){par, 0, 0};
+    return PN_OK;
+}
+
 /* ---- categories the most frequent first (the spec's order column) ---- */
 
 /* @perm: the order of the @r rows of @a, @w figures a row. */
@@ -382,11 +424,39 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         goto out;
     if ((st = methodology(store, &typo, err)) != PN_OK)
         goto out;
+    double listed[2], answered[2];
+    char sources[2][256];
+    if ((st = pn_store_registry_summary(store, listed, answered, sources, err)) != PN_OK)
+        goto out;
     pn_store_end_read(store); /* everything is read: the file is written outside it */
     char secret[400];
     pn_report_secret_text(secret, sizeof secret, spec->secret);
     if ((st = pn_report_method_fill(method, counts, pn_strbuf_str(&typo.par), secret, &text,
                                     err)) != PN_OK)
+        goto out;
+    /* the response rates against the registry, on the cover; what the registry is, at the
+     * methodology's end */
+    static const char *const rate_labels[2] = {"Taux de r\xc3\xa9ponse des centres sociaux "
+                                               "(r\xc3\xa9pertoire)",
+                                               "Taux de r\xc3\xa9ponse des \xc3\xa9"
+                                               "coles (r\xc3\xa9pertoire)"};
+    char rates[2][96];
+    const char *labels[2], *texts[2];
+    size_t nrates = 0;
+    for (int k = 0; k < 2; k++) {
+        if (listed[k] <= 0)
+            continue;
+        char pct[32];
+        snprintf(pct, sizeof pct, "%.1f", 100 * answered[k] / listed[k]);
+        for (char *p = pct; *p; p++)
+            if (*p == '.')
+                *p = ',';
+        snprintf(rates[k], sizeof rates[k], "%.0f sur %.0f, soit %s %%", answered[k], listed[k],
+                 pct);
+        labels[nrates] = rate_labels[k];
+        texts[nrates++] = rates[k];
+    }
+    if (nrates > 0 && (st = registry_paragraph(&text, listed, sources, err)) != PN_OK)
         goto out;
     pn_workbook_info info = {
         spec->title,
@@ -403,6 +473,9 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         typo.n,
         (const char *const *)typo.klass,
         (const char *const *)typo.rule,
+        nrates,
+        labels,
+        texts,
     };
     st = pn_workbook_close(wb, &info, err);
     wb = NULL;

@@ -243,6 +243,9 @@ typedef struct pn_workbook_info {
     size_t ntypology;       /* the link typology as a table under its paragraph: each class and the
                                condition (in words) that gives it, the first that holds; 0: none */
     const char *const *typology_class, *const *typology_rule;
+    size_t nrates; /* the cover's response rates against the registry: a label and its text
+                      each ("Taux de réponse des centres sociaux", "113 sur 124, soit 91,1 %") */
+    const char *const *rate_labels, *const *rate_texts;
 } pn_workbook_info;
 
 /*

@@ -591,6 +591,10 @@ static void fill_cover(pn_workbook *wb, const pn_workbook_info *info, const int 
             wb_put_str(wb, ws, row, 0, info->count_labels[i], wb->f.label);
             wb_put_num(wb, ws, row, 1, info->counts[i], wb->f.thousands);
         }
+        for (size_t i = 0; i < info->nrates; i++, row++) {
+            wb_put_str(wb, ws, row, 0, info->rate_labels[i], wb->f.label);
+            wb_put_str(wb, ws, row, 1, info->rate_texts[i], wb->f.label);
+        }
         row++;
     }
     if (info && info->secret) {

@@ -3,6 +3,7 @@
 #include "store/store_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Whether the stored text column @col of @q differs from @v (an empty @v never does: it
@@ -144,6 +145,33 @@ pn_status pn_store_send_put(pn_store *s, const char *form_id, const char *side, 
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     return st;
+}
+
+pn_status pn_store_registry_summary(pn_store *s, double listed[2], double answered[2],
+                                    char sources[2][256], pn_error *err)
+{
+    static const char *const sql =
+        "SELECT r.side, count(*), sum(EXISTS (SELECT 1 FROM structures st JOIN submissions sub"
+        " ON sub.structure_id = st.structure_id WHERE st.side = r.side AND st.ident = r.ident)),"
+        " (SELECT group_concat(source, ', ') FROM (SELECT DISTINCT source FROM registry x WHERE"
+        " x.side = r.side ORDER BY source)) FROM registry r GROUP BY r.side";
+    sqlite3_stmt *q = NULL;
+    for (int k = 0; k < 2; k++) {
+        listed[k] = answered[k] = 0;
+        sources[k][0] = '\0';
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return pn_store_error(s, err, "cannot read the registry");
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int k = strcmp((const char *)sqlite3_column_text(q, 0), "centre") == 0 ? 0 : 1;
+        listed[k] = sqlite3_column_double(q, 1);
+        answered[k] = sqlite3_column_double(q, 2);
+        const unsigned char *src = sqlite3_column_text(q, 3);
+        snprintf(sources[k], 256, "%s", src ? (const char *)src : "");
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot read the registry");
 }
 
 static const char *col_text(sqlite3_stmt *q, int i)

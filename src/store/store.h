@@ -330,6 +330,12 @@ typedef pn_status (*pn_structure_fn)(void *ctx, const pn_structure_row *r, pn_er
  * PN_ESTORE, or what @fn returned. */
 pn_status pn_store_each_structure(pn_store *s, pn_structure_fn fn, void *ctx, pn_error *err);
 
+/* The registry's size and answers by network (0: centres, 1: schools): its structures, those
+ * that answered, and the files they come from ("annuaire.csv, annuaire-2026.csv", into
+ * @sources[k], @size bytes each). PN_OK, PN_ESTORE. */
+PN_MUST_USE pn_status pn_store_registry_summary(pn_store *s, double listed[2], double answered[2],
+                                                char sources[2][256], pn_error *err);
+
 /* pn_store_send_put - record that the form @form_id was sent (@kind "envoi") or recalled
  * ("relance") to the structure @side/@ident at @at ("YYYY-MM-DDTHH:MM:SS"), with its personal
  * @link (NULL: none); in the caller's transaction. PN_OK, PN_ESTORE. */

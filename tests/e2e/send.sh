@@ -73,4 +73,22 @@ grep -qF "wrote 'relance.csv': $missing structures of the registry without an an
 # a second reminder is counted as such
 "$PN_BIN" --db p.db status --remind -o relance2.csv >/dev/null
 tail -n +2 relance2.csv | cut -d';' -f7 | tr -d '\r' | sort -u | grep -qx 2 || fail "second reminders not counted"
+# the workbook's cover: each network's response rate against the registry, as SQL counts it;
+# the methodology says what the registry is
+"$PN_BIN" --db p.db report reports/demo.csv -o r.xlsx >/dev/null
+$PY - r.xlsx p.db <<'PY' || fail "the cover's response rates are not the registry's"
+import sqlite3, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+cover = {r[0]: r[1] for r in wb["Sommaire"].iter_rows(values_only=True) if r[0]}
+db = sqlite3.connect(sys.argv[2])
+for side, label in (("centre", "Taux de réponse des centres sociaux (répertoire)"),
+                    ("ecole", "Taux de réponse des écoles (répertoire)")):
+    n, k = db.execute("""SELECT count(*), sum(EXISTS (SELECT 1 FROM structures st JOIN submissions s
+        ON s.structure_id = st.structure_id WHERE st.side = r.side AND st.ident = r.ident))
+        FROM registry r WHERE side = ?""", (side,)).fetchone()
+    want = "%d sur %d, soit %s %%" % (k, n, ("%.1f" % (100 * k / n)).replace(".", ","))
+    assert cover[label] == want, (cover.get(label), want)
+method = " ".join(str(r[0]) for r in wb["Méthodologie"].iter_rows(values_only=True) if r[0])
+assert "Répertoire des structures : " in method and "annuaire.csv" in method, method[-400:]
+PY
 echo "send: ok"

@@ -667,7 +667,10 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                              "d\xc3\xa9ration test",
                              2,
                              typo_class,
-                             typo_rule};
+                             typo_rule,
+                             0,
+                             NULL,
+                             NULL};
     pn_status st = PN_OK;
     pn_workbook *wb = pn_workbook_create(path, err);
     if (wb == NULL)
