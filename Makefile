@@ -58,7 +58,7 @@ demo: build-run
 	$(PANORAMA) --db $(OUT)/panorama.db init
 	$(PANORAMA) --db $(OUT)/panorama.db import --form centre_social examples/centre_social.csv examples/centre_social-partenaires.csv
 	$(PANORAMA) --db $(OUT)/panorama.db import --form ecole examples/ecole.csv examples/ecole-partenaires.csv
-	$(PANORAMA) --db $(OUT)/panorama.db structures import examples/annuaire.csv examples/centres.csv examples/qpv.csv
+	$(PANORAMA) --db $(OUT)/panorama.db structures import examples/annuaire.csv examples/centres.csv examples/qpv.csv examples/sirene.csv
 	$(PANORAMA) --db $(OUT)/panorama.db report reports/demo.csv -o $(OUT)/panorama.xlsx
 	@echo "demo: wrote $(OUT)/panorama.xlsx"
 

@@ -18,7 +18,8 @@
  * `type_lien` not written (panorama computes it from the form).
  *
  * Everything comes from one splitmix64 stream with a fixed seed: the same command writes the
- * same bytes on every machine. Only libc and libm are used.
+ * same bytes on every machine. Only libc, libm and PROJ (for the Lambert-93 coordinates of the
+ * examples' Sirene file) are used.
  *
  * The examples model a world, then let each side report it: every centre social picks the
  * schools it works with (its own area first), each link gets a latent nature (rhythm,
@@ -47,6 +48,8 @@
 
 #include <errno.h>
 #include <math.h>
+
+#include <proj.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1363,6 +1366,58 @@ static void annuaire_school(FILE *f, rng *r, const char *uai, const char *name, 
     annuaire_line(f, cells);
 }
 
+/* sirene.csv: INSEE's geolocated Sirene file for the centres of the list (DOMAIN.md §2), their
+ * places in Lambert-93 (EPSG:2154, converted by PROJ from illustrative WGS 84 places near their
+ * towns), and establishments of elsewhere that the registry does not hold. */
+static int write_sirene(const char *dir, const world *w, rng *r)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sirene.csv", dir);
+    PJ_CONTEXT *ctx = proj_context_create();
+    PJ *raw = ctx ? proj_create_crs_to_crs(ctx, "EPSG:4326", "EPSG:2154", NULL) : NULL;
+    PJ *pj = raw ? proj_normalize_for_visualization(ctx, raw) : NULL;
+    FILE *f = pj ? fopen(path, "wb") : NULL;
+    int rc = 0;
+    if (!f) {
+        fprintf(stderr, "pn-generate: cannot write '%s' (PROJ: %s)\n", path,
+                pj ? strerror(errno) : "no transformation to EPSG:2154");
+        rc = 1;
+        goto out;
+    }
+    fputs("siret;x;y;qualite_xy;epsg;plg_qp24;plg_iris;plg_code_commune;y_latitude;x_longitude\n",
+          f);
+    for (int i = 0; i < w->ncentres + 20; i++) {
+        char siret[15], x[32], y[32], lat[32], lon[32];
+        int town = i < w->ncentres ? w->centres[i].town : i % NTOWNS;
+        if (i < w->ncentres)
+            snprintf(siret, sizeof siret, "%s", w->centres[i].siret);
+        else
+            make_siret(900000u + (uint32_t)i, siret); /* an establishment of elsewhere */
+        double la = TOWN_PLACE[town].lat + (rng_unit(r) - 0.5) * 0.02;
+        double lo = TOWN_PLACE[town].lon + (rng_unit(r) - 0.5) * 0.03;
+        PJ_COORD c = proj_trans(pj, PJ_FWD, proj_coord(lo, la, 0, 0));
+        snprintf(x, sizeof x, "%.1f", c.xy.x);
+        snprintf(y, sizeof y, "%.1f", c.xy.y);
+        snprintf(lat, sizeof lat, "%.6f", la);
+        snprintf(lon, sizeof lon, "%.6f", lo);
+        const char *cells[] = {siret,  x,
+                               y,      "11",
+                               "2154", i < w->ncentres ? w->centres[i].qpv_code : "",
+                               "",     TOWNS[town].code,
+                               lat,    lon};
+        for (int k = 0; k < 10; k++)
+            semi_field(f, k == 0, cells[k]);
+        putc('\n', f);
+    }
+    rc = ferror(f) | (fclose(f) != 0);
+out:
+    proj_destroy(pj);
+    proj_destroy(raw);
+    if (ctx)
+        proj_context_destroy(ctx);
+    return rc;
+}
+
 /* The registry files of the examples (DOMAIN.md §2): annuaire.csv, the Annuaire's schools of
  * the 32 towns (the schools of the world, answering or not, but five; some on two lines, a few
  * closed);
@@ -1460,6 +1515,8 @@ static int write_registry(const char *dir, const world *w)
         }
     }
     rc |= ferror(f) | (fclose(f) != 0);
+    if (rc == 0)
+        rc = write_sirene(dir, w, &r);
     if (rc)
         fprintf(stderr, "pn-generate: cannot write the registry files in '%s'\n", dir);
     return rc;

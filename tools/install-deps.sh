@@ -15,6 +15,8 @@ set -eu
 run_packages=(
   build-essential cmake pkg-config
   libcsv-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev zlib1g-dev libutf8proc-dev
+  # coordinates from INSEE's Sirene file (Lambert-93 to WGS 84); proj-data holds proj.db
+  libproj-dev proj-data
 )
 test_packages=(
   libcmocka-dev

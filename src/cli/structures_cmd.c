@@ -43,6 +43,8 @@ static pn_status import_registry(pn_cli *cli, int argc, char **argv, pn_error *e
                 printf(", %zu on a line already read (the first kept)", f->duplicates);
             if (f->closed)
                 printf(", %zu closed (etat not OUVERT) left aside", f->closed);
+            if (f->absent)
+                printf(", %zu not in the registry (passed over)", f->absent);
             printf(", %zu rejected%s\n", f->rejected, qpv ? " (QPV rows: one per commune)" : "");
         }
     pn_registry_result_release(&res);

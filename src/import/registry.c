@@ -11,6 +11,7 @@
 
 #include "util/csv.h"
 #include "util/fold.h"
+#include "util/geo.h"
 #include "util/ident.h"
 #include "util/strbuf.h"
 #include "util/strindex.h"
@@ -33,6 +34,7 @@ enum field {
     F_QP,
     F_QP_NAME,
     F_X, /* Sirene's projected coordinates */
+    F_Y,
     F_EPSG,
     NFIELDS
 };
@@ -56,6 +58,7 @@ static const char *const heads[NFIELDS][7] = {
     [F_QP] = {"code_qp", NULL},
     [F_QP_NAME] = {"lib_qp", NULL},
     [F_X] = {"x", NULL},
+    [F_Y] = {"y", NULL},
     [F_EPSG] = {"epsg", NULL},
 };
 
@@ -68,7 +71,8 @@ typedef struct reader {
     int col[NFIELDS]; /* the field's column, -1 none */
     int header_seen;
     size_t qpv_commune, qpv_commune_name; /* QPV list: insee_com and lib_com columns */
-    pn_strindex seen;                     /* identifiers met in this file: keys in @keys */
+    pn_geo *geo;      /* Sirene: the conversion of its coordinates, made at the first */
+    pn_strindex seen; /* identifiers met in this file: keys in @keys */
     char **keys;
     size_t nkeys, capkeys;
 } reader;
@@ -161,13 +165,9 @@ static pn_status read_header(reader *r, size_t n, char *const *fields, pn_error 
         r->qpv_commune_name = lib_com >= 0 ? (size_t)lib_com : (size_t)-1;
     } else if (r->col[F_UAI] >= 0) {
         r->f->kind = PN_REGISTRY_ANNUAIRE;
-    } else if (r->col[F_SIRET] >= 0 && r->col[F_X] >= 0 && r->col[F_EPSG] >= 0 &&
-               r->col[F_NAME] < 0) {
-        st = pn_error_set(err, PN_EINPUT,
-                          "%s: this is INSEE's geolocated Sirene file (siret, x, y, epsg): "
-                          "panorama does not yet convert its projected coordinates; give the "
-                          "centres' list with latitude and longitude columns instead",
-                          r->path);
+    } else if (r->col[F_SIRET] >= 0 && r->col[F_X] >= 0 && r->col[F_Y] >= 0 &&
+               r->col[F_EPSG] >= 0 && r->col[F_NAME] < 0) {
+        r->f->kind = PN_REGISTRY_SIRENE;
     } else if (r->col[F_SIRET] >= 0 && r->col[F_NAME] >= 0) {
         r->f->kind = PN_REGISTRY_CENTRES;
     } else {
@@ -411,6 +411,57 @@ static pn_status read_qpv(reader *r, size_t line, size_t n, char *const *fields,
     return PN_OK;
 }
 
+/* A row of the geolocated Sirene file: the place of a centre of the registry. */
+static pn_status read_sirene(reader *r, size_t line, size_t n, char *const *fields, pn_error *err)
+{
+    const char *raw = get(r, F_SIRET, n, fields);
+    char ident[PN_IDENT_SIZE], why[256];
+    if (!identifier(PN_IDENT_SIRET, raw, ident, why, sizeof why)) {
+        r->f->rejected++;
+        return issue(r, line, 0, err, "SIRET '%s': %s", raw, why);
+    }
+    const char *xs = get(r, F_X, n, fields), *ys = get(r, F_Y, n, fields);
+    const char *es = get(r, F_EPSG, n, fields);
+    double x, y, lat, lon;
+    char *end = NULL;
+    long epsg = strtol(es, &end, 10);
+    if (!*xs && !*ys) { /* not placed by INSEE */
+        r->f->unchanged++;
+        return PN_OK;
+    }
+    if (!coordinate(xs, -1e8, 1e8, &x) || !coordinate(ys, -1e8, 1e8, &y) || isnan(x) || isnan(y) ||
+        end == es || *end != '\0' || epsg <= 0) {
+        r->f->rejected++;
+        return issue(r, line, 0, err,
+                     "SIRET '%s': expected projected coordinates x, y and an EPSG code, found "
+                     "'%s', '%s', '%s'",
+                     ident, xs, ys, es);
+    }
+    if (r->geo == NULL && (r->geo = pn_geo_create()) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_error geo_err = {0};
+    pn_status st = pn_geo_to_wgs84(r->geo, (int)epsg, x, y, &lat, &lon, &geo_err);
+    if (st == PN_ENOMEM)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st != PN_OK) {
+        r->f->rejected++;
+        return issue(r, line, 0, err, "SIRET '%s': %s", ident, geo_err.msg);
+    }
+    int changed = 0;
+    if ((st = pn_store_registry_place(r->s, "centre", ident, lat, lon, r->path, &changed, err)) !=
+        PN_OK)
+        return st;
+    if (changed < 0) {
+        r->f->absent++;
+    } else if (changed > 0) {
+        r->f->updated++;
+        r->f->changed[6]++; /* the place: PN_REG_PLACE's bit */
+    } else {
+        r->f->unchanged++;
+    }
+    return PN_OK;
+}
+
 static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
 {
     reader *r = ctx;
@@ -424,8 +475,16 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
         return read_header(r, n, fields, err);
     }
     r->f->rows++;
-    return r->f->kind == PN_REGISTRY_QPV ? read_qpv(r, line, n, fields, err)
-                                         : read_structure(r, line, n, fields, err);
+    switch (r->f->kind) {
+    case PN_REGISTRY_QPV:
+        return read_qpv(r, line, n, fields, err);
+    case PN_REGISTRY_SIRENE:
+        return read_sirene(r, line, n, fields, err);
+    case PN_REGISTRY_ANNUAIRE:
+    case PN_REGISTRY_CENTRES:
+        break;
+    }
+    return read_structure(r, line, n, fields, err);
 }
 
 pn_status pn_registry_import(pn_store *s, const char *const *paths, size_t n,
@@ -447,6 +506,7 @@ pn_status pn_registry_import(pn_store *s, const char *const *paths, size_t n,
             st = pn_error_set(err, PN_EINPUT, "%s: expected a header row, found only empty rows",
                               paths[i]);
         pn_strindex_release(&r.seen);
+        pn_geo_destroy(r.geo);
         for (size_t k = 0; k < r.nkeys; k++)
             free(r.keys[k]);
         free(r.keys);
@@ -481,6 +541,8 @@ const char *pn_registry_kind_label(pn_registry_kind kind)
         return "liste des centres sociaux";
     case PN_REGISTRY_QPV:
         return "liste des QPV";
+    case PN_REGISTRY_SIRENE:
+        return "fichier Sirene g\xc3\xa9olocalis\xc3\xa9";
     }
     return "";
 }

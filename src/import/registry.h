@@ -10,7 +10,11 @@
  *     or its name), the address, a contact e-mail (courriel, email, mail), latitude and
  *     longitude;
  *   - the QPV list (code_qp, lib_qp, insee_com, lib_com), one row per neighbourhood and commune
- *     (several communes in one cell, joined by ';', are split).
+ *     (several communes in one cell, joined by ';', are split);
+ *   - INSEE's geolocated Sirene file (siret, x, y, epsg, ...): the places of the centres the
+ *     registry has, their projected coordinates (Lambert-93 in mainland France) converted to
+ *     WGS 84 with PROJ (util/geo.h); a SIRET the registry lacks is passed over (the file is
+ *     national), and counted.
  * The kind of a file is told by its header; columns are found by name, in any case and order,
  * accents, spaces and hyphens ignored; every cell is text (a commune 2A004 stays 2A004; one
  * Excel stripped of its leading zero gets it back). Any encoding and delimiter pn_csv_read
@@ -36,7 +40,8 @@
 typedef enum pn_registry_kind {
     PN_REGISTRY_ANNUAIRE,
     PN_REGISTRY_CENTRES,
-    PN_REGISTRY_QPV
+    PN_REGISTRY_QPV,
+    PN_REGISTRY_SIRENE
 } pn_registry_kind;
 
 /* A row left out, or a field of a row left out (@kept 1: the row is in the registry). */
@@ -55,6 +60,7 @@ typedef struct pn_registry_file {
     size_t added, updated, unchanged;
     size_t duplicates; /* a structure already on an earlier line of the file */
     size_t closed;     /* Annuaire: etat not OUVERT, left aside */
+    size_t absent;     /* Sirene: establishments the registry does not have, passed over */
     size_t rejected;   /* rows left out for a wrong identifier */
     size_t changed[8]; /* updated: how many changed each field, by bit of PN_REG_* (store.h) */
 } pn_registry_file;

@@ -99,6 +99,43 @@ pn_status pn_store_registry_put(pn_store *s, const pn_registry_entry *e, const c
     return st;
 }
 
+pn_status pn_store_registry_place(pn_store *s, const char *side, const char *ident, double latitude,
+                                  double longitude, const char *source, int *changed, pn_error *err)
+{
+    *changed = -1;
+    sqlite3_stmt *q = store_stmt(s,
+                                 "UPDATE registry SET latitude = ?3, longitude = ?4, source = ?5"
+                                 " WHERE side = ?1 AND ident = ?2 AND (latitude IS NOT ?3 OR"
+                                 " longitude IS NOT ?4)",
+                                 "cannot write the registry", err);
+    sqlite3_stmt *has = q ? store_stmt(s, "SELECT 1 FROM registry WHERE side = ? AND ident = ?",
+                                       "cannot read the registry", err)
+                          : NULL;
+    if (has == NULL)
+        return err->status;
+    sqlite3_bind_text(has, 1, side, -1, SQLITE_STATIC);
+    sqlite3_bind_text(has, 2, ident, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(has);
+    sqlite3_reset(has);
+    sqlite3_clear_bindings(has);
+    if (rc == SQLITE_DONE)
+        return PN_OK;
+    if (rc != SQLITE_ROW)
+        return pn_store_error(s, err, "cannot read the registry");
+    int ok = sqlite3_bind_text(q, 1, side, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_text(q, 2, ident, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_double(q, 3, latitude) == SQLITE_OK &&
+             sqlite3_bind_double(q, 4, longitude) == SQLITE_OK &&
+             sqlite3_bind_text(q, 5, source, -1, SQLITE_STATIC) == SQLITE_OK;
+    rc = ok ? sqlite3_step(q) : SQLITE_ERROR;
+    pn_status st = rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot write the registry");
+    if (st == PN_OK)
+        *changed = sqlite3_changes(s->db) > 0;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return st;
+}
+
 pn_status pn_store_qpv_put(pn_store *s, const char *code, const char *name, const char *commune,
                            const char *commune_name, const char *source, int *changed,
                            pn_error *err)

@@ -304,6 +304,13 @@ enum {
 PN_MUST_USE pn_status pn_store_registry_put(pn_store *s, const pn_registry_entry *e,
                                             const char *source, unsigned *changed, pn_error *err);
 
+/* pn_store_registry_place - the coordinates of the structure @side/@ident of the registry, in
+ * the caller's write transaction; *@changed: -1 when the registry has no such structure (left
+ * alone), 0 when it had these coordinates, 1 when they were set. PN_OK, PN_ESTORE. */
+PN_MUST_USE pn_status pn_store_registry_place(pn_store *s, const char *side, const char *ident,
+                                              double latitude, double longitude, const char *source,
+                                              int *changed, pn_error *err);
+
 /* pn_store_qpv_put - add one QPV of one commune; *@changed 1 when new or changed. */
 PN_MUST_USE pn_status pn_store_qpv_put(pn_store *s, const char *code, const char *name,
                                        const char *commune, const char *commune_name,

@@ -5,7 +5,7 @@
 mkdir gen nat
 "$PN_GENERATE" examples gen >/dev/null 2>&1 || fail "pn-generate examples failed"
 for f in centre_social.csv centre_social-partenaires.csv ecole.csv ecole-partenaires.csv \
-  annuaire.csv centres.csv qpv.csv; do
+  annuaire.csv centres.csv qpv.csv sirene.csv; do
   cmp -s "gen/$f" "$EX/$f" || fail "examples/$f is not what tools/generate.c writes; run 'make examples'"
 done
 # a small national run: every identifier valid, every row imported, no reject

@@ -23,6 +23,26 @@ echo "$out" | grep -qF "annuaire.csv: Annuaire de l'éducation, $lines rows: $sc
   || fail "the centres' list was not decoded from Windows-1252"
 [ "$(sqlite3 p.db "SELECT count(*) FROM registry WHERE name LIKE '%Ã%'")" -eq 0 ] || fail "mojibake"
 
+# INSEE's Sirene file places the centres: its Lambert-93 x, y converted by PROJ give back the
+# latitude and longitude the file also carries (its y_latitude, x_longitude)
+expect_exit 0 "$PN_BIN" --db p.db structures import "$EX/sirene.csv"
+grep -qF "fichier Sirene géolocalisé" "$WORK/out" || fail "sirene.csv not read as such: $(cat "$WORK/out")"
+$PY - "$EX/sirene.csv" p.db <<'PY' || fail "the centres' places are not the Sirene file's"
+import csv, sqlite3, sys
+db = sqlite3.connect(sys.argv[2])
+placed = {i: (la, lo) for i, la, lo in db.execute(
+    "SELECT ident, latitude, longitude FROM registry WHERE side = 'centre' AND latitude IS NOT NULL")}
+n = 0
+for row in csv.DictReader(open(sys.argv[1], encoding="utf-8"), delimiter=";"):
+    if row["siret"] in placed:
+        la, lo = placed[row["siret"]]
+        # 0.1 m of rounding in x and y: about 1e-6 degree
+        assert abs(la - float(row["y_latitude"])) < 3e-6 and abs(lo - float(row["x_longitude"])) < 3e-6, (row, la, lo)
+        n += 1
+total = db.execute("SELECT count(*) FROM registry WHERE side = 'centre'").fetchone()[0]
+assert n == total, (n, total)
+PY
+
 # again: nothing changes
 expect_exit 0 "$PN_BIN" --db p.db structures import "$EX/annuaire.csv" "$EX/centres.csv" \
   "$EX/qpv.csv"

@@ -158,12 +158,29 @@ static void test_centres_and_qpv(void **state)
     pn_registry_result_release(&r);
     assert_int_equal(count(p.store, "SELECT count(*) FROM registry WHERE ident = '35600000000048'"),
                      0);
-    /* INSEE's geolocated Sirene file is named, not misread */
+    /* INSEE's geolocated Sirene file: the places of the registry's centres, from Lambert-93
+     * (its false origin is 46.5 N, 3 E); an establishment the registry lacks passed over */
     char *sirene = file(&p, "sirene.csv",
-                        "siret;x;y;qualite_xy;epsg\n73282932000074;650000;6860000;11;2154\n");
+                        "siret;x;y;qualite_xy;epsg;plg_qp24\n"
+                        "73282932000074;700000;6600000;11;2154;\n"
+                        "35600000000048;652000;6862000;11;2154;\n"
+                        "73282932000079;1;1;11;2154;\n");
     const char *one[] = {sirene};
-    assert_int_equal(pn_registry_import(p.store, one, 1, &r, &err), PN_EINPUT);
-    assert_non_null(strstr(err.msg, "geolocated Sirene file"));
+    assert_int_equal(pn_registry_import(p.store, one, 1, &r, &err), PN_OK);
+    assert_int_equal(r.files[0].kind, PN_REGISTRY_SIRENE);
+    assert_int_equal(r.files[0].updated, 1);
+    assert_int_equal(r.files[0].absent, 1);
+    assert_int_equal(r.files[0].rejected, 1); /* its Luhn key */
+    pn_registry_result_release(&r);
+    assert_int_equal(count(p.store,
+                           "SELECT count(*) FROM registry WHERE ident = '73282932000074'"
+                           " AND abs(latitude - 46.5) < 1e-8 AND abs(longitude - 3) < 1e-8"),
+                     1);
+    assert_int_equal(count(p.store, "SELECT count(*) FROM registry"), 1); /* none added */
+    /* again: nothing changes */
+    assert_int_equal(pn_registry_import(p.store, one, 1, &r, &err), PN_OK);
+    assert_int_equal(r.files[0].updated, 0);
+    assert_int_equal(r.files[0].unchanged, 1);
     pn_registry_result_release(&r);
     free(sirene);
     free(other);

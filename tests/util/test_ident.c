@@ -620,6 +620,10 @@ static void test_examples(void **state)
     for (size_t f = 0; f < g.gl_pathc; f++) {
         const char *path = g.gl_pathv[f];
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        /* the answers' files; the registry's are checked as they are imported (e2e_structures) */
+        if (strcmp(base, "annuaire.csv") == 0 || strcmp(base, "centres.csv") == 0 ||
+            strcmp(base, "qpv.csv") == 0 || strcmp(base, "sirene.csv") == 0)
+            continue;
         example_ctx ctx = {.file = base};
         pn_error err = {0};
         pn_status st = pn_csv_read_path(path, NULL, check_example_row, &ctx, NULL, &err);
