@@ -226,13 +226,14 @@ pn_status cmd_send(pn_cli *cli, pn_error *err)
         snprintf(def, sizeof def, "envoi-%s.csv", id);
         out = def;
     }
-    st = pn_strbuf_puts(&x.out, "\xEF\xBB\xBF"
-                                "identifiant;nom;commune;courriel;lien;formulaire\r\n");
-    if (st == PN_OK && (st = pn_store_begin_read(cli->store, err)) == PN_OK) {
+    if (pn_strbuf_puts(&x.out, "\xEF\xBB\xBF"
+                               "identifiant;nom;commune;courriel;lien;formulaire\r\n") != PN_OK) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = pn_store_begin_read(cli->store, err)) == PN_OK) {
         st = pn_store_each_structure(cli->store, send_one, &x, err);
         pn_store_end_read(cli->store);
-    } else if (st != PN_OK) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
     }
     if (st == PN_OK && x.n == 0)
         st = pn_error_set(err, PN_EUSAGE,
