@@ -1317,6 +1317,22 @@ static void cp1252(const char *in, char *out, size_t size)
     out[o] = '\0';
 }
 
+/* A new Annuaire file at @path, its byte order mark and header written; NULL (said) when it
+ * cannot be made. */
+static FILE *annuaire_open(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+        return NULL;
+    }
+    fputs("\xEF\xBB\xBF", f);
+    for (int c = 0; ANNUAIRE_HEADER[c]; c++)
+        semi_field(f, c == 0, ANNUAIRE_HEADER[c]);
+    fputs("\r\n", f);
+    return f;
+}
+
 /* One Annuaire line of a school: @cells by column, the rest empty. */
 static void annuaire_line(FILE *f, const char *const *cells)
 {
@@ -1430,15 +1446,9 @@ static int write_registry(const char *dir, const world *w)
     char path[4096];
     int rc = 0;
     snprintf(path, sizeof path, "%s/annuaire.csv", dir);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+    FILE *f = annuaire_open(path);
+    if (!f)
         return 1;
-    }
-    fputs("\xEF\xBB\xBF", f);
-    for (int c = 0; ANNUAIRE_HEADER[c]; c++)
-        semi_field(f, c == 0, ANNUAIRE_HEADER[c]);
-    fputs("\r\n", f);
     for (int i = 0; i < w->nschools; i++) {
         const school *s = &w->schools[i];
         if (i % 97 == 13)
@@ -1880,15 +1890,9 @@ static int run_national(const char *dir, long links)
 static int run_annuaire(const char *path, long n)
 {
     rng r = {0x616e6e7561697265ULL}; /* "annuaire" */
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        fprintf(stderr, "pn-generate: cannot open '%s': %s\n", path, strerror(errno));
+    FILE *f = annuaire_open(path);
+    if (!f)
         return 1;
-    }
-    fputs("\xEF\xBB\xBF", f);
-    for (int c = 0; ANNUAIRE_HEADER[c]; c++)
-        semi_field(f, c == 0, ANNUAIRE_HEADER[c]);
-    fputs("\r\n", f);
     for (long i = 0; i < n; i++) {
         char dept[4], uai[9], name[96];
         snprintf(dept, sizeof dept, "%03ld", 1 + i % 95);
