@@ -17,6 +17,7 @@ enum scol {
     S_TYPE,
     S_NAME,
     S_LABEL,
+    S_HINT,
     S_REQUIRED,
     S_RELEVANT,
     S_CONSTRAINT,
@@ -28,17 +29,9 @@ enum scol {
     S_NCOL
 };
 static const char *const survey_heads[S_NCOL] = {
-    "type",
-    "name",
-    "label",
-    "required",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "calculation",
-    "appearance",
-    "personnel",
-    "role",
+    "type",        "name",       "label",      "hint",
+    "required",    "relevant",   "constraint", "constraint_message",
+    "calculation", "appearance", "personnel",  "role",
 };
 enum ccol { C_LIST, C_NAME, C_LABEL, C_NCOL };
 static const char *const choice_heads[C_NCOL] = {"list_name", "name", "label"};
@@ -404,6 +397,7 @@ static void question_release(pn_question *q)
     free(q->relevant);
     pn_expr_destroy(q->constraint);
     free(q->constraint_msg);
+    free(q->hint);
     pn_expr_destroy(q->calculation);
 }
 
@@ -685,6 +679,8 @@ static pn_status read_question(loader *ld, const row *r, const char *type, const
         PN_OK)
         return st;
     if (*r->cell[S_CMSG] && (q->constraint_msg = pn_strdup(r->cell[S_CMSG])) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (*r->cell[S_HINT] && (q->hint = pn_strdup(r->cell[S_HINT])) == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     if (q->type == PN_Q_CALCULATE && (st = parse_expr(ld, r->line, "calculation", r->cell[S_CALC],
                                                       &q->calculation, err)) != PN_OK)

@@ -79,6 +79,7 @@ typedef struct pn_question {
     size_t nrelevant;
     pn_expr *constraint;  /* NULL when none */
     char *constraint_msg; /* NULL when none */
+    char *hint;           /* the hint shown under the question; NULL when none */
     pn_expr *calculation; /* calculate only */
     int repeat;           /* index into form->repeats, or -1 at top level */
     size_t line;          /* line in the form file */
