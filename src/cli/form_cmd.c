@@ -290,6 +290,106 @@ static pn_status form_export(pn_cli *cli, int argc, char **argv, pn_error *err)
     return st;
 }
 
+/* form sheet: the registry's structures of @ctx's network (or those named), a workbook each. */
+typedef struct sheets {
+    const pn_form *form;
+    const char *side, *dir;
+    const char **only; /* --structure IDs; NULL: all */
+    size_t nonly, written;
+    pn_status st;
+} sheets;
+
+static pn_status sheet_one(void *ctx, const pn_structure_row *r, pn_error *err)
+{
+    sheets *x = ctx;
+    if (!r->listed || strcmp(r->e.side, x->side) != 0)
+        return PN_OK;
+    if (x->only) {
+        size_t i = 0;
+        while (i < x->nonly && strcmp(x->only[i], r->e.ident) != 0)
+            i++;
+        if (i == x->nonly)
+            return PN_OK;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s-%s.xlsx", x->dir, x->form->id, r->e.ident);
+    pn_status st = pn_fillable_write(x->form, &r->e, path, err);
+    x->written += st == PN_OK;
+    return st;
+}
+
+static pn_status form_sheet(pn_cli *cli, int argc, char **argv, pn_error *err)
+{
+    const char *dir = "forms", *out = NULL, *id = NULL, *one = NULL;
+    const char **only = calloc((size_t)argc + 1, sizeof *only);
+    size_t nonly = 0;
+    pn_status st = PN_OK;
+    pn_form *form = NULL;
+    char *src = NULL;
+    if (only == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    pn_opts o;
+    pn_opts_init(&o, argc, argv);
+    o.cmd = "form sheet";
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "--forms", &dir) || pn_opts_value(&o, "-o", &out))
+            continue;
+        if (pn_opts_value(&o, "--structure", &one)) {
+            only[nonly++] = one;
+            continue;
+        }
+        if (o.error || o.arg[0] == '-' || id != NULL) {
+            st = pn_opts_fail(&o, err);
+            goto out;
+        }
+        id = o.arg;
+    }
+    if (o.error || id == NULL) {
+        st = o.error ? pn_opts_fail(&o, err)
+                     : pn_error_set(err, PN_EUSAGE, "usage: form sheet needs a FORM");
+        goto out;
+    }
+    if (cli->store == NULL && (cli->store = pn_store_open(cli->db_path, err)) == NULL) {
+        st = err->status; /* the registry is in the project file */
+        goto out;
+    }
+    char from[4200], def[4200];
+    size_t len = 0;
+    if ((st = cli_find_form(cli, dir, id, &form, &src, &len, from, sizeof from, err)) != PN_OK)
+        goto out;
+    const char *side = form->side == PN_SIDE_CENTRE  ? "centre"
+                       : form->side == PN_SIDE_ECOLE ? "ecole"
+                                                     : NULL;
+    if (side == NULL) {
+        st = pn_error_set(err, PN_EUSAGE, "form '%s' is neither the centres' nor the schools'", id);
+        goto out;
+    }
+    if (out == NULL) {
+        snprintf(def, sizeof def, "classeurs-%s", id);
+        out = def;
+    }
+    if (mkdir(out, 0777) != 0 && !file_exists(out)) {
+        st = pn_error_set(err, PN_EIO, "cannot make the folder '%s'", out);
+        goto out;
+    }
+    sheets x = {form, side, out, nonly ? only : NULL, nonly, 0, PN_OK};
+    if ((st = pn_store_begin_read(cli->store, err)) == PN_OK) {
+        st = pn_store_each_structure(cli->store, sheet_one, &x, err);
+        pn_store_end_read(cli->store);
+    }
+    if (st == PN_OK && x.written == 0)
+        st = pn_error_set(err, PN_EUSAGE, "no structure of the registry %s: nothing written",
+                          nonly ? "has the identifiers given" : "is in this form's network");
+    if (st == PN_OK)
+        printf("wrote %zu fillable workbooks of the form '%s' into '%s' (%s-IDENTIFIER.xlsx)\n",
+               x.written, id, out, id);
+out:
+    pn_form_destroy(form);
+    free(src);
+    free(only);
+    return st;
+}
+
 /* The verbs of `panorama form`. */
 static const struct {
     const char *name;
@@ -297,16 +397,17 @@ static const struct {
 } verbs[] = {
     {"update", form_update},
     {"export", form_export},
+    {"sheet", form_sheet},
 };
 
 pn_status cmd_form(pn_cli *cli, pn_error *err)
 {
     if (cli->argc < 2)
-        return pn_error_set(err, PN_EUSAGE, "usage: form needs a verb: update or export");
+        return pn_error_set(err, PN_EUSAGE, "usage: form needs a verb: update, export or sheet");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(cli->argv[1], verbs[i].name) == 0)
             return verbs[i].run(cli, cli->argc - 1, cli->argv + 1, err);
     return pn_error_set(err, PN_EUSAGE,
-                        "usage: '%s' is not a verb of 'form' (expected update or export)",
+                        "usage: '%s' is not a verb of 'form' (expected update, export or sheet)",
                         cli->argv[1]);
 }

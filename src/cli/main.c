@@ -95,7 +95,7 @@ static const command commands[] = {
      "reminders. --format csv writes the table for a spreadsheet."},
     {"form", cmd_form, OPTIONAL_STORE,
      "panorama [--db FILE] form update [--forms DIR] [FORM...] | form export FORM [--forms DIR] "
-     "[-o FILE.xlsx]",
+     "[-o FILE.xlsx] | form sheet FORM [--structure ID]... [-o DIR]",
      "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
      "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "
      "there), stores it in place of the stored version (adding the questions it adds), and "
@@ -106,7 +106,10 @@ static const command commands[] = {
      "writes FORM as the XLSForm workbook KoboToolbox and ODK Central upload (sheets survey, "
      "choices, settings; every cell text) to FILE.xlsx (default FORM.xlsx), from DIR/FORM.csv "
      "(DIR: --forms, else ./forms), else the form stored in the project file, else the "
-     "installed one."},
+     "installed one. 'form sheet' writes, per structure of the registry in FORM's network (or "
+     "those --structure names), a fillable Excel workbook DIR/FORM-ID.xlsx (DIR default "
+     "classeurs-FORM): the questions with drop-down lists, hints as comments, skip rules in "
+     "words, a sheet of partners, the structure's identity filled in and locked."},
 };
 
 static void usage(FILE *out)

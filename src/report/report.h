@@ -23,6 +23,7 @@
 
 #include "stats/stats.h"
 #include "stats/tabulate.h"
+#include "store/store.h"
 #include "util/error.h"
 
 /* Names of the two sheets the writer adds itself; a spec may not use them. */
@@ -363,5 +364,13 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
  */
 PN_MUST_USE pn_status pn_xlsform_write(const char *name, const char *text, size_t len,
                                        const char *path, pn_error *err);
+
+/*
+ * pn_fillable_write - the fillable workbook of the form @f for the structure @e (its identity
+ * filled in and locked), to @path (written beside it, then renamed): fillable.c says what it
+ * holds. PN_OK, PN_EIO, PN_ENOMEM, PN_EINTERNAL.
+ */
+PN_MUST_USE pn_status pn_fillable_write(const pn_form *f, const pn_registry_entry *e,
+                                        const char *path, pn_error *err);
 
 #endif
