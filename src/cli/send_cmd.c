@@ -146,9 +146,11 @@ static pn_status send_one(void *ctx, const pn_structure_row *r, pn_error *err)
     if (personal_link(x, r, &link) != PN_OK)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     const char *commune = r->e.commune_name[0] ? r->e.commune_name : r->e.commune;
-    const char *cells[] = {r->e.ident,           r->e.name,  commune, r->e.email,
-                           pn_strbuf_str(&link), x->form->id};
-    pn_status st = put_record(&x->out, cells, 6);
+    char book[64]; /* the name `form sheet` gives its fillable workbook */
+    snprintf(book, sizeof book, "%s-%s.xlsx", x->form->id, r->e.ident);
+    const char *cells[] = {r->e.ident,           r->e.name,   commune, r->e.email,
+                           pn_strbuf_str(&link), x->form->id, book};
+    pn_status st = put_record(&x->out, cells, 7);
     if (st == PN_OK && x->n == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 256;
         char **a = realloc(x->idents, cap * sizeof *a), **b = NULL;
@@ -226,8 +228,9 @@ pn_status cmd_send(pn_cli *cli, pn_error *err)
         snprintf(def, sizeof def, "envoi-%s.csv", id);
         out = def;
     }
-    if (pn_strbuf_puts(&x.out, "\xEF\xBB\xBF"
-                               "identifiant;nom;commune;courriel;lien;formulaire\r\n") != PN_OK) {
+    if (pn_strbuf_puts(&x.out,
+                       "\xEF\xBB\xBF"
+                       "identifiant;nom;commune;courriel;lien;formulaire;classeur\r\n") != PN_OK) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }

@@ -83,7 +83,8 @@ static void choices(filler *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c,
     lxw_data_validation dv = {.validate = LXW_VALIDATION_TYPE_LIST_FORMULA,
                               .value_formula = keep(x, range),
                               .error_title = (char *)"R\xc3\xa9ponse",
-                              .error_message = (char *)"Choisissez une r\xc3\xa9ponse de la liste."};
+                              .error_message =
+                                  (char *)"Choisissez une r\xc3\xa9ponse de la liste."};
     if (dv.value_formula == NULL) {
         latch(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
@@ -260,8 +261,8 @@ static void partners(filler *x)
 
 static int formats(filler *x)
 {
-    lxw_format **all[] = {&x->title, &x->head, &x->question, &x->answer, &x->fixed, &x->rule,
-                          &x->option};
+    lxw_format **all[] = {&x->title, &x->head, &x->question, &x->answer,
+                          &x->fixed, &x->rule, &x->option};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if ((*all[i] = workbook_add_format(x->lxw)) == NULL)
             return 0;

@@ -32,7 +32,7 @@ for r in rows:
     assert q["d[/data/identification/uai]"] == r["identifiant"], q
     assert q["d[/data/identification/nom_structure]"] == reg[r["identifiant"]][0], q
     assert q["d[/data/identification/commune]"] == reg[r["identifiant"]][1], q
-    assert r["formulaire"] == "ecole"
+    assert r["formulaire"] == "ecole" and r["classeur"] == "ecole-%s.xlsx" % r["identifiant"]
 # each sending recorded, with its link
 sent = db.execute("SELECT count(*), count(DISTINCT ident), count(link) FROM sends WHERE kind = 'envoi' AND form_id = 'ecole'").fetchone()
 assert sent == (len(rows), len(rows), len(rows)), sent
