@@ -10,6 +10,8 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 cp -r "$PN_SOURCE_DIR/forms" "$PN_SOURCE_DIR/reports" .
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+# a leak of libxlsxwriter's own (tests/lsan.supp says which)
+export LSAN_OPTIONS=suppressions=$PN_SOURCE_DIR/tests/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 fail() {
