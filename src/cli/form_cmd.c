@@ -357,9 +357,7 @@ static pn_status form_sheet(pn_cli *cli, int argc, char **argv, pn_error *err)
     size_t len = 0;
     if ((st = cli_find_form(cli, dir, id, &form, &src, &len, from, sizeof from, err)) != PN_OK)
         goto out;
-    const char *side = form->side == PN_SIDE_CENTRE  ? "centre"
-                       : form->side == PN_SIDE_ECOLE ? "ecole"
-                                                     : NULL;
+    const char *side = pn_side_word(form->side);
     if (side == NULL) {
         st = pn_error_set(err, PN_EUSAGE, "form '%s' is neither the centres' nor the schools'", id);
         goto out;

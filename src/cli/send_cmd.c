@@ -211,7 +211,7 @@ pn_status cmd_send(pn_cli *cli, pn_error *err)
     if (st != PN_OK)
         return st;
     sender x = {.form = form, .url = url, .root = root, .out = PN_STRBUF_INIT};
-    x.side = form->side == PN_SIDE_CENTRE ? "centre" : form->side == PN_SIDE_ECOLE ? "ecole" : NULL;
+    x.side = pn_side_word(form->side);
     if (x.side == NULL) {
         st = pn_error_set(err, PN_EUSAGE,
                           "form '%s' is neither the centres' nor the schools' (its identifier is "
@@ -420,7 +420,6 @@ static void print_group(const status *x, const group *g, pn_strbuf *csv)
     const char *net = strcmp(g->side, "centre") == 0 ? "centres sociaux"
                                                      : "\xc3\xa9"
                                                        "coles";
-    const char *code = strcmp(g->side, "centre") == 0 ? "centre" : "ecole"; /* aligned */
     if (x->csv) {
         char a[4][24];
         snprintf(a[0], sizeof a[0], "%zu", g->listed);
@@ -443,7 +442,7 @@ static void print_group(const status *x, const group *g, pn_strbuf *csv)
         }
         printf("%*s ", 24 - w, "");
     }
-    printf("%-8s %8zu %6zu %8zu %7s %%  [%s ; %s]  %8zu  %s\n", code, g->listed, g->sent,
+    printf("%-8s %8zu %6zu %8zu %7s %%  [%s ; %s]  %8zu  %s\n", g->side, g->listed, g->sent,
            g->answered, rate, l, h, g->reminded, g->last[0] ? g->last : "-");
 }
 

@@ -171,6 +171,10 @@ const pn_question *pn_form_role(const pn_form *f, int idx);
  * length (a list of the 35,000 communes of France is a real case). */
 const pn_choice *pn_choice_find(const pn_choice_list *list, const char *name);
 
+/* The words of @f's questions and choices for pn_expr_describe and pn_expr_branches (expr.h):
+ * a question's label, a choice's label in its question's list. */
+pn_expr_words pn_form_words(const pn_form *f);
+
 /* The same for a name of @len bytes that need not be NUL-terminated. */
 const pn_choice *pn_choice_find_n(const pn_choice_list *list, const char *name, size_t len);
 

@@ -95,3 +95,21 @@ const char *pn_qtype_name(pn_qtype t)
     }
     return "unknown";
 }
+
+static const char *question_words(void *ctx, const char *name)
+{
+    const pn_question *q = pn_form_find(ctx, name);
+    return q ? q->label : NULL;
+}
+
+static const char *choice_words(void *ctx, const char *name, const char *choice)
+{
+    const pn_question *q = pn_form_find(ctx, name);
+    const pn_choice *c = q && q->list ? pn_choice_find(q->list, choice) : NULL;
+    return c ? c->label : NULL;
+}
+
+pn_expr_words pn_form_words(const pn_form *f)
+{
+    return (pn_expr_words){question_words, choice_words, (void *)f};
+}

@@ -42,22 +42,6 @@ static void typology_release(typology *t)
     memset(t, 0, sizeof *t);
 }
 
-/* The words of the form's questions and choices, for pn_expr_branches. */
-static const char *question_label(void *ctx, const char *name)
-{
-    const pn_question *q = pn_form_find(ctx, name);
-    return q ? q->label : NULL;
-}
-
-static const char *choice_label(void *ctx, const char *name, const char *choice)
-{
-    const pn_question *q = pn_form_find(ctx, name);
-    for (size_t k = 0; q && q->list && k < q->list->n; k++)
-        if (strcmp(q->list->items[k].name, choice) == 0)
-            return q->list->items[k].label;
-    return NULL;
-}
-
 typedef struct branch_ctx {
     typology *t;
     const pn_question *q; /* the class question: its list gives the classes' labels */
@@ -67,10 +51,8 @@ static pn_status add_branch(void *ctx, const char *condition, const char *value,
 {
     branch_ctx *b = ctx;
     typology *t = b->t;
-    const char *label = value;
-    for (size_t k = 0; b->q->list && k < b->q->list->n; k++)
-        if (strcmp(b->q->list->items[k].name, value) == 0)
-            label = b->q->list->items[k].label;
+    const pn_choice *c = b->q->list ? pn_choice_find(b->q->list, value) : NULL;
+    const char *label = c ? c->label : value;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 8;
         char **k = realloc(t->klass, cap * sizeof *k);
@@ -109,7 +91,7 @@ static pn_status methodology(pn_store *s, typology *typo, pn_error *err)
             continue;
         const pn_question *q = pn_form_role(f, f->roles.klass);
         if (q && q->calculation) {
-            pn_expr_words w = {question_label, choice_label, f};
+            pn_expr_words w = pn_form_words(f);
             branch_ctx b = {typo, q};
             st = pn_expr_branches(q->calculation, &w, add_branch, &b, err);
             if (st == PN_OK) {

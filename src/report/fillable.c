@@ -30,7 +30,8 @@ typedef struct filler {
     lxw_worksheet *q, *partners, *lists, *map;
     lxw_format *title, *head, *question, *answer, *fixed, *rule, *option;
     lxw_row_t map_row;
-    char **kept; /* texts lent to libxlsxwriter until the file is written */
+    unsigned char *listed; /* per choice list of the form: written on "Listes" */
+    char **kept;           /* texts lent to libxlsxwriter until the file is written */
     size_t nkept;
     lxw_error e; /* the first failure */
 } filler;
@@ -105,32 +106,19 @@ static lxw_col_t list_column(filler *x, const pn_choice_list *list)
 {
     size_t i = (size_t)(list - x->f->lists);
     lxw_col_t c = (lxw_col_t)i;
+    if (x->listed[i])
+        return c;
+    x->listed[i] = 1;
     put(x, x->lists, 0, c, list->name, NULL);
     for (size_t k = 0; k < list->n; k++)
         put(x, x->lists, (lxw_row_t)(k + 1), c, list->items[k].label, NULL);
     return c;
 }
 
-/* The words of the word-giving callbacks of pn_expr_describe, from the form. */
-static const char *question_label(void *ctx, const char *name)
-{
-    const pn_question *q = pn_form_find(ctx, name);
-    return q ? q->label : NULL;
-}
-
-static const char *choice_label(void *ctx, const char *name, const char *choice)
-{
-    const pn_question *q = pn_form_find(ctx, name);
-    for (size_t k = 0; q && q->list && k < q->list->n; k++)
-        if (strcmp(q->list->items[k].name, choice) == 0)
-            return q->list->items[k].label;
-    return NULL;
-}
-
 /* "Si ..." for @q's relevance (its groups' too), into @sb; empty when always asked. */
 static pn_status rule_text(const filler *x, const pn_question *q, pn_strbuf *sb)
 {
-    pn_expr_words w = {question_label, choice_label, (void *)x->f};
+    pn_expr_words w = pn_form_words(x->f);
     pn_status st = PN_OK;
     for (size_t i = 0; i < q->nrelevant && st == PN_OK; i++) {
         st = pn_strbuf_puts(sb, i == 0 ? "Si " : " et si ");
@@ -156,10 +144,8 @@ static const char *identity(const filler *x, const pn_question *q, const pn_regi
     if ((int)i == r->name)
         return e->name;
     if ((int)i == r->commune) {
-        for (size_t k = 0; q->list && k < q->list->n; k++)
-            if (strcmp(q->list->items[k].name, e->commune) == 0)
-                return q->list->items[k].label;
-        return e->commune_name;
+        const pn_choice *c = q->list ? pn_choice_find(q->list, e->commune) : NULL;
+        return c ? c->label : e->commune_name;
     }
     return NULL;
 }
@@ -295,9 +281,9 @@ static int formats(filler *x)
 pn_status pn_fillable_write(const pn_form *f, const pn_registry_entry *e, const char *path,
                             pn_error *err)
 {
-    filler x = {.f = f};
+    filler x = {.f = f, .listed = calloc(f->nlists ? f->nlists : 1, 1)};
     pn_status st = PN_OK;
-    int ok = (x.lxw = workbook_new(path)) != NULL && formats(&x) &&
+    int ok = x.listed != NULL && (x.lxw = workbook_new(path)) != NULL && formats(&x) &&
              (x.q = workbook_add_worksheet(x.lxw, "Questionnaire")) != NULL;
     if (ok && f->roles.links >= 0)
         ok = (x.partners = workbook_add_worksheet(x.lxw, "Partenaires")) != NULL;
@@ -345,5 +331,6 @@ fail:
     for (size_t i = 0; i < x.nkept; i++)
         free(x.kept[i]);
     free(x.kept);
+    free(x.listed);
     return st;
 }
