@@ -70,6 +70,7 @@ typedef struct reader {
     const char *path;
     int col[NFIELDS]; /* the field's column, -1 none */
     int header_seen;
+    size_t ncols, header_line;            /* the header's fields, and its line */
     size_t qpv_commune, qpv_commune_name; /* QPV list: insee_com and lib_com columns */
     pn_geo *geo;      /* Sirene: the conversion of its coordinates, made at the first */
     pn_strindex seen; /* identifiers met in this file: keys in @keys */
@@ -472,8 +473,21 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
         return PN_OK;
     if (!r->header_seen) {
         r->header_seen = 1;
+        r->ncols = n;
+        r->header_line = line;
         return read_header(r, n, fields, err);
     }
+    /* a row cut short or with extra cells (a file cut off, a delimiter in a cell): its
+     * columns no longer line up with the header, so nothing of the file is taken */
+    size_t used = n;
+    while (used > r->ncols && fields[used - 1][0] == '\0')
+        used--;
+    if (used != r->ncols)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: expected %zu fields as in the header (line %zu), found %zu: "
+                            "a delimiter is missing or extra on this line, a quote is not "
+                            "closed, or the file is cut off",
+                            r->path, line, r->ncols, r->header_line, used);
     r->f->rows++;
     switch (r->f->kind) {
     case PN_REGISTRY_QPV:

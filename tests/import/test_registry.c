@@ -158,6 +158,16 @@ static void test_centres_and_qpv(void **state)
     pn_registry_result_release(&r);
     assert_int_equal(count(p.store, "SELECT count(*) FROM registry WHERE ident = '35600000000048'"),
                      0);
+    /* a file cut off in its last row: its columns no longer line up, nothing is taken */
+    char *cut = file(&p, "cut.csv", "siret;nom;commune\n35600000000048;La Poste;95018\n7328293");
+    const char *cutp[] = {cut};
+    assert_int_equal(pn_registry_import(p.store, cutp, 1, &r, &err), PN_EINPUT);
+    assert_non_null(
+        strstr(err.msg, "cut.csv:3: expected 3 fields as in the header (line 1), found 1"));
+    pn_registry_result_release(&r);
+    assert_int_equal(count(p.store, "SELECT count(*) FROM registry WHERE ident = '35600000000048'"),
+                     0);
+    free(cut);
     /* INSEE's geolocated Sirene file: the places of the registry's centres, from Lambert-93
      * (its false origin is 46.5 N, 3 E); an establishment the registry lacks passed over */
     char *sirene = file(&p, "sirene.csv",
