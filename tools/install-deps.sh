@@ -17,6 +17,10 @@ run_packages=(
   libcsv-dev libsqlite3-dev libgsl-dev libxlsxwriter-dev zlib1g-dev libutf8proc-dev
   # coordinates from INSEE's Sirene file (Lambert-93 to WGS 84); proj-data holds proj.db
   libproj-dev proj-data
+  # reading .xlsx workbooks: the zip archive and its XML parts (src/util/xlsx.c)
+  libzip-dev libexpat1-dev
+  # form print: the questionnaire laid out by Pango and drawn to PDF by Cairo, in DejaVu Sans
+  libpango1.0-dev libcairo2-dev libharfbuzz-dev libglib2.0-dev fonts-dejavu-core fontconfig
 )
 test_packages=(
   libcmocka-dev
@@ -29,7 +33,7 @@ test_packages=(
   universal-ctags
   # tests/e2e/print.sh: the workbook printed to PDF by LibreOffice with two font families,
   # read back with poppler's pdftotext
-  libreoffice-calc-nogui poppler-utils fonts-dejavu-core fonts-crosextra-carlito fontconfig
+  libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito
 )
 bench_packages=(python3-pandas python3-xlsxwriter)
 
