@@ -18,6 +18,7 @@
 #include "stats/tabulate.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
+#include "util/xlsx.h"
 
 pn_status cmd_init(pn_cli *cli, pn_error *err)
 {
@@ -75,6 +76,38 @@ static pn_status grab_header(void *ctx, size_t line, size_t n, char *const *f, p
         if ((h->names[h->n++] = pn_strdup(f[i])) == NULL)
             return pn_error_set(err, PN_ENOMEM, "out of memory");
     return PN_STOP; /* the header is all that is needed */
+}
+
+/* The form_id row of a fillable workbook's map sheet. */
+static pn_status grab_form_id(void *ctx, size_t line, size_t n, char *const *f, pn_error *err)
+{
+    char **id = ctx;
+    (void)line;
+    if (n < 2 || strcmp(f[0], "form_id") != 0)
+        return PN_OK;
+    return (*id = pn_strdup(f[1])) ? PN_STOP : pn_error_set(err, PN_ENOMEM, "out of memory");
+}
+
+/* The header of @file: its first line, or the first row of a workbook's first visible sheet;
+ * *@id the form a fillable workbook names, its header then left empty. */
+static pn_status read_header(const char *file, const pn_csv_opts *copts, header *h, char **id,
+                             pn_error *err)
+{
+    if (!pn_xlsx_is_zip(file))
+        return pn_csv_read_path(file, copts, grab_header, h, NULL, err);
+    pn_xlsx *x = NULL;
+    pn_status st = pn_xlsx_open(file, &x, err);
+    long map = st == PN_OK ? pn_xlsx_sheet_find(x, PN_FILLABLE_MAP) : -1;
+    if (map >= 0) {
+        st = pn_xlsx_read(x, (size_t)map, file, grab_form_id, id, err);
+        if (st == PN_OK && *id == NULL)
+            st = pn_error_set(err, PN_EINPUT, "%s: the fillable workbook names no form", file);
+    }
+    for (size_t i = 0; st == PN_OK && map < 0 && i < pn_xlsx_nsheets(x) && !h->names; i++)
+        if (!pn_xlsx_sheet_hidden(x, i))
+            st = pn_xlsx_read(x, i, file, grab_header, h, err);
+    pn_xlsx_destroy(x);
+    return st;
 }
 
 static void header_release(header *h)
@@ -218,10 +251,13 @@ static pn_status detect_form(pn_cli *cli, const form_dirs *fd, const char *file,
                              const pn_csv_opts *copts, char **id, pn_error *err)
 {
     header h = {0};
-    pn_status st = pn_csv_read_path(file, copts, grab_header, &h, NULL, err);
+    *id = NULL;
+    pn_status st = read_header(file, copts, &h, id, err);
     size_t best = 0, second = 0;
     char **ids = NULL;
     size_t nids = 0;
+    if (st == PN_OK && *id != NULL)
+        return PN_OK; /* a fillable workbook says its form */
     if (st != PN_OK || h.names == NULL) {
         header_release(&h);
         return st == PN_OK ? pn_error_set(err, PN_EINPUT, "%s: no header", file) : st;
@@ -441,9 +477,15 @@ static void print_import_result(const pn_cli *cli, const pn_form *form, const pn
     }
     for (size_t i = 0; i < res->nfiles; i++) {
         const pn_import_file *f = &res->files[i];
-        printf("%s: %s, %s, %s: %zu %s (%s): %zu stored, %zu already in the store, %zu rejected",
-               f->path, pn_dialect_title(f->dialect), f->encoding, describe_delim(f->delim),
-               f->rows, f->rows == 1 ? "row" : "rows",
+        if (f->fillable)
+            printf("%s: fillable workbook", f->path);
+        else if (f->sheet >= 0)
+            printf("%s: %s, sheet of a workbook", f->path, pn_dialect_title(f->dialect));
+        else
+            printf("%s: %s, %s, %s", f->path, pn_dialect_title(f->dialect), f->encoding,
+                   describe_delim(f->delim));
+        printf(": %zu %s (%s): %zu stored, %zu already in the store, %zu rejected", f->rows,
+               f->rows == 1 ? "row" : "rows",
                f->repeat < 0 ? "submissions" : form->repeats[f->repeat].name, f->stored,
                f->duplicates, f->rejected);
         if (f->replaced)

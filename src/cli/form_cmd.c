@@ -379,8 +379,8 @@ static pn_status form_sheet(pn_cli *cli, int argc, char **argv, pn_error *err)
         st = pn_error_set(err, PN_EUSAGE, "no structure of the registry %s: nothing written",
                           nonly ? "has the identifiers given" : "is in this form's network");
     if (st == PN_OK)
-        printf("wrote %zu fillable workbooks of the form '%s' into '%s' (%s-IDENTIFIER.xlsx)\n",
-               x.written, id, out, id);
+        printf("wrote %zu fillable %s of the form '%s' into '%s' (%s-IDENTIFIER.xlsx)\n", x.written,
+               x.written == 1 ? "workbook" : "workbooks", id, out, id);
 out:
     pn_form_destroy(form);
     free(src);

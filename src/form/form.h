@@ -184,4 +184,14 @@ int pn_question_has_value(const pn_question *q);
 /* The XLSForm spelling of a type ("select_one", "integer", ...). */
 const char *pn_qtype_name(pn_qtype t);
 
+/*
+ * The hidden sheet of a fillable workbook (`form sheet`, report/fillable.c) that says which
+ * question each answer cell holds, for reading it back (import/fillable.c): rows "form_id",
+ * "version" and "structure" with their value in column B, then a row per answer cell: its
+ * sheet, its cell ("B12"), the question's name, and a choice's name for the Oui/Non cell of
+ * one choice of a multiple choice. On the partners' sheet the cell is the column's head, and
+ * each row below it one partner.
+ */
+#define PN_FILLABLE_MAP "_panorama"
+
 #endif

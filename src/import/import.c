@@ -179,7 +179,21 @@ static pn_status read_file(reader *rd, pn_import_file *stats, int defer_repeats,
                          .progress_ctx = &fr};
     pn_status st;
     stats->repeat = -1;
-    st = pn_csv_read_path(stats->path, &copts, import_on_row, &fr, &fr.info, err);
+    if (stats->sheet < 0) {
+        st = pn_csv_read_path(stats->path, &copts, import_on_row, &fr, &fr.info, err);
+    } else {
+        /* a sheet holds text in cells, not in an encoding; its rejected rows are kept as
+         * CSV */
+        snprintf(fr.info.encoding, sizeof fr.info.encoding, "XLSX");
+        fr.info.delim = ',';
+        pn_xlsx *x = NULL;
+        st = pn_xlsx_open(stats->file, &x, err);
+        if (st == PN_OK && stats->fillable)
+            st = import_read_fillable(&fr, x, err);
+        else if (st == PN_OK)
+            st = pn_xlsx_read(x, (size_t)stats->sheet, stats->path, import_on_row, &fr, err);
+        pn_xlsx_destroy(x);
+    }
     /* what runs after a file sees all its rows stored; a row that could not be stored came
      * before whatever stopped the reading, so its failure is the one to report */
     pn_error store_err = {0};
@@ -199,7 +213,8 @@ static pn_status read_file(reader *rd, pn_import_file *stats, int defer_repeats,
         st = import_unmapped_error(&fr, err);
         goto out;
     }
-    if (st == PN_OK && fr.stats->rows == 0 && !fr.deferred)
+    /* (a sheet of a workbook may be empty: Kobo writes a repeat's sheet with no entry) */
+    if (st == PN_OK && fr.stats->rows == 0 && !fr.deferred && stats->sheet < 0)
         st = pn_error_set(err, PN_EINPUT, "%s: the file has a header but no answers", stats->path);
     if (st == PN_OK) {
         stats->dialect = fr.dialect;
@@ -272,6 +287,55 @@ static pn_status count_files(importer *im, pn_import_result *res, pn_error *err)
                                   res->rejected, err);
 }
 
+/* One more entry of res->files, for @file (its sheet @sheet, named @sheet_name). */
+static pn_status add_file(pn_import_result *res, size_t *cap, const char *file, long sheet,
+                          const char *sheet_name, int fillable, pn_error *err)
+{
+    if (res->nfiles == *cap) {
+        size_t n = *cap ? 2 * *cap : 4;
+        pn_import_file *f = realloc(res->files, n * sizeof *f);
+        if (f == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        res->files = f, *cap = n;
+    }
+    pn_import_file *f = &res->files[res->nfiles++];
+    *f = (pn_import_file){.path = file, .file = file, .sheet = sheet, .fillable = fillable};
+    if (sheet_name != NULL) {
+        pn_strbuf sb = PN_STRBUF_INIT;
+        if (pn_strbuf_printf(&sb, "%s[%s]", file, sheet_name) != PN_OK)
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        f->path = f->own = pn_strbuf_detach(&sb);
+    }
+    return PN_OK;
+}
+
+/* The sheets of the workbook @file to read: a fillable workbook's answers and partners, or
+ * every visible sheet (a hidden one is a tool's own: lists of choices, settings). */
+static pn_status add_workbook(pn_import_result *res, size_t *cap, const char *file, pn_error *err)
+{
+    pn_xlsx *x = NULL;
+    pn_status st = pn_xlsx_open(file, &x, err);
+    if (st != PN_OK)
+        return st;
+    size_t before = res->nfiles;
+    long map = pn_xlsx_sheet_find(x, PN_FILLABLE_MAP);
+    for (size_t i = 0; i < pn_xlsx_nsheets(x) && st == PN_OK; i++) {
+        const char *name = pn_xlsx_sheet_name(x, i);
+        if (map >= 0) {
+            if ((long)i == map) /* the answers, then the partners */
+                for (int part = 1; part <= 2 && st == PN_OK; part++)
+                    st = add_file(res, cap, file, (long)i,
+                                  part == 1 ? "Questionnaire" : "Partenaires", part, err);
+        } else if (!pn_xlsx_sheet_hidden(x, i)) {
+            st = add_file(res, cap, file, (long)i, name, 0, err);
+        }
+    }
+    if (st == PN_OK && res->nfiles == before)
+        st = pn_error_set(err, PN_EINPUT, "%s: the workbook has no visible sheet", file);
+    pn_xlsx_destroy(x);
+    return st;
+}
+
 pn_status pn_import_files(pn_store *store, const pn_form *form, const char *source, size_t len,
                           const char *const *paths, size_t npaths, const pn_import_opts *opts,
                           pn_import_result *res, pn_error *err)
@@ -281,20 +345,21 @@ pn_status pn_import_files(pn_store *store, const pn_form *form, const char *sour
     pn_strbuf files = PN_STRBUF_INIT;
     int *deferred = NULL;
     pn_status st;
+    size_t cap = 0;
     memset(res, 0, sizeof *res);
-    res->files = calloc(npaths ? npaths : 1, sizeof *res->files);
-    deferred = calloc(npaths ? npaths : 1, sizeof *deferred);
-    if (res->files == NULL || deferred == NULL) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-        goto out;
-    }
-    res->nfiles = npaths;
     for (size_t i = 0; i < npaths; i++) {
-        res->files[i].path = paths[i];
+        st = pn_xlsx_is_zip(paths[i]) ? add_workbook(res, &cap, paths[i], err)
+                                      : add_file(res, &cap, paths[i], -1, NULL, 0, err);
+        if (st != PN_OK)
+            goto out;
         if ((st = pn_strbuf_printf(&files, "%s%s", i ? "\n" : "", paths[i])) != PN_OK) {
             st = pn_error_set(err, PN_ENOMEM, "out of memory");
             goto out;
         }
+    }
+    if ((deferred = calloc(res->nfiles ? res->nfiles : 1, sizeof *deferred)) == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+        goto out;
     }
     if ((st = pn_store_begin(store, err)) != PN_OK)
         goto out;
@@ -332,6 +397,8 @@ out:
 
 void pn_import_result_release(pn_import_result *res)
 {
+    for (size_t i = 0; i < res->nfiles; i++)
+        free(res->files[i].own);
     free(res->files);
     pn_recalc_result_release(&res->recalc);
     memset(res, 0, sizeof *res);

@@ -1,6 +1,11 @@
 /*
  * import.h - import exports into the store, as each collecting tool writes them.
  *
+ * A file is a CSV export or an Excel workbook (.xlsx, read through util/xlsx.h): each visible
+ * sheet of a workbook is read as a file of its own (KoboToolbox's .xlsx export puts a repeat
+ * group on a sheet of its own), except a fillable workbook that `form sheet` wrote, whose
+ * answers are read back through the map of its cells (import/fillable.c).
+ *
  * Each file is read through util/csv.h (any encoding and delimiter, detected) and mapped to
  * the form through import/mapping.h (the tool's dialect: names, group paths or labels, tick-box
  * columns, labels for choices, French numbers and dates). A repeat group comes in its own
@@ -63,9 +68,15 @@ typedef struct pn_import_opts {
     pn_cells *cells;
 } pn_import_opts;
 
-/* Counts for one file. */
+/* Counts for one file, or one sheet of a workbook. */
 typedef struct pn_import_file {
-    const char *path; /* lent from the caller's paths */
+    /* the name in messages and in the rejects: the file as given, or "file.xlsx[sheet]" for
+     * a sheet of a workbook */
+    const char *path;
+    const char *file; /* the file as given, lent from the caller's paths */
+    long sheet;       /* the sheet's index in the workbook, -1 for a CSV file */
+    int fillable;     /* a fillable workbook's (form sheet): 1 its answers, 2 its partners */
+    char *own;        /* path when this module made it */
     int repeat;       /* -1 for a main file, else the repeat's index in the form */
     size_t rows, stored, duplicates, rejected;
     size_t replaced;    /* stored rows replaced by a newer version of the same submission */
@@ -77,7 +88,9 @@ typedef struct pn_import_file {
 
 typedef struct pn_import_result {
     long long import_id;
-    pn_import_file *files; /* npaths entries, owned: free with pn_import_result_release */
+    /* one entry per CSV file and per sheet read of a workbook, in the order of the paths;
+     * owned: free with pn_import_result_release */
+    pn_import_file *files;
     size_t nfiles;
     size_t rows, stored, duplicates, rejected, replaced, older;
     size_t unmapped_columns; /* columns no rule maps (the import then failed) */

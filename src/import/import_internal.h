@@ -35,6 +35,7 @@
 #include "store/writer.h"
 #include "util/csv.h"
 #include "util/strbuf.h"
+#include "util/xlsx.h"
 
 /* What both threads read: set before the storing thread starts, then never changed. */
 typedef struct import_plan {
@@ -209,6 +210,17 @@ PN_MUST_USE pn_status import_unmapped_error(file_reader *fr, pn_error *err);
 /* The CSV reader's callback (pn_csv_record_fn) for a file of @ctx, a file_reader. */
 PN_MUST_USE pn_status import_on_row(void *ctx, size_t line, size_t n, char *const *f,
                                     pn_error *err);
+
+/* ---- fillable.c ---- */
+
+/*
+ * import_read_fillable - read back the fillable workbook @x (pn_fillable_write) for @fr, a
+ * file_reader whose stats->fillable says which part: 1 its answers, as one submission keyed
+ * by the form and the structure (a workbook filled again replaces the first by its date); 2
+ * its partners, an entry per row with something in it, linked to that submission. The rows
+ * go through import_on_row as a CSV file's would, headed by the questions' names.
+ */
+PN_MUST_USE pn_status import_read_fillable(file_reader *fr, pn_xlsx *x, pn_error *err);
 
 /* ---- pipeline.c ---- */
 

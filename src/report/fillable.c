@@ -4,10 +4,10 @@
  * cell each, a drop-down list of the choices' labels for a single choice, one Oui/Non row per
  * option of a multiple choice, the hint as the answer cell's comment, the skip rule in words
  * ("Si réponse « Oui » à « … »"); a sheet "Partenaires", one row per partner structure, one
- * column per question of the partner repeat; the structure's identity filled in and locked.
- * The sheets are protected (no password): only the answer cells can be typed in. Two hidden
- * sheets: "Listes", the choices the drop-down lists show, and "_panorama", which question each
- * answer cell holds, for reading the workbook back. Every cell is text.
+ * column per question of the partner repeat, its skip rule above its head; the structure's identity
+ * filled in and locked. The sheets are protected (no password): only the answer cells can be typed
+ * in. Two hidden sheets: "Listes", the choices the drop-down lists show, and "_panorama", which
+ * question each answer cell holds, for reading the workbook back. Every cell is text.
  */
 #include "report/report.h"
 #include "report/workbook_internal.h"
@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 
 #define PARTNER_ROWS 40 /* empty partner rows offered */
-#define MAP_SHEET "_panorama"
+#define MAP_SHEET PN_FILLABLE_MAP
 
 typedef struct filler {
     const pn_form *f;
@@ -116,16 +116,23 @@ static lxw_col_t list_column(filler *x, const pn_choice_list *list)
 }
 
 /* "Si ..." for @q's relevance (its groups' too), into @sb; empty when always asked. */
-static pn_status rule_text(const filler *x, const pn_question *q, pn_strbuf *sb)
+/* @q's skip rule in words, from its condition @from on (the earlier ones said elsewhere). */
+static pn_status rule_from(const filler *x, const pn_question *q, size_t from, const char *si,
+                           pn_strbuf *sb)
 {
     pn_expr_words w = pn_form_words(x->f);
     pn_status st = PN_OK;
-    for (size_t i = 0; i < q->nrelevant && st == PN_OK; i++) {
-        st = pn_strbuf_puts(sb, i == 0 ? "Si " : " et si ");
+    for (size_t i = from; i < q->nrelevant && st == PN_OK; i++) {
+        st = pn_strbuf_puts(sb, i == from ? si : " et si ");
         if (st == PN_OK)
             st = pn_expr_describe(q->relevant[i], &w, sb);
     }
     return st;
+}
+
+static pn_status rule_text(const filler *x, const pn_question *q, pn_strbuf *sb)
+{
+    return rule_from(x, q, 0, "Si ", sb);
 }
 
 /* Whether @q is asked on paper: not the metadata, nor a calculation. */
@@ -209,15 +216,47 @@ static pn_status questionnaire(filler *x, const pn_registry_entry *e)
     return st;
 }
 
+/* How many of the first conditions every question of repeat @rep shares (the repeat's own,
+ * and its groups'): said once at the top of the partners' sheet. */
+static size_t shared_conditions(const filler *x, int rep)
+{
+    const pn_question *first = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < x->f->nq; i++) {
+        const pn_question *q = &x->f->q[i];
+        if (q->repeat != rep)
+            continue;
+        if (first == NULL)
+            first = q, k = q->nrelevant;
+        size_t j = 0;
+        while (j < k && j < q->nrelevant &&
+               strcmp(pn_expr_text(q->relevant[j]), pn_expr_text(first->relevant[j])) == 0)
+            j++;
+        k = j;
+    }
+    return k;
+}
+
 /* The partners' sheet: a column per question of the partner repeat, PARTNER_ROWS rows. */
 static void partners(filler *x)
 {
     lxw_worksheet *ws = x->partners;
     int rep = x->f->roles.links;
-    put(x, ws, 0, 0,
-        "Une ligne par structure partenaire (identifiant, nom, puis les questions sur le lien)",
-        x->title);
+    size_t shared = shared_conditions(x, rep);
+    pn_strbuf title = PN_STRBUF_INIT;
+    const pn_question *any = NULL;
+    for (size_t i = 0; i < x->f->nq && any == NULL; i++)
+        any = x->f->q[i].repeat == rep ? &x->f->q[i] : NULL;
+    if (pn_strbuf_puts(&title, "Une ligne par structure partenaire (identifiant, nom, puis les "
+                               "questions sur le lien)") != PN_OK ||
+        (shared && any &&
+         (pn_strbuf_puts(&title, " \xe2\x80\x94 \xc3\xa0 remplir seulement ") != PN_OK ||
+          rule_from(x, any, 0, "si ", &title) != PN_OK)))
+        latch(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+    put(x, ws, 0, 0, pn_strbuf_str(&title), x->title);
+    pn_strbuf_release(&title);
     lxw_col_t col = 0;
+    int any_rule = 0;
     for (size_t i = 0; i < x->f->nq; i++) {
         const pn_question *q = &x->f->q[i];
         if (q->repeat != rep || rep < 0 || !asked(q) || q->type == PN_Q_NOTE)
@@ -229,6 +268,12 @@ static void partners(filler *x)
                                                              : "") != PN_OK)
             latch(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
         put(x, ws, 2, col, pn_strbuf_str(&head), x->head);
+        /* the skip rule above its column ("Si réponse « Aucun lien » ...") */
+        pn_strbuf_reset(&head);
+        if (rule_from(x, q, shared, "Si ", &head) != PN_OK)
+            latch(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        else if (head.len)
+            any_rule = 1, put(x, ws, 1, col, pn_strbuf_str(&head), x->rule);
         pn_strbuf_release(&head);
         if (q->hint)
             latch(x, worksheet_write_comment(ws, 2, col, q->hint));
@@ -242,6 +287,8 @@ static void partners(filler *x)
         latch(x, worksheet_set_column(ws, col, col, 24, NULL));
         col++;
     }
+    if (any_rule)
+        latch(x, worksheet_set_row(ws, 1, 60, NULL));
     latch(x, worksheet_set_row(ws, 2, 75, NULL));
 }
 

@@ -107,16 +107,16 @@ static pn_status parse_part(pn_xlsx *x, const char *name, const char *label,
     for (;;) {
         zip_int64_t n = zip_fread(zf, buf, sizeof buf);
         if (n < 0) {
-            st = pn_error_set(err, PN_EINPUT, "%s: damaged workbook: cannot read '%s': %s",
-                              x->path, name, zip_strerror(x->zip));
+            st = pn_error_set(err, PN_EINPUT, "%s: damaged workbook: cannot read '%s': %s", x->path,
+                              name, zip_strerror(x->zip));
             break;
         }
         if (XML_Parse(pt.p, buf, (int)n, n == 0) == XML_STATUS_ERROR) {
             if (pt.st != PN_OK)
                 st = pt.st; /* a handler stopped the parser and said why */
             else
-                st = pn_error_set(err, PN_EINPUT, "%s: damaged workbook: %s, line %lu: %s",
-                                  label, name, (unsigned long)XML_GetCurrentLineNumber(pt.p),
+                st = pn_error_set(err, PN_EINPUT, "%s: damaged workbook: %s, line %lu: %s", label,
+                                  name, (unsigned long)XML_GetCurrentLineNumber(pt.p),
                                   XML_ErrorString(XML_GetErrorCode(pt.p)));
             break;
         }
@@ -222,9 +222,9 @@ static void book_start(void *ud, const XML_Char *el, const XML_Char **atts)
         return;
     const char *name = attr(atts, "name"), *id = attr(atts, "id"), *state = attr(atts, "state");
     if (name == NULL || id == NULL) {
-        part_fail(pt, pn_error_set(pt->err, PN_EINPUT,
-                                   "%s: damaged workbook: a sheet without a name or a part",
-                                   x->path));
+        part_fail(pt,
+                  pn_error_set(pt->err, PN_EINPUT,
+                               "%s: damaged workbook: a sheet without a name or a part", x->path));
         return;
     }
     sheet *s = realloc(x->sheets, (x->nsheets + 1) * sizeof *s);
@@ -573,8 +573,10 @@ pn_status pn_xlsx_open(const char *path, pn_xlsx **out, pn_error *err)
         if (code == ZIP_ER_OPEN || code == ZIP_ER_NOENT || code == ZIP_ER_READ)
             st = pn_error_set(err, PN_EIO, "cannot open '%s': %s", path, zip_error_strerror(&ze));
         else
-            st = pn_error_set(err, PN_EINPUT, "%s: not an Excel workbook (.xlsx): %s", path,
-                              zip_error_strerror(&ze));
+            st = pn_error_set(err, PN_EINPUT,
+                              "%s: cannot read it as an Excel workbook (.xlsx): %s; a damaged "
+                              "file? open it and save it again as .xlsx or CSV",
+                              path, zip_error_strerror(&ze));
         zip_error_fini(&ze);
         goto out;
     }
@@ -675,8 +677,8 @@ static int serial_date(double v, int kind, int date1904, pn_strbuf *out)
         if (secs == 0 && kind != DATE_BOTH)
             snprintf(buf, sizeof buf, "%04lld-%02d-%02d", y, m, d);
         else
-            snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02lld:%02lld:%02lld", y, m, d,
-                     secs / 3600, secs / 60 % 60, secs % 60);
+            snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02lld:%02lld:%02lld", y, m, d, secs / 3600,
+                     secs / 60 % 60, secs % 60);
     }
     return pn_strbuf_puts(out, buf) == PN_OK ? 1 : -1;
 }
@@ -878,8 +880,8 @@ pn_status pn_xlsx_read(pn_xlsx *x, size_t i, const char *name, pn_csv_record_fn 
               .fn = fn,
               .fn_ctx = ctx,
               .cells = PN_STRBUF_INIT};
-    pn_status st = parse_part(x, x->sheets[i].part, name, sheet_start, sheet_end, runs_text, &w,
-                              NULL, err);
+    pn_status st =
+        parse_part(x, x->sheets[i].part, name, sheet_start, sheet_end, runs_text, &w, NULL, err);
     if (st == PN_STOP)
         st = PN_OK;
     pn_strbuf_release(&w.r.g.text);

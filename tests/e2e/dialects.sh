@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.bash"
 
 SRC_FX="$PN_SOURCE_DIR/tests/import/dialects"
-DIALECTS=${PN_DIALECTS:-"kobo odk limesurvey google excel"}
+DIALECTS=${PN_DIALECTS:-"kobo kobo_xlsx kobo_xlsx_typed odk limesurvey google excel"}
 FORMS="centre_social ecole"
 TABLES=("type_lien" "rythme --by reseau" "freins" "facteurs" "commune" "type_lien --by rep")
 
@@ -44,6 +44,16 @@ import_dialect() {
     case $d in
       limesurvey) cmd+=(--map "$dir/$f.map.csv" "$dir/$f.csv" "$dir/$f-partenaires.csv") ;;
       excel) cmd+=("$dir/$f.csv" "$dir/$f-partenaires.txt") ;;
+      kobo_xlsx*)
+        # KoboToolbox's .xlsx export of the same answers: one workbook, the repeat on a sheet
+        # of its own, written as formpack writes it (kobo_xlsx.py); _typed: with "store date
+        # and number responses as text" off
+        local typed=()
+        [ "$d" = kobo_xlsx_typed ] && typed=(--typed)
+        $PY "$SRC_FX/kobo_xlsx.py" "${typed[@]}" "$PN_SOURCE_DIR/forms/$f.csv" "$FX/kobo/$f.csv" \
+          "$FX/kobo/$f-partenaires.csv" "$WORK/$d-$f.xlsx" || fail "kobo_xlsx.py failed"
+        cmd+=("$WORK/$d-$f.xlsx")
+        ;;
       *) cmd+=("$dir/$f.csv" "$dir/$f-partenaires.csv") ;;
     esac
     echo "\$ panorama ${cmd[*]:1}" >>"$log"

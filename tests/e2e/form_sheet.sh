@@ -3,7 +3,7 @@
 # openpyxl: the identity filled in and locked, the answer cells unlocked on a protected sheet,
 # drop-down lists of the choices' labels, the hints as comments, the skip rules in words, one
 # Oui/Non row per option of a multiple choice, a partners' sheet, and the hidden map of which
-# question each answer cell holds. (Reading a filled workbook back is still to come.)
+# question each answer cell holds. Reading a filled workbook back: fillable_import.sh.
 . "$(dirname "$0")/lib.bash"
 
 import_demo p.db
@@ -48,6 +48,11 @@ p = wb["Partenaires"]
 heads = [c.value for c in p[3] if c.value]
 assert heads[0].startswith("Numéro SIRET") or "UAI" in heads[0], heads
 assert not p.cell(4, 1).protection.locked and p.protection.sheet
+# a partner's question asked on a condition: the rule in words above its head
+col = next(c.column for c in p[3] if c.value and c.value.startswith("À quelle fréquence"))
+assert (p.cell(2, col).value or "").startswith("Si réponse autre que « Plus de lien aujourd'hui"), p.cell(2, col).value
+# the repeat's own condition, once, in the sheet's title
+assert "à remplir seulement si réponse « Oui » à « Votre centre social travaille" in p["A1"].value, p["A1"].value
 # every cell text, no formula
 for w in wb.worksheets:
     for r in w.iter_rows():

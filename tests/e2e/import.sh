@@ -35,8 +35,16 @@ expect_err "panorama: header.csv: the file has a header but no answers"
 # a workbook given instead of its CSV export
 printf 'PK\003\004\024\000\006\000' >reponses.xlsx
 expect_exit 3 "$PN_BIN" --db p.db import --form centre_social reponses.xlsx
-expect_err "reponses.xlsx: this is a spreadsheet workbook"
+expect_err "reponses.xlsx: cannot read it as an Excel workbook (.xlsx): Not a zip archive"
 [ "$(sum)" = "$before" ] || fail "a workbook changed the store"
+# a LibreOffice workbook (.ods)
+$PY -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w")
+z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+z.writestr("content.xml", "<office:document-content/>")' reponses.ods
+expect_exit 3 "$PN_BIN" --db p.db import --form centre_social reponses.ods
+expect_err "reponses.ods: not an Excel workbook (.xlsx): it holds no 'xl/workbook.xml' (a LibreOffice .ods? save it as .xlsx or CSV)"
+[ "$(sum)" = "$before" ] || fail "an .ods changed the store"
 # a bad file after a good one: the good one is rolled back too
 { echo "$head1"; sed -n 3p "$EX/centre_social.csv" | sed 's/uuid:/uuid:new-/'; } >good.csv
 expect_exit 3 "$PN_BIN" --db p.db import --form centre_social good.csv short.csv
