@@ -44,12 +44,12 @@ build-asan: deps
 build-fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPN_FUZZ=ON -DPN_TESTS=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_import
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_csv fuzz_import fuzz_xlsx
 
 # Each target for FUZZ_TIME seconds (side by side, on a copy of tests/fuzz/corpus); any
 # finding fails, its input kept in $(FUZZ_BUILD)/fuzz-findings.
 fuzz: build-fuzz
-	@FUZZ_JOBS=$(JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) fuzz_csv fuzz_import
+	@FUZZ_JOBS=$(JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) fuzz_csv fuzz_import fuzz_xlsx
 
 # The demo: import the bundled answers of 32 towns and write the funders' workbook.
 demo: build-run

@@ -24,4 +24,7 @@ foreach(src ${pn_fuzz_sources})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   # (the targets may look into the store with SQLite, as the tests do)
   target_link_libraries(${name} PRIVATE panorama_core PkgConfig::SQLITE3)
+  if(name STREQUAL "fuzz_xlsx") # builds the archive around its input
+    target_link_libraries(${name} PRIVATE PkgConfig::LIBZIP)
+  endif()
 endforeach()

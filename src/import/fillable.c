@@ -34,9 +34,9 @@ typedef struct fill {
     int part; /* 1: answers, 2: partners */
     /* reading a sheet */
     const char *sheet;
-    char **values;      /* per cell of the part: its text (part 1), or the row's (part 2) */
-    size_t first_line;  /* part 1: the first answer's row */
-    const char **head;  /* the rows' header: ncells + 2 */
+    char **values;       /* per cell of the part: its text (part 1), or the row's (part 2) */
+    size_t first_line;   /* part 1: the first answer's row */
+    const char **head;   /* the rows' header: ncells + 2 */
     pn_strbuf *multiple; /* per cell: a partner's multiple choice, labels separated by ", " */
     pn_status st;
 } fill;
@@ -165,7 +165,8 @@ static const char *multiple_labels(pn_strbuf *out, const char *v)
         while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
         if (len) {
-            if ((any && pn_strbuf_puts(out, ", ") != PN_OK) || pn_strbuf_append(out, p, len) != PN_OK)
+            if ((any && pn_strbuf_puts(out, ", ") != PN_OK) ||
+                pn_strbuf_append(out, p, len) != PN_OK)
                 return NULL;
             any = 1;
         }
@@ -309,10 +310,7 @@ static pn_status read_partners(fill *x, pn_xlsx *wb, pn_error *err)
 pn_status import_read_fillable(file_reader *fr, pn_xlsx *wb, pn_error *err)
 {
     const pn_form *form = fr->rd->plan->form;
-    fill x = {.fr = fr,
-              .form = form,
-              .name = fr->stats->file,
-              .part = fr->stats->fillable};
+    fill x = {.fr = fr, .form = form, .name = fr->stats->file, .part = fr->stats->fillable};
     long map = pn_xlsx_sheet_find(wb, PN_FILLABLE_MAP);
     char name[600];
     snprintf(name, sizeof name, "%s[%s]", x.name, PN_FILLABLE_MAP);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every libFuzzer target of a build for a bounded time: make fuzz.
 #
-#   tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]      (default targets: fuzz_csv fuzz_import)
+#   tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]      (default targets: fuzz_csv fuzz_import fuzz_xlsx)
 #
 # Each target starts from a copy of its corpus (tests/fuzz/corpus/<name without fuzz_>), so a
 # run never writes into the source tree, and the targets run side by side (one per core).
@@ -14,7 +14,7 @@ build=${1:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: run.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_csv fuzz_import)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_csv fuzz_import fuzz_xlsx)
 jobs=${FUZZ_JOBS:-2}
 src=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd)
