@@ -14,6 +14,7 @@
 #include "util/geo.h"
 #include "util/ident.h"
 #include "util/strbuf.h"
+#include "util/xlsx.h"
 #include "util/strindex.h"
 
 /* The fields a file may give, in its columns. */
@@ -501,6 +502,29 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
     return read_structure(r, line, n, fields, err);
 }
 
+/* A list kept in Excel (.xlsx): its first visible sheet, read as a CSV file would be. */
+static pn_status read_workbook(reader *r, const char *path, pn_error *err)
+{
+    pn_xlsx *x = NULL;
+    pn_status st = pn_xlsx_open(path, &x, err);
+    size_t i = 0;
+    while (st == PN_OK && i < pn_xlsx_nsheets(x) && pn_xlsx_sheet_hidden(x, i))
+        i++;
+    if (st == PN_OK && i == pn_xlsx_nsheets(x))
+        st = pn_error_set(err, PN_EINPUT, "%s: the workbook has no visible sheet", path);
+    pn_strbuf name = PN_STRBUF_INIT;
+    if (st == PN_OK && pn_strbuf_printf(&name, "%s[%s]", path, pn_xlsx_sheet_name(x, i)) != PN_OK)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (st == PN_OK) {
+        r->path = pn_strbuf_str(&name); /* messages name the sheet */
+        st = pn_xlsx_read(x, i, r->path, on_record, r, err);
+        r->path = path;
+    }
+    pn_strbuf_release(&name);
+    pn_xlsx_destroy(x);
+    return st;
+}
+
 pn_status pn_registry_import(pn_store *s, const char *const *paths, size_t n,
                              pn_registry_result *out, pn_error *err)
 {
@@ -515,7 +539,10 @@ pn_status pn_registry_import(pn_store *s, const char *const *paths, size_t n,
             break;
         }
         reader r = {.s = s, .out = out, .f = f, .path = paths[i], .seen = PN_STRINDEX_INIT};
-        st = pn_csv_read_path(paths[i], NULL, on_record, &r, NULL, err);
+        if (pn_xlsx_is_zip(paths[i]))
+            st = read_workbook(&r, paths[i], err);
+        else
+            st = pn_csv_read_path(paths[i], NULL, on_record, &r, NULL, err);
         if (st == PN_OK && !r.header_seen)
             st = pn_error_set(err, PN_EINPUT, "%s: expected a header row, found only empty rows",
                               paths[i]);

@@ -82,4 +82,26 @@ expect_err "other.csv:1: expected the header of the Annuaire"
 printf 'siret;nom\n73282932000079;Centre mal saisi\n35600000000048;La Poste\n' >typo.csv
 expect_exit 0 "$PN_BIN" --db p.db structures import typo.csv
 expect_err "typo.csv:2: SIRET '73282932000079': '73282932000079' is not a valid SIRET"
+# the centres list kept in Excel: its first visible sheet, numbers where Excel makes them
+# (SIRET, postcode), a hidden sheet before it left aside; the same registry as from the CSV
+$PY - "$EX/centres.csv" centres.xlsx <<'PY' || fail "cannot write centres.xlsx"
+import csv, sys, openpyxl
+wb = openpyxl.Workbook()
+wb.active.title = "notes"
+wb.active["A1"] = "brouillon"
+wb.active.sheet_state = "hidden"
+ws = wb.create_sheet("Centres")
+for row in csv.reader(open(sys.argv[1], encoding="cp1252"), delimiter=";"):
+    ws.append([int(v) if v.isdigit() else v for v in row])
+wb.save(sys.argv[2])
+PY
+for f in "$EX/centres.csv" centres.xlsx; do
+  db="one-$(basename "$f").db"
+  "$PN_BIN" --db "$db" init >/dev/null
+  expect_exit 0 "$PN_BIN" --db "$db" structures import "$f"
+  "$PN_BIN" --db "$db" structures --format csv >"$db.list"
+done
+cmp -s one-centres.csv.db.list one-centres.xlsx.db.list ||
+  fail "the centres list from Excel differs: $(diff one-centres.csv.db.list one-centres.xlsx.db.list | head)"
+[ "$(grep -c . one-centres.xlsx.db.list)" -gt 10 ] || fail "no centre from Excel"
 echo "structures: ok"
