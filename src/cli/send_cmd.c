@@ -19,47 +19,12 @@
 #include "cli/opts.h"
 #include "stats/stats.h"
 #include "util/csv.h"
+#include "util/file.h"
 #include "util/fold.h"
 #include "util/strbuf.h"
 #include "util/strindex.h"
 
 /* ---- what both write ---------------------------------------------------------------------- */
-
-/* @data (@len bytes) to @path as a whole: a new file beside it, synced, renamed over it. */
-static pn_status write_whole(const char *path, const char *data, size_t len, pn_error *err)
-{
-    pn_strbuf tmp = PN_STRBUF_INIT;
-    if (pn_strbuf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid()) != PN_OK)
-        return pn_error_set(err, PN_ENOMEM, "out of memory");
-    int fd = open(pn_strbuf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL, 0666);
-    pn_status st = PN_OK;
-    if (fd < 0) {
-        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        done += (size_t)n;
-    }
-    int bad = done < len || fsync(fd) != 0 ? errno : 0;
-    if (close(fd) != 0 && bad == 0)
-        bad = errno;
-    if (bad == 0 && rename(pn_strbuf_str(&tmp), path) != 0)
-        bad = errno;
-    if (bad != 0) {
-        remove(pn_strbuf_str(&tmp));
-        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(bad));
-    }
-out:
-    pn_strbuf_release(&tmp);
-    return st;
-}
 
 /* One record of @n cells into @sb, ';' between them, CRLF after. */
 static pn_status put_record(pn_strbuf *sb, const char *const *cells, size_t n)
@@ -243,7 +208,7 @@ pn_status cmd_send(pn_cli *cli, pn_error *err)
                           "the registry of '%s' has no %s: run 'panorama structures import' first",
                           cli->db_path, strcmp(x.side, "centre") == 0 ? "centre social" : "school");
     if (st == PN_OK)
-        st = write_whole(out, x.out.buf, x.out.len, err);
+        st = pn_file_write_whole(out, x.out.buf, x.out.len, err);
     /* the file is written: each structure's sending recorded, in one transaction */
     char at[32];
     now_text(at, sizeof at);
@@ -463,7 +428,7 @@ static pn_status write_reminders(pn_cli *cli, const status *x, const char *out, 
     char at[32];
     if (out == NULL)
         out = "relance.csv";
-    pn_status st = write_whole(out, x->out.buf, x->out.len, err);
+    pn_status st = pn_file_write_whole(out, x->out.buf, x->out.len, err);
     if (st != PN_OK)
         return st;
     now_text(at, sizeof at);
