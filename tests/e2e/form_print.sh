@@ -87,8 +87,9 @@ pdf_ok() {
   [ "$n" -ge 2 ] || fail "$1: $n pages"
   [ "$(echo "$info" | grep -c 'size: *595.276 x 841.89 pts (A4)')" -eq "$n" ] ||
     fail "$1: not every page is A4: $(echo "$info" | grep size)"
-  echo "$info" | grep -q "^Creator: *panorama" || fail "$1: no creator: $info"
-  echo "$info" | grep -q "^Title: *Coop" || fail "$1: no title: $info"
+  # (grep -q reads from a string: from a pipe, its early exit would fail the pipeline)
+  grep -q "^Creator: *panorama" <<<"$info" || fail "$1: no creator: $info"
+  grep -q "^Title: *Coop" <<<"$info" || fail "$1: no title: $info"
   echo "$n"
 }
 
@@ -126,7 +127,7 @@ for form in centre_social ecole; do
   pdftotext "$form-$one.pdf" "$form-$one.txt"
   $PY check.py forms/$form.csv "$form-$one.txt" "$n" "$name" "$one" "$commune" ||
     fail "the questionnaire of '$form' for $one ($name)"
-  pdfinfo "$form-$one.pdf" | grep -qF "Subject:         $name" || fail "no subject $name"
+  grep -qF "Subject:         $name" <<<"$(pdfinfo "$form-$one.pdf")" || fail "no subject $name"
   # the same under a French locale and under C, and whenever it is written
   LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$PN_BIN" --db p.db form print $form --structure "$one" \
     -o fr.pdf >/dev/null
