@@ -58,13 +58,14 @@
 #define PARTNER_SHEETS 3
 #define FONT "DejaVu Sans"
 
-#define NBSP "\xc2\xa0"          /* U+00A0 no-break space, before ':' */
-#define NNBSP "\xe2\x80\xaf"     /* U+202F narrow no-break space, before ; ! ? and in « » */
-#define LAQUO "\xc2\xab"         /* « */
-#define RAQUO "\xc2\xbb"         /* » */
-#define EACUTE "\xc3\xa9"        /* é */
-#define DASH " \xe2\x80\x93 "    /* " – " */
-#define ELLIPSIS "\xe2\x80\xa6"  /* … */
+#define NBSP "\xc2\xa0"         /* U+00A0 no-break space, before ':' */
+#define NNBSP "\xe2\x80\xaf"    /* U+202F narrow no-break space, before ; ! ? and in « » */
+#define LAQUO "\xc2\xab"        /* « */
+#define RAQUO "\xc2\xbb"        /* » */
+#define EACUTE "\xc3\xa9"       /* é */
+#define AGRAVE "\xc3\xa0"       /* à */
+#define DASH " \xe2\x80\x93 "   /* " – " */
+#define ELLIPSIS "\xe2\x80\xa6" /* … */
 
 enum { F_BODY, F_BOLD, F_HINT, F_RULE, F_TITLE, F_HEAD, F_SMALL, F_COUNT };
 static const struct {
@@ -99,16 +100,16 @@ typedef struct printer {
     PangoContext *ctx;
     PangoLayout *lay; /* the one layout, set again for each text */
     PangoFontDescription *font[F_COUNT];
-    cairo_t *cr;      /* NULL on the first pass, which only counts the pages */
-    int dry;          /* > 0: measuring a block: nothing drawn, no page begun */
-    double y;         /* top of what comes next */
-    int page, npages; /* the page being laid out, from 1; the pages of the first pass */
-    int num;          /* the number of the last question */
-    const char *prefix; /* before a question's number ("P" on a partner's sheet) */
-    size_t lead;      /* the opening notes, printed under the title: questions 0 .. lead-1 */
+    cairo_t *cr;           /* NULL on the first pass, which only counts the pages */
+    int dry;               /* > 0: measuring a block: nothing drawn, no page begun */
+    double y;              /* top of what comes next */
+    int page, npages;      /* the page being laid out, from 1; the pages of the first pass */
+    int num;               /* the number of the last question */
+    const char *prefix;    /* before a question's number ("P" on a partner's sheet) */
+    size_t lead;           /* the opening notes, printed under the title: questions 0 .. lead-1 */
     const char *last_rule; /* the own skip rule of the question laid out last, NULL: none */
-    pn_strbuf text;   /* a text with French typography, lent to the layout */
-    pn_status st;     /* PN_ENOMEM once out of memory */
+    pn_strbuf text;        /* a text with French typography, lent to the layout */
+    pn_status st;          /* PN_ENOMEM once out of memory */
 } printer;
 
 static int ink(const printer *p)
@@ -324,8 +325,7 @@ typedef void (*block_fn)(printer *p, const void *arg);
 
 /* The height @fn then @next (NULL: none) take when laid out, measured without drawing
  * anything nor changing what comes next. */
-static double measure(printer *p, block_fn fn, const void *arg, block_fn next,
-                      const void *next_arg)
+static double measure(printer *p, block_fn fn, const void *arg, block_fn next, const void *next_arg)
 {
     double y = p->y;
     int num = p->num;
@@ -414,8 +414,9 @@ static int cells(const printer *p, const pn_question *q)
     int i = (int)(q - p->f->q);
     pn_form_side side = p->f->side;
     if (i == p->f->roles.partner) /* the other network's */
-        side = side == PN_SIDE_CENTRE ? PN_SIDE_ECOLE : side == PN_SIDE_ECOLE ? PN_SIDE_CENTRE
-                                                                               : PN_SIDE_NONE;
+        side = side == PN_SIDE_CENTRE  ? PN_SIDE_ECOLE
+               : side == PN_SIDE_ECOLE ? PN_SIDE_CENTRE
+                                       : PN_SIDE_NONE;
     else if (i != p->f->roles.ident)
         return 0;
     return side == PN_SIDE_CENTRE ? 14 : side == PN_SIDE_ECOLE ? 8 : 0;
@@ -555,7 +556,7 @@ static void own_rule_line(printer *p, const pn_question *q, double x, double w)
     if (more)
         oom(p, pn_strbuf_puts(&sb, " (suite)"));
     else if (n > 1)
-        oom(p, pn_strbuf_printf(&sb, " (questions %s%d " "\xc3\xa0" " %s%d)", p->prefix, p->num + 1,
+        oom(p, pn_strbuf_printf(&sb, " (questions %s%d " AGRAVE " %s%d)", p->prefix, p->num + 1,
                                 p->prefix, p->num + n));
     p->y += text(p, F_RULE, pn_strbuf_str(&sb), x, w, RULE) + 2;
     pn_strbuf_release(&sb);
@@ -684,7 +685,7 @@ static void front(printer *p)
                    "Mode d'emploi : cochez la case de la r" EACUTE "ponse choisie (plusieurs cases "
                    "quand c'est indiqu" EACUTE ") et " EACUTE "crivez lisiblement dans les "
                    "cadres. Une consigne en italique, " LAQUO " Si " ELLIPSIS " " RAQUO
-                   ", dit quand r" EACUTE "pondre " "\xc3\xa0" " la question qui la suit : "
+                   ", dit quand r" EACUTE "pondre " AGRAVE " la question qui la suit : "
                    "sinon, passez-la. * : r" EACUTE "ponse obligatoire.",
                    WIDTH - 12);
     rect(p, LEFT, p->y, WIDTH, h + 10, NOTE_BG, NOTE_BG);
@@ -697,7 +698,7 @@ static size_t leading_notes(const pn_form *f)
 {
     size_t i = 0;
     while (i < f->nq && (!asked(&f->q[i]) || (f->q[i].type == PN_Q_NOTE && f->q[i].nrelevant == 0 &&
-                                               f->q[i].group == NULL)))
+                                              f->q[i].group == NULL)))
         i++;
     return i;
 }
@@ -858,8 +859,8 @@ static void pdf_date(const char *version, char *buf, size_t size)
 {
     unsigned y = 0, m = 0, d = 0;
     if (version && strlen(version) >= 8 && strspn(version, "0123456789") >= 8 &&
-        sscanf(version, "%4u%2u%2u", &y, &m, &d) == 3 && y >= 1990 && m >= 1 && m <= 12 &&
-        d >= 1 && d <= 31)
+        sscanf(version, "%4u%2u%2u", &y, &m, &d) == 3 && y >= 1990 && m >= 1 && m <= 12 && d >= 1 &&
+        d <= 31)
         snprintf(buf, size, "%04u-%02u-%02uT12:00:00", y, m, d);
     else
         snprintf(buf, size, "2000-01-01T12:00:00");
