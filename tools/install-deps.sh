@@ -20,7 +20,10 @@ run_packages=(
   # reading .xlsx workbooks: the zip archive and its XML parts (src/util/xlsx.c)
   libzip-dev libexpat1-dev
   # form print: the questionnaire laid out by Pango and drawn to PDF by Cairo, in DejaVu Sans
-  libpango1.0-dev libcairo2-dev libharfbuzz-dev libglib2.0-dev fonts-dejavu-core fontconfig
+  # (its italics, for the hints and skip rules, are in fonts-dejavu-extra: without them
+  # fontconfig slants the upright face, and the PDF differs from one machine to another)
+  libpango1.0-dev libcairo2-dev libharfbuzz-dev libglib2.0-dev fonts-dejavu-core
+  fonts-dejavu-extra fontconfig
 )
 test_packages=(
   libcmocka-dev

@@ -388,6 +388,90 @@ out:
     return st;
 }
 
+/* form print --structure: the structure of the registry to print the questionnaire for. */
+typedef struct print_for {
+    const pn_form *form;
+    const char *side, *ident, *out;
+    int found;      /* the registry has it, in the form's network */
+    char other[16]; /* the network it is in, when not the form's */
+} print_for;
+
+static pn_status print_one(void *ctx, const pn_structure_row *r, pn_error *err)
+{
+    print_for *x = ctx;
+    if (!r->listed || x->found || strcmp(r->e.ident, x->ident) != 0)
+        return PN_OK;
+    if (strcmp(r->e.side, x->side) != 0) {
+        snprintf(x->other, sizeof x->other, "%s", r->e.side);
+        return PN_OK;
+    }
+    x->found = 1;
+    return pn_form_print(x->form, &r->e, x->out, err);
+}
+
+static pn_status form_print(pn_cli *cli, int argc, char **argv, pn_error *err)
+{
+    const char *dir = "forms", *out = NULL, *id = NULL, *ident = NULL;
+    pn_opts o;
+    pn_opts_init(&o, argc, argv);
+    o.cmd = "form print";
+    while (pn_opts_next(&o)) {
+        if (pn_opts_value(&o, "--forms", &dir) || pn_opts_value(&o, "-o", &out) ||
+            pn_opts_value(&o, "--structure", &ident))
+            continue;
+        if (o.error || o.arg[0] == '-' || id != NULL)
+            return pn_opts_fail(&o, err);
+        id = o.arg;
+    }
+    if (o.error)
+        return pn_opts_fail(&o, err);
+    if (id == NULL)
+        return pn_error_set(err, PN_EUSAGE,
+                            "usage: form print needs a FORM (its id: ecole, centre_social)");
+    if (ident && cli->store == NULL && (cli->store = pn_store_open(cli->db_path, err)) == NULL)
+        return err->status; /* the registry is in the project file */
+    char *src = NULL, from[4200], def[4200];
+    size_t len = 0;
+    pn_form *form = NULL;
+    pn_status st = cli_find_form(cli, dir, id, &form, &src, &len, from, sizeof from, err);
+    free(src);
+    if (st != PN_OK)
+        return st;
+    if (out == NULL) {
+        snprintf(def, sizeof def, "%s.pdf", id);
+        out = def;
+    }
+    if (ident == NULL) {
+        st = pn_form_print(form, NULL, out, err);
+    } else if (pn_side_word(form->side) == NULL) {
+        st = pn_error_set(err, PN_EUSAGE,
+                          "form '%s' is neither the centres' nor the schools': it has no "
+                          "structure to print it for",
+                          id);
+    } else {
+        print_for x = {form, pn_side_word(form->side), ident, out, 0, ""};
+        if ((st = pn_store_begin_read(cli->store, err)) == PN_OK) {
+            st = pn_store_each_structure(cli->store, print_one, &x, err);
+            pn_store_end_read(cli->store);
+        }
+        if (st == PN_OK && !x.found && *x.other)
+            st = pn_error_set(err, PN_EUSAGE,
+                              "structure '%s' is of the network '%s'; form '%s' is for the "
+                              "network '%s': nothing written",
+                              ident, x.other, id, x.side);
+        else if (st == PN_OK && !x.found)
+            st = pn_error_set(err, PN_EUSAGE,
+                              "no structure '%s' in the registry of '%s': nothing written (see "
+                              "'panorama structures')",
+                              ident, cli->db_path);
+    }
+    if (st == PN_OK)
+        printf("wrote '%s': the printable questionnaire of '%s'%s%s from %s\n", out, id,
+               ident ? " for " : "", ident ? ident : "", from);
+    pn_form_destroy(form);
+    return st;
+}
+
 /* The verbs of `panorama form`. */
 static const struct {
     const char *name;
@@ -396,16 +480,19 @@ static const struct {
     {"update", form_update},
     {"export", form_export},
     {"sheet", form_sheet},
+    {"print", form_print},
 };
 
 pn_status cmd_form(pn_cli *cli, pn_error *err)
 {
     if (cli->argc < 2)
-        return pn_error_set(err, PN_EUSAGE, "usage: form needs a verb: update, export or sheet");
+        return pn_error_set(err, PN_EUSAGE,
+                            "usage: form needs a verb: update, export, sheet or print");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(cli->argv[1], verbs[i].name) == 0)
             return verbs[i].run(cli, cli->argc - 1, cli->argv + 1, err);
-    return pn_error_set(err, PN_EUSAGE,
-                        "usage: '%s' is not a verb of 'form' (expected update, export or sheet)",
-                        cli->argv[1]);
+    return pn_error_set(
+        err, PN_EUSAGE,
+        "usage: '%s' is not a verb of 'form' (expected update, export, sheet or print)",
+        cli->argv[1]);
 }

@@ -99,7 +99,8 @@ static const command commands[] = {
      "reminders. --format csv writes the table for a spreadsheet."},
     {"form", cmd_form, OPTIONAL_STORE,
      "panorama [--db FILE] form update [--forms DIR] [FORM...] | form export FORM [--forms DIR] "
-     "[-o FILE.xlsx] | form sheet FORM [--structure ID]... [-o DIR]",
+     "[-o FILE.xlsx] | form sheet FORM [--structure ID]... [-o DIR] | form print FORM "
+     "[--structure ID] [-o FILE.pdf]",
      "Work on the stored forms. 'form update' reads each FORM from DIR/FORM.csv (DIR is "
      "'forms' unless --forms says otherwise; without FORM, every stored form that has a file "
      "there), stores it in place of the stored version (adding the questions it adds), and "
@@ -113,7 +114,11 @@ static const command commands[] = {
      "installed one. 'form sheet' writes, per structure of the registry in FORM's network (or "
      "those --structure names), a fillable Excel workbook DIR/FORM-ID.xlsx (DIR default "
      "classeurs-FORM): the questions with drop-down lists, hints as comments, skip rules in "
-     "words, a sheet of partners, the structure's identity filled in and locked."},
+     "words, a sheet of partners, the structure's identity filled in and locked. 'form print' "
+     "writes FORM as a questionnaire to print and fill in by hand, a PDF of A4 pages "
+     "(default FORM.pdf): each question with its skip rule in words and a box per choice, "
+     "the partners' questions on 3 sheets to photocopy; with --structure ID, that structure "
+     "of the registry's name, identifier and commune pre-printed."},
 };
 
 static void usage(FILE *out)

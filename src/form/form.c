@@ -389,6 +389,7 @@ static void question_release(pn_question *q)
     free(q->label);
     free(q->path);
     free(q->label_path);
+    free(q->group);
     /* relevant[0 .. nrelevant-2] may be shared with groups: only the last is the question's
      * own when it has one. Ownership is tracked by rebuilding: every question owns a
      * private copy of each expression (parsed again), so all are freed here. */
@@ -635,6 +636,8 @@ static pn_status question_relevance(const loader *ld, const row *r, const frame 
             return st;
         if (e)
             q->relevant[q->nrelevant++] = e;
+        if (d == depth)
+            q->own_relevant = e != NULL;
     }
     return PN_OK;
 }
@@ -673,6 +676,9 @@ static pn_status read_question(loader *ld, const row *r, const char *type, const
                             "data) or nothing, found '%s'",
                             ld->name, r->line, r->cell[S_PERSONAL]);
     q->ordered = strstr(r->cell[S_APPEARANCE], "likert") != NULL || q->type == PN_Q_INTEGER;
+    q->multiline = strstr(r->cell[S_APPEARANCE], "multiline") != NULL;
+    if (depth && (q->group = pn_strdup(stack[depth - 1].label)) == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
     if ((st = question_relevance(ld, r, stack, depth, q, err)) != PN_OK)
         return st;
     if ((st = parse_expr(ld, r->line, "constraint", r->cell[S_CONSTRAINT], &q->constraint, err)) !=

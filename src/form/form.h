@@ -71,12 +71,18 @@ typedef struct pn_question {
     const pn_choice_list *list; /* select_* and calculates that have a list; lent by the form */
     int required;
     int ordered;        /* an ordered scale: appearance 'likert' (cumulative % makes sense) */
+    int multiline;      /* appearance 'multiline': a text of several lines (the paper form
+                         * gives it room) */
     int personal;       /* column 'personnel' says 'oui': personal data (a respondent's name,
                          * e-mail, phone), kept in the project file, never tabulated or
                          * published */
     pn_expr **relevant; /* the relevance of the enclosing groups and repeat, then the
                          * question's own; all must hold */
     size_t nrelevant;
+    int own_relevant;     /* relevant[nrelevant - 1] is the question's own (its row's relevant
+                           * column); the others come from its groups and repeat */
+    char *group;          /* the label (else the name) of the innermost group or repeat it is
+                           * in; NULL at top level */
     pn_expr *constraint;  /* NULL when none */
     char *constraint_msg; /* NULL when none */
     char *hint;           /* the hint shown under the question; NULL when none */

@@ -373,4 +373,20 @@ PN_MUST_USE pn_status pn_xlsform_write(const char *name, const char *text, size_
 PN_MUST_USE pn_status pn_fillable_write(const pn_form *f, const pn_registry_entry *e,
                                         const char *path, pn_error *err);
 
+/*
+ * pn_form_print - the printable questionnaire of the form @f, in French, as a PDF of A4 pages
+ * at @path (written beside it, then renamed; print.c says what it holds): the title, the
+ * structure's identity, the opening notes, each question asked on paper with its skip rule in
+ * words, a box per choice or a frame to write in, the partners' repeat as sheets to
+ * photocopy, "Page k sur N" at the foot of each page. Laid out by Pango in DejaVu Sans and
+ * drawn by Cairo; the file depends only on @f and @e (not on the locale nor the clock: its
+ * creation date is the form version's).
+ * @e: the structure it is printed for, lent: its name, identifier and commune pre-printed;
+ *     NULL for a blank questionnaire, with lines to write them on.
+ * Returns PN_OK; PN_EIO when the file cannot be written ("cannot write 'path': ..."; a path
+ * that exists and is not a regular file is refused); PN_ENOMEM; PN_EINTERNAL.
+ */
+PN_MUST_USE pn_status pn_form_print(const pn_form *f, const pn_registry_entry *e, const char *path,
+                                    pn_error *err);
+
 #endif

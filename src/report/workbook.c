@@ -677,24 +677,17 @@ static pn_status fill_method(pn_workbook *wb, const pn_workbook_info *info, pn_e
     return PN_OK;
 }
 
-/*
- * The file to replace and a new, empty temporary file beside it (same folder, so that
- * rename() replaces the target in one step), both for the caller to free; the caller removes
- * *@tmp unless it renamed it. The target is @wb->path, or the file a symbolic link there
- * points to (the link stays). A target that exists and is not a regular file (a folder, a
- * device such as /dev/full, a pipe) is refused: nothing is renamed over it or removed.
- */
-static pn_status make_temp(const char *path, char **target, char **tmp, pn_error *err)
+pn_status wb_make_temp(const char *path, const char *example, char **target, char **tmp,
+                       pn_error *err)
 {
     struct stat lst, st;
     *target = *tmp = NULL;
     if (lstat(path, &lst) == 0) {
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             return pn_error_set(err, PN_EIO,
-                                "cannot write '%s': it exists and is not a regular file; the "
-                                "workbook is written only to a file (give a path such as "
-                                "'panorama.xlsx')",
-                                path);
+                                "cannot write '%s': it exists and is not a regular file (give "
+                                "the path of a file, such as '%s')",
+                                path, example);
         *target = S_ISLNK(lst.st_mode) ? realpath(path, NULL) : pn_strdup(path);
     } else if (errno == ENOENT) {
         *target = pn_strdup(path);
@@ -720,7 +713,7 @@ static pn_status make_temp(const char *path, char **target, char **tmp, pn_error
                 *(slash == dir ? slash + 1 : slash) = '\0';
             pn_status rc = pn_error_set(err, PN_EIO,
                                         "cannot write '%s': cannot create a file in the folder "
-                                        "'%s' (the workbook is written beside its target, then "
+                                        "'%s' (the file is written beside its target, then "
                                         "renamed): %s",
                                         path, slash ? dir : ".", strerror(errno));
             free(dir);
@@ -731,10 +724,24 @@ static pn_status make_temp(const char *path, char **target, char **tmp, pn_error
     }
 }
 
+pn_status wb_commit_temp(const char *tmp, const char *target, const char *path, pn_error *err)
+{
+    /* on the disk before it replaces the old one: a power cut leaves one or the other */
+    int fd = open(tmp, O_RDONLY);
+    int bad = fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (bad == 0 && rename(tmp, target) != 0)
+        bad = errno;
+    if (bad != 0)
+        return pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(bad));
+    return PN_OK;
+}
+
 pn_status wb_write_file(lxw_workbook *lxw, const char *path, pn_error *err)
 {
     char *target = NULL, *tmp = NULL, buf[256];
-    pn_status st = make_temp(path, &target, &tmp, err);
+    pn_status st = wb_make_temp(path, "panorama.xlsx", &target, &tmp, err);
     if (st != PN_OK) {
         lxw_workbook_free(lxw);
         goto out;
@@ -756,17 +763,8 @@ pn_status wb_write_file(lxw_workbook *lxw, const char *path, pn_error *err)
                           "cannot write '%s': %s", path, lxw_message(e, buf, sizeof buf));
         goto out;
     }
-    /* on the disk before it replaces the old one: a power cut leaves one or the other */
-    int fd = open(tmp, O_RDONLY);
-    int bad = fd < 0 || fsync(fd) != 0 ? errno : 0;
-    if (fd >= 0)
-        close(fd);
-    if (bad == 0 && rename(tmp, target) != 0)
-        bad = errno;
-    if (bad != 0) {
-        st = pn_error_set(err, PN_EIO, "cannot write '%s': %s", path, strerror(bad));
+    if ((st = wb_commit_temp(tmp, target, path, err)) != PN_OK)
         goto out;
-    }
     free(tmp);
     tmp = NULL;
 out:

@@ -113,6 +113,22 @@ void wb_block(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, int own_page);
 void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok);
 void wb_plans_release(pn_workbook *wb);
 
+/*
+ * wb_make_temp - the file to replace and a new, empty temporary file beside it (same folder,
+ * "PATH.PID-N.tmp", so that rename() replaces the target in one step), both for the caller to
+ * free; the caller removes *@tmp unless wb_commit_temp renamed it. The target is @path, or the
+ * file a symbolic link there points to (the link stays). A target that exists and is not a
+ * regular file (a folder, a device such as /dev/full, a pipe) is refused: nothing is renamed
+ * over it or removed; @example names a good path in that message ("panorama.xlsx").
+ * PN_OK, PN_EIO ("cannot write 'path': ..."), PN_ENOMEM.
+ */
+PN_MUST_USE pn_status wb_make_temp(const char *path, const char *example, char **target, char **tmp,
+                                   pn_error *err);
+/* wb_commit_temp - the temporary file @tmp, written whole, synced to the disk and renamed over
+ * @target (@path for messages). PN_OK, PN_EIO; on failure @tmp is still there to remove. */
+PN_MUST_USE pn_status wb_commit_temp(const char *tmp, const char *target, const char *path,
+                                     pn_error *err);
+
 /* Write @lxw (which this frees, whatever the result) to @path as a whole: to a new file beside
  * it, synced, then renamed over it (a symbolic link's target replaced, the link kept); a path
  * that exists and is not a regular file is refused. PN_OK, PN_EIO, PN_ENOMEM. */

@@ -109,10 +109,13 @@ static void check_common(const pn_form *f)
     assert_int_equal(prof->nrelevant, 2);
     assert_string_equal(pn_expr_text(prof->relevant[0]), "${travaille_avec} = 'oui'");
     assert_string_equal(pn_expr_text(prof->relevant[1]), "${rythme} != 'aucun'");
+    assert_true(prof->own_relevant);
+    assert_string_equal(prof->group, f->repeats[rep].label);
     const pn_question *pid = must_find(f, "partenaire_id");
     assert_int_equal(pid->repeat, rep);
     assert_int_equal(pid->nrelevant, 1);
     assert_string_equal(pn_expr_text(pid->relevant[0]), "${travaille_avec} = 'oui'");
+    assert_false(pid->own_relevant); /* the repeat's relevance, not its own */
     assert_int_equal(pid->required, 1);
     /* every question of the repeat carries the repeat's relevance */
     size_t in_repeat = 0;
@@ -128,6 +131,12 @@ static void check_common(const pn_form *f)
     /* after the repeat, back at top level */
     assert_int_equal(must_find(f, "freins")->repeat, -1);
     assert_int_equal(must_find(f, "commentaire")->nrelevant, 0);
+    /* the paper form's hints: a long text (appearance multiline), the group a question is in */
+    assert_true(must_find(f, "commentaire")->multiline);
+    assert_false(must_find(f, "freins_autre")->multiline);
+    assert_null(must_find(f, "commentaire")->group);
+    assert_true(strncmp(must_find(f, "nom_structure")->group, "Identification d", 16) == 0);
+    assert_true(qpv->own_relevant);
 
     const pn_question *intro = must_find(f, "intro");
     assert_int_equal(intro->type, PN_Q_NOTE);
