@@ -60,7 +60,8 @@ demo: build-run
 	$(PANORAMA) --db $(OUT)/panorama.db import --form ecole examples/ecole.csv examples/ecole-partenaires.csv
 	$(PANORAMA) --db $(OUT)/panorama.db structures import examples/annuaire.csv examples/centres.csv examples/qpv.csv examples/sirene.csv
 	$(PANORAMA) --db $(OUT)/panorama.db report reports/demo.csv -o $(OUT)/panorama.xlsx
-	@echo "demo: wrote $(OUT)/panorama.xlsx"
+	$(PANORAMA) --db $(OUT)/panorama.db map -o $(OUT)/carte.umap -o $(OUT)/carte.geojson -o $(OUT)/carte.html
+	@echo "demo: wrote $(OUT)/panorama.xlsx, $(OUT)/carte.umap, $(OUT)/carte.geojson and $(OUT)/carte.html"
 
 # The program to PREFIX/bin, the forms and the demo spec to PREFIX/share/panorama (DESTDIR
 # is prepended, for packaging). sudo only when the folder is not writable.

@@ -24,6 +24,8 @@ run_packages=(
   # fontconfig slants the upright face, and the PDF differs from one machine to another)
   libpango1.0-dev libcairo2-dev libharfbuzz-dev libglib2.0-dev fonts-dejavu-core
   fonts-dejavu-extra fontconfig
+  # map: Leaflet, inlined into the map's page (src/output/carto_html.c)
+  libjs-leaflet
 )
 test_packages=(
   libcmocka-dev
@@ -39,6 +41,8 @@ test_packages=(
   # tests/e2e/print.sh: the workbook printed to PDF by LibreOffice with two font families,
   # read back with poppler's pdftotext
   libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito
+  # tests/e2e/map.sh: GDAL's ogrinfo reads the GeoJSON, headless Chromium draws the page
+  gdal-bin chromium
 )
 bench_packages=(python3-pandas)
 

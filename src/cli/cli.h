@@ -52,6 +52,7 @@ PN_MUST_USE pn_status cmd_form(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_structures(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_send(pn_cli *cli, pn_error *err);
 PN_MUST_USE pn_status cmd_status(pn_cli *cli, pn_error *err);
+PN_MUST_USE pn_status cmd_map(pn_cli *cli, pn_error *err);
 
 /* The form @id: DIR/ID.csv, else the one stored in cli->store (when open), else the installed
  * one; *@form (pn_form_destroy), *@src and *@len its text (free), *@from which it was (a path or
@@ -101,5 +102,10 @@ void cli_warn_stale_forms(pn_cli *cli, const char *dir, const char *except);
  * partenariat_formalise, ...". */
 void cli_print_recalc(FILE *out, const char *prefix, const pn_form *form,
                       const pn_recalc_result *res);
+
+/* The field @name of the structure @r, as the --where of `structures` and `map` names them
+ * (reseau, identifiant, nom, type, commune, nom_commune, rep, courriel, repondu,
+ * au_repertoire); NULL for another name. */
+const char *cli_structure_field(const pn_structure_row *r, const char *name);
 
 #endif

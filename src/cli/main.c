@@ -97,6 +97,20 @@ static const command commands[] = {
      "the last answer. --remind also writes the mail-merge file of those who have not "
      "answered (default relance.csv), each with its last personal link, and records the "
      "reminders. --format csv writes the table for a spreadsheet."},
+    {"map", cmd_map, NEEDS_STORE | CHECKS_FORMS,
+     "panorama [--db FILE] map [--where EXPR] -o FILE.umap|FILE.geojson|FILE.html [-o ...]",
+     "The map of the structures and their links. Each -o writes one file, all from the same "
+     "read of the project file, by its extension: .umap, a file uMap imports as it is (a layer "
+     "of structures, centres and schools with their own icon and colour, and a layer per type "
+     "of link, each feature with its name and a French description); .geojson, for QGIS "
+     "(WGS 84, longitude then latitude, flat properties: reseau, identifiant, commune, classe, "
+     "couleur, vues...); .html, a page that opens from the disk without a server (Leaflet "
+     "inlined), with a legend and filters by type of link, network and town, a base map when "
+     "online. A link is coloured by its type; dashed when one side only reported it, wider "
+     "when both did. A structure whose place the registry does not give is listed, never "
+     "placed; a link is drawn when both its ends are placed. --where keeps the structures for "
+     "which the expression is true, over the fields 'structures' filters on (reseau, "
+     "commune, nom_commune, rep, repondu, ...), and the links between two kept structures."},
     {"form", cmd_form, OPTIONAL_STORE,
      "panorama [--db FILE] form update [--forms DIR] [FORM...] | form export FORM [--forms DIR] "
      "[-o FILE.xlsx] | form sheet FORM [--structure ID]... [-o DIR] | form print FORM "

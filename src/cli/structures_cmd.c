@@ -64,25 +64,7 @@ typedef struct lister {
 static const char *field(void *ctx, const char *name)
 {
     const lister *l = ctx;
-    const pn_structure_row *r = l->row;
-    const struct {
-        const char *name, *value;
-    } f[] = {
-        {"reseau", r->e.side},
-        {"identifiant", r->e.ident},
-        {"nom", r->e.name},
-        {"type", r->e.kind},
-        {"commune", r->e.commune},
-        {"nom_commune", r->e.commune_name},
-        {"rep", r->e.rep},
-        {"courriel", r->e.email},
-        {"repondu", r->responded ? "oui" : "non"},
-        {"au_repertoire", r->listed ? "oui" : "non"},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (strcmp(name, f[i].name) == 0)
-            return f[i].value;
-    return NULL;
+    return cli_structure_field(l->row, name);
 }
 
 /* @s in a column @width characters wide: cut at a character (UTF-8), padded with spaces. */

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "output/carto.h"
 #include "stats/stats.h"
 #include "stats/tabulate.h"
 #include "store/store.h"
@@ -388,5 +389,23 @@ PN_MUST_USE pn_status pn_fillable_write(const pn_form *f, const pn_registry_entr
  */
 PN_MUST_USE pn_status pn_form_print(const pn_form *f, const pn_registry_entry *e, const char *path,
                                     pn_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * The map (carto.c)
+ */
+
+/* Whether the structure @r goes on the map: 1 yes, 0 no, -1 an error (in @err). */
+typedef int (*pn_carto_keep_fn)(void *ctx, const pn_structure_row *r, pn_error *err);
+
+/*
+ * pn_carto_build - the map's model (output/carto.h) from @s, in one read transaction: every
+ * structure of the registry and every structure the answers name (pn_store_each_structure's),
+ * those @keep keeps (NULL: all), then each link a stored form's links repeat reports between
+ * two structures kept, with the reporting side's class (the classes of the form's class list,
+ * the centres' form first) and its answers to the repeat's choice questions in words. *@out
+ * gets the model (free with pn_carto_destroy). PN_OK, PN_ESTORE, PN_ENOMEM, or @keep's error.
+ */
+PN_MUST_USE pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx,
+                                     pn_carto **out, pn_error *err);
 
 #endif

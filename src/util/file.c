@@ -45,4 +45,3 @@ out:
     pn_strbuf_release(&tmp);
     return st;
 }
-
