@@ -502,6 +502,92 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
     return read_structure(r, line, n, fields, err);
 }
 
+/* Communes known by their name only (a centres list with a commune column of names): their
+ * INSEE code from the registry's structures that have both, when one code has that name. */
+typedef struct town_codes {
+    pn_strindex ix; /* folded name -> index in codes */
+    char **names;   /* the folded names the index lends */
+    char (*codes)[PN_IDENT_SIZE];
+    unsigned char *ambiguous;
+    size_t n;
+    /* the structures to complete: side, identifier, folded name */
+    char **todo;
+    size_t ntodo;
+} town_codes;
+
+static pn_status collect_town(void *ctx, const pn_structure_row *r, pn_error *err)
+{
+    town_codes *t = ctx;
+    if (!r->listed || !*r->e.commune_name)
+        return PN_OK;
+    char *folded = pn_fold(r->e.commune_name);
+    if (folded == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    if (!*r->e.commune) { /* to complete: "side\x1fident\x1ffolded" */
+        pn_strbuf sb = PN_STRBUF_INIT;
+        char **p = realloc(t->todo, (t->ntodo + 1) * sizeof *p);
+        if (p)
+            t->todo = p;
+        if (p == NULL ||
+            pn_strbuf_printf(&sb, "%s\x1f%s\x1f%s", r->e.side, r->e.ident, folded) != PN_OK) {
+            free(folded);
+            pn_strbuf_release(&sb);
+            return pn_error_set(err, PN_ENOMEM, "out of memory");
+        }
+        free(folded);
+        t->todo[t->ntodo++] = pn_strbuf_detach(&sb);
+        return PN_OK;
+    }
+    size_t at;
+    if (pn_strindex_get(&t->ix, folded, strlen(folded), &at)) {
+        t->ambiguous[at] |= strcmp(t->codes[at], r->e.commune) != 0;
+        free(folded);
+        return PN_OK;
+    }
+    char **names = realloc(t->names, (t->n + 1) * sizeof *names);
+    if (names)
+        t->names = names;
+    char(*codes)[PN_IDENT_SIZE] = names ? realloc(t->codes, (t->n + 1) * sizeof *codes) : NULL;
+    if (codes)
+        t->codes = codes;
+    unsigned char *amb = codes ? realloc(t->ambiguous, t->n + 1) : NULL;
+    if (amb)
+        t->ambiguous = amb;
+    if (amb == NULL || pn_strindex_put(&t->ix, folded, strlen(folded), t->n) != PN_OK) {
+        free(folded);
+        return pn_error_set(err, PN_ENOMEM, "out of memory");
+    }
+    names[t->n] = folded;
+    snprintf(codes[t->n], PN_IDENT_SIZE, "%s", r->e.commune);
+    amb[t->n++] = 0;
+    return PN_OK;
+}
+
+static pn_status complete_communes(pn_store *s, pn_error *err)
+{
+    town_codes t = {.ix = PN_STRINDEX_INIT};
+    pn_status st = pn_store_each_structure(s, collect_town, &t, err);
+    for (size_t i = 0; i < t.ntodo && st == PN_OK; i++) {
+        char *side = t.todo[i], *ident = strchr(side, '\x1f'), *name;
+        *ident++ = '\0';
+        name = strchr(ident, '\x1f');
+        *name++ = '\0';
+        size_t at;
+        if (pn_strindex_get(&t.ix, name, strlen(name), &at) && !t.ambiguous[at])
+            st = pn_store_registry_set_commune(s, side, ident, t.codes[at], err);
+    }
+    for (size_t i = 0; i < t.n; i++)
+        free(t.names[i]);
+    for (size_t i = 0; i < t.ntodo; i++)
+        free(t.todo[i]);
+    free(t.names);
+    free(t.codes);
+    free(t.ambiguous);
+    free(t.todo);
+    pn_strindex_release(&t.ix);
+    return st;
+}
+
 /* A list kept in Excel (.xlsx): its first visible sheet, read as a CSV file would be. */
 static pn_status read_workbook(reader *r, const char *path, pn_error *err)
 {
@@ -552,6 +638,8 @@ pn_status pn_registry_import(pn_store *s, const char *const *paths, size_t n,
             free(r.keys[k]);
         free(r.keys);
     }
+    if (st == PN_OK)
+        st = complete_communes(s, err);
     if (st == PN_OK)
         st = pn_store_commit(s, err);
     else

@@ -136,6 +136,25 @@ pn_status pn_store_registry_place(pn_store *s, const char *side, const char *ide
     return st;
 }
 
+pn_status pn_store_registry_set_commune(pn_store *s, const char *side, const char *ident,
+                                        const char *commune, pn_error *err)
+{
+    sqlite3_stmt *q = store_stmt(s,
+                                 "UPDATE registry SET commune = ?3 WHERE side = ?1 AND ident = ?2"
+                                 " AND coalesce(commune, '') = ''",
+                                 "cannot write the registry", err);
+    if (q == NULL)
+        return err->status;
+    int ok = sqlite3_bind_text(q, 1, side, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_text(q, 2, ident, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_text(q, 3, commune, -1, SQLITE_STATIC) == SQLITE_OK;
+    int rc = ok ? sqlite3_step(q) : SQLITE_ERROR;
+    pn_status st = rc == SQLITE_DONE ? PN_OK : pn_store_error(s, err, "cannot write the registry");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return st;
+}
+
 pn_status pn_store_qpv_put(pn_store *s, const char *code, const char *name, const char *commune,
                            const char *commune_name, const char *source, int *changed,
                            pn_error *err)

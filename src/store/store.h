@@ -311,6 +311,13 @@ PN_MUST_USE pn_status pn_store_registry_place(pn_store *s, const char *side, con
                                               double latitude, double longitude, const char *source,
                                               int *changed, pn_error *err);
 
+/* pn_store_registry_set_commune - the INSEE code @commune of the structure @side/@ident of the
+ * registry whose commune is known by its name only, in the caller's write transaction (a
+ * code it has is left). PN_OK, PN_ESTORE. */
+PN_MUST_USE pn_status pn_store_registry_set_commune(pn_store *s, const char *side,
+                                                    const char *ident, const char *commune,
+                                                    pn_error *err);
+
 /* pn_store_qpv_put - add one QPV of one commune; *@changed 1 when new or changed. */
 PN_MUST_USE pn_status pn_store_qpv_put(pn_store *s, const char *code, const char *name,
                                        const char *commune, const char *commune_name,

@@ -22,6 +22,12 @@ echo "$out" | grep -qF "annuaire.csv: Annuaire de l'éducation, $lines rows: $sc
 [ "$(sqlite3 p.db "SELECT count(*) FROM registry WHERE side = 'centre' AND commune_name = 'Éragny'")" -gt 0 ] \
   || fail "the centres' list was not decoded from Windows-1252"
 [ "$(sqlite3 p.db "SELECT count(*) FROM registry WHERE name LIKE '%Ã%'")" -eq 0 ] || fail "mojibake"
+# a commune given by its name gets the INSEE code the Annuaire's schools give that name
+[ "$(sqlite3 p.db "SELECT count(*) FROM registry WHERE side = 'centre' AND coalesce(commune, '') = ''")" -eq 0 ] ||
+  fail "centres without a commune code: $(sqlite3 p.db "SELECT ident, commune_name FROM registry WHERE side = 'centre' AND coalesce(commune, '') = '' LIMIT 3")"
+[ "$(sqlite3 p.db "SELECT DISTINCT commune FROM registry WHERE side = 'centre' AND commune_name = 'Éragny'")" = 95218 ] ||
+  fail "Éragny is not 95218"
+
 
 # INSEE's Sirene file places the centres: its Lambert-93 x, y converted by PROJ give back the
 # latitude and longitude the file also carries (its y_latitude, x_longitude)
