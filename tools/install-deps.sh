@@ -24,8 +24,9 @@ run_packages=(
   # fontconfig slants the upright face, and the PDF differs from one machine to another)
   libpango1.0-dev libcairo2-dev libharfbuzz-dev libglib2.0-dev fonts-dejavu-core
   fonts-dejavu-extra fontconfig
-  # map: Leaflet, inlined into the map's page (src/output/carto_html.c)
-  libjs-leaflet
+  # map: Leaflet, inlined into the map's page (src/output/carto_html.c); each town's network
+  # drawn by Graphviz (src/output/network.c), whose PNG and SVG plugins are libgvc6's
+  libjs-leaflet libgraphviz-dev libgvc6
 )
 test_packages=(
   libcmocka-dev

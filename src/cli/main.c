@@ -98,7 +98,8 @@ static const command commands[] = {
      "answered (default relance.csv), each with its last personal link, and records the "
      "reminders. --format csv writes the table for a spreadsheet."},
     {"map", cmd_map, NEEDS_STORE | CHECKS_FORMS,
-     "panorama [--db FILE] map [--where EXPR] -o FILE.umap|FILE.geojson|FILE.html [-o ...]",
+     "panorama [--db FILE] map [--where EXPR] -o FILE.umap|FILE.geojson|FILE.html|DIR/ "
+     "[-o ...]",
      "The map of the structures and their links. Each -o writes one file, all from the same "
      "read of the project file, by its extension: .umap, a file uMap imports as it is (a layer "
      "of structures, centres and schools with their own icon and colour, and a layer per type "
@@ -106,7 +107,10 @@ static const command commands[] = {
      "(WGS 84, longitude then latitude, flat properties: reseau, identifiant, commune, classe, "
      "couleur, vues...); .html, a page that opens from the disk without a server (Leaflet "
      "inlined), with a legend and filters by type of link, network and town, a base map when "
-     "online. A link is coloured by its type; dashed when one side only reported it, wider "
+     "online; DIR/ (a folder), each town's network drawn by Graphviz, reseau-CODE.png and "
+     "reseau-CODE.svg: its structures that have a link and their partners, centres as boxes "
+     "and schools as ellipses, the links as edges. A link is coloured by its type; dashed when one "
+     "side only reported it, wider "
      "when both did. A structure whose place the registry does not give is listed, never "
      "placed; a link is drawn when both its ends are placed. --where keeps the structures for "
      "which the expression is true, over the fields 'structures' filters on (reseau, "

@@ -21,7 +21,8 @@ static const char *const palette[] = {"#757575", "#1f78b4", "#33a02c", "#ff7f00"
 
 const char *carto_class_colour(int klass)
 {
-    return klass < 0 ? NO_CLASS_COLOUR : palette[(size_t)klass % (sizeof palette / sizeof *palette)];
+    return klass < 0 ? NO_CLASS_COLOUR
+                     : palette[(size_t)klass % (sizeof palette / sizeof *palette)];
 }
 
 const char *const carto_side_colour[2] = {"#8e24aa", "#00838f"};
@@ -297,12 +298,13 @@ static pn_status place_text(const pn_carto_place *p, pn_strbuf *sb)
     pn_status st = pn_strbuf_printf(sb, "**%s**\n%s %s%s%s\n", p->name, carto_side_word[p->side],
                                     p->ident, *p->kind ? " \xc2\xb7 " : "", p->kind);
     if (st == PN_OK && (*p->commune_name || *p->commune))
-        st = pn_strbuf_printf(sb, "Commune\xc2\xa0: %s\n", *p->commune_name ? p->commune_name
-                                                                           : p->commune);
+        st = pn_strbuf_printf(sb, "Commune\xc2\xa0: %s\n",
+                              *p->commune_name ? p->commune_name : p->commune);
     if (st == PN_OK)
-        st = pn_strbuf_printf(sb, "A r\xc3\xa9pondu \xc3\xa0 l'enqu\xc3\xaa"
-                                  "te\xc2\xa0: %s\nLiens d\xc3\xa9"
-                                  "clar\xc3\xa9s\xc2\xa0: %zu",
+        st = pn_strbuf_printf(sb,
+                              "A r\xc3\xa9pondu \xc3\xa0 l'enqu\xc3\xaa"
+                              "te\xc2\xa0: %s\nLiens d\xc3\xa9"
+                              "clar\xc3\xa9s\xc2\xa0: %zu",
                               p->responded ? "oui" : "non", p->links);
     if (st == PN_OK && !p->listed)
         st = pn_strbuf_puts(sb, "\nAbsente du r\xc3\xa9pertoire (nomm\xc3\xa9"
@@ -318,17 +320,17 @@ pn_status carto_link_text(const pn_carto *c, const pn_carto_link *l, pn_strbuf *
     const pn_carto_place *a = &c->places[l->place[0]], *b = &c->places[l->place[1]];
     const char *ta = *a->commune_name ? a->commune_name : a->commune;
     const char *tb = *b->commune_name ? b->commune_name : b->commune;
-    pn_status st = pn_strbuf_printf(sb, "**%s \xe2\x80\x93 %s**\n%s%s%s\n", a->name, b->name, ta,
-                                    strcmp(ta, tb) ? " \xe2\x80\x93 " : "", strcmp(ta, tb) ? tb : "");
+    pn_status st =
+        pn_strbuf_printf(sb, "**%s \xe2\x80\x93 %s**\n%s%s%s\n", a->name, b->name, ta,
+                         strcmp(ta, tb) ? " \xe2\x80\x93 " : "", strcmp(ta, tb) ? tb : "");
     if (st == PN_OK)
-        st = pn_strbuf_puts(sb, l->seen[0] && l->seen[1]
-                                    ? "Lien d\xc3\xa9"
-                                      "clar\xc3\xa9 par les deux structures"
-                                : l->seen[0] ? "Lien d\xc3\xa9"
-                                               "clar\xc3\xa9 par le centre social seulement"
-                                             : "Lien d\xc3\xa9"
-                                               "clar\xc3\xa9 par l'\xc3\xa9"
-                                               "cole seulement");
+        st = pn_strbuf_puts(sb, l->seen[0] && l->seen[1] ? "Lien d\xc3\xa9"
+                                                           "clar\xc3\xa9 par les deux structures"
+                                : l->seen[0]             ? "Lien d\xc3\xa9"
+                                                           "clar\xc3\xa9 par le centre social seulement"
+                                                         : "Lien d\xc3\xa9"
+                                                           "clar\xc3\xa9 par l'\xc3\xa9"
+                                                           "cole seulement");
     for (int s = 0; s < 2 && st == PN_OK; s++) {
         if (!l->seen[s])
             continue;
@@ -336,11 +338,12 @@ pn_status carto_link_text(const pn_carto *c, const pn_carto_link *l, pn_strbuf *
         st = pn_strbuf_printf(sb, "\n\n**%s\xc2\xa0:** %s%s%s", by_side[s], k,
                               *l->view[s] ? "\n" : "", l->view[s]);
         if (st == PN_OK && l->seen[s] > 1)
-            st = pn_strbuf_printf(sb, "\n(d\xc3\xa9"
-                                      "clar\xc3\xa9 %d fois\xc2\xa0: la premi\xc3\xa8re "
-                                      "d\xc3\xa9"
-                                      "claration est montr\xc3\xa9"
-                                      "e)",
+            st = pn_strbuf_printf(sb,
+                                  "\n(d\xc3\xa9"
+                                  "clar\xc3\xa9 %d fois\xc2\xa0: la premi\xc3\xa8re "
+                                  "d\xc3\xa9"
+                                  "claration est montr\xc3\xa9"
+                                  "e)",
                                   l->seen[s]);
     }
     return st;
@@ -399,7 +402,11 @@ static pn_status line(const pn_carto *c, const pn_carto_link *l, pn_strbuf *sb, 
         (st = member(sb, "classe_ecole",
                      l->seen[1] && l->klass[1] >= 0 ? c->classes[l->klass[1]].name : "", 0)) ==
             PN_OK &&
-        (st = member(sb, "vues", both ? "deux" : l->seen[0] ? "centre" : "ecole", 0)) == PN_OK &&
+        (st = member(sb, "vues",
+                     both         ? "deux"
+                     : l->seen[0] ? "centre"
+                                  : "ecole",
+                     0)) == PN_OK &&
         (st = member(sb, "centre", a->ident, 0)) == PN_OK &&
         (st = member(sb, "ecole", b->ident, 0)) == PN_OK &&
         (st = member(sb, "commune", a->commune, 0)) == PN_OK &&
@@ -532,8 +539,9 @@ static pn_status umap(const pn_carto *c, pn_strbuf *sb)
         if (st == PN_OK)
             st = member(sb, "name", label, 1);
         if (st == PN_OK)
-            st = pn_strbuf_printf(sb, ", \"color\": \"%s\", \"weight\": 3, \"displayOnLoad\": "
-                                      "true}}",
+            st = pn_strbuf_printf(sb,
+                                  ", \"color\": \"%s\", \"weight\": 3, \"displayOnLoad\": "
+                                  "true}}",
                                   carto_class_colour(k < c->nclasses ? (int)k : -1));
     }
     return st == PN_OK ? pn_strbuf_puts(sb, "\n]}\n") : st;

@@ -117,8 +117,25 @@ void pn_carto_count(const pn_carto *c, pn_carto_counts *out);
  * /usr/share/javascript/leaflet). PN_OK; PN_EIO ("cannot read 'leaflet.js' ..." or "cannot
  * write 'path': ..."), PN_ENOMEM.
  */
-PN_MUST_USE pn_status pn_carto_write(const pn_carto *c, pn_carto_format format,
-                                     const char *path, const char *leaflet_dir, pn_error *err);
+PN_MUST_USE pn_status pn_carto_write(const pn_carto *c, pn_carto_format format, const char *path,
+                                     const char *leaflet_dir, pn_error *err);
+
+/*
+ * pn_carto_draw - the network of the town @commune (its INSEE code; NULL: the whole map) drawn
+ * by Graphviz (network.c says how), as @format "png" or "svg": the town's structures that have
+ * a link and their partners elsewhere, the links touching the town. *@data gets the file's
+ * bytes (the caller frees it), *@len their number, *@nodes (when not NULL) how many
+ * structures it shows. PN_OK, PN_ENOMEM, PN_EINTERNAL (Graphviz failed: its message).
+ */
+typedef struct pn_carto_drawer pn_carto_drawer;
+PN_MUST_USE pn_status pn_carto_draw(pn_carto_drawer *d, const pn_carto *c, const char *commune,
+                                    const char *format, char **data, size_t *len, size_t *nodes,
+                                    pn_error *err);
+
+/* The Graphviz context of every drawing of a run (NULL when out of memory); destroy it once,
+ * at the end (NULL: no-op). */
+pn_carto_drawer *pn_carto_drawer_create(void);
+void pn_carto_drawer_destroy(pn_carto_drawer *d);
 
 /* The same into @out (appended), for the tests and the benchmark. */
 PN_MUST_USE pn_status pn_carto_render(const pn_carto *c, pn_carto_format format,

@@ -267,13 +267,14 @@ pn_status carto_html(const pn_carto *c, const char *leaflet_dir, pn_strbuf *out,
                                   "content=\"width=device-width, initial-scale=1\">\n"
                                   "<title>")) != PN_OK ||
         (st = escaped(out, c->title)) != PN_OK ||
-        (st = pn_strbuf_printf(out, "</title>\n<style>\n%s\n</style>\n<style>%s</style>\n"
-                                    "</head>\n<body data-marqueurs=\"0\" data-liens=\"0\">\n"
-                                    "<div id=\"carte\"></div>\n",
+        (st = pn_strbuf_printf(out,
+                               "</title>\n<style>\n%s\n</style>\n<style>%s</style>\n"
+                               "</head>\n<body data-marqueurs=\"0\" data-liens=\"0\">\n"
+                               "<div id=\"carte\"></div>\n",
                                pn_strbuf_str(&css), style)) != PN_OK ||
         (st = panel(c, out)) != PN_OK ||
-        (st = pn_strbuf_printf(out, "<script>\n%s\n</script>\n<script>\n",
-                               pn_strbuf_str(&js))) != PN_OK ||
+        (st = pn_strbuf_printf(out, "<script>\n%s\n</script>\n<script>\n", pn_strbuf_str(&js))) !=
+            PN_OK ||
         (st = data(c, out)) != PN_OK ||
         (st = pn_strbuf_printf(out, "%s</script>\n</body>\n</html>\n", script)) != PN_OK)
         st = pn_error_set(err, PN_ENOMEM, "out of memory");

@@ -29,8 +29,8 @@ static pn_status add_structure(void *ctx, const pn_structure_row *r, pn_error *e
         if (k == 0)
             return PN_OK;
     }
-    pn_carto_place p = {.side = strcmp(r->e.side, "centre") == 0 ? PN_CARTO_CENTRE
-                                                                 : PN_CARTO_SCHOOL,
+    pn_carto_place p = {.side =
+                            strcmp(r->e.side, "centre") == 0 ? PN_CARTO_CENTRE : PN_CARTO_SCHOOL,
                         .ident = (char *)r->e.ident,
                         .name = (char *)(*r->e.name ? r->e.name : r->e.ident),
                         .kind = (char *)r->e.kind,
@@ -144,8 +144,7 @@ static pn_status add_classes(pn_carto *c, pn_form *const *forms, size_t n)
             if ((c->class_title = pn_strdup(k->label)) == NULL)
                 return PN_ENOMEM;
             for (size_t j = 0; j < k->list->n; j++)
-                if (pn_carto_add_class(c, k->list->items[j].name, k->list->items[j].label) !=
-                    PN_OK)
+                if (pn_carto_add_class(c, k->list->items[j].name, k->list->items[j].label) != PN_OK)
                     return PN_ENOMEM;
             return PN_OK;
         }
