@@ -283,3 +283,42 @@ PY
 "$PN" --db "$H/labels.db" init >/dev/null
 hostile "list-40000-import-labels ($(($(wc -l <"$H/ecole-labels.csv") - 1)) rows)" 0 "$PN" \
   --db "$H/labels.db" import --forms "$H/forms" --form ecole "$H/ecole-labels.csv"
+
+# ---- the map: 100,000 links, uMap and GeoJSON in one run (under 2 s), beside sqlite3 writing
+# the same links and places as JSON; one département's page opened in headless Chromium
+# (under 3 s), beside Chromium opening an empty page ----
+M="$DATA/map"
+if [ ! -f "$M/links-100000" ]; then
+  rm -rf "$M" && mkdir -p "$M"
+  "$BUILD/pn-generate" national "$M" 100000 >/dev/null
+  "$PYTHON" bench/map_registry.py "$M"
+  "$PN" --db "$M/m.db" init >/dev/null
+  "$PN" --db "$M/m.db" import --form centre_social "$M/centre_social.csv" \
+    "$M/centre_social-partenaires.csv" >/dev/null 2>&1
+  "$PN" --db "$M/m.db" import --form ecole "$M/ecole.csv" "$M/ecole-partenaires.csv" >/dev/null 2>&1
+  "$PN" --db "$M/m.db" structures import "$M/map-ecoles.csv" "$M/map-centres.csv" >/dev/null
+  touch "$M/links-100000"
+fi
+run "panorama-map" "$PN" --db "$M/m.db" map -o "$M/carte.umap" -o "$M/carte.geojson"
+map_s=$secs map_kib=$kib
+run "sqlite3-map-json" sqlite3 -json "$M/m.db" "SELECT l.*, c.latitude, c.longitude, s.latitude,
+  s.longitude, c.name, s.name FROM links l JOIN registry c ON c.side = 'centre' AND c.ident =
+  l.centre_ident JOIN registry s ON s.side = 'ecole' AND s.ident = l.school_ident"
+ref_s=$secs
+run "panorama-map-dept" "$PN" --db "$M/m.db" map --where "starts-with(\${commune}, '01')" \
+  -o "$M/dept.html"
+echo '<html><body data-liens="0"></body></html>' >"$M/empty.html"
+chrome=(timeout 120 chromium --headless=new --no-sandbox --disable-gpu --no-first-run
+  --user-data-dir="$M/chromium" --dump-dom)
+run "chromium-empty" "${chrome[@]}" "file://$(pwd)/$M/empty.html"
+empty_s=$secs
+run "chromium-dept" "${chrome[@]}" "file://$(pwd)/$M/dept.html"
+page_s=$secs
+grep -q 'data-liens="[1-9]' "$DATA/chromium-dept.log" || { echo "bench: the page drew no link" >&2; exit 1; }
+printf '\nmap: %s; uMap + GeoJSON %.2f s (under 2 s: %s), peak %.1f MiB; sqlite3 -json of the links %.2f s: %.2fx\n' \
+  "$(tail -n 1 "$DATA/panorama-map.log" | cut -d';' -f2)" "$map_s" \
+  "$(echo "$map_s < 2" | bc -l | sed 's/1/yes/;s/0/no/')" "$(echo "$map_kib / 1024" | bc -l)" \
+  "$ref_s" "$(echo "$map_s / $ref_s" | bc -l)"
+printf 'map: one département'"'"'s page (%s) opened in Chromium %.2f s (under 3 s: %s), an empty page %.2f s\n' \
+  "$(grep -o '[0-9]* links drawn' "$DATA/panorama-map-dept.log")" "$page_s" \
+  "$(echo "$page_s < 3" | bc -l | sed 's/1/yes/;s/0/no/')" "$empty_s"

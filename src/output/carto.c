@@ -269,6 +269,15 @@ pn_status carto_json_str(pn_strbuf *sb, const char *s)
     static const char hex[] = "0123456789abcdef";
     pn_status st = pn_strbuf_append(sb, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && st == PN_OK; p++) {
+        size_t run = 0; /* the bytes that go as they are, at once */
+        while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\' && p[run] != '<' &&
+               p[run] != '>' && p[run] != '&')
+            run++;
+        if (run) {
+            st = pn_strbuf_append(sb, (const char *)p, run);
+            p += run - 1;
+            continue;
+        }
         if (*p == '"' || *p == '\\') {
             char e[2] = {'\\', (char)*p};
             st = pn_strbuf_append(sb, e, 2);

@@ -61,9 +61,8 @@ static Agnode_t *node(Agraph_t *g, const pn_carto *c, size_t i, const char *comm
     agsafeset(n, "label", label, "");
     agsafeset(n, "shape", p->side == PN_CARTO_CENTRE ? "box" : "ellipse", "");
     agsafeset(n, "style", p->side == PN_CARTO_CENTRE ? "filled,rounded" : "filled", "");
-    agsafeset(n, "fillcolor", home ? (p->side == PN_CARTO_CENTRE ? "#e1bee7" : "#b2ebf2")
-                                   : "#eeeeee",
-              "");
+    agsafeset(n, "fillcolor",
+              home ? (p->side == PN_CARTO_CENTRE ? "#e1bee7" : "#b2ebf2") : "#eeeeee", "");
     agsafeset(n, "color", (char *)(home ? carto_side_colour[p->side] : "#9e9e9e"), "");
     agsafeset(n, "fontcolor", home ? "#212121" : "#616161", "");
     return n;
@@ -92,8 +91,7 @@ void pn_carto_drawer_destroy(pn_carto_drawer *d)
 }
 
 pn_status pn_carto_draw(pn_carto_drawer *d, const pn_carto *c, const char *commune,
-                        const char *format, char **data, size_t *len, size_t *nodes,
-                        pn_error *err)
+                        const char *format, char **data, size_t *len, size_t *nodes, pn_error *err)
 {
     *data = NULL, *len = 0;
     GVC_t *gvc = d->gvc;
@@ -129,15 +127,17 @@ pn_status pn_carto_draw(pn_carto_drawer *d, const pn_carto *c, const char *commu
         Agnode_t *na = node(g, c, l->place[0], commune), *nb = node(g, c, l->place[1], commune);
         Agedge_t *e = agedge(g, na, nb, NULL, 1);
         int both = l->seen[0] && l->seen[1];
-        agxset(e, agattr(g, AGEDGE, "color", NULL), (char *)carto_class_colour(carto_link_class(l)));
+        agxset(e, agattr(g, AGEDGE, "color", NULL),
+               (char *)carto_class_colour(carto_link_class(l)));
         agxset(e, agattr(g, AGEDGE, "penwidth", NULL), both ? "3" : "1.5");
         agxset(e, agattr(g, AGEDGE, "style", NULL), both ? "solid" : "dashed");
     }
     nn = (size_t)agnnodes(g);
     if (nn == 0) { /* no link: a drawing that says so */
         Agnode_t *n = agnode(g, (char *)"vide", 1);
-        agsafeset(n, "label", "Aucun lien d\xc3\xa9"
-                              "clar\xc3\xa9",
+        agsafeset(n, "label",
+                  "Aucun lien d\xc3\xa9"
+                  "clar\xc3\xa9",
                   "");
         agsafeset(n, "shape", "plaintext", "");
     }
