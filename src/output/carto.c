@@ -459,24 +459,29 @@ pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n
 
 /* ---- the files ------------------------------------------------------------------------ */
 
+pn_status carto_all_features(const pn_carto *c, pn_strbuf *sb)
+{
+    size_t places, links;
+    pn_status st = carto_features(c, -2, sb, &places);
+    size_t before = sb->len;
+    if (st == PN_OK && places)
+        st = pn_strbuf_puts(sb, ",\n");
+    if (st == PN_OK)
+        st = carto_features(c, -1, sb, &links);
+    if (st == PN_OK && places && links == 0)
+        sb->len = before, sb->buf[before] = '\0'; /* no comma after the last structure */
+    return st;
+}
+
 static pn_status geojson(const pn_carto *c, pn_strbuf *sb)
 {
-    size_t n;
     pn_status st = pn_strbuf_puts(sb, "{\"type\": \"FeatureCollection\", \"name\": ");
     if (st == PN_OK)
         st = carto_json_str(sb, c->title);
     if (st == PN_OK)
         st = pn_strbuf_puts(sb, ", \"features\": [\n");
     if (st == PN_OK)
-        st = carto_features(c, -2, sb, &n);
-    size_t before = sb->len;
-    if (st == PN_OK && n)
-        st = pn_strbuf_puts(sb, ",\n");
-    size_t links = 0;
-    if (st == PN_OK)
-        st = carto_features(c, -1, sb, &links);
-    if (st == PN_OK && n && links == 0)
-        sb->len = before, sb->buf[before] = '\0'; /* no comma after the last structure */
+        st = carto_all_features(c, sb);
     return st == PN_OK ? pn_strbuf_puts(sb, "\n]}\n") : st;
 }
 

@@ -196,21 +196,13 @@ static pn_status panel(const pn_carto *c, pn_strbuf *out)
 /* The data the script reads: the features, the classes, the view. */
 static pn_status data(const pn_carto *c, pn_strbuf *out)
 {
-    size_t n;
     double lat, lon;
     int zoom;
     carto_view(c, &lat, &lon, &zoom);
     pn_status st = pn_strbuf_puts(out, "var DONNEES = {\"type\": \"FeatureCollection\", "
                                        "\"features\": [\n");
     if (st == PN_OK)
-        st = carto_features(c, -2, out, &n);
-    size_t before = out->len, links = 0;
-    if (st == PN_OK && n)
-        st = pn_strbuf_puts(out, ",\n");
-    if (st == PN_OK)
-        st = carto_features(c, -1, out, &links);
-    if (st == PN_OK && n && !links)
-        out->len = before, out->buf[before] = '\0';
+        st = carto_all_features(c, out);
     if (st == PN_OK)
         st = pn_strbuf_puts(out, "]};\nvar CLASSES = [");
     for (size_t k = 0; k <= c->nclasses && st == PN_OK; k++) {

@@ -24,6 +24,9 @@ PN_MUST_USE pn_status carto_json_str(pn_strbuf *sb, const char *s);
  * every link drawn, else the links of class @layer (c->nclasses: without a class). */
 PN_MUST_USE pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n);
 
+/* Every structure placed then every link drawn, comma-separated (a GeoJSON "features"). */
+PN_MUST_USE pn_status carto_all_features(const pn_carto *c, pn_strbuf *sb);
+
 /* The map's centre and zoom. */
 void carto_view(const pn_carto *c, double *lat, double *lon, int *zoom);
 
