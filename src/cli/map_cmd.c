@@ -98,7 +98,7 @@ static pn_status draw_towns(const pn_carto *c, const char *dir, pn_error *err)
             size_t len = 0;
             snprintf(path, sizeof path, "%s%sreseau-%s.%s", dir,
                      dir[strlen(dir) - 1] == '/' ? "" : "/", p->commune, formats[f]);
-            st = pn_carto_draw(d, c, p->commune, formats[f], &data, &len, NULL, err);
+            st = pn_carto_draw(d, c, p->commune, formats[f], 1, &data, &len, NULL, err);
             if (st == PN_OK)
                 st = pn_file_write_whole(path, data, len, err);
             free(data);

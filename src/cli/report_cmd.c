@@ -126,9 +126,17 @@ pn_status cmd_report(pn_cli *cli, pn_error *err)
         fprintf(stderr, "panorama: report spec: %s\n", spec_used);
     if ((st = load_method(spec_stored ? NULL : spec_name, &method, err)) != PN_OK)
         goto out;
-    st = pn_report_write(cli->store, spec, method, cli->db_path, out_path, err);
-    if (st == PN_OK)
-        printf("wrote '%s': %zu %s\n", out_path, spec->n, spec->n == 1 ? "table" : "tables");
+    size_t fiches = 0;
+    st = pn_report_write(cli->store, spec, method, cli->db_path, out_path, &fiches, err);
+    if (st == PN_OK) {
+        size_t tables = spec->n;
+        for (size_t i = 0; i < spec->n; i++)
+            tables -= spec->items[i].fiches;
+        printf("wrote '%s': %zu %s", out_path, tables, tables == 1 ? "table" : "tables");
+        if (fiches > 0)
+            printf(", %zu town %s", fiches, fiches == 1 ? "fiche" : "fiches");
+        printf("\n");
+    }
     /* kept for the next report without SPEC; the workbook is written whether or not it is */
     if (st == PN_OK && !spec_stored) {
         pn_error werr = {0};

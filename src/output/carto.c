@@ -55,6 +55,7 @@ void pn_carto_destroy(pn_carto *c)
     for (size_t i = 0; i < c->nplaces; i++) {
         pn_carto_place *p = &c->places[i];
         free(p->ident), free(p->name), free(p->kind), free(p->commune), free(p->commune_name);
+        free(p->rep);
     }
     for (size_t i = 0; i < c->nlinks; i++)
         free(c->links[i].view[0]), free(c->links[i].view[1]);
@@ -163,12 +164,14 @@ pn_status pn_carto_add_place(pn_carto *c, const pn_carto_place *p, size_t *index
     q->links = 0;
     q->ident = copy(p->ident), q->name = copy(p->name), q->kind = copy(p->kind);
     q->commune = copy(p->commune), q->commune_name = copy(p->commune_name);
+    q->rep = copy(p->rep ? p->rep : "");
     char key[128];
     int n = place_key(key, sizeof key, p->side, p->ident);
     const char *kept = n > 0 && (size_t)n < sizeof key ? keep_key(c, key, (size_t)n) : NULL;
-    if (!q->ident || !q->name || !q->kind || !q->commune || !q->commune_name || kept == NULL ||
-        pn_strindex_put(&c->place_index, kept, (size_t)n, c->nplaces) != PN_OK) {
+    if (!q->ident || !q->name || !q->kind || !q->commune || !q->commune_name || !q->rep ||
+        kept == NULL || pn_strindex_put(&c->place_index, kept, (size_t)n, c->nplaces) != PN_OK) {
         free(q->ident), free(q->name), free(q->kind), free(q->commune), free(q->commune_name);
+        free(q->rep);
         return pn_error_set(err, PN_ENOMEM, "out of memory");
     }
     if (index)

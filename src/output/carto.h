@@ -40,6 +40,7 @@ enum { PN_CARTO_CENTRE = 0, PN_CARTO_SCHOOL = 1 };
 typedef struct pn_carto_place {
     int side; /* PN_CARTO_CENTRE or PN_CARTO_SCHOOL */
     char *ident, *name, *kind, *commune, *commune_name;
+    char *rep;       /* a school's priority education ("REP", "REP+"), "" when none */
     double lat, lon; /* WGS 84; NaN when unknown */
     int listed;      /* in the registry (else only named by an answer) */
     int responded;   /* an answer of its own is stored */
@@ -123,14 +124,16 @@ PN_MUST_USE pn_status pn_carto_write(const pn_carto *c, pn_carto_format format, 
 /*
  * pn_carto_draw - the network of the town @commune (its INSEE code; NULL: the whole map) drawn
  * by Graphviz (network.c says how), as @format "png" or "svg": the town's structures that have
- * a link and their partners elsewhere, the links touching the town. *@data gets the file's
+ * a link and their partners elsewhere, the links touching the town, each in its class's colour
+ * when @classes, else all alike (a drawing beside tables the secret statistique masks: the
+ * colour of each link would give their small counts back). *@data gets the file's
  * bytes (the caller frees it), *@len their number, *@nodes (when not NULL) how many
  * structures it shows. PN_OK, PN_ENOMEM, PN_EINTERNAL (Graphviz failed: its message).
  */
 typedef struct pn_carto_drawer pn_carto_drawer;
 PN_MUST_USE pn_status pn_carto_draw(pn_carto_drawer *d, const pn_carto *c, const char *commune,
-                                    const char *format, char **data, size_t *len, size_t *nodes,
-                                    pn_error *err);
+                                    const char *format, int classes, char **data, size_t *len,
+                                    size_t *nodes, pn_error *err);
 
 /* The Graphviz context of every drawing of a run (NULL when out of memory); destroy it once,
  * at the end (NULL: no-op). */

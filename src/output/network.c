@@ -91,7 +91,8 @@ void pn_carto_drawer_destroy(pn_carto_drawer *d)
 }
 
 pn_status pn_carto_draw(pn_carto_drawer *d, const pn_carto *c, const char *commune,
-                        const char *format, char **data, size_t *len, size_t *nodes, pn_error *err)
+                        const char *format, int classes, char **data, size_t *len, size_t *nodes,
+                        pn_error *err)
 {
     *data = NULL, *len = 0;
     GVC_t *gvc = d->gvc;
@@ -128,7 +129,7 @@ pn_status pn_carto_draw(pn_carto_drawer *d, const pn_carto *c, const char *commu
         Agedge_t *e = agedge(g, na, nb, NULL, 1);
         int both = l->seen[0] && l->seen[1];
         agxset(e, agattr(g, AGEDGE, "color", NULL),
-               (char *)carto_class_colour(carto_link_class(l)));
+               (char *)(classes ? carto_class_colour(carto_link_class(l)) : "#607d8b"));
         agxset(e, agattr(g, AGEDGE, "penwidth", NULL), both ? "3" : "1.5");
         agxset(e, agattr(g, AGEDGE, "style", NULL), both ? "solid" : "dashed");
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/fiches.h"
 #include "report/report.h"
 #include "stats/protect.h"
 #include "stats/tabulate.h"
@@ -310,41 +311,63 @@ static pn_status order_by_frequency(pn_tab_result *r, pn_error *err)
 }
 
 /* The sheets of the @spec's tables, in its order, all counted in one pass over the store
- * (pn_tabulate_all); the first table that cannot be counted stops it, after the sheets
- * before it, as if each were counted in turn. */
+ * (pn_tabulate_all): one request an item, one a variable of a fiches record; the first table
+ * that cannot be counted stops it, after the sheets before it, as if each were counted in
+ * turn. */
 static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_spec *spec,
-                            pn_error *err)
+                            size_t *fiches, pn_error *err)
 {
-    pn_tab_request *reqs = calloc(spec->n ? spec->n : 1, sizeof *reqs);
-    pn_tab_result *res = calloc(spec->n ? spec->n : 1, sizeof *res);
+    size_t nreq = 0;
+    for (size_t i = 0; i < spec->n; i++)
+        nreq += spec->items[i].fiches ? spec->items[i].nvars : 1;
+    size_t *first = calloc(spec->n + 1, sizeof *first); /* each item's first request */
+    pn_tab_request *reqs = calloc(nreq ? nreq : 1, sizeof *reqs);
+    pn_tab_result *res = calloc(nreq ? nreq : 1, sizeof *res);
     pn_error tab_err = {0};
-    size_t counted = 0;
+    size_t counted = 0, done = 0; /* requests counted, items whose requests all are */
     pn_status st = PN_OK, tab_st;
-    if (reqs == NULL || res == NULL) {
+    if (first == NULL || reqs == NULL || res == NULL) {
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < spec->n; i++)
-        reqs[i] = (pn_tab_request){spec->items[i].var, spec->items[i].by, spec->items[i].where,
-                                   spec->items[i].pairs};
-    tab_st = pn_tabulate_all(store, reqs, spec->n, res, &counted, &tab_err);
-    for (size_t i = 0; i < counted && st == PN_OK; i++)
-        st = relabel(&res[i], &spec->items[i], err);
+    for (size_t i = 0, k = 0; i < spec->n && st == PN_OK; i++) {
+        const pn_report_item *it = &spec->items[i];
+        first[i] = k;
+        if (it->fiches)
+            st = wb_fiche_requests(store, it, reqs + k, err);
+        else
+            reqs[k] = (pn_tab_request){it->var, it->by, it->where, it->pairs};
+        k += it->fiches ? it->nvars : 1;
+        first[i + 1] = k;
+    }
+    if (st != PN_OK)
+        goto out;
+    tab_st = pn_tabulate_all(store, reqs, nreq, res, &counted, &tab_err);
+    while (done < spec->n && first[done + 1] <= counted)
+        done++;
+    for (size_t i = 0; i < done && st == PN_OK; i++)
+        for (size_t k = first[i]; k < first[i + 1] && st == PN_OK; k++)
+            st = relabel(&res[k], &spec->items[i], err);
     /* the secret statistique: every table protected, as linked tables, before any is written */
-    if (counted > 0 && st == PN_OK)
-        st = pn_tab_results_protect(res, counted, spec->secret, err);
-    for (size_t i = 0; i < counted && st == PN_OK; i++)
+    if (first[done] > 0 && st == PN_OK)
+        st = pn_tab_results_protect(res, first[done], spec->secret, err);
+    for (size_t i = 0; i < done && st == PN_OK; i++)
         if (spec->items[i].by_frequency)
-            st = order_by_frequency(&res[i], err);
-    for (size_t i = 0; i < counted && st == PN_OK; i++)
-        st = pn_workbook_add_result(wb, &spec->items[i], &res[i], err);
-    if (st == PN_OK && tab_st != PN_OK && counted < spec->n) {
-        const pn_report_item *it = &spec->items[counted];
+            st = order_by_frequency(&res[first[i]], err);
+    for (size_t i = 0; i < done && st == PN_OK; i++)
+        st = spec->items[i].fiches
+                 ? wb_add_fiches(wb, store, &spec->items[i], &res[first[i]], spec->secret, fiches,
+                                 err)
+                 : pn_workbook_add_result(wb, &spec->items[i], &res[first[i]], err);
+    if (st == PN_OK && tab_st != PN_OK && done < spec->n) {
+        const pn_report_item *it = &spec->items[done];
         *err = tab_err;
         st = tab_st;
         /* a wrong request is the spec's fault: an input error, at its line */
         if (res[counted].fault == PN_TAB_FAULT_FILTER)
             pn_error_prefix(err, "column 'where'");
+        else if (it->fiches)
+            pn_error_prefix(err, "column 'var'");
         pn_error_prefix(err, "%s:%zu: sheet '%s'", spec->path, it->line, it->sheet);
     } else if (st == PN_OK && tab_st != PN_OK) {
         *err = tab_err;
@@ -353,6 +376,7 @@ static pn_status add_tables(pn_workbook *wb, pn_store *store, const pn_report_sp
 out:
     for (size_t i = 0; res && i < counted; i++)
         pn_tab_result_release(&res[i]);
+    free(first);
     free(reqs);
     free(res);
     return st;
@@ -360,8 +384,11 @@ out:
 
 pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
                           const pn_report_method *method, const char *db_name, const char *out_path,
-                          pn_error *err)
+                          size_t *fiches, pn_error *err)
 {
+    size_t nfiches = 0;
+    if (fiches)
+        *fiches = 0;
     pn_workbook *wb = NULL;
     typology typo = {PN_STRBUF_INIT, NULL, NULL, 0, 0};
     pn_method_text text = {0};
@@ -402,7 +429,7 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = add_tables(wb, store, spec, err)) != PN_OK)
+    if ((st = add_tables(wb, store, spec, &nfiches, err)) != PN_OK)
         goto out;
     if ((st = methodology(store, &typo, err)) != PN_OK)
         goto out;
@@ -461,6 +488,8 @@ pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
     };
     st = pn_workbook_close(wb, &info, err);
     wb = NULL;
+    if (st == PN_OK && fiches)
+        *fiches = nfiches;
 out:
     pn_store_end_read(store);
     pn_workbook_destroy(wb);

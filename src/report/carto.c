@@ -36,6 +36,7 @@ static pn_status add_structure(void *ctx, const pn_structure_row *r, pn_error *e
                         .kind = (char *)r->e.kind,
                         .commune = (char *)r->e.commune,
                         .commune_name = (char *)r->e.commune_name,
+                        .rep = (char *)(r->e.rep ? r->e.rep : ""),
                         .lat = r->e.latitude,
                         .lon = r->e.longitude,
                         .listed = r->listed,
@@ -151,8 +152,8 @@ static pn_status add_classes(pn_carto *c, pn_form *const *forms, size_t n)
     return PN_OK;
 }
 
-pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_carto **out,
-                         pn_error *err)
+pn_status pn_carto_read(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_carto **out,
+                        pn_error *err)
 {
     char **ids = NULL;
     size_t nids = 0, nforms = 0;
@@ -163,11 +164,7 @@ pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_
                                   "Type de lien");
     if (c == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
-    /* one read transaction: the structures and the links of the same moment */
-    pn_status st = pn_store_begin_read(s, err);
-    int reading = st == PN_OK;
-    if (st == PN_OK)
-        st = pn_store_form_ids(s, &ids, &nids, err);
+    pn_status st = pn_store_form_ids(s, &ids, &nids, err);
     if (st == PN_OK && (forms = calloc(nids ? nids : 1, sizeof *forms)) == NULL)
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
     for (size_t i = 0; i < nids && st == PN_OK; i++) {
@@ -185,8 +182,6 @@ pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_
         st = pn_store_each_structure(s, add_structure, &b, err);
     for (size_t i = 0; i < nforms && st == PN_OK; i++)
         st = add_links(s, forms[i], c, err);
-    if (reading)
-        pn_store_end_read(s);
     for (size_t i = 0; i < nforms; i++)
         pn_form_destroy(forms[i]);
     free(forms);
@@ -197,5 +192,18 @@ pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_
         *out = c;
     else
         pn_carto_destroy(c);
+    return st;
+}
+
+pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_carto **out,
+                         pn_error *err)
+{
+    *out = NULL;
+    /* one read transaction: the structures and the links of the same moment */
+    pn_status st = pn_store_begin_read(s, err);
+    if (st != PN_OK)
+        return st;
+    st = pn_carto_read(s, keep, keep_ctx, out, err);
+    pn_store_end_read(s);
     return st;
 }

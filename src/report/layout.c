@@ -55,6 +55,7 @@ struct wb_plan {
         int own;       /* 1 when it begins a page whatever room is left */
     } * blocks;        /* in order */
     size_t nblocks, capblocks;
+    int one_page; /* wb_one_page: the whole sheet on one page, whatever it takes */
 };
 
 /* Grow @*p (of @*cap elements of @size bytes) to hold @n, zeroing what is new. */
@@ -151,6 +152,28 @@ void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_
     double xs = opt->x_scale > 0 ? opt->x_scale : 1, ys = opt->y_scale > 0 ? opt->y_scale : 1;
     p->charts[p->ncharts++] =
         (struct chart_box){row, col, opt->x_offset, opt->y_offset, CHART_W * xs, CHART_H * ys};
+}
+
+void wb_insert_image(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+                     const unsigned char *png, size_t len, double w, double h,
+                     lxw_image_options *opt)
+{
+    wb_latch(wb, worksheet_insert_image_buffer_opt(ws, row, col, png, len, opt));
+    wb_plan *p = plan_of(wb, ws);
+    if (p == NULL)
+        return;
+    if (!grow((void **)&p->charts, &p->capcharts, p->ncharts + 1, sizeof *p->charts)) {
+        wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
+    }
+    p->charts[p->ncharts++] = (struct chart_box){row, col, opt->x_offset, opt->y_offset, w, h};
+}
+
+void wb_one_page(pn_workbook *wb, lxw_worksheet *ws)
+{
+    wb_plan *p = plan_of(wb, ws);
+    if (p != NULL)
+        p->one_page = 1;
 }
 
 void wb_head_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row)
@@ -270,6 +293,11 @@ void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok)
         pages[o] = tall <= ONE_PAGE_SLACK ? 1 : (int)ceil(tall);
         scale[o] = pages[o] == 1 ? fmin(sw, ph[o] / h) : sw;
     }
+    if (p->one_page) /* shrunk onto one page, in the orientation that prints it larger */
+        for (int k = 0; k < 2; k++) {
+            pages[k] = 1;
+            scale[k] = fmin(fmin(1, pw[k] / w), ph[k] / h);
+        }
     int o = landscape_ok && scale[1] > scale[0] * 1.05 ? 1 : 0;
     if (o)
         worksheet_set_landscape(ws);

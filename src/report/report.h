@@ -79,6 +79,15 @@
  *   kind = pairs     one sheet: the agreement of the two views of the links both sides
  *                    report (tab --pairs): sheet, title, var and note as for a table; by,
  *                    where and chart (but none) are refused.
+ *   kind = fiches    one fiche per town for the working groups (fiches.c), after a sheet of
+ *                    the network's figures by town: sheet, that sheet's name; title, its
+ *                    title; var, the variables of each fiche, separated by spaces (a
+ *                    single-answer one, the links' class say, is shown as the town's row of
+ *                    the cross-tab `by` x var, the table "Liens par commune" publishes; a
+ *                    multiple-response one as the town's column of var x `by`); by, the town
+ *                    variable, required (its categories are the towns); note, a sentence
+ *                    under the figures; labels as for a table. where, chart, cells and order
+ *                    are refused. At most one. Each fiche's sheet is named "Fiche <town>".
  * At least one table or pairs record is required.
  * ------------------------------------------------------------------------------------- */
 
@@ -107,6 +116,10 @@ typedef struct pn_report_item {
     size_t nlabels;
     int expected, residuals; /* the cells column: a cross-tab's expected counts, residuals */
     int by_frequency;        /* the order column: categories the most frequent first */
+    /* a fiches record: the variables of each town's fiche (var, split at spaces), owned */
+    int fiches;
+    char **vars;
+    size_t nvars;
 } pn_report_item;
 
 typedef struct pn_report_spec {
@@ -345,7 +358,7 @@ void pn_method_text_release(pn_method_text *t);
  * and the methodology sheet, the text @method (lent) with its figures filled (the counts; the
  * typology rule as the stored form writes it). @db_name names the project file in
  * messages. The read is over when it returns, and the workbook written only when whole
- * (pn_workbook_close).
+ * (pn_workbook_close). *@fiches (when not NULL) gets the number of town fiches written.
  * Returns PN_OK; PN_EUSAGE when the project file holds no answers yet; PN_EINPUT with
  * "spec:line: sheet 'x': ..." when an item cannot be tabulated (a variable no stored form
  * has is the spec's fault here, whatever pn_tabulate calls it); the store's and the
@@ -353,7 +366,7 @@ void pn_method_text_release(pn_method_text *t);
  */
 pn_status pn_report_write(pn_store *store, const pn_report_spec *spec,
                           const pn_report_method *method, const char *db_name, const char *out_path,
-                          pn_error *err);
+                          size_t *fiches, pn_error *err);
 
 /*
  * pn_xlsform_write - the form whose one-file CSV text is @text (@len bytes; @name for messages,
@@ -407,5 +420,9 @@ typedef int (*pn_carto_keep_fn)(void *ctx, const pn_structure_row *r, pn_error *
  */
 PN_MUST_USE pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx,
                                      pn_carto **out, pn_error *err);
+
+/* pn_carto_read - the same inside the read transaction the caller holds (the report's). */
+PN_MUST_USE pn_status pn_carto_read(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx,
+                                    pn_carto **out, pn_error *err);
 
 #endif

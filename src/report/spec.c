@@ -339,6 +339,9 @@ static void item_release(pn_report_item *it)
     free(it->by);
     free(it->where);
     free(it->note);
+    for (size_t i = 0; i < it->nvars; i++)
+        free(it->vars[i]);
+    free(it->vars);
 }
 
 /* Each field of a record into its column's value (trimmed, "" for a column the record lacks);
@@ -622,6 +625,111 @@ out:
     return st;
 }
 
+/* The var column of a fiches record: variable names separated by spaces (or commas), each
+ * checked, into @it->vars. */
+static pn_status read_var_list(const pn_report_spec *spec, size_t line, const char *text,
+                               pn_report_item *it, pn_error *err)
+{
+    for (const char *p = text; *p;) {
+        p += strspn(p, " ,;\t");
+        size_t n = strcspn(p, " ,;\t");
+        if (n == 0)
+            break;
+        char *v = malloc(n + 1);
+        char **vs = v ? realloc(it->vars, (it->nvars + 1) * sizeof *vs) : NULL;
+        if (vs == NULL) {
+            free(v);
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+        }
+        it->vars = vs;
+        memcpy(v, p, n);
+        v[n] = '\0';
+        it->vars[it->nvars++] = v;
+        pn_status st = check_var(spec, line, "var", v, err);
+        if (st != PN_OK)
+            return st;
+        for (size_t i = 0; i + 1 < it->nvars; i++)
+            if (strcmp(it->vars[i], v) == 0)
+                return pn_error_set(err, PN_EINPUT,
+                                    "%s:%zu: column 'var': expected each variable once, found "
+                                    "'%s' twice",
+                                    spec->path, line, v);
+        p += n;
+    }
+    if (it->nvars == 0)
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'var': expected the variables of each town's fiche, "
+                            "separated by spaces (type_lien freins facteurs), found ''",
+                            spec->path, line);
+    return PN_OK;
+}
+
+/* The fiches record: checked, then added to the spec's items, its values taken from @val. */
+static pn_status read_fiches(loader *ld, size_t line, char *val[NCOLS], pn_error *err)
+{
+    pn_report_spec *spec = ld->spec;
+    pn_report_item it = {0};
+    pn_status st = PN_OK;
+    static const int refused[] = {COL_WHERE,  COL_CHART,      COL_CELLS,   COL_ORDER,
+                                  COL_SECRET, COL_SMALL_BASE, COL_PRODUCER};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (val[refused[i]][0] != '\0')
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column '%s': a 'fiches' record takes sheet, title, var, "
+                                "by, note and labels only, found '%s'",
+                                spec->path, line, col_names[refused[i]], val[refused[i]]);
+    for (size_t i = 0; i < spec->n; i++)
+        if (spec->items[i].fiches)
+            return pn_error_set(err, PN_EINPUT,
+                                "%s:%zu: column 'kind': expected one 'fiches' record, found a "
+                                "second one (the first is on line %zu)",
+                                spec->path, line, spec->items[i].line);
+    if ((st = check_sheet_name(spec, line, val[COL_SHEET], err)) != PN_OK)
+        return st;
+    if (val[COL_BY][0] == '\0')
+        return pn_error_set(err, PN_EINPUT,
+                            "%s:%zu: column 'by': expected the town variable of the fiches "
+                            "(commune), found ''",
+                            spec->path, line);
+    if ((st = check_var(spec, line, "by", val[COL_BY], err)) != PN_OK ||
+        (st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
+        (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
+        return st;
+    if (spec->n == ld->cap) {
+        size_t cap = ld->cap ? 2 * ld->cap : 16;
+        pn_report_item *p = realloc(spec->items, cap * sizeof *p);
+        if (p == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+        spec->items = p;
+        ld->cap = cap;
+    }
+    it.fiches = 1;
+    it.line = line;
+    it.chart = PN_CHART_NONE;
+    if ((st = read_var_list(spec, line, val[COL_VAR], &it, err)) != PN_OK)
+        goto out;
+    it.sheet = val[COL_SHEET], val[COL_SHEET] = NULL;
+    if (val[COL_TITLE][0] == '\0')
+        it.title = pn_strdup(it.sheet);
+    else
+        it.title = val[COL_TITLE], val[COL_TITLE] = NULL;
+    it.var = val[COL_VAR], val[COL_VAR] = NULL;
+    it.by = val[COL_BY], val[COL_BY] = NULL;
+    it.note = val[COL_NOTE], val[COL_NOTE] = NULL;
+    if (val[COL_LABELS][0] != '\0' &&
+        (st = read_labels(spec, line, val[COL_LABELS], &it, err)) != PN_OK)
+        goto out;
+    if (it.title == NULL) {
+        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+        goto out;
+    }
+    spec->items[spec->n++] = it;
+    memset(&it, 0, sizeof it);
+out:
+    item_release(&it);
+    return st;
+}
+
 static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields, pn_error *err)
 {
     loader *ld = ctx;
@@ -647,10 +755,12 @@ static pn_status on_record(void *ctx, size_t line, size_t n, char *const *fields
         st = read_workbook(ld, line, val, err);
     else if (eq_nocase(val[COL_KIND], "table") || eq_nocase(val[COL_KIND], "pairs"))
         st = read_table(ld, line, val, eq_nocase(val[COL_KIND], "pairs"), err);
+    else if (eq_nocase(val[COL_KIND], "fiches"))
+        st = read_fiches(ld, line, val, err);
     else
         st = pn_error_set(err, PN_EINPUT,
-                          "%s:%zu: column 'kind': expected 'workbook', 'table' or 'pairs', found "
-                          "'%s'",
+                          "%s:%zu: column 'kind': expected 'workbook', 'table', 'pairs' or "
+                          "'fiches', found '%s'",
                           ld->spec->path, line, val[COL_KIND]);
 out:
     for (int c = 0; c < NCOLS; c++)
@@ -683,7 +793,9 @@ static pn_status load(const char *path, FILE *in, pn_report_spec **out, pn_error
     if (ld.spec->n == 0) {
         st = pn_error_set(
             err, PN_EINPUT,
-            "%s: column 'kind': expected at least one 'table' or 'pairs' record, found none", path);
+            "%s: column 'kind': expected at least one 'table', 'pairs' or 'fiches' record, found "
+            "none",
+            path);
         goto out;
     }
     *out = ld.spec;

@@ -154,12 +154,13 @@ void wb_french_decimal(char *buf, size_t size, double x)
 static int make_formats(pn_workbook *wb)
 {
     lxw_format **all[] = {
-        &wb->f.title,          &wb->f.info,      &wb->f.head,      &wb->f.head_left,
-        &wb->f.label,          &wb->f.count,     &wb->f.pct,       &wb->f.total_label,
-        &wb->f.total_count,    &wb->f.total_pct, &wb->f.section,   &wb->f.note,
-        &wb->f.warn,           &wb->f.stat,      &wb->f.p,         &wb->f.cover_title,
-        &wb->f.cover_subtitle, &wb->f.date,      &wb->f.thousands, &wb->f.link,
-        &wb->f.para,           &wb->f.pct_small, &wb->f.resid};
+        &wb->f.title,          &wb->f.info,        &wb->f.head,      &wb->f.head_left,
+        &wb->f.label,          &wb->f.count,       &wb->f.pct,       &wb->f.total_label,
+        &wb->f.total_count,    &wb->f.total_pct,   &wb->f.section,   &wb->f.note,
+        &wb->f.warn,           &wb->f.stat,        &wb->f.p,         &wb->f.cover_title,
+        &wb->f.cover_subtitle, &wb->f.date,        &wb->f.thousands, &wb->f.link,
+        &wb->f.para,           &wb->f.pct_small,   &wb->f.resid,     &wb->f.public_count,
+        &wb->f.total_public,   &wb->f.section_wrap};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if ((*all[i] = workbook_add_format(wb->lxw)) == NULL)
             return 0;
@@ -192,6 +193,13 @@ static int make_formats(pn_workbook *wb)
     format_set_italic(wb->f.pct_small);
     format_set_font_color(wb->f.pct_small, 0x7F7F7F);
     format_set_num_format(wb->f.count, "0");
+    format_set_num_format(wb->f.public_count, PN_PUBLIC_COUNT_FORMAT);
+    format_set_align(wb->f.public_count, LXW_ALIGN_RIGHT);
+    format_set_num_format(wb->f.total_public, PN_PUBLIC_COUNT_FORMAT);
+    format_set_align(wb->f.total_public, LXW_ALIGN_RIGHT);
+    format_set_bold(wb->f.total_public);
+    format_set_top(wb->f.total_public, LXW_BORDER_THIN);
+    format_set_bottom(wb->f.total_public, LXW_BORDER_THIN);
     format_set_num_format(wb->f.pct, "0.0");
     lxw_format *totals[] = {wb->f.total_label, wb->f.total_count, wb->f.total_pct};
     for (size_t i = 0; i < 3; i++) {
@@ -203,6 +211,11 @@ static int make_formats(pn_workbook *wb)
     format_set_num_format(wb->f.total_pct, "0.0");
 
     format_set_bold(wb->f.section);
+    format_set_bold(wb->f.section_wrap);
+    format_set_font_size(wb->f.section_wrap, 12);
+    format_set_font_color(wb->f.section_wrap, 0x1F3864);
+    format_set_text_wrap(wb->f.section_wrap);
+    format_set_align(wb->f.section_wrap, LXW_ALIGN_VERTICAL_BOTTOM);
     format_set_font_size(wb->f.section, 12);
     format_set_font_color(wb->f.section, 0x1F3864);
     format_set_italic(wb->f.note);
@@ -380,6 +393,11 @@ pn_status wb_end_sheet(pn_workbook *wb, const char *sheet, pn_error *err)
         return PN_OK;
     if (e == LXW_ERROR_MEMORY_MALLOC_FAILED)
         return pn_error_set(err, PN_ENOMEM, "out of memory writing sheet '%s'", sheet);
+    if (e == LXW_ERROR_CREATING_TMPFILE) /* an image is kept in one until the file is written */
+        return pn_error_set(err, PN_EIO,
+                            "cannot write '%s': no room for a temporary file while adding the "
+                            "sheet '%s' (is the disk full?)",
+                            wb->path, sheet);
     if (e == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED) /* a text we were given, not our fault */
         return pn_error_set(err, PN_EINPUT,
                             "sheet '%s': a text is longer than an Excel cell "

@@ -16,6 +16,10 @@
     "coles \xe2\x80\x93 centres sociaux"
 #define HEAD_ROW 3 /* row of the table's head on every table sheet (0-based) */
 #define PAPER_A4 9
+/* The number format of a count the secret statistique does not apply to (the registry's
+ * structures, the links the cartography publishes): it shows as "0" does, and tells such a
+ * cell from an answer count to whoever reads the workbook (tests/e2e/pdf_layout.py). */
+#define PN_PUBLIC_COUNT_FORMAT "#0"
 /* The widest column, in characters: a portrait A4 page's width in DejaVu Sans, whose digits
  * (the unit of column widths) are a third wider than Calibri's (layout.c). */
 #define WB_COLUMN_MAX 66
@@ -47,7 +51,10 @@ struct pn_workbook {
     struct {
         lxw_format *title, *info, *head, *head_left, *label, *count, *pct, *total_label,
             *total_count, *total_pct, *section, *note, *warn, *stat, *p, *cover_title,
-            *cover_subtitle, *date, *thousands, *link, *para, *pct_small, *resid;
+            *cover_subtitle, *date, *thousands, *link, *para, *pct_small, *resid,
+            /* a count that is no survey answer (the registry's, the links the map shows), so
+             * not under the secret statistique: number format PN_PUBLIC_COUNT_FORMAT */
+            *public_count, *total_public, *section_wrap;
     } f;
 };
 
@@ -108,6 +115,12 @@ void wb_set_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, double height
 void wb_set_cols(pn_workbook *wb, lxw_worksheet *ws, lxw_col_t first, lxw_col_t last, double width);
 void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
                      lxw_chart *chart, lxw_chart_options *opt);
+/* An image (PNG bytes, copied by libxlsxwriter) shown @w x @h pixels once scaled by @opt. */
+void wb_insert_image(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+                     const unsigned char *png, size_t len, double w, double h,
+                     lxw_image_options *opt);
+/* The sheet is printed on one page, shrunk as much as it takes (a fiche). */
+void wb_one_page(pn_workbook *wb, lxw_worksheet *ws);
 void wb_head_row(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row);
 void wb_block(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, int own_page);
 void wb_plan_pages(pn_workbook *wb, lxw_worksheet *ws, int landscape_ok);

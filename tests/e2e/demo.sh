@@ -40,10 +40,11 @@ LC_ALL=C "$PN_BIN" --db c.db report reports/demo.csv -o c.xlsx >/dev/null
 LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$PN_BIN" --db fr.db report reports/demo.csv -o fr.xlsx >/dev/null
 nitems=$(grep -c '^table,' reports/demo.csv)
 npairs=$(grep -c '^pairs,' reports/demo.csv)
+ntowns=$(grep -c '^,communes,' forms/centre_social.csv)
 # a sheet per table and per pairs record, the cover and the methodology; one chart per table,
 # and one per network for travaille_avec, which the two forms word differently (one table per
-# network on its sheet); no chart for the pairs
-$PY "$CHECK_XLSX" c.xlsx --sheets $((nitems + npairs + 2)) --charts $((nitems + 1)) \
+# network on its sheet); no chart for the pairs; the fiches' figures and a fiche per town
+$PY "$CHECK_XLSX" c.xlsx --sheets $((nitems + npairs + 2 + 1 + ntowns)) --charts $((nitems + 1)) \
   || fail "the workbook does not hold its sheets and charts"
 $PY "$CHECK_XLSX" c.xlsx --dump >c.dump
 $PY "$CHECK_XLSX" fr.xlsx --dump >fr.dump

@@ -134,7 +134,9 @@ expect_exit 4 "$PN_BIN" --db p.db report reports/demo.csv -o full.xlsx
 rm full.xlsx
 # and a report that succeeds replaces it
 "$PN_BIN" --db p.db report reports/demo.csv -o w.xlsx >/dev/null
-$PY "$CHECK_XLSX" w.xlsx --sheets $(($(grep -c '^\(table\|pairs\),' reports/demo.csv) + 2)) \
+# a sheet per table and pairs record, the cover and the methodology, the fiches' figures and
+# one fiche per town
+$PY "$CHECK_XLSX" w.xlsx --sheets $(($(grep -c '^\(table\|pairs\),' reports/demo.csv) + 2 + 1 + $(grep -c '^,communes,' forms/centre_social.csv))) \
   || fail "the workbook written after the failures is not whole"
 
 # ---- no formula in any CSV; CSV for people opens in a French Excel -----------------------

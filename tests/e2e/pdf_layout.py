@@ -15,7 +15,9 @@ What is checked, on every page:
   - on the table sheets (not the cover nor the methodology), no count from 1 to 2 is printed:
     a word "1" or "2" in a table's cells or its chart (the secret statistique), not in a
     sentence; the degree-of-freedom column has no such value in the demo, and the page numbers
-    are in the footer.
+    are in the footer. A sheet may print as many as it has cells of 1 or 2 in the number
+    format "#0", the workbook's counts that are no survey answer (the registry's structures,
+    the links the cartography shows), which the secret statistique does not mask.
 Prints what it found and exits 1 when something is wrong.
 """
 import html
@@ -44,7 +46,8 @@ def pages_of(words_html):
 
 
 def sheet_layout(xlsx):
-    """[(title, fit_height, is_table)] in the workbook's order."""
+    """[(title, fit_height, is_table, public)] in the workbook's order; public: the cells of
+    1 or 2 in the public count format."""
     wb = openpyxl.load_workbook(xlsx, read_only=False)
     out = []
     with zipfile.ZipFile(xlsx) as z:
@@ -58,7 +61,9 @@ def sheet_layout(xlsx):
                 fit = int(m.group(1)) + 1 if m else 1
             title = str(ws["A1"].value or "")
             table = i != 0 and ws.title != "Méthodologie"
-            out.append((title, fit, table))
+            public = sum(1 for row in ws.iter_rows() for c in row
+                         if c.number_format == "#0" and c.value in (1, 2))
+            out.append((title, fit, table, public))
     return out
 
 
@@ -106,7 +111,8 @@ def overlaps(words):
 def main():
     xlsx, pdf, words_html = sys.argv[1:4]
     sheets = sheet_layout(xlsx)
-    titles = [t for t, _, _ in sheets]
+    titles = [t for t, _, _, _ in sheets]
+    small = {}  # sheet -> the counts of 1 or 2 printed on its pages
     pages = pages_of(open(words_html, encoding="utf-8").read())
     bad = []
     sheet = -1
@@ -151,8 +157,13 @@ def main():
         if sheet >= 0 and sheets[sheet][2]:
             for x0, y0, x1, y1, t in body:
                 if t in ("1", "2") and not in_prose(body, (x0, y0, x1, y1, t)):
-                    bad.append(f"{pdf}: page {n} (sheet '{titles[sheet]}'): a count of {t} "
-                               f"is printed at x {x0:.0f}, y {y0:.0f}")
+                    small.setdefault(sheet, []).append(
+                        f"{pdf}: page {n} (sheet '{titles[sheet]}'): a count of {t} "
+                        f"is printed at x {x0:.0f}, y {y0:.0f}")
+    for s, found in small.items():
+        if len(found) > sheets[s][3]:
+            bad += found[:5] + [f"{pdf}: sheet '{titles[s]}': {len(found)} counts of 1 or 2 "
+                                f"printed, {sheets[s][3]} of them public"]
     if sheet != len(titles) - 1:
         bad.append(f"{pdf}: {len(pages)} pages, but the sheets after "
                    f"'{titles[sheet] if sheet >= 0 else ''}' begin no page")

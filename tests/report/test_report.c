@@ -144,6 +144,23 @@ static void test_spec_good(void **state)
     assert_int_equal(pn_report_spec_load(path, &s, &err), PN_OK);
     assert_true(s->items[0].expected && s->items[0].residuals && s->items[0].by_frequency);
     assert_false(s->items[1].expected || s->items[1].residuals || s->items[1].by_frequency);
+    pn_report_spec_destroy(s);
+    free(path);
+
+    /* a fiches record: its variables split at spaces and commas; a spec of fiches alone */
+    path = write_tmp("fiches.csv", "kind,sheet,var,by,note\n"
+                                   "fiches,R\xc3\xa9seaux,\" type_lien  freins,facteurs \","
+                                   "commune,Une note.\n");
+    assert_int_equal(pn_report_spec_load(path, &s, &err), PN_OK);
+    assert_int_equal(s->n, 1);
+    assert_true(s->items[0].fiches);
+    assert_int_equal(s->items[0].nvars, 3);
+    assert_string_equal(s->items[0].vars[0], "type_lien");
+    assert_string_equal(s->items[0].vars[1], "freins");
+    assert_string_equal(s->items[0].vars[2], "facteurs");
+    assert_string_equal(s->items[0].by, "commune");
+    assert_string_equal(s->items[0].title, "R\xc3\xa9seaux");
+    assert_string_equal(s->items[0].note, "Une note.");
 
     pn_report_spec_destroy(s);
     pn_report_spec_destroy(NULL);
@@ -185,7 +202,7 @@ static const bad_case bad_cases[] = {
      {":2: column 'chart': a 'pairs' record has no chart", "found 'pie'"}},
     {"kind,sheet,var\ntableau,A,x\n",
      PN_EINPUT,
-     {":2: column 'kind': expected 'workbook', 'table' or 'pairs', found 'tableau'"}},
+     {":2: column 'kind': expected 'workbook', 'table', 'pairs' or 'fiches', found 'tableau'"}},
     {"kind,sheet,var,chart\ntable,A,,bar\n",
      PN_EINPUT,
      {":2: column 'var': expected a variable name, found ''"}},
@@ -229,6 +246,22 @@ static const bad_case bad_cases[] = {
      "d\xc3\xa9ration\n",
      PN_EINPUT,
      {":2: column 'producer': it is the workbook's", "on a 'table' record"}},
+    {"kind,sheet,var,by\nfiches,R\xc3\xa9seaux,,commune\n",
+     PN_EINPUT,
+     {":2: column 'var': expected the variables of each town's fiche"}},
+    {"kind,sheet,var,by\nfiches,R,type_lien freins type_lien,commune\n",
+     PN_EINPUT,
+     {":2: column 'var': expected each variable once", "'type_lien' twice"}},
+    {"kind,sheet,var,by\nfiches,R,type_lien fr/eins,commune\n",
+     PN_EINPUT,
+     {":2: column 'var': expected a variable name", "found 'fr/eins'"}},
+    {"kind,sheet,var\nfiches,R,type_lien\n", PN_EINPUT, {":2: column 'by': expected the town"}},
+    {"kind,sheet,var,by,where\nfiches,R,type_lien,commune,${rep} = 'REP'\n",
+     PN_EINPUT,
+     {":2: column 'where': a 'fiches' record takes sheet, title, var, by, note and labels only"}},
+    {"kind,sheet,var,by\nfiches,R,a,commune\nfiches,S,b,commune\n",
+     PN_EINPUT,
+     {":3: column 'kind': expected one 'fiches' record", "line 2"}},
 };
 
 static void test_spec_bad(void **state)
@@ -335,8 +368,9 @@ static void test_demo_spec(void **state)
     if (pn_report_spec_load(path, &s, &err) != PN_OK)
         fail_msg("%s", err.msg);
     assert_non_null(s->title);
-    assert_int_equal(s->n, 15); /* 11 tables, 4 pairs */
+    assert_int_equal(s->n, 16); /* 11 tables, 4 pairs, the fiches */
     assert_true(!s->items[10].pairs && s->items[11].pairs && s->items[14].pairs);
+    assert_true(s->items[15].fiches && s->items[15].nvars == 3);
     pn_report_spec_destroy(s);
 }
 
@@ -592,6 +626,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                             0,
                             0,
                             0,
+                            0,
+                            0,
+                            NULL,
                             0};
     pn_report_item rythme = {"Rythme",
                              "Rythme des rencontres",
@@ -607,6 +644,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                              0,
                              0,
                              0,
+                             0,
+                             0,
+                             NULL,
                              0};
     pn_report_item freins = {"Freins",
                              "Freins \xc3\xa0 la coop\xc3\xa9ration",
@@ -622,6 +662,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                              0,
                              0,
                              0,
+                             0,
+                             0,
+                             NULL,
                              0};
     pn_report_item communes = {"Par commune",
                                "Liens par commune",
@@ -637,6 +680,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                                0,
                                0,
                                0,
+                               0,
+                               0,
+                               NULL,
                                0};
     pn_report_item qpv = {"Par QPV",
                           "Liens selon le QPV",
@@ -652,6 +698,9 @@ static pn_status write_workbook(const char *path, const fixture *fx, pn_error *e
                           0,
                           0,
                           0,
+                          0,
+                          0,
+                          NULL,
                           0};
     pn_workbook_info info = {"Panorama des liens",
                              "Test",
@@ -850,8 +899,8 @@ static void test_workbook_errors(void **state)
     fixture fx;
     fixture_init(&fx);
     pn_error err = {0};
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
-                         NULL,    NULL,    0,           0,    0,    0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0, NULL,
+                         NULL,    0,       0,           0,    0,    0,  NULL,         0};
 
     /* A directory that does not exist: the error comes at close, with the reason. */
     pn_workbook *wb = pn_workbook_create("/nonexistent-dir/out.xlsx", &err);
@@ -917,8 +966,8 @@ static int temp_left(void)
 /* A workbook with one sheet, closed to @path: the status of close. */
 static pn_status write_one(const char *path, const pn_freq *t, pn_error *err)
 {
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
-                         NULL,    NULL,    0,           0,    0,    0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0, NULL,
+                         NULL,    0,       0,           0,    0,    0,  NULL,         0};
     pn_workbook *wb = pn_workbook_create(path, err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, t, err), PN_OK);
@@ -1014,8 +1063,8 @@ static void test_workbook_long_text(void **state)
     assert_non_null(title);
     memset(title, 'T', 40000);
     title[40000] = '\0';
-    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
-                         NULL,    NULL,  0,           0,    0,    0};
+    pn_report_item it = {"Liens", title, "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0, NULL,
+                         NULL,    0,     0,           0,    0,    0,  NULL,         0};
     char *path = tmp_path("long.xlsx");
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
@@ -1065,8 +1114,8 @@ static void test_method_text(void **state)
     fixture fx;
     fixture_init(&fx);
     char *path = tmp_path("method.xlsx");
-    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0,
-                         NULL,    NULL,    0,           0,    0,    0};
+    pn_report_item it = {"Liens", "Liens", "type_lien", NULL, NULL, "", PN_CHART_BAR, 2, 0, NULL,
+                         NULL,    0,       0,           0,    0,    0,  NULL,         0};
     pn_workbook *wb = pn_workbook_create(path, &err);
     assert_non_null(wb);
     assert_int_equal(add_freq(wb, &it, fx.liens, &err), PN_OK);
