@@ -299,7 +299,9 @@ pn_status carto_json_str(pn_strbuf *sb, const char *s)
 /* "name": "value" (a comma before unless @first). */
 static pn_status member(pn_strbuf *sb, const char *name, const char *value, int first)
 {
-    pn_status st = pn_strbuf_printf(sb, "%s\"%s\": ", first ? "" : ", ", name);
+    pn_status st = pn_strbuf_puts(sb, first ? "\"" : ", \"");
+    if (st == PN_OK && (st = pn_strbuf_puts(sb, name)) == PN_OK)
+        st = pn_strbuf_append(sb, "\": ", 3);
     return st == PN_OK ? carto_json_str(sb, value) : st;
 }
 
@@ -433,7 +435,31 @@ static pn_status line(const pn_carto *c, const pn_carto_link *l, pn_strbuf *sb, 
 
 /* The features of layer @layer: -2 every structure placed, -1 every link drawn, else the
  * links drawn in class @layer (or without a class when @layer is c->nclasses). *@n: how many. */
-pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n)
+/* The text of @sb to @spill (when not NULL) once it is long enough. */
+static pn_status spill_out(pn_strbuf *sb, pn_file_out *spill)
+{
+    if (spill == NULL || sb->len < CARTO_SPILL)
+        return PN_OK;
+    pn_status st = pn_file_put(spill, sb->buf, sb->len);
+    pn_strbuf_reset(sb);
+    return st;
+}
+
+/* How many links of layer @layer are drawn (carto_features' @layer, -2 aside). */
+static size_t layer_links(const pn_carto *c, long layer)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const pn_carto_link *l = &c->links[i];
+        int k = carto_link_class(l);
+        n +=
+            carto_link_drawn(c, l) && (layer < 0 || (k < 0 ? (long)c->nclasses : (long)k) == layer);
+    }
+    return n;
+}
+
+pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, pn_file_out *spill,
+                         size_t *n)
 {
     pn_strbuf text = PN_STRBUF_INIT;
     pn_status st = PN_OK;
@@ -444,7 +470,8 @@ pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n
                 continue;
             if ((*n)++ && (st = pn_strbuf_puts(sb, ",\n")) != PN_OK)
                 break;
-            st = point(&c->places[i], sb, &text);
+            if ((st = point(&c->places[i], sb, &text)) == PN_OK)
+                st = spill_out(sb, spill);
         }
     for (size_t i = 0; layer != -2 && i < c->nlinks && st == PN_OK; i++) {
         const pn_carto_link *l = &c->links[i];
@@ -454,7 +481,8 @@ pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n
             continue;
         if ((*n)++ && (st = pn_strbuf_puts(sb, ",\n")) != PN_OK)
             break;
-        st = line(c, l, sb, &text);
+        if ((st = line(c, l, sb, &text)) == PN_OK)
+            st = spill_out(sb, spill);
     }
     pn_strbuf_release(&text);
     return st;
@@ -462,21 +490,18 @@ pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n
 
 /* ---- the files ------------------------------------------------------------------------ */
 
-pn_status carto_all_features(const pn_carto *c, pn_strbuf *sb)
+pn_status carto_all_features(const pn_carto *c, pn_strbuf *sb, pn_file_out *spill)
 {
     size_t places, links;
-    pn_status st = carto_features(c, -2, sb, &places);
-    size_t before = sb->len;
-    if (st == PN_OK && places)
+    pn_status st = carto_features(c, -2, sb, spill, &places);
+    if (st == PN_OK && places && layer_links(c, -1) > 0) /* a comma between, none after */
         st = pn_strbuf_puts(sb, ",\n");
     if (st == PN_OK)
-        st = carto_features(c, -1, sb, &links);
-    if (st == PN_OK && places && links == 0)
-        sb->len = before, sb->buf[before] = '\0'; /* no comma after the last structure */
+        st = carto_features(c, -1, sb, spill, &links);
     return st;
 }
 
-static pn_status geojson(const pn_carto *c, pn_strbuf *sb)
+static pn_status geojson(const pn_carto *c, pn_strbuf *sb, pn_file_out *spill)
 {
     pn_status st = pn_strbuf_puts(sb, "{\"type\": \"FeatureCollection\", \"name\": ");
     if (st == PN_OK)
@@ -484,7 +509,7 @@ static pn_status geojson(const pn_carto *c, pn_strbuf *sb)
     if (st == PN_OK)
         st = pn_strbuf_puts(sb, ", \"features\": [\n");
     if (st == PN_OK)
-        st = carto_all_features(c, sb);
+        st = carto_all_features(c, sb, spill);
     return st == PN_OK ? pn_strbuf_puts(sb, "\n]}\n") : st;
 }
 
@@ -510,7 +535,7 @@ void carto_view(const pn_carto *c, double *lat, double *lon, int *zoom)
     *zoom = z < 3 ? 3 : z > 16 ? 16 : z;
 }
 
-static pn_status umap(const pn_carto *c, pn_strbuf *sb)
+static pn_status umap(const pn_carto *c, pn_strbuf *sb, pn_file_out *spill)
 {
     double lat, lon;
     int zoom;
@@ -534,7 +559,7 @@ static pn_status umap(const pn_carto *c, pn_strbuf *sb)
                               "\"features\": [\n",
                               zoom, lon, lat);
     if (st == PN_OK)
-        st = carto_features(c, -2, sb, &n);
+        st = carto_features(c, -2, sb, spill, &n);
     if (st == PN_OK)
         st = pn_strbuf_printf(sb,
                               "], \"_umap_options\": {\"name\": \"Structures\", \"color\": "
@@ -542,15 +567,12 @@ static pn_status umap(const pn_carto *c, pn_strbuf *sb)
                               "sociaux (gouttes) et \\u00e9coles (cercles)\"}}",
                               carto_side_colour[0]);
     for (size_t k = 0; k <= c->nclasses && st == PN_OK; k++) {
-        size_t before = sb->len;
+        if (layer_links(c, (long)k) == 0) /* a class without a link drawn: no layer */
+            continue;
         if ((st = pn_strbuf_puts(sb, ",\n{\"type\": \"FeatureCollection\", \"features\": [\n")) !=
                 PN_OK ||
-            (st = carto_features(c, (long)k, sb, &n)) != PN_OK)
+            (st = carto_features(c, (long)k, sb, spill, &n)) != PN_OK)
             break;
-        if (n == 0) { /* a class without a link drawn: no layer */
-            sb->len = before, sb->buf[before] = '\0';
-            continue;
-        }
         const char *label = k < c->nclasses ? c->classes[k].label : "Non class\xc3\xa9";
         st = pn_strbuf_puts(sb, "], \"_umap_options\": {");
         if (st == PN_OK)
@@ -564,30 +586,47 @@ static pn_status umap(const pn_carto *c, pn_strbuf *sb)
     return st == PN_OK ? pn_strbuf_puts(sb, "\n]}\n") : st;
 }
 
-pn_status pn_carto_render(const pn_carto *c, pn_carto_format format, const char *leaflet_dir,
-                          pn_strbuf *out, pn_error *err)
+/* The file of @format into @out, its text going on to @spill as it is made (NULL: all of it
+ * kept in @out); @spill's failure is its own (PN_EIO), said by its commit. */
+static pn_status render(const pn_carto *c, pn_carto_format format, const char *leaflet_dir,
+                        pn_strbuf *out, pn_file_out *spill, pn_error *err)
 {
     pn_status st;
     switch (format) {
     case PN_CARTO_GEOJSON:
-        st = geojson(c, out);
+        st = geojson(c, out, spill);
         break;
     case PN_CARTO_UMAP:
-        st = umap(c, out);
+        st = umap(c, out, spill);
         break;
     default:
         return carto_html(c, leaflet_dir, out, err);
     }
-    return st == PN_OK ? PN_OK : pn_error_set(err, st, "out of memory");
+    return st == PN_OK || st == PN_EIO ? st : pn_error_set(err, st, "out of memory");
+}
+
+pn_status pn_carto_render(const pn_carto *c, pn_carto_format format, const char *leaflet_dir,
+                          pn_strbuf *out, pn_error *err)
+{
+    return render(c, format, leaflet_dir, out, NULL, err);
 }
 
 pn_status pn_carto_write(const pn_carto *c, pn_carto_format format, const char *path,
                          const char *leaflet_dir, pn_error *err)
 {
     pn_strbuf sb = PN_STRBUF_INIT;
-    pn_status st = pn_carto_render(c, format, leaflet_dir, &sb, err);
-    if (st == PN_OK)
-        st = pn_file_write_whole(path, sb.buf ? sb.buf : "", sb.len, err);
+    pn_file_out f;
+    pn_status st = pn_file_begin(&f, path, err);
+    if (st != PN_OK)
+        return st;
+    st = render(c, format, leaflet_dir, &sb, &f, err);
+    if (st == PN_OK || st == PN_EIO) { /* the rest; a write's failure said by the commit */
+        pn_status put = pn_file_put(&f, sb.buf ? sb.buf : "", sb.len);
+        (void)put;
+        st = pn_file_commit(&f, err);
+    } else {
+        pn_file_abandon(&f);
+    }
     pn_strbuf_release(&sb);
     return st;
 }

@@ -202,7 +202,7 @@ static pn_status data(const pn_carto *c, pn_strbuf *out)
     pn_status st = pn_strbuf_puts(out, "var DONNEES = {\"type\": \"FeatureCollection\", "
                                        "\"features\": [\n");
     if (st == PN_OK)
-        st = carto_all_features(c, out);
+        st = carto_all_features(c, out, NULL);
     if (st == PN_OK)
         st = pn_strbuf_puts(out, "]};\nvar CLASSES = [");
     for (size_t k = 0; k <= c->nclasses && st == PN_OK; k++) {

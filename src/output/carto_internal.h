@@ -3,6 +3,7 @@
 #define PN_OUTPUT_CARTO_INTERNAL_H
 
 #include "output/carto.h"
+#include "util/file.h"
 
 /* Each network's colour, uMap icon, code (the GeoJSON's reseau) and French word. */
 extern const char *const carto_side_colour[2];
@@ -21,11 +22,15 @@ int carto_link_class(const pn_carto_link *l);
 PN_MUST_USE pn_status carto_json_str(pn_strbuf *sb, const char *s);
 
 /* The features of a layer as GeoJSON, comma-separated: @layer -2 the structures placed, -1
- * every link drawn, else the links of class @layer (c->nclasses: without a class). */
-PN_MUST_USE pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb, size_t *n);
+ * every link drawn, else the links of class @layer (c->nclasses: without a class). With
+ * @spill (NULL: none), the text written so far goes to that file, then out of @sb, each time
+ * it passes CARTO_SPILL bytes: a national map is never held whole in memory. */
+#define CARTO_SPILL (1u << 20)
+PN_MUST_USE pn_status carto_features(const pn_carto *c, long layer, pn_strbuf *sb,
+                                     pn_file_out *spill, size_t *n);
 
 /* Every structure placed then every link drawn, comma-separated (a GeoJSON "features"). */
-PN_MUST_USE pn_status carto_all_features(const pn_carto *c, pn_strbuf *sb);
+PN_MUST_USE pn_status carto_all_features(const pn_carto *c, pn_strbuf *sb, pn_file_out *spill);
 
 /* The map's centre and zoom. */
 void carto_view(const pn_carto *c, double *lat, double *lon, int *zoom);

@@ -44,15 +44,31 @@ static pn_status add_structure(void *ctx, const pn_structure_row *r, pn_error *e
     return pn_carto_add_place(b->c, &p, NULL, err);
 }
 
-/* The questions a link's description gives: the links repeat's choice questions. */
+/* Whether @name is among the @n names @names. */
+static int named(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The questions a link's description gives: the links repeat's choice questions that its
+ * class is computed from (the link's rhythm, formalisation, schemes: what characterises it),
+ * in the form's order; every choice question of the repeat when the class has no rule. */
 static size_t describe_questions(const pn_form *f, int rep, const pn_question **out)
 {
-    size_t n = 0;
+    const pn_question *k = pn_form_role(f, f->roles.klass);
+    const char *const *refs = NULL;
+    size_t nrefs = 0, n = 0;
+    if (k && k->calculation)
+        pn_expr_refs(k->calculation, &refs, &nrefs);
     for (size_t i = 0; i < f->nq; i++) {
         const pn_question *q = &f->q[i];
         if (q->repeat == rep && q->list &&
             (q->type == PN_Q_SELECT_ONE || q->type == PN_Q_SELECT_MULTIPLE) &&
-            (int)i != f->roles.partner && (int)i != f->roles.klass)
+            (int)i != f->roles.partner && (int)i != f->roles.klass &&
+            (nrefs == 0 || named(refs, nrefs, q->name)))
             out[n++] = q;
     }
     return n;

@@ -79,14 +79,14 @@ pn_status wb_fiche_requests(pn_store *s, const pn_report_item *it, pn_tab_reques
 /* A town's counts: its structures in the registry, and whether the answers link them (what
  * the cartography publishes), none of them under the secret statistique. */
 enum {
-    C_LISTED,      /* centres of the registry */
-    C_ANSWERED,    /* of which answered */
-    C_UNLINKED,    /* of which no answer links to a school */
-    S_LISTED,      /* schools of the registry */
-    S_ANSWERED,    /* of which answered */
-    S_UNLINKED,    /* of which no answer links to a centre */
-    EP_LISTED,     /* schools of the registry in priority education */
-    EP_UNLINKED,   /* of which no link */
+    C_LISTED,    /* centres of the registry */
+    C_ANSWERED,  /* of which answered */
+    C_UNLINKED,  /* of which no answer links to a school */
+    S_LISTED,    /* schools of the registry */
+    S_ANSWERED,  /* of which answered */
+    S_UNLINKED,  /* of which no answer links to a centre */
+    EP_LISTED,   /* schools of the registry in priority education */
+    EP_UNLINKED, /* of which no link */
     NCOUNT
 };
 
@@ -126,8 +126,8 @@ static pn_status count_towns(const pn_carto *c, town *towns, size_t nt, pn_error
         if (!pl->listed)
             continue;
         size_t at;
-        double *n = pn_strindex_get(&ix, pl->commune, strlen(pl->commune), &at) ? towns[at].n
-                                                                                : other;
+        double *n =
+            pn_strindex_get(&ix, pl->commune, strlen(pl->commune), &at) ? towns[at].n : other;
         int school = pl->side == PN_CARTO_SCHOOL;
         n[school ? S_LISTED : C_LISTED]++;
         n[school ? S_ANSWERED : C_ANSWERED] += pl->responded != 0;
@@ -168,25 +168,26 @@ static const char *source_line(const pn_workbook *wb, char *buf, size_t size)
 }
 
 #define CHAMP_REGISTRY                                                                             \
-    "Champ : structures du r\xc3\xa9pertoire (centres sociaux de la liste de la "                 \
+    "Champ : structures du r\xc3\xa9pertoire (centres sociaux de la liste de la "                  \
     "f\xc3\xa9"                                                                                    \
-    "d\xc3\xa9ration, \xc3\xa9"                                                                   \
-    "coles et coll\xc3\xa8ges de l'Annuaire de l'\xc3\xa9"                                        \
-    "ducation) et liens que les r\xc3\xa9ponses d\xc3\xa9"                                        \
+    "d\xc3\xa9ration, \xc3\xa9"                                                                    \
+    "coles et coll\xc3\xa8ges de l'Annuaire de l'\xc3\xa9"                                         \
+    "ducation) et liens que les r\xc3\xa9ponses d\xc3\xa9"                                         \
     "clarent entre elles."
 
 #define LINK_DEFINITION                                                                            \
-    "Un lien compte d\xc3\xa8s que l'une des deux structures le d\xc3\xa9"                        \
+    "Un lien compte d\xc3\xa8s que l'une des deux structures le d\xc3\xa9"                         \
     "clare, quel que soit son type (\xc2\xab\xc2\xa0"                                              \
-    "Aucun lien\xc2\xa0\xc2\xbb compris : un lien arr\xc3\xaat\xc3\xa9 ou seulement "            \
-    "envisag\xc3\xa9). Partenaires par structure : nombre moyen de structures de l'autre "        \
-    "r\xc3\xa9seau avec lesquelles une structure du r\xc3\xa9pertoire a un lien d\xc3\xa9"        \
+    "Aucun lien\xc2\xa0\xc2\xbb compris : un lien arr\xc3\xaat\xc3\xa9 ou seulement "              \
+    "envisag\xc3\xa9). Partenaires par structure : nombre moyen de structures de l'autre "         \
+    "r\xc3\xa9seau avec lesquelles une structure du r\xc3\xa9pertoire a un lien d\xc3\xa9"         \
     "clar\xc3\xa9."
 
 #define PUBLIC_FIGURES                                                                             \
     "Les structures du r\xc3\xa9pertoire, leurs r\xc3\xa9ponses et leurs liens sont ceux que la "  \
-    "cartographie montre : ces chiffres ne rel\xc3\xa8vent pas du secret statistique, qui masque "  \
-    "les petits effectifs des r\xc3\xa9ponses (types de liens, freins, facteurs de r\xc3\xa9ussite)."
+    "cartographie montre : ces chiffres ne rel\xc3\xa8vent pas du secret statistique, qui masque " \
+    "les petits effectifs des r\xc3\xa9ponses (types de liens, freins, facteurs de "               \
+    "r\xc3\xa9ussite)."
 
 /* The sentences under a sheet, one a row from @row, @ncols columns wide; the rows taken. */
 static lxw_row_t notes(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t ncols,
@@ -235,11 +236,11 @@ static pn_status figures_sheet(pn_workbook *wb, const pn_report_item *it, const 
                                           "coles et coll\xc3\xa8ges",
                                           "\xc3\x89"
                                           "ducation prioritaire"};
-    static const char *const heads[5] = {
-        "R\xc3\xa9pertoire", "R\xc3\xa9pertoire : ont r\xc3\xa9pondu",
-        "Sans lien d\xc3\xa9"
-        "clar\xc3\xa9",
-        "% sans lien", "Partenaires par structure (moyenne)"};
+    static const char *const heads[5] = {"R\xc3\xa9pertoire",
+                                         "R\xc3\xa9pertoire : ont r\xc3\xa9pondu",
+                                         "Sans lien d\xc3\xa9"
+                                         "clar\xc3\xa9",
+                                         "% sans lien", "Partenaires par structure (moyenne)"};
     lxw_row_t top = HEAD_ROW;
     wb_latch(wb, worksheet_merge_range(ws, top, 1, top, 5, groups[0], wb->f.head));
     wb_latch(wb, worksheet_merge_range(ws, top, 6, top, 10, groups[1], wb->f.head));
@@ -280,8 +281,8 @@ static pn_status figures_sheet(pn_workbook *wb, const pn_report_item *it, const 
                      "n'ont aucun lien d\xc3\xa9"
                      "clar\xc3\xa9 (%s %%) ; un centre social y a en moyenne %s "
                      "partenaires.",
-                     pn_category_label(towns[i].cat), towns[i].n[C_UNLINKED],
-                     towns[i].n[C_LISTED], pct, mean);
+                     pn_category_label(towns[i].cat), towns[i].n[C_UNLINKED], towns[i].n[C_LISTED],
+                     pct, mean);
         }
     if (!*lecture)
         snprintf(lecture, sizeof lecture,
@@ -289,8 +290,9 @@ static pn_status figures_sheet(pn_workbook *wb, const pn_report_item *it, const 
                  "panorama structures import\xc2\xa0\xc2\xbb le remplit \xc3\xa0 partir de "
                  "l'Annuaire de l'\xc3\xa9"
                  "ducation et de la liste des centres sociaux.");
-    const char *lines[] = {CHAMP_REGISTRY, LINK_DEFINITION, PUBLIC_FIGURES,
-                           source_line(wb, source, sizeof source), lecture, it->note};
+    const char *lines[] = {CHAMP_REGISTRY, LINK_DEFINITION,
+                           PUBLIC_FIGURES, source_line(wb, source, sizeof source),
+                           lecture,        it->note};
     row++;
     notes(wb, ws, row, 13, w0 + 12 * 12, lines, sizeof lines / sizeof lines[0]);
     return wb_end_sheet(wb, it->sheet, err);
@@ -304,8 +306,9 @@ static int png_size(const unsigned char *png, size_t len, double *w, double *h)
 {
     if (len < 24 || memcmp(png, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(png + 12, "IHDR", 4) != 0)
         return 0;
-#define BE32(p) ((double)((unsigned long)(p)[0] << 24 | (unsigned long)(p)[1] << 16 |             \
-                          (unsigned long)(p)[2] << 8 | (unsigned long)(p)[3]))
+#define BE32(p)                                                                                    \
+    ((double)((unsigned long)(p)[0] << 24 | (unsigned long)(p)[1] << 16 |                          \
+              (unsigned long)(p)[2] << 8 | (unsigned long)(p)[3]))
     *w = BE32(png + 16), *h = BE32(png + 20);
     for (size_t at = 8; at + 12 <= len;) {
         double n = BE32(png + at);
@@ -348,8 +351,7 @@ static lxw_row_t var_table(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row,
         return row;
     const char *net = part->network_label;
     char heading[600];
-    snprintf(heading, sizeof heading, "%s%s%s", title, net ? " \xe2\x80\x94 " : "",
-             net ? net : "");
+    snprintf(heading, sizeof heading, "%s%s%s", title, net ? " \xe2\x80\x94 " : "", net ? net : "");
     wb_put_wrapped(wb, ws, row++, 4, heading, 56, wb->f.section_wrap);
     const char *unit = xt ? "Liens" : "R\xc3\xa9pondants";
     wb_put_str(wb, ws, row, 0, "", wb->f.head_left);
@@ -366,26 +368,29 @@ static lxw_row_t var_table(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row,
             *masked |= pn_is_masked(n) || pn_is_masked(p) || pn_is_masked(xt->col_total_pct[j]);
             wb_put_str(wb, ws, row, 0, pn_category_label(&xt->col_cats[j]), wb->f.label);
             wb_put_num(wb, ws, row, 1, n, wb->f.count);
-            wb_put_num(wb, ws, row, 2, p, wb_pct_format(wb, wb->f.pct, i >= 0 ? xt->row_total[i] : 0));
+            wb_put_num(wb, ws, row, 2, p,
+                       wb_pct_format(wb, wb->f.pct, i >= 0 ? xt->row_total[i] : 0));
             wb_put_num(wb, ws, row, 3, xt->col_total_pct[j], wb->f.pct);
             if (!*lecture && isfinite(p) && !pn_is_masked(p) && isfinite(xt->col_total_pct[j]) &&
                 !pn_is_masked(xt->col_total_pct[j]) && p > 0) {
                 char a[32], b[32];
                 wb_french_decimal(a, sizeof a, p);
                 wb_french_decimal(b, sizeof b, xt->col_total_pct[j]);
-                snprintf(lecture, size,
-                         "Lecture : \xc3\xa0 %s, %s %% des liens d\xc3\xa9"
-                         "clar\xc3\xa9s sont de type \xc2\xab\xc2\xa0%s\xc2\xa0\xc2\xbb, contre %s %% "
-                         "dans l'ensemble de l'enqu\xc3\xaate.",
-                         pn_category_label(town_cat), a, pn_category_label(&xt->col_cats[j]), b);
+                snprintf(
+                    lecture, size,
+                    "Lecture : \xc3\xa0 %s, %s %% des liens d\xc3\xa9"
+                    "clar\xc3\xa9s sont de type \xc2\xab\xc2\xa0%s\xc2\xa0\xc2\xbb, contre %s %% "
+                    "dans l'ensemble de l'enqu\xc3\xaate.",
+                    pn_category_label(town_cat), a, pn_category_label(&xt->col_cats[j]), b);
             }
             row++;
         }
         double n = i >= 0 ? xt->row_total[i] : 0;
         *masked |= pn_is_masked(n);
         char label[64];
-        snprintf(label, sizeof label, "%s d\xc3\xa9"
-                                      "clar\xc3\xa9s",
+        snprintf(label, sizeof label,
+                 "%s d\xc3\xa9"
+                 "clar\xc3\xa9s",
                  unit);
         wb_put_str(wb, ws, row, 0, label, wb->f.total_label);
         wb_put_num(wb, ws, row, 1, n, wb->f.total_count);
@@ -478,7 +483,7 @@ static void fiche_name(const pn_workbook *wb, const town *t, char *buf, size_t s
 }
 
 #define FICHE_CHAMP                                                                                \
-    "Champ : structures de la commune (r\xc3\xa9pertoire), liens d\xc3\xa9"                       \
+    "Champ : structures de la commune (r\xc3\xa9pertoire), liens d\xc3\xa9"                        \
     "clar\xc3\xa9s par ses centres sociaux et ses \xc3\xa9"                                        \
     "coles, r\xc3\xa9pondants de la commune pour les autres questions ; ensemble : toutes les "    \
     "communes de l'enqu\xc3\xaate."
@@ -499,20 +504,19 @@ static lxw_row_t fiche_left(fiche_ctx *x, lxw_worksheet *ws, const town *t, int 
     wb_put_str(wb, ws, row, 1, "Commune", wb->f.head);
     wb_put_str(wb, ws, row, 2, "Ensemble", wb->f.head);
     row++;
-    static const char *const labels[7] = {
-        "Centres sociaux sans lien d\xc3\xa9"
-        "clar\xc3\xa9",
-        "Part des centres sociaux sans lien (%)",
-        "Partenaires par centre social (moyenne)",
-        "\xc3\x89"
-        "coles et coll\xc3\xa8ges sans lien d\xc3\xa9"
-        "clar\xc3\xa9",
-        "Part des \xc3\xa9"
-        "coles et coll\xc3\xa8ges sans lien (%)",
-        "Partenaires par \xc3\xa9"
-        "cole ou coll\xc3\xa8ge (moyenne)",
-        "\xc3\x89"
-        "coles REP ou REP+ sans lien avec un centre social"};
+    static const char *const labels[7] = {"Centres sociaux sans lien d\xc3\xa9"
+                                          "clar\xc3\xa9",
+                                          "Part des centres sociaux sans lien (%)",
+                                          "Partenaires par centre social (moyenne)",
+                                          "\xc3\x89"
+                                          "coles et coll\xc3\xa8ges sans lien d\xc3\xa9"
+                                          "clar\xc3\xa9",
+                                          "Part des \xc3\xa9"
+                                          "coles et coll\xc3\xa8ges sans lien (%)",
+                                          "Partenaires par \xc3\xa9"
+                                          "cole ou coll\xc3\xa8ge (moyenne)",
+                                          "\xc3\x89"
+                                          "coles REP ou REP+ sans lien avec un centre social"};
     for (int k = 0; k < 2; k++) {
         int un = k ? S_UNLINKED : C_UNLINKED;
         figure_row(wb, ws, row++, labels[3 * k], t->n[un], all->n[un], wb->f.public_count);
@@ -544,8 +548,8 @@ static pn_status fiche_right(fiche_ctx *x, lxw_worksheet *ws, const town *t, cha
     wb_put_str(wb, ws, r++, R, "Le r\xc3\xa9seau dessin\xc3\xa9", wb->f.section);
     char *png = NULL;
     size_t len = 0;
-    pn_status st = pn_carto_draw(x->drawer, x->carto, code, "png", x->secret < 2, &png, &len,
-                                 NULL, err);
+    pn_status st =
+        pn_carto_draw(x->drawer, x->carto, code, "png", x->secret < 2, &png, &len, NULL, err);
     if (st != PN_OK)
         return st;
     double w, h;
@@ -573,10 +577,10 @@ static pn_status fiche_right(fiche_ctx *x, lxw_worksheet *ws, const town *t, cha
         if (!pl->listed || strcmp(pl->commune, code) != 0)
             continue;
         int school = pl->side == PN_CARTO_SCHOOL;
-        const char *kind = !school ? "Centre"
+        const char *kind = !school                                   ? "Centre"
                            : strcmp(pl->kind, "Coll\xc3\xa8ge") == 0 ? "Coll\xc3\xa8ge"
-                                                                       : "\xc3\x89"
-                                                                         "cole";
+                                                                     : "\xc3\x89"
+                                                                       "cole";
         wb_put_str(wb, ws, r, R, pl->name, wb->f.label);
         wb_put_str(wb, ws, r, R + 1, kind, wb->f.label);
         wb_put_str(wb, ws, r, R + 2, pl->rep, wb->f.label);
@@ -631,10 +635,14 @@ static pn_status fiche(fiche_ctx *x, const town *t, pn_error *err)
     if (masked)
         snprintf(secret_line, sizeof secret_line, PN_SECRET_NOTE, x->secret);
     char source[600];
-    const char *lines[] = {FICHE_CHAMP,    caption,
-                           LINK_DEFINITION, PUBLIC_FIGURES,
-                           source_line(wb, source, sizeof source), lecture,
-                           secret_line,     x->it->note};
+    const char *lines[] = {FICHE_CHAMP,
+                           caption,
+                           LINK_DEFINITION,
+                           PUBLIC_FIGURES,
+                           source_line(wb, source, sizeof source),
+                           lecture,
+                           secret_line,
+                           x->it->note};
     lxw_row_t end = (left_end > right_end ? left_end : right_end) + 1;
     notes(wb, ws, end, FICHE_RIGHT + 4, 125, lines, sizeof lines / sizeof lines[0]);
     wb_set_cols(wb, ws, 0, 0, 42);
@@ -679,8 +687,7 @@ static int has_units(const pn_tab_result *res, const char *code)
 }
 
 pn_status wb_add_fiches(pn_workbook *wb, pn_store *s, const pn_report_item *it,
-                        const pn_tab_result *res, double secret, size_t *written,
-                        pn_error *err)
+                        const pn_tab_result *res, double secret, size_t *written, pn_error *err)
 {
     *written = 0;
     size_t nt = 0;

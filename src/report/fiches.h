@@ -15,15 +15,16 @@
  * that both publish one secret pattern; a select_multiple of a stored form as {v, by}.
  * PN_OK, PN_ESTORE, PN_ENOMEM.
  */
-PN_MUST_USE pn_status wb_fiche_requests(pn_store *s, const pn_report_item *it,
-                                        pn_tab_request *reqs, pn_error *err);
+PN_MUST_USE pn_status wb_fiche_requests(pn_store *s, const pn_report_item *it, pn_tab_request *reqs,
+                                        pn_error *err);
 
 /*
  * wb_add_fiches - the figures sheet and the fiches of @it, from @res (the it->nvars results
  * of its requests, counted and protected with the workbook's other tables) and from the store
  * @s, inside the report's read transaction: the registry's structures of each town and the
  * links the answers report (pn_carto_read), each town's network drawn by Graphviz. @secret:
- * the threshold of the secret statistique. *@written gets the number of fiches. PN_OK, PN_ESTORE, PN_ENOMEM, PN_EINTERNAL.
+ * the threshold of the secret statistique. *@written gets the number of fiches. PN_OK, PN_ESTORE,
+ * PN_ENOMEM, PN_EINTERNAL.
  */
 PN_MUST_USE pn_status wb_add_fiches(pn_workbook *wb, pn_store *s, const pn_report_item *it,
                                     const pn_tab_result *res, double secret, size_t *written,

@@ -39,9 +39,18 @@ pn_status pn_strbuf_puts(pn_strbuf *sb, const char *s)
 pn_status pn_strbuf_printf(pn_strbuf *sb, const char *fmt, ...)
 {
     va_list ap;
+    /* into the room the buffer has, in one pass when it fits (most calls); else measured,
+     * grown, and written again. The buffer's end is restored when it did not fit. */
+    size_t room = sb->buf ? sb->cap - sb->len : 0;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = room ? vsnprintf(sb->buf + sb->len, room, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (size_t)n < room) {
+        sb->len += (size_t)n;
+        return PN_OK;
+    }
+    if (room)
+        sb->buf[sb->len] = '\0';
     if (n < 0 || reserve(sb, (size_t)n) != PN_OK)
         return PN_ENOMEM;
     va_start(ap, fmt);

@@ -7,7 +7,6 @@
 # answer count from 1 to 2 shown, and fitted to one printed page (the PDF is checked by
 # print.sh). Bad fiches records are refused with their line and column.
 . "$(dirname "$0")/lib.bash"
-export ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0 # Graphviz's own leaks (lsan.supp)
 
 import_demo p.db
 "$PN_BIN" --db p.db structures import "$EX/annuaire.csv" "$EX/centres.csv" "$EX/qpv.csv" \

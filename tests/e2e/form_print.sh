@@ -7,8 +7,6 @@
 # before it), the same file whatever the locale; then the invocations that must fail, and
 # leave no file behind. The checker is first shown to catch a label the PDF lacks.
 . "$(dirname "$0")/lib.bash"
-# fontconfig's own leak, which tests/lsan.supp names, is found only on a full stack
-export ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0
 
 "$PN_BIN" --db p.db init >/dev/null
 "$PN_BIN" --db p.db structures import "$EX/annuaire.csv" "$EX/centres.csv" >/dev/null

@@ -5,9 +5,6 @@
 # uMap's importer reads (umap-project/umap, app.js importRaw and createDataLayer); headless
 # Chromium draws the page with as many markers and lines, and logs nothing.
 . "$(dirname "$0")/lib.bash"
-# Graphviz's and Pango's own leaks are suppressed by their frames (tests/lsan.supp), which
-# only the slow unwinder finds in libraries built without frame pointers
-export ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0
 
 import_demo p.db
 "$PN_BIN" --db p.db structures import "$EX/annuaire.csv" "$EX/centres.csv" "$EX/qpv.csv" \

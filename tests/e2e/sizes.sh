@@ -7,6 +7,9 @@
 # the long list in the normal build), so that a lookup that turns quadratic again fails here
 # whatever the machine's speed, without timing anything.
 . "$(dirname "$0")/lib.bash"
+# nothing here draws through Graphviz or Pango (lib.bash's slow unwinder is for their
+# leaks): the fast one keeps the bounds meaningful
+export ASAN_OPTIONS=${ASAN_OPTIONS/fast_unwind_on_malloc=0/fast_unwind_on_malloc=1}
 
 # bounded CMD...: CMD under timeout; exit 124 says it ran too long
 bounded() {
