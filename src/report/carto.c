@@ -168,11 +168,44 @@ static pn_status add_classes(pn_carto *c, pn_form *const *forms, size_t n)
     return PN_OK;
 }
 
+pn_status pn_report_stored_forms(pn_store *s, int sided, pn_form ***out, size_t *n, pn_error *err)
+{
+    char **ids = NULL;
+    size_t nids = 0;
+    *out = NULL, *n = 0;
+    pn_status st = pn_store_form_ids(s, &ids, &nids, err);
+    pn_form **forms = st == PN_OK ? calloc(nids ? nids : 1, sizeof *forms) : NULL;
+    if (st == PN_OK && forms == NULL)
+        st = pn_error_set(err, PN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nids && st == PN_OK; i++) {
+        pn_error ignored = {0}; /* a form the store cannot read back is left out */
+        pn_form *f = pn_store_get_form(s, ids[i], NULL, NULL, &ignored);
+        if (f && (!sided || f->side != PN_SIDE_NONE))
+            forms[(*n)++] = f;
+        else
+            pn_form_destroy(f);
+    }
+    for (size_t i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    if (st == PN_OK)
+        *out = forms;
+    else
+        pn_report_forms_free(forms, *n), *n = 0;
+    return st;
+}
+
+void pn_report_forms_free(pn_form **forms, size_t n)
+{
+    for (size_t i = 0; forms && i < n; i++)
+        pn_form_destroy(forms[i]);
+    free(forms);
+}
+
 pn_status pn_carto_read(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_carto **out,
                         pn_error *err)
 {
-    char **ids = NULL;
-    size_t nids = 0, nforms = 0;
+    size_t nforms = 0;
     pn_form **forms = NULL;
     *out = NULL;
     pn_carto *c = pn_carto_create("Cartographie des liens entre \xc3\xa9"
@@ -180,17 +213,7 @@ pn_status pn_carto_read(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_c
                                   "Type de lien");
     if (c == NULL)
         return pn_error_set(err, PN_ENOMEM, "out of memory");
-    pn_status st = pn_store_form_ids(s, &ids, &nids, err);
-    if (st == PN_OK && (forms = calloc(nids ? nids : 1, sizeof *forms)) == NULL)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nids && st == PN_OK; i++) {
-        pn_error ignored = {0};
-        pn_form *f = pn_store_get_form(s, ids[i], NULL, NULL, &ignored);
-        if (f && f->side != PN_SIDE_NONE)
-            forms[nforms++] = f;
-        else
-            pn_form_destroy(f);
-    }
+    pn_status st = pn_report_stored_forms(s, 1, &forms, &nforms, err);
     if (st == PN_OK && add_classes(c, forms, nforms) != PN_OK)
         st = pn_error_set(err, PN_ENOMEM, "out of memory");
     builder b = {c, keep, keep_ctx, PN_OK};
@@ -198,12 +221,7 @@ pn_status pn_carto_read(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx, pn_c
         st = pn_store_each_structure(s, add_structure, &b, err);
     for (size_t i = 0; i < nforms && st == PN_OK; i++)
         st = add_links(s, forms[i], c, err);
-    for (size_t i = 0; i < nforms; i++)
-        pn_form_destroy(forms[i]);
-    free(forms);
-    for (size_t i = 0; i < nids; i++)
-        free(ids[i]);
-    free(ids);
+    pn_report_forms_free(forms, nforms);
     if (st == PN_OK)
         *out = c;
     else

@@ -45,17 +45,9 @@
 pn_status wb_fiche_requests(pn_store *s, const pn_report_item *it, pn_tab_request *reqs,
                             pn_error *err)
 {
-    char **ids = NULL;
-    size_t nids = 0, nforms = 0;
+    size_t nforms = 0;
     pn_form **forms = NULL;
-    pn_status st = pn_store_form_ids(s, &ids, &nids, err);
-    if (st == PN_OK && (forms = calloc(nids ? nids : 1, sizeof *forms)) == NULL)
-        st = pn_error_set(err, PN_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nids && st == PN_OK; i++) {
-        pn_error ignored = {0};
-        if ((forms[nforms] = pn_store_get_form(s, ids[i], NULL, NULL, &ignored)) != NULL)
-            nforms++;
-    }
+    pn_status st = pn_report_stored_forms(s, 0, &forms, &nforms, err);
     for (size_t v = 0; v < it->nvars && st == PN_OK; v++) {
         int multi = 0;
         for (size_t i = 0; i < nforms; i++) {
@@ -65,12 +57,7 @@ pn_status wb_fiche_requests(pn_store *s, const pn_report_item *it, pn_tab_reques
         reqs[v] = multi ? (pn_tab_request){it->vars[v], it->by, NULL, 0}
                         : (pn_tab_request){it->by, it->vars[v], NULL, 0};
     }
-    for (size_t i = 0; i < nforms; i++)
-        pn_form_destroy(forms[i]);
-    free(forms);
-    for (size_t i = 0; i < nids; i++)
-        free(ids[i]);
-    free(ids);
+    pn_report_forms_free(forms, nforms);
     return st;
 }
 

@@ -138,10 +138,9 @@ void wb_set_cols(pn_workbook *wb, lxw_worksheet *ws, lxw_col_t first, lxw_col_t 
         p->ncol = (size_t)last + 1;
 }
 
-void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
-                     lxw_chart *chart, lxw_chart_options *opt)
+/* What a chart or an image covers, for the sheet's plan. */
+static void add_box(pn_workbook *wb, lxw_worksheet *ws, struct chart_box box)
 {
-    wb_latch(wb, worksheet_insert_chart_opt(ws, row, col, chart, opt));
     wb_plan *p = plan_of(wb, ws);
     if (p == NULL)
         return;
@@ -149,9 +148,16 @@ void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_
         wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
         return;
     }
+    p->charts[p->ncharts++] = box;
+}
+
+void wb_insert_chart(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+                     lxw_chart *chart, lxw_chart_options *opt)
+{
+    wb_latch(wb, worksheet_insert_chart_opt(ws, row, col, chart, opt));
     double xs = opt->x_scale > 0 ? opt->x_scale : 1, ys = opt->y_scale > 0 ? opt->y_scale : 1;
-    p->charts[p->ncharts++] =
-        (struct chart_box){row, col, opt->x_offset, opt->y_offset, CHART_W * xs, CHART_H * ys};
+    add_box(wb, ws,
+            (struct chart_box){row, col, opt->x_offset, opt->y_offset, CHART_W * xs, CHART_H * ys});
 }
 
 void wb_insert_image(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
@@ -159,14 +165,7 @@ void wb_insert_image(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row, lxw_col_
                      lxw_image_options *opt)
 {
     wb_latch(wb, worksheet_insert_image_buffer_opt(ws, row, col, png, len, opt));
-    wb_plan *p = plan_of(wb, ws);
-    if (p == NULL)
-        return;
-    if (!grow((void **)&p->charts, &p->capcharts, p->ncharts + 1, sizeof *p->charts)) {
-        wb_latch(wb, LXW_ERROR_MEMORY_MALLOC_FAILED);
-        return;
-    }
-    p->charts[p->ncharts++] = (struct chart_box){row, col, opt->x_offset, opt->y_offset, w, h};
+    add_box(wb, ws, (struct chart_box){row, col, opt->x_offset, opt->y_offset, w, h});
 }
 
 void wb_one_page(pn_workbook *wb, lxw_worksheet *ws)

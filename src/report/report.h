@@ -421,6 +421,13 @@ typedef int (*pn_carto_keep_fn)(void *ctx, const pn_structure_row *r, pn_error *
 PN_MUST_USE pn_status pn_carto_build(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx,
                                      pn_carto **out, pn_error *err);
 
+/* pn_report_stored_forms - every form the store holds (those of a network only when @sided),
+ * read back in the caller's read transaction; one that cannot be read is left out. *@out
+ * (free with pn_report_forms_free) gets @n of them. PN_OK, PN_ESTORE, PN_ENOMEM. */
+PN_MUST_USE pn_status pn_report_stored_forms(pn_store *s, int sided, pn_form ***out, size_t *n,
+                                             pn_error *err);
+void pn_report_forms_free(pn_form **forms, size_t n);
+
 /* pn_carto_read - the same inside the read transaction the caller holds (the report's). */
 PN_MUST_USE pn_status pn_carto_read(pn_store *s, pn_carto_keep_fn keep, void *keep_ctx,
                                     pn_carto **out, pn_error *err);

@@ -535,6 +535,26 @@ static pn_status read_workbook(loader *ld, size_t line, char *val[NCOLS], pn_err
     return PN_OK;
 }
 
+/* @it (its title set, NULL when out of memory) added to the spec's items, which then own
+ * what it holds: @it is left empty. */
+static pn_status add_item(loader *ld, pn_report_item *it, pn_error *err)
+{
+    pn_report_spec *spec = ld->spec;
+    if (it->title == NULL)
+        return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+    if (spec->n == ld->cap) {
+        size_t cap = ld->cap ? 2 * ld->cap : 16;
+        pn_report_item *p = realloc(spec->items, cap * sizeof *p);
+        if (p == NULL)
+            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
+        spec->items = p;
+        ld->cap = cap;
+    }
+    spec->items[spec->n++] = *it;
+    memset(it, 0, sizeof *it);
+    return PN_OK;
+}
+
 /* A table record (@pairs 0) or a pairs record (1: the agreement of the links both sides
  * report, which takes no by, where or chart): checked, then added to the spec's items, its
  * values taken from @val. */
@@ -586,16 +606,6 @@ static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs
         (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
         goto out;
 
-    if (spec->n == ld->cap) {
-        size_t cap = ld->cap ? 2 * ld->cap : 16;
-        pn_report_item *p = realloc(spec->items, cap * sizeof *p);
-        if (p == NULL) {
-            st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-            goto out;
-        }
-        spec->items = p;
-        ld->cap = cap;
-    }
     it.line = line;
     it.sheet = val[COL_SHEET], val[COL_SHEET] = NULL;
     if (val[COL_TITLE][0] == '\0')
@@ -614,12 +624,7 @@ static pn_status read_table(loader *ld, size_t line, char *val[NCOLS], int pairs
     if (val[COL_LABELS][0] != '\0' &&
         (st = read_labels(spec, line, val[COL_LABELS], &it, err)) != PN_OK)
         goto out;
-    if (it.title == NULL) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-        goto out;
-    }
-    spec->items[spec->n++] = it;
-    memset(&it, 0, sizeof it);
+    st = add_item(ld, &it, err);
 out:
     item_release(&it);
     return st;
@@ -695,14 +700,6 @@ static pn_status read_fiches(loader *ld, size_t line, char *val[NCOLS], pn_error
         (st = check_text(spec, line, "title", val[COL_TITLE], err)) != PN_OK ||
         (st = check_text(spec, line, "note", val[COL_NOTE], err)) != PN_OK)
         return st;
-    if (spec->n == ld->cap) {
-        size_t cap = ld->cap ? 2 * ld->cap : 16;
-        pn_report_item *p = realloc(spec->items, cap * sizeof *p);
-        if (p == NULL)
-            return pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-        spec->items = p;
-        ld->cap = cap;
-    }
     it.fiches = 1;
     it.line = line;
     it.chart = PN_CHART_NONE;
@@ -719,12 +716,7 @@ static pn_status read_fiches(loader *ld, size_t line, char *val[NCOLS], pn_error
     if (val[COL_LABELS][0] != '\0' &&
         (st = read_labels(spec, line, val[COL_LABELS], &it, err)) != PN_OK)
         goto out;
-    if (it.title == NULL) {
-        st = pn_error_set(err, PN_ENOMEM, "out of memory reading '%s'", spec->path);
-        goto out;
-    }
-    spec->items[spec->n++] = it;
-    memset(&it, 0, sizeof it);
+    st = add_item(ld, &it, err);
 out:
     item_release(&it);
     return st;
