@@ -63,7 +63,9 @@ static const command commands[] = {
      "Without SPEC: the spec of the last report (kept in the project file), else "
      "./reports/demo.csv, else the installed demo spec. The methodology sheet's text is "
      "methodologie.txt beside the spec, else ./reports/methodologie.txt, else the installed "
-     "one."},
+     "one. A spec's 'fiches' row adds the network's figures by town and one fiche per town "
+     "(its structures, its links by type, its obstacles and success factors beside the whole "
+     "survey's, its network drawn), each printed on one A4 page."},
     {"structures", cmd_structures, NEEDS_STORE,
      "panorama [--db FILE] structures import FILE... | structures [--where EXPR] "
      "[--format text|csv]",
