@@ -91,7 +91,7 @@ build-tsan: deps
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target panorama pn-generate test_import test_recalc test_tabulate
 
 test-tsan: build-tsan
-	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 # Rewrite the bundled example exports with the deterministic generator.
