@@ -218,16 +218,11 @@ static pn_status figures_sheet(pn_workbook *wb, const pn_report_item *it, const 
                                   NULL, &ws, &se, err);
     if (st != PN_OK)
         return st;
-    static const char *const groups[3] = {"Centres sociaux",
-                                          "\xc3\x89"
-                                          "coles et coll\xc3\xa8ges",
-                                          "\xc3\x89"
-                                          "ducation prioritaire"};
-    static const char *const heads[5] = {"R\xc3\xa9pertoire",
-                                         "R\xc3\xa9pertoire : ont r\xc3\xa9pondu",
-                                         "Sans lien d\xc3\xa9"
-                                         "clar\xc3\xa9",
-                                         "% sans lien", "Partenaires par structure (moyenne)"};
+    static const char *const groups[3] = {"Centres sociaux", "\303\211coles et coll\303\250ges",
+                                          "\303\211ducation prioritaire"};
+    static const char *const heads[5] = {
+        "R\303\251pertoire", "R\303\251pertoire : ont r\303\251pondu",
+        "Sans lien d\303\251clar\303\251", "% sans lien", "Partenaires par structure (moyenne)"};
     lxw_row_t top = HEAD_ROW;
     wb_latch(wb, worksheet_merge_range(ws, top, 1, top, 5, groups[0], wb->f.head));
     wb_latch(wb, worksheet_merge_range(ws, top, 6, top, 10, groups[1], wb->f.head));
@@ -491,19 +486,14 @@ static lxw_row_t fiche_left(fiche_ctx *x, lxw_worksheet *ws, const town *t, int 
     wb_put_str(wb, ws, row, 1, "Commune", wb->f.head);
     wb_put_str(wb, ws, row, 2, "Ensemble", wb->f.head);
     row++;
-    static const char *const labels[7] = {"Centres sociaux sans lien d\xc3\xa9"
-                                          "clar\xc3\xa9",
-                                          "Part des centres sociaux sans lien (%)",
-                                          "Partenaires par centre social (moyenne)",
-                                          "\xc3\x89"
-                                          "coles et coll\xc3\xa8ges sans lien d\xc3\xa9"
-                                          "clar\xc3\xa9",
-                                          "Part des \xc3\xa9"
-                                          "coles et coll\xc3\xa8ges sans lien (%)",
-                                          "Partenaires par \xc3\xa9"
-                                          "cole ou coll\xc3\xa8ge (moyenne)",
-                                          "\xc3\x89"
-                                          "coles REP ou REP+ sans lien avec un centre social"};
+    static const char *const labels[7] = {
+        "Centres sociaux sans lien d\303\251clar\303\251",
+        "Part des centres sociaux sans lien (%)",
+        "Partenaires par centre social (moyenne)",
+        "\303\211coles et coll\303\250ges sans lien d\303\251clar\303\251",
+        "Part des \303\251coles et coll\303\250ges sans lien (%)",
+        "Partenaires par \303\251cole ou coll\303\250ge (moyenne)",
+        "\303\211coles REP ou REP+ sans lien avec un centre social"};
     for (int k = 0; k < 2; k++) {
         int un = k ? S_UNLINKED : C_UNLINKED;
         figure_row(wb, ws, row++, labels[3 * k], t->n[un], all->n[un], wb->f.public_count);
@@ -554,7 +544,7 @@ static pn_status fiche_right(fiche_ctx *x, lxw_worksheet *ws, const town *t, cha
     free(png);
     r++;
     wb_put_str(wb, ws, r++, R, "Les structures de la commune (r\xc3\xa9pertoire)", wb->f.section);
-    static const char *const heads[4] = {"Structure", "R\xc3\xa9seau", "EP", "R\xc3\xa9ponse"};
+    static const char *const heads[4] = {"Structure", "R\303\251seau", "EP", "R\303\251ponse"};
     for (int k = 0; k < 4; k++)
         wb_put_str(wb, ws, r, (lxw_col_t)(R + k), heads[k], k ? wb->f.head : wb->f.head_left);
     r++;
