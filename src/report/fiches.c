@@ -319,6 +319,24 @@ static long cat_index(const pn_category *cats, size_t n, const char *name)
     return -1;
 }
 
+/* The fiche's "Lecture :" sentence, about the first category whose share @p in the town and
+ * @all in the survey are shown, into @lecture (left as it is once written). */
+static void lecture_line(char *lecture, size_t size, const pn_category *where, const char *verb,
+                         const pn_category *cat, double p, double all)
+{
+    if (*lecture || !isfinite(p) || pn_is_masked(p) || !isfinite(all) || pn_is_masked(all) ||
+        p <= 0)
+        return;
+    char a[32], b[32];
+    wb_french_decimal(a, sizeof a, p);
+    wb_french_decimal(b, sizeof b, all);
+    snprintf(
+        lecture, size,
+        "Lecture : \xc3\xa0 %s, %s %% %s \xc2\xab\xc2\xa0%s\xc2\xa0\xc2\xbb, contre %s %% dans "
+        "l'ensemble de l'enqu\xc3\xaate.",
+        pn_category_label(where), a, verb, pn_category_label(cat), b);
+}
+
 /* The table of one variable for the town @code: its categories, the town's count and share,
  * the survey's share; from @row; returns the row after it. *@masked set when a figure is. */
 static lxw_row_t var_table(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row,
@@ -335,7 +353,7 @@ static lxw_row_t var_table(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row,
     char heading[600];
     snprintf(heading, sizeof heading, "%s%s%s", title, net ? " \xe2\x80\x94 " : "", net ? net : "");
     wb_put_wrapped(wb, ws, row++, 4, heading, 56, wb->f.section_wrap);
-    const char *unit = xt ? "Liens" : "R\xc3\xa9pondants";
+    const char *unit = xt || part->links ? "Liens" : "R\xc3\xa9pondants"; /* what is counted */
     wb_put_str(wb, ws, row, 0, "", wb->f.head_left);
     wb_put_str(wb, ws, row, 1, "Effectif", wb->f.head);
     wb_put_str(wb, ws, row, 2, "% commune", wb->f.head);
@@ -353,18 +371,10 @@ static lxw_row_t var_table(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row,
             wb_put_num(wb, ws, row, 2, p,
                        wb_pct_format(wb, wb->f.pct, i >= 0 ? xt->row_total[i] : 0));
             wb_put_num(wb, ws, row, 3, xt->col_total_pct[j], wb->f.pct);
-            if (!*lecture && isfinite(p) && !pn_is_masked(p) && isfinite(xt->col_total_pct[j]) &&
-                !pn_is_masked(xt->col_total_pct[j]) && p > 0) {
-                char a[32], b[32];
-                wb_french_decimal(a, sizeof a, p);
-                wb_french_decimal(b, sizeof b, xt->col_total_pct[j]);
-                snprintf(
-                    lecture, size,
-                    "Lecture : \xc3\xa0 %s, %s %% des liens d\xc3\xa9"
-                    "clar\xc3\xa9s sont de type \xc2\xab\xc2\xa0%s\xc2\xa0\xc2\xbb, contre %s %% "
-                    "dans l'ensemble de l'enqu\xc3\xaate.",
-                    pn_category_label(town_cat), a, pn_category_label(&xt->col_cats[j]), b);
-            }
+            lecture_line(lecture, size, town_cat,
+                         "des liens d\xc3\xa9"
+                         "clar\xc3\xa9s sont de type",
+                         &xt->col_cats[j], p, xt->col_total_pct[j]);
             row++;
         }
         double n = i >= 0 ? xt->row_total[i] : 0;
@@ -390,17 +400,11 @@ static lxw_row_t var_table(pn_workbook *wb, lxw_worksheet *ws, lxw_row_t row,
             wb_put_num(wb, ws, row, 1, n, wb->f.count);
             wb_put_num(wb, ws, row, 2, p, wb_pct_format(wb, wb->f.pct, base));
             wb_put_num(wb, ws, row, 3, mxt->total_pct[o], wb->f.pct);
-            if (!*lecture && isfinite(p) && !pn_is_masked(p) && isfinite(mxt->total_pct[o]) &&
-                !pn_is_masked(mxt->total_pct[o]) && p > 0) {
-                char a[32], b[32];
-                wb_french_decimal(a, sizeof a, p);
-                wb_french_decimal(b, sizeof b, mxt->total_pct[o]);
-                snprintf(lecture, size,
-                         "Lecture : \xc3\xa0 %s, %s %% des r\xc3\xa9pondants citent "
-                         "\xc2\xab\xc2\xa0%s\xc2\xa0\xc2\xbb, contre %s %% dans l'ensemble de "
-                         "l'enqu\xc3\xaate.",
-                         pn_category_label(town_cat), a, pn_category_label(&mxt->row_cats[o]), b);
-            }
+            lecture_line(lecture, size, town_cat,
+                         part->links ? "des liens d\xc3\xa9"
+                                       "clar\xc3\xa9s citent"
+                                     : "des r\xc3\xa9pondants citent",
+                         &mxt->row_cats[o], p, mxt->total_pct[o]);
             row++;
         }
         *masked |= pn_is_masked(base);
